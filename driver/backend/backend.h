@@ -1,0 +1,63 @@
+/* DMA backends: the ways a userspace driver gives a device DMA access and
+ * reaches its registers. One ops table per backend (emu here; pagemap, vfio
+ * and iommufd plug in beside it), chosen by name at run time. */
+#ifndef IOTLB_BACKEND_H
+#define IOTLB_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../dma.h"
+#include "../transport.h"
+#include "../util/err.h"
+
+struct backend;
+
+/* What to open. Backends ignore fields that do not concern them. */
+struct backend_cfg {
+	const char *device;  /* PCI BDF ("0000:00:04.0") for real devices */
+	const char *emu_opts;/* emulated controller options "key=value,..." */
+};
+
+struct backend_ops {
+	const char *name;
+	const char *summary;
+	int (*open)(const struct backend_cfg *cfg, struct backend **out, struct err *e);
+	void (*close)(struct backend *b);
+	/* Allocates host memory of `len` bytes backed by pages of `page_size`. */
+	int (*mem_alloc)(struct backend *b, size_t len, size_t page_size, struct dma_buf *buf,
+			 struct err *e);
+	void (*mem_free)(struct backend *b, struct dma_buf *buf);
+	/* Makes buf visible to the device with `prot` and fills its device addresses. */
+	int (*map)(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e);
+	int (*unmap)(struct backend *b, struct dma_buf *buf, struct err *e);
+};
+
+struct backend {
+	const struct backend_ops *ops;
+	struct transport *tr;
+	void *priv;
+};
+
+/* Registry. */
+const struct backend_ops *backend_find(const char *name);
+/* Comma-separated names of every backend, for help and error messages. */
+const char *backend_names(void);
+
+int backend_open(const char *name, const struct backend_cfg *cfg, struct backend **out,
+		 struct err *e);
+void backend_close(struct backend *b);
+
+/* Convenience: allocate and map in one step, undoing the allocation on failure. */
+int backend_dma_alloc(struct backend *b, size_t len, size_t page_size, uint32_t prot,
+		      struct dma_buf *buf, struct err *e);
+void backend_dma_free(struct backend *b, struct dma_buf *buf);
+
+extern const struct backend_ops backend_emu_ops;
+
+/* The emulated controller behind an emu backend (tests inject faults and
+ * inspect namespaces through it), or NULL for any other backend. */
+struct emu;
+struct emu *backend_emu_device(struct backend *b);
+
+#endif

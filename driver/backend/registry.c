@@ -1,0 +1,74 @@
+#include <errno.h>
+#include <string.h>
+
+#include "../mem/mem.h"
+#include "backend.h"
+
+/* Every backend, in the order help text lists them. Later backends (pagemap,
+ * vfio, iommufd) add their ops table here and nowhere else. */
+static const struct backend_ops *const backends[] = {
+	&backend_emu_ops,
+};
+
+#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
+
+const struct backend_ops *backend_find(const char *name)
+{
+	for (size_t i = 0; name && i < NBACKENDS; i++)
+		if (strcmp(backends[i]->name, name) == 0)
+			return backends[i];
+	return NULL;
+}
+
+const char *backend_names(void)
+{
+	static char names[256];
+	if (!names[0])
+		for (size_t i = 0; i < NBACKENDS; i++) {
+			if (i)
+				strncat(names, ",", sizeof(names) - strlen(names) - 1);
+			strncat(names, backends[i]->name, sizeof(names) - strlen(names) - 1);
+		}
+	return names;
+}
+
+int backend_open(const char *name, const struct backend_cfg *cfg, struct backend **out,
+		 struct err *e)
+{
+	const struct backend_ops *ops = backend_find(name);
+	if (!ops)
+		return err_set(e, EINVAL, "unknown backend '%s'; available: %s", name ? name : "",
+			       backend_names());
+	int rc = ops->open(cfg, out, e);
+	if (rc)
+		return err_wrap(e, "opening backend %s", ops->name);
+	(*out)->ops = ops;
+	return 0;
+}
+
+void backend_close(struct backend *b)
+{
+	if (b)
+		b->ops->close(b);
+}
+
+int backend_dma_alloc(struct backend *b, size_t len, size_t page_size, uint32_t prot,
+		      struct dma_buf *buf, struct err *e)
+{
+	int rc = b->ops->mem_alloc(b, len, page_size, buf, e);
+	if (rc)
+		return rc;
+	rc = b->ops->map(b, buf, prot, e);
+	if (rc) {
+		b->ops->mem_free(b, buf);
+		return rc;
+	}
+	return 0;
+}
+
+void backend_dma_free(struct backend *b, struct dma_buf *buf)
+{
+	struct err ignore;
+	b->ops->unmap(b, buf, &ignore);
+	b->ops->mem_free(b, buf);
+}

@@ -1,0 +1,33 @@
+#include "helpers.h"
+
+#include <string.h>
+
+void fixture_open(struct fixture *f, const char *emu_opts, const struct nvme_ctrl_opts *o)
+{
+	memset(f, 0, sizeof(*f));
+	struct backend_cfg cfg = {.emu_opts = emu_opts};
+	assert_ok(backend_open("emu", &cfg, &f->be, &f->e), &f->e);
+	f->emu = backend_emu_device(f->be);
+	assert_non_null(f->emu);
+	assert_ok(nvme_ctrl_open(f->be, o, &f->c, &f->e), &f->e);
+	f->ns = nvme_ctrl_ns(f->c, 1);
+	assert_non_null(f->ns);
+}
+
+void fixture_close(struct fixture *f)
+{
+	nvme_ctrl_close(f->c);
+	backend_close(f->be);
+	memset(f, 0, sizeof(*f));
+}
+
+void fill_pattern(uint8_t *p, size_t len, uint64_t seed)
+{
+	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = (uint8_t)x;
+	}
+}
