@@ -8,27 +8,31 @@ OPT = -O2
 SANFLAGS =
 CFLAGS = -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS = -pthread $(SANFLAGS)
-LIBS = -lnvme -linih -ljson-c
+LIBS = -lnvme -linih -ljson-c -lcsv
 TEST_LIBS = -lcmocka
 
-UTIL_OBJS = driver/util/err.o driver/util/clock.o driver/util/parse.o
+UTIL_OBJS = driver/util/err.o driver/util/clock.o driver/util/parse.o driver/util/inifile.o
 NVME_OBJS = driver/nvme/prp.o driver/nvme/queue.o driver/nvme/admin.o \
 	driver/nvme/ctrl.o driver/nvme/ready.o driver/nvme/status.o driver/nvme/io.o
-EMU_OBJS = driver/emu/emu_core.o driver/emu/emu_regs.o driver/emu/emu_dma.o \
-	driver/emu/emu_admin.o driver/emu/emu_io.o driver/emu/emu_cq.o \
-	driver/emu/emu_thread.o driver/emu/emu_inject.o
+EMU_OBJS = driver/emu/emu_admin.o driver/emu/emu_core.o driver/emu/emu_cq.o \
+	driver/emu/emu_dma.o driver/emu/emu_inject.o driver/emu/emu_io.o driver/emu/emu_regs.o \
+	driver/emu/emu_sq.o driver/emu/emu_thread.o
+IOMMU_OBJS = driver/iommu/cache.o driver/iommu/pgtable.o driver/iommu/iommu.o \
+	driver/iommu/preset.o driver/iommu/replay.o
 BACKEND_OBJS = driver/backend/registry.o driver/backend/emu.o driver/backend/emu_opts.o \
 	driver/mem/mem.o
-DRIVER_OBJS = $(UTIL_OBJS) $(NVME_OBJS) $(EMU_OBJS) $(BACKEND_OBJS)
+DRIVER_OBJS = $(UTIL_OBJS) $(NVME_OBJS) $(EMU_OBJS) $(IOMMU_OBJS) $(BACKEND_OBJS)
 DRIVER_HDRS = driver/transport.h driver/dma.h driver/util/err.h driver/util/clock.h \
-	driver/util/parse.h driver/nvme/spec.h driver/nvme/queue.h driver/nvme/prp.h \
+	driver/util/parse.h driver/util/inifile.h driver/iommu/cache.h driver/iommu/pgtable.h \
+	driver/iommu/iommu.h driver/iommu/preset.h driver/iommu/replay.h driver/nvme/spec.h driver/nvme/queue.h driver/nvme/prp.h \
 	driver/nvme/ctrl.h driver/nvme/admin.h driver/emu/emu.h driver/emu/emu_internal.h \
 	driver/backend/backend.h driver/backend/emu_opts.h driver/mem/mem.h
 
-MICRO_OBJS = micro/main.o micro/smoke.o
-MICRO_HDRS = micro/smoke.h micro/version.h
+MICRO_OBJS = micro/main.o micro/cmd_run.o micro/cmd_model.o micro/smoke.o
+MICRO_HDRS = micro/smoke.h micro/cmd.h micro/version.h
 
-TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu \
+TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu tests/unit/test_cache \
+	tests/unit/test_iommu tests/unit/test_preset tests/integration/test_model \
 	tests/integration/test_identify tests/integration/test_io \
 	tests/integration/test_queues tests/integration/test_errors
 TEST_HDRS = tests/helpers.h

@@ -1,89 +1,55 @@
-/* iotlbench command line. */
-#include <errno.h>
-#include <getopt.h>
+/* iotlbench command line: a table of subcommands. */
 #include <stdio.h>
 #include <string.h>
 
 #include "../driver/backend/backend.h"
 #include "../driver/backend/emu_opts.h"
-#include "../driver/nvme/ctrl.h"
-#include "smoke.h"
+#include "cmd.h"
 #include "version.h"
+
+int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("iotlbench %s (revision %s)\n", IOTLB_VERSION, IOTLB_REVISION);
+	return 0;
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct command commands[] = {
+	{"run", "SUITE [--backend NAME] [--preset NAME] [--preset-file F] [--emu-opts K=V,...]\n"
+		"                 run a suite file (e.g. micro/suites/smoke.suite)",
+	 cmd_run},
+	{"model", "--preset NAME [--page-size 4k|2m|1g] --trace FILE.csv [--preset-file F]\n"
+		  "                 replay a DMA trace (iova,len,dir[,domain]) through an IOMMU "
+		  "preset",
+	 cmd_model},
+	{"version", "       print the version and source revision", cmd_version},
+	{"help", "          print this text", cmd_help},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
+	fprintf(f, "usage: iotlbench COMMAND [options]\n\n"
+		   "IOTLB and DMA-mapping microbenchmarks for a userspace NVMe driver.\n\n"
+		   "commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %s %s\n", commands[i].name, commands[i].synopsis);
 	fprintf(f,
-		"usage: iotlbench COMMAND [options]\n"
-		"\n"
-		"IOTLB and DMA-mapping microbenchmarks for a userspace NVMe driver.\n"
-		"\n"
-		"commands:\n"
-		"  run SUITE [--backend NAME] [--emu-opts K=V,...]\n"
-		"                 run a suite file (e.g. micro/suites/smoke.suite)\n"
-		"  version        print the version and source revision\n"
-		"  help           print this text\n"
-		"\n"
-		"backends: %s (default emu)\n"
-		"\n"
-		"emulated controller options (--emu-opts, comma-separated key=value):\n%s",
-		backend_names(), emu_opts_help());
+		"\nbackends: %s (default emu)\n"
+		"IOMMU presets for emu: see driver/iommu/presets.ini (default %s)\n"
+		"\nemulated controller options (--emu-opts, comma-separated key=value):\n%s",
+		backend_names(), BACKEND_DEFAULT_PRESET, emu_opts_help());
 }
 
-static int cmd_run(int argc, char **argv)
+static int cmd_help(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"backend", required_argument, NULL, 'b'},
-		{"emu-opts", required_argument, NULL, 'e'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *backend = "emu";
-	struct backend_cfg bcfg = {0};
-	int ch;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "b:e:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'b':
-			backend = optarg;
-			break;
-		case 'e':
-			bcfg.emu_opts = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			fprintf(stderr, "iotlbench run: see 'iotlbench help'\n");
-			return 2;
-		}
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "iotlbench run: expected exactly one SUITE file, e.g. "
-				"'iotlbench run micro/suites/smoke.suite'\n");
-		return 2;
-	}
-	struct err e = {0};
-	struct smoke_cfg scfg;
-	struct backend *be = NULL;
-	struct nvme_ctrl *c = NULL;
-	int rc = smoke_load(argv[optind], &scfg, &e);
-	if (!rc)
-		rc = backend_open(backend, &bcfg, &be, &e);
-	if (!rc)
-		rc = nvme_ctrl_open(be, NULL, &c, &e);
-	if (!rc) {
-		printf("controller: %s, serial %s, firmware %s, NVMe %u.%u, MDTS %u KiB, "
-		       "%u namespace(s), backend %s\n",
-		       c->info.model, c->info.serial, c->info.firmware, c->info.version >> 16,
-		       (c->info.version >> 8) & 0xff, c->info.max_xfer >> 10, c->nns, backend);
-		rc = smoke_run(c, &scfg, stdout, &e);
-	}
-	nvme_ctrl_close(c);
-	backend_close(be);
-	if (rc) {
-		fprintf(stderr, "iotlbench: %s\n", e.msg);
-		return 1;
-	}
+	(void)argc;
+	(void)argv;
+	usage(stdout);
 	return 0;
 }
 
@@ -93,17 +59,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	const char *cmd = argv[1];
-	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-		usage(stdout);
-		return 0;
-	}
-	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-		printf("iotlbench %s (revision %s)\n", IOTLB_VERSION, IOTLB_REVISION);
-		return 0;
-	}
-	if (!strcmp(cmd, "run"))
-		return cmd_run(argc - 1, argv + 1);
-	fprintf(stderr, "iotlbench: unknown command '%s'; see 'iotlbench help'\n", cmd);
+	const char *name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
+		name = "help";
+	else if (!strcmp(name, "--version"))
+		name = "version";
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "iotlbench: unknown command '%s'; see 'iotlbench help'\n", name);
 	return 2;
 }

@@ -1,32 +1,17 @@
 #include "smoke.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../driver/mem/mem.h"
 #include "../driver/util/clock.h"
+#include "../driver/util/inifile.h"
 #include "../driver/util/parse.h"
 
 struct load_ctx {
 	struct smoke_cfg *cfg;
-	struct err *e;
-	const char *path;
-	FILE *f;
-	int lineno; /* line the parser last read: Debian's inih passes no line number */
-	int failed;
 };
-
-/* inih reader that counts lines, so errors can name file:line. */
-static char *load_reader(char *str, int num, void *stream)
-{
-	struct load_ctx *lc = stream;
-	char *r = fgets(str, num, lc->f);
-	if (r)
-		lc->lineno++;
-	return r;
-}
 
 static int load_qd(struct smoke_cfg *cfg, const char *value, struct err *e)
 {
@@ -47,15 +32,13 @@ static int load_qd(struct smoke_cfg *cfg, const char *value, struct err *e)
 	return cfg->nqd ? 0 : err_set(e, EINVAL, "qd: no value given");
 }
 
-static int load_handler(void *user, const char *section, const char *name, const char *value)
+static int load_handler(void *user, const char *section, const char *name, const char *value,
+			int lineno, struct err *e)
 {
 	struct load_ctx *lc = user;
-	int lineno = lc->lineno;
-	struct err *e = lc->e;
-	int rc = 0;
 	uint64_t v;
-	if (lc->failed)
-		return 0;
+	int rc = 0;
+	(void)lineno;
 	if (strcmp(section, "global") != 0) {
 		rc = err_set(e, EINVAL, "section [%s]: the smoke suite has only [global]", section);
 	} else if (strcmp(name, "io_size") == 0) {
@@ -80,11 +63,7 @@ static int load_handler(void *user, const char *section, const char *name, const
 	} else {
 		rc = err_set(e, EINVAL, "unknown key '%s'; allowed: io_size, ios, qd, nsid", name);
 	}
-	if (rc) {
-		err_wrap(e, "%s:%d", lc->path, lineno);
-		lc->failed = 1;
-	}
-	return 1;
+	return rc;
 }
 
 int smoke_load(const char *path, struct smoke_cfg *cfg, struct err *e)
@@ -95,18 +74,8 @@ int smoke_load(const char *path, struct smoke_cfg *cfg, struct err *e)
 	cfg->qd[0] = 1;
 	cfg->nqd = 1;
 	cfg->nsid = 1;
-	struct load_ctx lc = {.cfg = cfg, .e = e, .path = path};
-	lc.f = fopen(path, "r");
-	if (!lc.f)
-		return err_set(e, errno, "cannot open suite file %s: %s", path, strerror(errno));
-	int rc = ini_parse_stream(load_reader, &lc, load_handler, &lc);
-	fclose(lc.f);
-	if (lc.failed)
-		return -e->code;
-	if (rc > 0)
-		return err_set(e, EINVAL, "%s:%d: syntax error (expected [section] or key = value)",
-			       path, rc);
-	return 0;
+	struct load_ctx lc = {.cfg = cfg};
+	return inifile_parse(path, load_handler, &lc, e);
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -8,7 +8,8 @@ int nvme_io_sync(struct nvme_queue *q, uint8_t opc, const struct nvme_ns *ns, ui
 		 struct err *e)
 {
 	int token = 0;
-	int rc = nvme_queue_rw(q, opc, ns, slba, buf, off, len, &token);
+	int rc = opc == nvme_cmd_flush ? nvme_queue_flush(q, ns, &token)
+				       : nvme_queue_rw(q, opc, ns, slba, buf, off, len, &token);
 	if (rc == -ERANGE)
 		return err_set(e, ERANGE, "LBAs %llu+%zu lie outside namespace %u (%llu LBAs)",
 			       (unsigned long long)slba, len >> ns->lba_shift, ns->nsid,

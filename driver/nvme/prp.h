@@ -29,4 +29,21 @@ uint32_t nvme_prp_list_pages_for(uint32_t max_xfer);
 int nvme_prp_fill(struct nvme_sqe *sqe, const struct dma_buf *buf, size_t off, size_t len,
 		  const struct dma_buf *lbuf, size_t loff, uint32_t list_pages);
 
+/* Hot path: a contiguous buffer whose transfer stays inside the first
+ * memory page needs PRP1 only; everything else goes to nvme_prp_fill. */
+static inline int nvme_prp_set(struct nvme_sqe *sqe, const struct dma_buf *buf, size_t off,
+			       size_t len, const struct dma_buf *lbuf, size_t loff,
+			       uint32_t list_pages)
+{
+	if (__builtin_expect(!buf->pages, 1)) {
+		uint64_t a = buf->iova + off;
+		if (!(a & 3) && len <= NVME_PAGE_SIZE - (a & (NVME_PAGE_SIZE - 1))) {
+			sqe->prp1 = a;
+			sqe->prp2 = 0;
+			return 0;
+		}
+	}
+	return nvme_prp_fill(sqe, buf, off, len, lbuf, loff, list_pages);
+}
+
 #endif

@@ -59,8 +59,11 @@ int nvme_queue_alloc(struct backend *be, uint16_t qid, uint16_t entries, uint32_
 	}
 	for (uint32_t i = 0; i < q->ncids; i++)
 		q->slots[i].prp_off = sq_bytes + cq_bytes + (size_t)i * q->list_pages * NVME_PAGE_SIZE;
-	q->sq_db = (volatile uint32_t *)(q->tr->regs + nvme_sq_db_off(qid, dstrd));
-	q->cq_db = (volatile uint32_t *)(q->tr->regs + nvme_cq_db_off(qid, dstrd));
+	q->sq_db_off = nvme_sq_db_off(qid, dstrd);
+	q->cq_db_off = nvme_cq_db_off(qid, dstrd);
+	q->sq_db = (volatile uint32_t *)(q->tr->regs + q->sq_db_off);
+	q->cq_db = (volatile uint32_t *)(q->tr->regs + q->cq_db_off);
+	q->notify = q->tr->notify;
 	nvme_queue_reset(q);
 	memset(&q->st, 0, sizeof(q->st));
 	*out = q;
@@ -118,15 +121,13 @@ static inline void queue_put_cid(struct nvme_queue *q, uint16_t cid)
 }
 
 /* Records the slot and rings the SQ tail doorbell for the SQE just written. */
-static inline int queue_push(struct nvme_queue *q, uint16_t cid, uint8_t opc, void *ctx)
+static inline int queue_push(struct nvme_queue *q, uint16_t cid, void *ctx)
 {
 	struct nvme_slot *s = &q->slots[cid];
 	s->ctx = ctx;
 	s->stamp_ns = 0;
 	s->state = SLOT_BUSY;
-	s->opc = opc;
 	q->inflight++;
-	q->st.submitted++;
 	uint16_t t = (uint16_t)(q->sq_tail + 1);
 	if (t == q->entries)
 		t = 0;
@@ -135,8 +136,8 @@ static inline int queue_push(struct nvme_queue *q, uint16_t cid, uint8_t opc, vo
 	 * minimal; the release fence orders the SQE stores before it. */
 	atomic_thread_fence(memory_order_release);
 	*q->sq_db = t;
-	if (q->tr->notify)
-		q->tr->notify(q->tr, (uint32_t)((volatile uint8_t *)q->sq_db - q->tr->regs));
+	if (q->notify)
+		q->notify(q->tr, q->sq_db_off);
 	return 0;
 }
 
@@ -153,26 +154,25 @@ int nvme_queue_submit(struct nvme_queue *q, const struct nvme_sqe *cmd, const st
 	if (len) {
 		struct nvme_slot *s = &q->slots[cid];
 		if (!buf || len > q->max_xfer ||
-		    nvme_prp_fill(sqe, buf, off, len, &q->ring, s->prp_off, q->list_pages)) {
+		    nvme_prp_set(sqe, buf, off, len, &q->ring, s->prp_off, q->list_pages)) {
 			q->free_cids[q->nfree++] = cid;
 			return -EINVAL;
 		}
-	} else {
-		sqe->prp1 = 0;
-		sqe->prp2 = 0;
 	}
-	return queue_push(q, cid, cmd->opc, ctx);
+	/* Without data the command's own PRP fields stand: Create I/O queue
+	 * commands carry the queue base address in PRP1 (5.3, 5.4). */
+	return queue_push(q, cid, ctx);
 }
 
 int nvme_queue_rw(struct nvme_queue *q, uint8_t opc, const struct nvme_ns *ns, uint64_t slba,
 		  const struct dma_buf *buf, size_t off, size_t len, void *ctx)
 {
 	uint64_t nlb = len >> ns->lba_shift;
-	if (__builtin_expect((nlb << ns->lba_shift) != len || len > q->max_xfer ||
-				     (len == 0 && opc != nvme_cmd_flush),
-			     0))
+	/* One test for: whole LBAs, 1 byte to MDTS (len - 1 wraps for 0), and
+	 * the LBA range inside the namespace (nlb <= MDTS: no overflow). */
+	if (__builtin_expect((len & ((1u << ns->lba_shift) - 1)) | (len - 1 >= q->max_xfer), 0))
 		return -EINVAL;
-	if (__builtin_expect(slba + nlb > ns->nlbas || slba + nlb < slba, 0))
+	if (__builtin_expect(slba >= ns->nlbas || nlb > ns->nlbas - slba, 0))
 		return -ERANGE;
 	uint16_t cid;
 	if (queue_take_cid(q, &cid))
@@ -180,31 +180,26 @@ int nvme_queue_rw(struct nvme_queue *q, uint8_t opc, const struct nvme_ns *ns, u
 	struct nvme_sqe *sqe = &q->sq[q->sq_tail];
 	/* Build the 64-byte SQE in place (4.2; NVM command set: SLBA in
 	 * CDW10-11, NLB 0-based in CDW12 15:0). */
+	memset(sqe, 0, sizeof(*sqe));
 	sqe->opc = opc;
-	sqe->flags = 0;
 	sqe->cid = cid;
 	sqe->nsid = ns->nsid;
-	sqe->cdw2 = 0;
-	sqe->cdw3 = 0;
-	sqe->mptr = 0;
 	sqe->cdw10 = (uint32_t)slba;
 	sqe->cdw11 = (uint32_t)(slba >> 32);
-	sqe->cdw12 = nlb ? (uint32_t)(nlb - 1) : 0;
-	sqe->cdw13 = 0;
-	sqe->cdw14 = 0;
-	sqe->cdw15 = 0;
-	if (len) {
-		if (__builtin_expect(nvme_prp_fill(sqe, buf, off, len, &q->ring,
-						   q->slots[cid].prp_off, q->list_pages),
-				     0)) {
-			q->free_cids[q->nfree++] = cid;
-			return -EINVAL;
-		}
-	} else {
-		sqe->prp1 = 0;
-		sqe->prp2 = 0;
+	sqe->cdw12 = (uint32_t)(nlb - 1);
+	if (__builtin_expect(nvme_prp_set(sqe, buf, off, len, &q->ring, q->slots[cid].prp_off,
+					  q->list_pages),
+			     0)) {
+		q->free_cids[q->nfree++] = cid;
+		return -EINVAL;
 	}
-	return queue_push(q, cid, opc, ctx);
+	return queue_push(q, cid, ctx);
+}
+
+int nvme_queue_flush(struct nvme_queue *q, const struct nvme_ns *ns, void *ctx)
+{
+	struct nvme_sqe cmd = {.opc = nvme_cmd_flush, .nsid = ns->nsid};
+	return nvme_queue_submit(q, &cmd, NULL, 0, 0, ctx);
 }
 
 /* Slow path: report commands that timed out, were aborted by a reset, or
@@ -306,8 +301,8 @@ unsigned nvme_queue_poll(struct nvme_queue *q, struct nvme_done *out, unsigned m
 		q->st.completed += n;
 		atomic_thread_fence(memory_order_release);
 		*q->cq_db = head;
-		if (q->tr->notify)
-			q->tr->notify(q->tr, (uint32_t)((volatile uint8_t *)q->cq_db - q->tr->regs));
+		if (q->notify)
+			q->notify(q->tr, q->cq_db_off);
 		if (__builtin_expect((q->polls & (BUSY_SCAN_EVERY - 1)) != 0 || n == max, 1))
 			return n;
 	} else if (q->tr->idle) {

@@ -25,7 +25,6 @@ struct nvme_slot {
 	uint64_t stamp_ns; /* first time a timeout scan saw it busy; 0 = not yet */
 	size_t prp_off;    /* this slot's PRP list pages: offset into the ring buffer */
 	uint8_t state;
-	uint8_t opc;
 };
 
 /* A namespace as the I/O path needs it (filled from Identify Namespace). */
@@ -44,7 +43,6 @@ struct nvme_done {
 };
 
 struct nvme_queue_stats {
-	uint64_t submitted;
 	uint64_t completed;
 	uint64_t timeouts;
 	uint64_t bad_cqes;      /* completions that matched no busy command */
@@ -68,6 +66,9 @@ struct nvme_queue {
 	uint32_t polls;
 	uint32_t max_xfer;   /* MDTS in bytes */
 	uint32_t list_pages; /* PRP list pages per slot */
+	void (*notify)(struct transport *t, uint32_t off); /* tr->notify, one load closer */
+	uint32_t sq_db_off;
+	uint32_t cq_db_off;
 	struct transport *tr;
 	uint64_t timeout_ns;
 	uint32_t inflight;
@@ -92,18 +93,21 @@ void nvme_queue_free(struct nvme_queue *q);
 void nvme_queue_reset(struct nvme_queue *q);
 
 /* Submits a prepared command (opcode, nsid and cdw10+ set by the caller);
- * sets CID and PRPs for `len` bytes at `off` of `buf` (buf may be NULL when
- * len is 0). Returns 0, -EBUSY when every CID is in use, or -EINVAL for a
+ * sets CID and, when len > 0, PRPs for `len` bytes at `off` of `buf`
+ * (with len 0 the command's own PRP fields are sent as they are). Returns 0, -EBUSY when every CID is in use, or -EINVAL for a
  * buffer the PRP rules cannot describe (the queue is left untouched). */
 int nvme_queue_submit(struct nvme_queue *q, const struct nvme_sqe *cmd, const struct dma_buf *buf,
 		      size_t off, size_t len, void *ctx);
 
-/* Read/Write/Flush on `ns`. For Read and Write, `len` must be a multiple of
- * the LBA size and at most MDTS; [slba, slba + len/lba) must lie in the
- * namespace. Same returns as nvme_queue_submit, plus -ERANGE for LBAs
- * outside the namespace. */
+/* Read or Write on `ns`: `len` must be a non-zero multiple of the LBA size
+ * and at most MDTS; [slba, slba + len/lba) must lie in the namespace. Same
+ * returns as nvme_queue_submit, plus -ERANGE for LBAs outside the
+ * namespace. This is the driver's hot path. */
 int nvme_queue_rw(struct nvme_queue *q, uint8_t opc, const struct nvme_ns *ns, uint64_t slba,
 		  const struct dma_buf *buf, size_t off, size_t len, void *ctx);
+
+/* Flush (NVM command set 6.8): commits the volatile write cache. */
+int nvme_queue_flush(struct nvme_queue *q, const struct nvme_ns *ns, void *ctx);
 
 /* Reaps up to `max` completions into `out`. Also reports timed-out and
  * aborted commands. Returns the number written. */

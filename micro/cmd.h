@@ -1,0 +1,15 @@
+/* Subcommands of the iotlbench CLI: one file each, one table in main.c. */
+#ifndef IOTLB_CMD_H
+#define IOTLB_CMD_H
+
+struct command {
+	const char *name;
+	const char *synopsis;
+	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_model(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+#endif
