@@ -137,7 +137,7 @@ int replay_trace(struct iommu *m, FILE *csv, const char *name, uint64_t page_siz
 		r.col_of[k] = -1;
 	memset(st, 0, sizeof(*st));
 	struct csv_parser p;
-	if (csv_init(&p, CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0)
+	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0)
 		return err_set(e, ENOMEM, "out of memory for the CSV parser");
 	char buf[65536];
 	size_t n;
@@ -147,8 +147,11 @@ int replay_trace(struct iommu *m, FILE *csv, const char *name, uint64_t page_siz
 			r.failed = 1;
 			r.row++;
 		}
-	if (!r.failed)
-		csv_fini(&p, on_field, on_row, &r);
+	if (!r.failed && csv_fini(&p, on_field, on_row, &r) != 0) {
+		err_set(e, EINVAL, "malformed CSV: %s", csv_strerror(csv_error(&p)));
+		r.failed = 1;
+		r.row++;
+	}
 	csv_free(&p);
 	for (int k = 0; k < NCOLS; k++)
 		free(r.field[k]);

@@ -1,0 +1,133 @@
+/* The iotlbench command line, run as a user runs it: exit codes, messages
+ * that name the cause, and the output of `run` and `model`. Run from the
+ * source tree root (tests/run.sh does). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../helpers.h"
+
+static char out[1 << 16];
+
+/* Runs a shell command line, captures stdout+stderr, returns exit status. */
+static int sh(const char *cmd)
+{
+	char full[1024];
+	snprintf(full, sizeof(full), "%s 2>&1", cmd);
+	FILE *p = popen(full, "r");
+	assert_non_null(p);
+	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void expect(int rc, int want, const char *needle)
+{
+	if (rc != want || (needle && !strstr(out, needle)))
+		fail_msg("exit %d (want %d), output lacks '%s':\n%s", rc, want, needle ? needle : "",
+			 out);
+}
+
+static void help_version_unknown(void **state)
+{
+	(void)state;
+	expect(sh("bin/iotlbench"), 2, "usage: iotlbench COMMAND");
+	expect(sh("bin/iotlbench help"), 0, "commands:");
+	expect(sh("bin/iotlbench --help"), 0, "emulated controller options");
+	expect(sh("bin/iotlbench version"), 0, "iotlbench 0.");
+	expect(sh("bin/iotlbench frobnicate"), 2, "unknown command 'frobnicate'");
+}
+
+static void run_errors(void **state)
+{
+	(void)state;
+	expect(sh("bin/iotlbench run"), 2, "expected exactly one SUITE file");
+	expect(sh("bin/iotlbench run /nonexistent.suite"), 1, "cannot open /nonexistent.suite");
+	expect(sh("bin/iotlbench run micro/suites/smoke.suite --backend nosuch"), 1,
+	       "unknown backend 'nosuch'; available: emu");
+	expect(sh("bin/iotlbench run micro/suites/smoke.suite --preset nosuch"), 1,
+	       "unknown IOMMU preset 'nosuch'");
+	expect(sh("bin/iotlbench run micro/suites/smoke.suite --emu-opts lba=1000"), 1,
+	       "lba=1000: allowed values are 512 and 4096");
+	expect(sh("bin/iotlbench run micro/suites/smoke.suite --bogus"), 2, NULL);
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/iotlb-cli-%d.suite", getpid());
+	write_file(path, "[global]\nio_size = 4k\nqdepth = 4\n");
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "bin/iotlbench run %s", path);
+	expect(sh(cmd), 1, ":3: unknown key 'qdepth'; allowed: io_size, ios, qd, nsid");
+	write_file(path, "[global]\nio_size = 3000\n");
+	expect(sh(cmd), 1, ":2: io_size 3000: allowed 512 to 1m in multiples of 512");
+	write_file(path, "[global]\nqd = 0\n");
+	expect(sh(cmd), 1, ":2: qd '0'");
+	unlink(path);
+}
+
+static void run_smoke(void **state)
+{
+	(void)state;
+	char path[64], cmd[256];
+	snprintf(path, sizeof(path), "/tmp/iotlb-cli-%d.suite", getpid());
+	write_file(path, "[global]\nio_size = 4k\nios = 500\nqd = 1,8\n");
+	snprintf(cmd, sizeof(cmd), "bin/iotlbench run %s --emu-opts base_ns=1000 --preset amd-epyc-7713",
+		 path);
+	expect(sh(cmd), 0, "iommu model amd-epyc-7713: iotlb_lookup=");
+	assert_non_null(strstr(out, "write     8        500"));
+	assert_non_null(strstr(out, "read      1        500"));
+	unlink(path);
+}
+
+static void model_replay(void **state)
+{
+	(void)state;
+	char path[64], cmd[256];
+	snprintf(path, sizeof(path), "/tmp/iotlb-cli-%d.csv", getpid());
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "iova,len,dir\n");
+	/* 300 distinct pages, twice: 600 accesses, 600 lookups. */
+	for (int r = 0; r < 2; r++)
+		for (int i = 0; i < 300; i++)
+			fprintf(f, "%d,512,w\n", 0x10000000 + i * 4096);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "bin/iotlbench model --preset qemu-vtd --trace %s", path);
+	expect(sh(cmd), 0, "\niotlb_lookup 600\n");
+	/* 300 pages fit QEMU's 1024 entries: only the first pass misses. */
+	assert_non_null(strstr(out, "\niotlb_miss 300\n"));
+	assert_non_null(strstr(out, "accesses 600\n"));
+	snprintf(cmd, sizeof(cmd), "bin/iotlbench model --preset none --trace %s", path);
+	expect(sh(cmd), 0, "\niotlb_lookup 0\n");
+	snprintf(cmd, sizeof(cmd), "bin/iotlbench model --preset qemu-vtd --page-size 3k --trace %s",
+		 path);
+	expect(sh(cmd), 1, "page size 3072: allowed 4k, 2m, 1g");
+	expect(sh("bin/iotlbench model --preset qemu-vtd"), 2, "usage: iotlbench model");
+	expect(sh("bin/iotlbench model --preset qemu-vtd --trace /nonexistent.csv"), 1,
+	       "cannot open trace /nonexistent.csv");
+	unlink(path);
+}
+
+int main(void)
+{
+	if (access("bin/iotlbench", X_OK) != 0) {
+		fprintf(stderr, "skip: bin/iotlbench not built; run from the tree root after make\n");
+		return 1;
+	}
+	const struct CMUnitTest t[] = {
+		cmocka_unit_test(help_version_unknown),
+		cmocka_unit_test(run_errors),
+		cmocka_unit_test(run_smoke),
+		cmocka_unit_test(model_replay),
+	};
+	return cmocka_run_group_tests_name("cli", t, NULL, NULL);
+}
