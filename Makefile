@@ -9,7 +9,7 @@ SANFLAGS =
 CFLAGS = -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS = -pthread $(SANFLAGS)
 LIBS = -lnvme -linih -ljson-c -lcsv
-TEST_LIBS = -lcmocka
+TEST_LIBS = -lcmocka -lm -ljson-c
 
 UTIL_OBJS = driver/util/err.o driver/util/clock.o driver/util/parse.o driver/util/inifile.o
 NVME_OBJS = driver/nvme/prp.o driver/nvme/queue.o driver/nvme/admin.o \
@@ -20,22 +20,36 @@ EMU_OBJS = driver/emu/emu_admin.o driver/emu/emu_core.o driver/emu/emu_cq.o \
 IOMMU_OBJS = driver/iommu/cache.o driver/iommu/pgtable.o driver/iommu/iommu.o \
 	driver/iommu/preset.o driver/iommu/replay.o
 BACKEND_OBJS = driver/backend/registry.o driver/backend/emu.o driver/backend/emu_opts.o \
-	driver/mem/mem.o
+	driver/backend/hostfs.o driver/backend/iommufd.o driver/backend/iova.o \
+	driver/backend/pagemap.o driver/backend/pci.o driver/backend/pci_cfg.o \
+	driver/backend/precheck.o driver/backend/real_common.o driver/backend/sysinfo.o \
+	driver/backend/vfio.o driver/backend/vfio_dev.o driver/backend/vfio_info.o \
+	driver/mem/mem.o driver/mem/mem_pool.o driver/mem/physaddr.o
 DRIVER_OBJS = $(UTIL_OBJS) $(NVME_OBJS) $(EMU_OBJS) $(IOMMU_OBJS) $(BACKEND_OBJS)
 DRIVER_HDRS = driver/transport.h driver/dma.h driver/util/err.h driver/util/clock.h \
 	driver/util/parse.h driver/util/inifile.h driver/iommu/cache.h driver/iommu/pgtable.h \
 	driver/iommu/iommu.h driver/iommu/preset.h driver/iommu/replay.h driver/nvme/spec.h driver/nvme/queue.h driver/nvme/prp.h \
 	driver/nvme/ctrl.h driver/nvme/admin.h driver/emu/emu.h driver/emu/emu_internal.h \
-	driver/backend/backend.h driver/backend/emu_opts.h driver/mem/mem.h
+	driver/backend/backend.h driver/backend/emu_opts.h driver/mem/mem.h \
+	driver/backend/hostfs.h driver/backend/iova.h driver/backend/pci.h driver/backend/pci_cfg.h \
+	driver/backend/precheck.h driver/backend/real.h driver/backend/real_internal.h \
+	driver/backend/sysinfo.h driver/backend/vfio_dev.h driver/backend/vfio_info.h
 
-MICRO_OBJS = micro/main.o micro/cmd_run.o micro/cmd_model.o micro/smoke.o
-MICRO_HDRS = micro/smoke.h micro/cmd.h micro/version.h
+MICRO_LIB_OBJS = micro/suite.o micro/runner.o micro/dataset.o micro/hostinfo.o \
+	micro/counters.o micro/progress.o micro/timer.o micro/hist.o micro/bench_util.o \
+	micro/bench_map.o micro/bench_count.o micro/bench_churn.o micro/bench_reuse.o \
+	micro/bench_latency.o
+MICRO_OBJS = micro/main.o micro/cmd_run.o micro/cmd_model.o micro/cmd_devices.o micro/cmd_info.o
+MICRO_HDRS = micro/cmd.h micro/version.h micro/suite.h micro/runner.h micro/dataset.h \
+	micro/hostinfo.h micro/counters.h micro/progress.h micro/timer.h micro/hist.h \
+	micro/bench_util.h
 
 TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu tests/unit/test_cache \
-	tests/unit/test_iommu tests/unit/test_preset tests/unit/test_replay tests/integration/test_model \
+	tests/unit/test_iommu tests/unit/test_preset tests/unit/test_replay tests/unit/test_suite \
+	tests/unit/test_hist tests/integration/test_model \
 	tests/integration/test_identify tests/integration/test_io \
 	tests/integration/test_queues tests/integration/test_errors \
-	tests/integration/test_cli
+	tests/integration/test_cli tests/integration/test_runner
 TEST_HDRS = tests/helpers.h
 TEST_HELPER_OBJS = tests/helpers.o
 
@@ -43,6 +57,7 @@ BENCH = bin/bench-hotpath bin/bench-model
 BENCH_OBJS = micro/bench_hotpath.o micro/bench_model.o
 
 LIB = build/libiotlb.a
+MLIB = build/libiotlb-micro.a
 BIN = bin/iotlbench
 
 all: $(BIN) $(BENCH)
@@ -55,9 +70,14 @@ bin/bench-model: $(LIB) micro/bench_model.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ micro/bench_model.o $(LIB) $(LIBS)
 
-$(BIN): $(LIB) $(MICRO_OBJS)
+$(BIN): $(MLIB) $(LIB) $(MICRO_OBJS)
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ $(MICRO_OBJS) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(MICRO_OBJS) $(MLIB) $(LIB) $(LIBS)
+
+$(MLIB): $(MICRO_LIB_OBJS)
+	@mkdir -p build
+	rm -f $@
+	$(AR) rcs $@ $(MICRO_LIB_OBJS)
 
 $(LIB): $(DRIVER_OBJS)
 	@mkdir -p build
@@ -65,7 +85,7 @@ $(LIB): $(DRIVER_OBJS)
 	$(AR) rcs $@ $(DRIVER_OBJS)
 
 $(DRIVER_OBJS): $(DRIVER_HDRS)
-$(MICRO_OBJS) $(BENCH_OBJS): $(DRIVER_HDRS) $(MICRO_HDRS)
+$(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS): $(DRIVER_HDRS) $(MICRO_HDRS)
 $(TEST_HELPER_OBJS): $(DRIVER_HDRS) $(TEST_HDRS)
 
 micro/version.h: FORCE
@@ -79,9 +99,9 @@ FORCE:
 
 # Test programs: one per file, linked against the driver library.
 .c:
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LIB) $(TEST_LIBS) $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(MLIB) $(LIB) $(TEST_LIBS) $(LIBS)
 
-$(TESTS): $(LIB) $(TEST_HELPER_OBJS) $(DRIVER_HDRS) $(TEST_HDRS)
+$(TESTS): $(MLIB) $(LIB) $(TEST_HELPER_OBJS) $(DRIVER_HDRS) $(MICRO_HDRS) $(TEST_HDRS)
 
 tests: $(TESTS)
 
@@ -92,7 +112,8 @@ deps:
 # The main job: a smoke benchmark on the emulated controller.
 run: deps
 	$(MAKE) all
-	./$(BIN) run micro/suites/smoke.suite --backend emu
+	sh scripts/hugepages.sh 512
+	./$(BIN) run default --backend emu
 
 # Every test suite of the project, ending with one summary line.
 test: deps
@@ -110,7 +131,7 @@ bench-model: deps
 	./bin/bench-model
 
 clean:
-	rm -f $(DRIVER_OBJS) $(MICRO_OBJS) $(BENCH_OBJS) $(TEST_HELPER_OBJS) $(TESTS) $(LIB) $(BIN) micro/version.h
+	rm -f $(DRIVER_OBJS) $(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS) $(TEST_HELPER_OBJS) $(TESTS) $(LIB) $(BIN) micro/version.h
 	rm -rf build bin tests/logs
 
 .PHONY: all deps run test tests clean bench-hotpath bench-model FORCE

@@ -11,5 +11,7 @@ struct command {
 int cmd_run(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 
 #endif

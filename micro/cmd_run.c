@@ -1,50 +1,101 @@
+/* iotlbench run SUITE --backend B [--device BDF] [--preset P] [--out DIR]
+ * [--set key=value]... */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "../driver/backend/backend.h"
-#include "../driver/nvme/ctrl.h"
+#include "../driver/util/parse.h"
 #include "cmd.h"
-#include "smoke.h"
+#include "runner.h"
 
-/* Model counters after a run: the numbers that explain its latencies. */
-static void print_counters(struct backend *be, const char *preset)
+#define MAX_SETS 64
+
+/* A suite is a path, or a name found in micro/suites/ of the source tree
+ * the binary belongs to. */
+static const char *resolve_suite(const char *arg, char *buf, size_t len)
 {
-	if (!be->ops->counters)
-		return;
-	struct backend_counter c[32];
-	unsigned n = be->ops->counters(be, c, 32);
-	printf("iommu model %s:", preset);
-	for (unsigned i = 0; i < n; i++)
-		printf(" %s=%llu", c[i].name, (unsigned long long)c[i].value);
-	printf("\n");
+	if (strchr(arg, '/') || access(arg, R_OK) == 0)
+		return arg;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return arg;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return arg;
+	*slash = '\0';
+	snprintf(buf, len, "%.*s/../micro/suites/%.64s.suite", (int)(len - 96), exe, arg);
+	return access(buf, R_OK) == 0 ? buf : arg;
 }
 
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"backend", required_argument, NULL, 'b'},
-		{"emu-opts", required_argument, NULL, 'e'},
+		{"device", required_argument, NULL, 'd'},
 		{"preset", required_argument, NULL, 'p'},
 		{"preset-file", required_argument, NULL, 'P'},
+		{"emu-opts", required_argument, NULL, 'E'},
+		{"out", required_argument, NULL, 'o'},
+		{"set", required_argument, NULL, 's'},
+		{"clock", no_argument, NULL, 'c'},
+		{"cpu", required_argument, NULL, 'C'},
+		{"quiet", no_argument, NULL, 'q'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *backend = "emu";
-	struct backend_cfg bcfg = {0};
+	struct run_opts o;
+	memset(&o, 0, sizeof(o));
+	o.backend = "emu";
+	o.cpu = -1;
+	const char *sets[MAX_SETS];
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "b:e:p:P:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "b:d:p:P:E:o:s:cC:q", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
-			backend = optarg;
+			o.backend = optarg;
 			break;
-		case 'e':
-			bcfg.emu_opts = optarg;
+		case 'd':
+			o.bcfg.device = optarg;
 			break;
 		case 'p':
-			bcfg.preset = optarg;
+			o.bcfg.preset = optarg;
 			break;
 		case 'P':
-			bcfg.preset_file = optarg;
+			o.bcfg.preset_file = optarg;
+			break;
+		case 'E':
+			o.bcfg.emu_opts = optarg;
+			break;
+		case 'o':
+			o.out_root = optarg;
+			break;
+		case 's':
+			if (o.nset == MAX_SETS) {
+				fprintf(stderr, "iotlbench run: at most %d --set options\n", MAX_SETS);
+				return 2;
+			}
+			sets[o.nset++] = optarg;
+			break;
+		case 'c':
+			o.force_clock = true;
+			break;
+		case 'C': {
+			uint64_t v;
+			struct err e;
+			if (parse_u64(optarg, 4095, &v, &e)) {
+				fprintf(stderr, "iotlbench run: --cpu: %s\n", e.msg);
+				return 2;
+			}
+			o.cpu = (int)v;
+			break;
+		}
+		case 'q':
+			o.quiet = true;
 			break;
 		default:
 			fprintf(stderr, "iotlbench run: see 'iotlbench help'\n");
@@ -52,33 +103,12 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "iotlbench run: expected exactly one SUITE file, e.g. "
-				"'iotlbench run micro/suites/smoke.suite'\n");
+		fprintf(stderr, "iotlbench run: expected exactly one SUITE (a file, or a name in "
+				"micro/suites/ such as 'default' or 'quick')\n");
 		return 2;
 	}
-	struct err e = {0};
-	struct smoke_cfg scfg;
-	struct backend *be = NULL;
-	struct nvme_ctrl *c = NULL;
-	int rc = smoke_load(argv[optind], &scfg, &e);
-	if (!rc)
-		rc = backend_open(backend, &bcfg, &be, &e);
-	if (!rc)
-		rc = nvme_ctrl_open(be, NULL, &c, &e);
-	if (!rc) {
-		printf("controller: %s, serial %s, firmware %s, NVMe %u.%u, MDTS %u KiB, "
-		       "%u namespace(s), backend %s\n",
-		       c->info.model, c->info.serial, c->info.firmware, c->info.version >> 16,
-		       (c->info.version >> 8) & 0xff, c->info.max_xfer >> 10, c->nns, backend);
-		rc = smoke_run(c, &scfg, stdout, &e);
-	}
-	if (!rc)
-		print_counters(be, bcfg.preset ? bcfg.preset : BACKEND_DEFAULT_PRESET);
-	nvme_ctrl_close(c);
-	backend_close(be);
-	if (rc) {
-		fprintf(stderr, "iotlbench: %s\n", e.msg);
-		return 1;
-	}
-	return 0;
+	char path[PATH_MAX];
+	o.suite_path = resolve_suite(argv[optind], path, sizeof(path));
+	o.sets = sets;
+	return runner_main(&o);
 }

@@ -25,6 +25,12 @@ static const struct command commands[] = {
 		  "                 replay a DMA trace (iova,len,dir[,domain]) through an IOMMU "
 		  "preset",
 	 cmd_model},
+	{"devices", "[--root DIR]\n"
+		    "                 list NVMe controllers and which backends can open each",
+	 cmd_devices},
+	{"info", "[--root DIR]\n"
+		 "                 IOMMU, hugepage pools, limits and privileges of this host",
+	 cmd_info},
 	{"version", "       print the version and source revision", cmd_version},
 	{"help", "          print this text", cmd_help},
 };

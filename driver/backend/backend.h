@@ -46,6 +46,9 @@ struct backend_ops {
 	/* Optional. Empties the IOTLB so a case starts cold; NULL if the backend
 	 * cannot (benchmarks then use fresh mappings instead). */
 	void (*flush_iotlb)(struct backend *b);
+	/* Optional. DMA mappings currently live (made by map, not yet unmapped):
+	 * a run that ends with more than zero leaked one. */
+	uint64_t (*live_mappings)(struct backend *b);
 	/* Optional. Translation counters of the backend's own IOMMU model. */
 	unsigned (*counters)(struct backend *b, struct backend_counter *out, unsigned max);
 };

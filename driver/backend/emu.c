@@ -24,6 +24,7 @@ struct emu_backend {
 	 * translates while driver threads map and unmap: one lock, as the
 	 * hardware serialises page-table updates against walks. */
 	pthread_spinlock_t lock;
+	uint64_t live; /* mappings made and not yet unmapped */
 	char opt_storage[];
 };
 
@@ -133,6 +134,7 @@ static int emu_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct
 	pthread_spin_lock(&eb->lock);
 	int rc = iommu_map(eb->mmu, EMU_DOMAIN, iova, iova, buf->len, prot & DMA_PROT_WRITE,
 			   buf->page_size, &cost, e);
+	eb->live += rc == 0;
 	pthread_spin_unlock(&eb->lock);
 	if (rc)
 		return rc;
@@ -149,6 +151,7 @@ static int emu_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 	uint64_t cost = 0;
 	pthread_spin_lock(&eb->lock);
 	int rc = iommu_unmap(eb->mmu, EMU_DOMAIN, buf->iova, buf->len, &cost, e);
+	eb->live -= rc == 0;
 	pthread_spin_unlock(&eb->lock);
 	if (rc)
 		return rc;
@@ -182,6 +185,15 @@ static unsigned emu_counters(struct backend *b, struct backend_counter *out, uns
 	return n;
 }
 
+static uint64_t emu_live(struct backend *b)
+{
+	struct emu_backend *eb = (struct emu_backend *)b;
+	pthread_spin_lock(&eb->lock);
+	uint64_t n = eb->live;
+	pthread_spin_unlock(&eb->lock);
+	return n;
+}
+
 const struct backend_ops backend_emu_ops = {
 	.name = "emu",
 	.summary = "in-process emulated NVMe controller behind a software IOMMU model",
@@ -192,6 +204,7 @@ const struct backend_ops backend_emu_ops = {
 	.map = emu_map,
 	.unmap = emu_unmap,
 	.flush_iotlb = emu_flush_iotlb,
+	.live_mappings = emu_live,
 	.counters = emu_counters,
 };
 

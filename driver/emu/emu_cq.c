@@ -61,6 +61,8 @@ int emu_cq_setup(struct emu *emu, uint16_t qid, uint64_t base, uint32_t size, bo
 	cq->tail = 0;
 	cq->head = 0;
 	cq->bad_db = UINT32_MAX;
+	/* The previous queue's head doorbell value means nothing now. */
+	emu_reg_store(emu, emu_cq_db(emu, qid), 0);
 	/* 4.6: the controller's phase tag starts at 1 after creation, so the
 	 * host's zeroed queue memory reads as "no entry". */
 	cq->phase = 1;

@@ -32,6 +32,9 @@ int emu_sq_setup(struct emu *emu, uint16_t qid, uint64_t base, uint32_t size, ui
 	sq->head = 0;
 	sq->tail = 0;
 	sq->bad_db = UINT32_MAX;
+	/* A new queue starts empty whatever its QID's doorbell last held: a
+	 * deleted queue's final tail must not announce phantom commands. */
+	emu_reg_store(emu, emu_sq_db(emu, qid), 0);
 	atomic_store_explicit(&sq->live, true, memory_order_release);
 	pthread_mutex_unlock(&sq->lock);
 	emu->cqs[cqid].nsq++;

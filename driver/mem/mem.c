@@ -1,12 +1,20 @@
 #include "mem.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
+#endif
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB 0x0004u
+#endif
+#ifndef MFD_HUGE_SHIFT
+#define MFD_HUGE_SHIFT 26
 #endif
 
 static int page_shift_of(size_t page_size)
@@ -23,39 +31,182 @@ static int page_shift_of(size_t page_size)
 	}
 }
 
-int mem_alloc(size_t len, size_t page_size, struct dma_buf *buf, struct err *e)
+static const char *const kind_names[] = {
+	[MEM_KIND_DEFAULT] = "default", [MEM_KIND_ANON] = "anon",   [MEM_KIND_THP] = "thp",
+	[MEM_KIND_HUGETLB] = "hugetlb", [MEM_KIND_MEMFD] = "memfd",
+};
+
+const char *mem_kind_name(enum mem_kind kind)
+{
+	return (unsigned)kind < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[kind]
+									     : "?";
+}
+
+int mem_kind_parse(const char *s, enum mem_kind *kind, struct err *e)
+{
+	for (unsigned i = 0; s && i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
+		if (!strcmp(s, kind_names[i])) {
+			*kind = (enum mem_kind)i;
+			return 0;
+		}
+	return err_set(e, EINVAL, "unknown memory kind '%s': use anon, thp, hugetlb or memfd",
+		       s ? s : "");
+}
+
+static int map_error(size_t rounded, size_t page_size, int err, struct err *e)
+{
+	if (page_size > MEM_4K && (err == ENOMEM || err == EINVAL))
+		return mem_hugepool_error(page_size, rounded / page_size, err, e);
+	return err_set(e, err, "cannot map %zu bytes of memory: %s", rounded, strerror(err));
+}
+
+static void *map_anon(size_t rounded, struct err *e, int *rc)
+{
+	void *p = mmap(NULL, rounded, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED) {
+		*rc = map_error(rounded, MEM_4K, errno, e);
+		return NULL;
+	}
+	return p;
+}
+
+static void *map_hugetlb(size_t rounded, size_t page_size, int shift, struct err *e, int *rc)
+{
+	/* MAP_HUGE_2MB/1GB encode log2(page size) at MAP_HUGE_SHIFT (mmap(2)).
+	 * The pool reservation happens at mmap time, so an empty pool fails
+	 * here with ENOMEM rather than with SIGBUS on first touch. */
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_HUGETLB |
+		    (shift << MAP_HUGE_SHIFT);
+	void *p = mmap(NULL, rounded, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (p == MAP_FAILED) {
+		*rc = map_error(rounded, page_size, errno, e);
+		return NULL;
+	}
+	return p;
+}
+
+static void *map_thp(size_t rounded, struct err *e, int *rc)
+{
+	/* A transparent hugepage can only back a 2 MiB-aligned 2 MiB range of
+	 * the VMA, so reserve one page more than needed and trim to alignment
+	 * before advising and touching. */
+	size_t span = rounded + MEM_2M;
+	uint8_t *raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED) {
+		*rc = map_error(span, MEM_4K, errno, e);
+		return NULL;
+	}
+	uintptr_t start = ((uintptr_t)raw + MEM_2M - 1) & ~(uintptr_t)(MEM_2M - 1);
+	size_t head = start - (uintptr_t)raw, tail = span - head - rounded;
+	if (head)
+		munmap(raw, head);
+	if (tail)
+		munmap((uint8_t *)start + rounded, tail);
+	void *p = (void *)start;
+	if (madvise(p, rounded, MADV_HUGEPAGE)) {
+		int err = errno;
+		munmap(p, rounded);
+		*rc = err_set(e, err,
+			      "madvise(MADV_HUGEPAGE) failed: %s; the kernel needs "
+			      "CONFIG_TRANSPARENT_HUGEPAGE and "
+			      "/sys/kernel/mm/transparent_hugepage/enabled set to madvise or always",
+			      strerror(err));
+		return NULL;
+	}
+	/* First touch of each 2 MiB range faults in a whole hugepage when one
+	 * is free; MAP_POPULATE before madvise would have used 4 KiB pages. */
+	for (size_t off = 0; off < rounded; off += MEM_4K)
+		((volatile uint8_t *)p)[off] = 0;
+	return p;
+}
+
+static void *map_memfd(size_t rounded, size_t page_size, int shift, struct err *e, int *rc)
+{
+	unsigned flags = MFD_CLOEXEC;
+	if (page_size > MEM_4K)
+		flags |= MFD_HUGETLB | ((unsigned)shift << MFD_HUGE_SHIFT);
+	int fd = memfd_create("iotlbench-dma", flags);
+	if (fd < 0) {
+		int err = errno;
+		*rc = err_set(e, err, "memfd_create(%s) failed: %s%s",
+			      page_size > MEM_4K ? "MFD_HUGETLB" : "0", strerror(err),
+			      page_size > MEM_4K ? " (the kernel needs CONFIG_HUGETLBFS)" : "");
+		return NULL;
+	}
+	void *p = MAP_FAILED;
+	int err = 0;
+	if (ftruncate(fd, (off_t)rounded))
+		err = errno;
+	else
+		p = mmap(NULL, rounded, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (!err && p == MAP_FAILED)
+		err = errno;
+	/* The mapping holds its own reference to the file. */
+	close(fd);
+	if (err) {
+		*rc = map_error(rounded, page_size, err, e);
+		return NULL;
+	}
+	return p;
+}
+
+int mem_alloc_kind(size_t len, size_t page_size, enum mem_kind kind, struct dma_buf *buf,
+		   struct err *e)
 {
 	int shift = page_shift_of(page_size);
 	if (shift < 0)
 		return err_set(e, EINVAL, "page size %zu is not one of 4k, 2m, 1g", page_size);
 	if (len == 0)
 		return err_set(e, EINVAL, "cannot allocate a buffer of 0 bytes");
+	if (kind == MEM_KIND_DEFAULT)
+		kind = page_size == MEM_4K ? MEM_KIND_ANON : MEM_KIND_HUGETLB;
+	if (kind == MEM_KIND_ANON && page_size != MEM_4K)
+		return err_set(e, EINVAL,
+			       "anonymous memory comes in 4 KiB pages; for %zu KiB pages use the "
+			       "hugetlb, memfd or (2 MiB only) thp kind",
+			       page_size >> 10);
+	if (kind == MEM_KIND_THP && page_size != MEM_2M)
+		return err_set(e, EINVAL,
+			       "transparent hugepages are 2 MiB on x86 (PMD size); page size %zu "
+			       "needs the anon, hugetlb or memfd kind",
+			       page_size);
+	if (kind == MEM_KIND_HUGETLB && page_size == MEM_4K)
+		return err_set(e, EINVAL, "hugetlb pages are 2 MiB or 1 GiB, not 4 KiB");
+	if (len > SIZE_MAX - page_size)
+		return err_set(e, EOVERFLOW, "buffer of %zu bytes is too large", len);
 	size_t rounded = (len + page_size - 1) & ~(page_size - 1);
-	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE;
-	if (shift > 12)
-		flags |= MAP_HUGETLB | (shift << MAP_HUGE_SHIFT);
-	void *p = mmap(NULL, rounded, PROT_READ | PROT_WRITE, flags, -1, 0);
-	if (p == MAP_FAILED) {
-		int err = errno;
-		if (shift == 21)
-			return err_set(e, err,
-				       "no free 2 MiB hugepages for %zu bytes (%s): echo %zu > "
-				       "/proc/sys/vm/nr_hugepages",
-				       rounded, strerror(err), rounded / page_size + 64);
-		if (shift == 30)
-			return err_set(e, err,
-				       "no free 1 GiB hugepages for %zu bytes (%s): echo %zu > "
-				       "/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages "
-				       "(needs a CPU with pdpe1gb)",
-				       rounded, strerror(err), rounded / page_size);
-		return err_set(e, err, "cannot map %zu bytes of memory: %s", rounded, strerror(err));
+	int rc = 0;
+	void *p = NULL;
+	switch (kind) {
+	case MEM_KIND_ANON:
+		p = map_anon(rounded, e, &rc);
+		break;
+	case MEM_KIND_THP:
+		p = map_thp(rounded, e, &rc);
+		break;
+	case MEM_KIND_HUGETLB:
+		p = map_hugetlb(rounded, page_size, shift, e, &rc);
+		break;
+	case MEM_KIND_MEMFD:
+		p = map_memfd(rounded, page_size, shift, e, &rc);
+		break;
+	default:
+		return err_set(e, EINVAL, "unknown memory kind %d", (int)kind);
 	}
+	if (!p)
+		return rc;
 	memset(buf, 0, sizeof(*buf));
 	buf->va = p;
 	buf->len = rounded;
 	buf->page_size = page_size;
 	buf->page_shift = (unsigned)shift;
 	return 0;
+}
+
+int mem_alloc(size_t len, size_t page_size, struct dma_buf *buf, struct err *e)
+{
+	return mem_alloc_kind(len, page_size, MEM_KIND_DEFAULT, buf, e);
 }
 
 void mem_free(struct dma_buf *buf)

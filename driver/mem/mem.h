@@ -1,10 +1,18 @@
-/* Backing memory for DMA buffers: anonymous 4 KiB pages or hugetlb pages
- * (2 MiB, 1 GiB). The page size is a benchmark parameter because it decides
- * how many IOTLB entries a buffer needs. */
+/* Backing memory for DMA buffers. The page size is a benchmark parameter
+ * because it decides how many IOTLB entries a buffer needs; the kind decides
+ * where the pages come from:
+ *   anon     anonymous 4 KiB pages
+ *   thp      anonymous memory, 2 MiB-aligned, madvise(MADV_HUGEPAGE): the
+ *            kernel backs it with transparent hugepages when it can
+ *   hugetlb  MAP_HUGETLB with MAP_HUGE_2MB / MAP_HUGE_1GB from the
+ *            preallocated pools (Documentation/admin-guide/mm/hugetlbpage.rst)
+ *   memfd    memfd_create(2), with MFD_HUGETLB for 2 MiB / 1 GiB pages: a
+ *            file-backed buffer, as a VMM shares guest memory */
 #ifndef IOTLB_MEM_H
 #define IOTLB_MEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../dma.h"
 #include "../util/err.h"
@@ -13,9 +21,38 @@
 #define MEM_2M (2ul << 20)
 #define MEM_1G (1ul << 30)
 
-/* Allocates `len` bytes (rounded up to page_size) of zeroed, page-aligned
- * memory and fills buf->va/len/page_size/page_shift. */
+enum mem_kind {
+	MEM_KIND_DEFAULT = 0, /* anon for 4 KiB, hugetlb for 2 MiB and 1 GiB */
+	MEM_KIND_ANON,
+	MEM_KIND_THP,
+	MEM_KIND_HUGETLB,
+	MEM_KIND_MEMFD,
+};
+
+/* Allocates `len` bytes (rounded up to page_size) of zeroed, page-aligned,
+ * populated memory of the default kind and fills buf->va/len/page_size/
+ * page_shift. */
 int mem_alloc(size_t len, size_t page_size, struct dma_buf *buf, struct err *e);
+/* The same with the kind chosen by the caller. */
+int mem_alloc_kind(size_t len, size_t page_size, enum mem_kind kind, struct dma_buf *buf,
+		   struct err *e);
 void mem_free(struct dma_buf *buf);
+
+const char *mem_kind_name(enum mem_kind kind);
+int mem_kind_parse(const char *s, enum mem_kind *kind, struct err *e);
+
+/* Hugepage pool of one size, from /sys/kernel/mm/hugepages/hugepages-<kB>kB
+ * (through hostfs). -ENOENT when the kernel has no pool of that size. */
+int mem_hugepool(size_t page_size, uint64_t *free_pages, uint64_t *total_pages);
+/* Explains a failed hugetlb allocation of `pages` pages: empty or short
+ * pool (naming the nr_hugepages knob) or no pool of that size at all. */
+int mem_hugepool_error(size_t page_size, size_t pages, int err, struct err *e);
+
+/* Physical address of the first byte of each backing page of buf, from
+ * /proc/self/pagemap (Documentation/admin-guide/mm/pagemap.rst). The memory
+ * must be resident and locked. Fails when the kernel hides PFNs (reads them
+ * as 0 without CAP_SYS_ADMIN) or when a backing page is not physically
+ * contiguous (a transparent hugepage that was split or never formed). */
+int mem_phys_pages(const struct dma_buf *buf, uint64_t *pages, struct err *e);
 
 #endif

@@ -52,40 +52,42 @@ static void help_version_unknown(void **state)
 static void run_errors(void **state)
 {
 	(void)state;
-	expect(sh("bin/iotlbench run"), 2, "expected exactly one SUITE file");
+	expect(sh("bin/iotlbench run"), 2, "expected exactly one SUITE");
 	expect(sh("bin/iotlbench run /nonexistent.suite"), 1, "cannot open /nonexistent.suite");
-	expect(sh("bin/iotlbench run micro/suites/smoke.suite --backend nosuch"), 1,
+	expect(sh("bin/iotlbench run nosuchsuite"), 1, "cannot open nosuchsuite");
+	expect(sh("bin/iotlbench run quick --backend nosuch --out /tmp/iotlb-cli-none"), 1,
 	       "unknown backend 'nosuch'; available: emu");
-	expect(sh("bin/iotlbench run micro/suites/smoke.suite --preset nosuch"), 1,
+	expect(sh("bin/iotlbench run quick --preset nosuch --out /tmp/iotlb-cli-none"), 1,
 	       "unknown IOMMU preset 'nosuch'");
-	expect(sh("bin/iotlbench run micro/suites/smoke.suite --emu-opts lba=1000"), 1,
+	expect(sh("bin/iotlbench run quick --emu-opts lba=1000 --out /tmp/iotlb-cli-none"), 1,
 	       "lba=1000: allowed values are 512 and 4096");
-	expect(sh("bin/iotlbench run micro/suites/smoke.suite --bogus"), 2, NULL);
+	expect(sh("bin/iotlbench run quick --set qdepth=4"), 1, "--set qdepth: unknown key");
+	expect(sh("bin/iotlbench run quick --cpu x"), 2, "--cpu: 'x' is not");
+	expect(sh("bin/iotlbench run quick --bogus"), 2, NULL);
 	char path[64];
 	snprintf(path, sizeof(path), "/tmp/iotlb-cli-%d.suite", getpid());
-	write_file(path, "[global]\nio_size = 4k\nqdepth = 4\n");
+	write_file(path, "[reuse]\npages = 4\nqdepth = 4\n");
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd), "bin/iotlbench run %s", path);
-	expect(sh(cmd), 1, ":3: unknown key 'qdepth'; allowed: io_size, ios, qd, nsid");
-	write_file(path, "[global]\nio_size = 3000\n");
-	expect(sh(cmd), 1, ":2: io_size 3000: allowed 512 to 1m in multiples of 512");
-	write_file(path, "[global]\nqd = 0\n");
-	expect(sh(cmd), 1, ":2: qd '0'");
+	expect(sh(cmd), 1, ":3: unknown key 'qdepth'; allowed:");
+	write_file(path, "[reuse]\npages = 4\nio_size = 3000\n");
+	expect(sh(cmd), 1, ":3: io_size = 3000: must be a multiple of 512");
 	unlink(path);
 }
 
-static void run_smoke(void **state)
+static void run_quick(void **state)
 {
 	(void)state;
-	char path[64], cmd[256];
-	snprintf(path, sizeof(path), "/tmp/iotlb-cli-%d.suite", getpid());
-	write_file(path, "[global]\nio_size = 4k\nios = 500\nqd = 1,8\n");
-	snprintf(cmd, sizeof(cmd), "bin/iotlbench run %s --emu-opts base_ns=1000 --preset amd-epyc-7713",
-		 path);
-	expect(sh(cmd), 0, "iommu model amd-epyc-7713: iotlb_lookup=");
-	assert_non_null(strstr(out, "write     8        500"));
-	assert_non_null(strstr(out, "read      1        500"));
-	unlink(path);
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd),
+		 "bin/iotlbench run quick --preset amd-epyc-7713 --out /tmp/iotlb-cli-%d "
+		 "--set ios=500 --set ops=5",
+		 getpid());
+	expect(sh(cmd), 0, "cases, backend emu, clock ");
+	assert_non_null(strstr(out, "12 cases, 0 skipped, 0 failed"));
+	assert_non_null(strstr(out, "case 12/12"));
+	snprintf(cmd, sizeof(cmd), "rm -rf /tmp/iotlb-cli-%d", getpid());
+	assert_int_equal(system(cmd), 0);
 }
 
 static void model_replay(void **state)
@@ -126,7 +128,7 @@ int main(void)
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(help_version_unknown),
 		cmocka_unit_test(run_errors),
-		cmocka_unit_test(run_smoke),
+		cmocka_unit_test(run_quick),
 		cmocka_unit_test(model_replay),
 	};
 	return cmocka_run_group_tests_name("cli", t, NULL, NULL);

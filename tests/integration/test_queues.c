@@ -184,6 +184,28 @@ static void creation_limits(void **state)
 	fixture_close(&f);
 }
 
+static void recreate_same_qid(void **state)
+{
+	(void)state;
+	/* A queue deleted with its tail doorbell at 1 and re-created under the
+	 * same QID must start empty: the old doorbell value announces nothing. */
+	struct fixture f;
+	fixture_open(&f, "base_ns=0,bw=0", NULL);
+	struct dma_buf b;
+	assert_ok(backend_dma_alloc(f.be, 4096, MEM_4K, DMA_PROT_READ | DMA_PROT_WRITE, &b, &f.e),
+		  &f.e);
+	for (int round = 0; round < 3; round++) {
+		struct nvme_queue *q;
+		assert_ok(nvme_ctrl_create_queue(f.c, 2, &q, &f.e), &f.e);
+		assert_int_equal(q->qid, 1);
+		for (int i = 0; i < 3 + round; i++)
+			assert_ok(nvme_io_sync(q, nvme_cmd_read, f.ns, 0, &b, 0, 512, NULL, &f.e), &f.e);
+		assert_ok(nvme_ctrl_delete_queue(f.c, q, &f.e), &f.e);
+	}
+	backend_dma_free(f.be, &b);
+	fixture_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
@@ -192,6 +214,7 @@ int main(void)
 		cmocka_unit_test(threads_inline),
 		cmocka_unit_test(threads_device_thread),
 		cmocka_unit_test(creation_limits),
+		cmocka_unit_test(recreate_same_qid),
 	};
 	return cmocka_run_group_tests_name("queues", t, NULL, NULL);
 }

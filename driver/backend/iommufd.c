@@ -1,0 +1,324 @@
+/* The `iommufd` backend: the VFIO device cdev bound to an iommufd
+ * (Documentation/userspace-api/iommufd.rst; include/uapi/linux/iommufd.h,
+ * the cdev part of include/uapi/linux/vfio.h). The device is attached to an
+ * IO address space (IOAS) of its own; mappings go at IOVAs the kernel picks
+ * (default) or at fixed IOVAs from the backend's allocator. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "hostfs.h"
+#include "precheck.h"
+#include "real_internal.h"
+#include "uapi/iommufd_abi.h"
+#include "vfio_dev.h"
+
+#define IOMMUFD_MAX_RANGES 32
+
+struct iommufd_backend {
+	struct real_common c;
+	int iommufd, device_fd;
+	uint32_t devid, ioas, hwpt;
+	bool have_ioas;
+	enum iommufd_iova_mode mode;
+	uint64_t iova_align; /* out_iova_alignment */
+	struct vfio_dev dev;
+	struct iova_alloc iova;
+};
+
+static int do_unmap(struct iommufd_backend *ib, uint64_t iova, uint64_t len, struct err *e)
+{
+	struct iommu_ioas_unmap u = {
+		.size = IOTLB_IOAS_UNMAP_SZ,
+		.ioas_id = ib->ioas,
+		.iova = iova,
+		.length = len,
+	};
+	if (ioctl(ib->iommufd, IOMMU_IOAS_UNMAP, &u))
+		return err_set(e, errno, "IOMMU_IOAS_UNMAP of %#llx+%#llx failed: %s",
+			       (unsigned long long)iova, (unsigned long long)len, strerror(errno));
+	if (u.length != len)
+		return err_set(e, EINVAL, "IOMMU_IOAS_UNMAP unmapped %llu of %llu bytes at %#llx",
+			       (unsigned long long)u.length, (unsigned long long)len,
+			       (unsigned long long)iova);
+	return 0;
+}
+
+static void iommufd_close(struct backend *b)
+{
+	struct iommufd_backend *ib = (struct iommufd_backend *)b;
+	struct real_map *m;
+	while ((m = real_maps_pop(&ib->c))) {
+		do_unmap(ib, m->iova, m->len, NULL);
+		free(m);
+	}
+	vfio_dev_teardown(&ib->dev);
+	/* Closing the device fd detaches it from the IOAS and unbinds it from
+	 * the iommufd; only then can the IOAS be destroyed. */
+	if (ib->device_fd >= 0)
+		close(ib->device_fd);
+	if (ib->have_ioas) {
+		struct iommu_destroy d = {.size = IOTLB_DESTROY_SZ, .id = ib->ioas};
+		ioctl(ib->iommufd, IOMMU_DESTROY, &d);
+	}
+	if (ib->iommufd >= 0)
+		close(ib->iommufd);
+	iova_fini(&ib->iova);
+	real_common_fini(&ib->c);
+	free(ib);
+}
+
+static int open_node(const char *node, int *fd, struct err *e)
+{
+	*fd = hostfs_open(node, O_RDWR);
+	if (*fd >= 0)
+		return 0;
+	int err = -*fd;
+	*fd = -1;
+	return err_set(e, err, "cannot open %s%s: %s%s", hostfs_root(), node, strerror(err),
+		       err == EACCES || err == EPERM ? " (run as root or give your user the node)"
+						     : "");
+}
+
+static int bind_and_attach(struct iommufd_backend *ib, struct err *e)
+{
+	/* BIND must come before any region of the device is mmapped: vfio
+	 * refuses it with EBUSY while a BAR mapping exists. */
+	struct vfio_device_bind_iommufd bind = {
+		.argsz = IOTLB_BIND_IOMMUFD_SZ,
+		.iommufd = ib->iommufd,
+	};
+	if (ioctl(ib->device_fd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		return err_set(e, errno,
+			       "VFIO_DEVICE_BIND_IOMMUFD failed: %s%s", strerror(errno),
+			       errno == EBUSY ? " (another process or a container holds the "
+						"device, or one of its BARs is still mmapped)"
+					      : "");
+	ib->devid = bind.out_devid;
+	struct iommu_ioas_alloc alloc = {.size = IOTLB_IOAS_ALLOC_SZ};
+	if (ioctl(ib->iommufd, IOMMU_IOAS_ALLOC, &alloc))
+		return err_set(e, errno, "IOMMU_IOAS_ALLOC failed: %s", strerror(errno));
+	ib->ioas = alloc.out_ioas_id;
+	ib->have_ioas = true;
+	struct vfio_device_attach_iommufd_pt at = {
+		.argsz = IOTLB_ATTACH_PT_SZ,
+		.pt_id = ib->ioas,
+	};
+	if (ioctl(ib->device_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
+		return err_set(e, errno, "VFIO_DEVICE_ATTACH_IOMMUFD_PT(ioas %u) failed: %s",
+			       ib->ioas, strerror(errno));
+	ib->hwpt = at.pt_id;
+	return 0;
+}
+
+/* Ranges are read after attach: the device's IOMMU narrows a fresh IOAS to
+ * what it can translate (iommufd.h, IOMMU_IOAS_IOVA_RANGES). */
+static int read_ranges(struct iommufd_backend *ib, struct err *e)
+{
+	struct iommu_iova_range r[IOMMUFD_MAX_RANGES];
+	struct iommu_ioas_iova_ranges q = {
+		.size = IOTLB_IOAS_IOVA_RANGES_SZ,
+		.ioas_id = ib->ioas,
+		.num_iovas = IOMMUFD_MAX_RANGES,
+		.allowed_iovas = (uint64_t)(uintptr_t)r,
+	};
+	if (ioctl(ib->iommufd, IOMMU_IOAS_IOVA_RANGES, &q))
+		return err_set(e, errno, "IOMMU_IOAS_IOVA_RANGES failed: %s%s", strerror(errno),
+			       errno == EMSGSIZE ? " (more ranges than the backend handles)" : "");
+	struct iova_range ranges[IOMMUFD_MAX_RANGES];
+	for (uint32_t i = 0; i < q.num_iovas; i++)
+		ranges[i] = (struct iova_range){r[i].start, r[i].last};
+	ib->iova_align = q.out_iova_alignment ? q.out_iova_alignment : 1;
+	/* iommufd reports an alignment (at most PAGE_SIZE), not a page-size
+	 * bitmap; the granule is the CPU page. */
+	uint64_t granule = ib->iova_align > 4096 ? ib->iova_align : 4096;
+	return iova_init(&ib->iova, ranges, q.num_iovas, granule, e);
+}
+
+static int iommufd_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
+			  struct err *e);
+
+static int iommufd_open(const struct backend_cfg *cfg, struct backend **out, struct err *e)
+{
+	struct pci_addr a;
+	char cdev[32], node[64];
+	int rc = precheck_device(cfg ? cfg->device : NULL, &a, e);
+	if (!rc)
+		rc = precheck_iommufd(&a, cdev, sizeof(cdev), e);
+	if (rc)
+		return rc;
+	struct iommufd_backend *ib = calloc(1, sizeof(*ib));
+	if (!ib)
+		return err_set(e, ENOMEM, "out of memory");
+	real_common_init(&ib->c, &a);
+	ib->iommufd = ib->device_fd = -1;
+	ib->c.map_at = iommufd_map_at;
+	ib->c.iova = &ib->iova;
+	const char *mode = getenv("IOTLB_IOMMUFD_IOVA");
+	if (mode && !strcmp(mode, "fixed"))
+		ib->mode = IOMMUFD_IOVA_FIXED;
+	else if (mode && *mode && strcmp(mode, "kernel"))
+		rc = err_set(e, EINVAL, "IOTLB_IOMMUFD_IOVA='%s': use kernel or fixed", mode);
+	snprintf(node, sizeof(node), "/dev/vfio/devices/%s", cdev);
+	if (!rc)
+		rc = open_node("/dev/iommu", &ib->iommufd, e);
+	if (!rc)
+		rc = open_node(node, &ib->device_fd, e);
+	if (!rc)
+		rc = bind_and_attach(ib, e);
+	if (!rc)
+		rc = read_ranges(ib, e);
+	if (!rc)
+		rc = vfio_dev_setup(&ib->dev, ib->device_fd, &ib->c.tr, e);
+	if (rc) {
+		iommufd_close(&ib->c.b);
+		return rc;
+	}
+	*out = &ib->c.b;
+	return 0;
+}
+
+static int map_error(int err, const struct dma_buf *buf, uint64_t iova, bool fixed,
+		     struct err *e)
+{
+	if (err == ENOMEM || err == EPERM)
+		return real_pin_error(err, buf->len, "IOMMU_IOAS_MAP", e);
+	if (err == EEXIST)
+		return err_set(e, EEXIST, "IOVA %#llx+%#zx overlaps an existing mapping",
+			       (unsigned long long)iova, buf->len);
+	if (err == ENOSPC && !fixed)
+		return err_set(e, ENOSPC, "IOMMU_IOAS_MAP found no free IOVA range for %zu bytes",
+			       buf->len);
+	return err_set(e, err, "IOMMU_IOAS_MAP of %zu bytes%s failed: %s", buf->len,
+		       fixed ? " at a fixed IOVA" : "", strerror(err));
+}
+
+static int map_locked(struct iommufd_backend *ib, struct dma_buf *buf, uint64_t iova, bool fixed,
+		      uint32_t prot, struct err *e)
+{
+	struct real_map *m = calloc(1, sizeof(*m));
+	if (!m)
+		return err_set(e, ENOMEM, "out of memory");
+	struct iommu_ioas_map mp = {
+		.size = IOTLB_IOAS_MAP_SZ,
+		.flags = (fixed ? IOMMU_IOAS_MAP_FIXED_IOVA : 0) |
+			 ((prot & DMA_PROT_READ) ? IOMMU_IOAS_MAP_READABLE : 0) |
+			 ((prot & DMA_PROT_WRITE) ? IOMMU_IOAS_MAP_WRITEABLE : 0),
+		.ioas_id = ib->ioas,
+		.user_va = (uint64_t)(uintptr_t)buf->va,
+		.length = buf->len,
+		.iova = fixed ? iova : 0,
+	};
+	if (ioctl(ib->iommufd, IOMMU_IOAS_MAP, &mp)) {
+		int err = errno;
+		free(m);
+		return map_error(err, buf, iova, fixed, e);
+	}
+	*m = (struct real_map){.iova = mp.iova, .len = buf->len, .from_alloc = fixed};
+	real_maps_add(&ib->c, m);
+	buf->iova = mp.iova;
+	buf->pages = NULL;
+	buf->prot = prot;
+	buf->map_priv = m;
+	return 0;
+}
+
+static int iommufd_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e)
+{
+	struct iommufd_backend *ib = (struct iommufd_backend *)b;
+	uint64_t iova = 0;
+	int rc = 0;
+	pthread_mutex_lock(&ib->c.lock);
+	bool fixed = ib->mode == IOMMUFD_IOVA_FIXED;
+	if (fixed)
+		rc = iova_get(&ib->iova, buf->len, buf->page_size, &iova, e);
+	if (!rc) {
+		rc = map_locked(ib, buf, iova, fixed, prot, e);
+		if (rc && fixed)
+			iova_put(&ib->iova, iova, buf->len);
+	}
+	pthread_mutex_unlock(&ib->c.lock);
+	return rc;
+}
+
+static int iommufd_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
+			  struct err *e)
+{
+	struct iommufd_backend *ib = (struct iommufd_backend *)b;
+	pthread_mutex_lock(&ib->c.lock);
+	/* In kernel mode the allocator does not track the kernel's choices,
+	 * so only the range check applies; the kernel refuses overlaps. */
+	int rc = 0;
+	bool track = ib->mode == IOMMUFD_IOVA_FIXED;
+	if (track)
+		rc = iova_reserve(&ib->iova, iova, buf->len, e);
+	else if (!iova_valid(&ib->iova, iova, buf->len)) {
+		char ranges[256];
+		iova_describe(&ib->iova, ranges, sizeof(ranges));
+		rc = err_set(e, ERANGE, "IOVA %#llx-%#llx lies outside the IOAS's valid ranges (%s)",
+			     (unsigned long long)iova, (unsigned long long)(iova + buf->len - 1),
+			     ranges);
+	}
+	if (!rc) {
+		rc = map_locked(ib, buf, iova, true, prot, e);
+		if (!rc)
+			((struct real_map *)buf->map_priv)->from_alloc = track;
+		else if (track)
+			iova_put(&ib->iova, iova, buf->len);
+	}
+	pthread_mutex_unlock(&ib->c.lock);
+	return rc;
+}
+
+static int iommufd_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
+{
+	struct iommufd_backend *ib = (struct iommufd_backend *)b;
+	struct real_map *m = buf->map_priv;
+	if (!m)
+		return err_set(e, EINVAL, "buffer is not mapped");
+	pthread_mutex_lock(&ib->c.lock);
+	int rc = do_unmap(ib, m->iova, m->len, e);
+	if (!rc) {
+		real_maps_del(m);
+		if (m->from_alloc)
+			iova_put(&ib->iova, m->iova, m->len);
+	}
+	pthread_mutex_unlock(&ib->c.lock);
+	if (!rc) {
+		free(m);
+		buf->map_priv = NULL;
+		buf->iova = 0;
+	}
+	return rc;
+}
+
+const struct backend_ops backend_iommufd_ops = {
+	.name = "iommufd",
+	.summary = "real NVMe controller through the VFIO device cdev and an iommufd IOAS",
+	.open = iommufd_open,
+	.close = iommufd_close,
+	.mem_alloc = real_mem_alloc,
+	.mem_free = real_mem_free,
+	.map = iommufd_map,
+	.unmap = iommufd_unmap,
+};
+
+int backend_iommufd_set_iova_mode(struct backend *b, enum iommufd_iova_mode m, struct err *e)
+{
+	if (!b || b->ops != &backend_iommufd_ops)
+		return err_set(e, EINVAL, "only the iommufd backend has an IOVA mode");
+	struct iommufd_backend *ib = (struct iommufd_backend *)b;
+	pthread_mutex_lock(&ib->c.lock);
+	int busy = ib->c.maps.next != &ib->c.maps;
+	if (!busy)
+		ib->mode = m;
+	pthread_mutex_unlock(&ib->c.lock);
+	if (busy)
+		return err_set(e, EBUSY, "unmap every buffer before changing the IOVA mode: "
+					 "kernel-chosen IOVAs are not in the backend's allocator");
+	return 0;
+}

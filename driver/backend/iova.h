@@ -1,0 +1,53 @@
+/* IOVA allocator for backends that choose device addresses themselves.
+ *
+ * The IOMMU reports which IOVAs it can translate (VFIO type1:
+ * VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE; iommufd: IOMMU_IOAS_IOVA_RANGES).
+ * Those ranges have holes (the x86 MSI window 0xfee00000-0xfeefffff) and an
+ * upper end set by the IOMMU's address width (39 bits on many VT-d parts and
+ * QEMU's intel-iommu), so user virtual addresses (47 bits) cannot be used as
+ * IOVAs. Policy: first fit from the lowest address, each block aligned to
+ * the buffer's page size so every backing page can be a superpage entry
+ * (a 2 MiB page mapped at a 2 MiB-aligned IOVA fills one PDE); IOVA 0 is
+ * never handed out, so a zero PRP entry can never alias a live buffer. */
+#ifndef IOTLB_IOVA_H
+#define IOTLB_IOVA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../util/err.h"
+
+struct iova_range {
+	uint64_t start;
+	uint64_t last; /* inclusive, as the kernel reports it */
+};
+
+struct iova_alloc {
+	struct iova_range *free; /* sorted, disjoint, non-adjacent */
+	unsigned nfree, cap;
+	struct iova_range *valid; /* the ranges given at init, for messages */
+	unsigned nvalid;
+	uint64_t min_page; /* smallest IOMMU page size: granule of every block */
+};
+
+/* `pgsizes` is the IOMMU's page-size bitmap (iova_pgsizes); its lowest bit
+ * is the granule. Ranges may come in any order. */
+int iova_init(struct iova_alloc *a, const struct iova_range *ranges, unsigned n, uint64_t pgsizes,
+	      struct err *e);
+void iova_fini(struct iova_alloc *a);
+
+/* A free block of `len` bytes (rounded up to the granule) aligned to `align`
+ * (a power of two; values below the granule mean the granule). */
+int iova_get(struct iova_alloc *a, uint64_t len, uint64_t align, uint64_t *iova, struct err *e);
+/* Takes [iova, iova + len) out of the free space, for mappings at a fixed
+ * address; fails when any of it lies outside the valid ranges or is in use. */
+int iova_reserve(struct iova_alloc *a, uint64_t iova, uint64_t len, struct err *e);
+/* Returns a block from iova_get or iova_reserve. */
+void iova_put(struct iova_alloc *a, uint64_t iova, uint64_t len);
+
+/* Whether [iova, iova + len) lies inside one valid range. */
+bool iova_valid(const struct iova_alloc *a, uint64_t iova, uint64_t len);
+/* "0x0-0xfedfffff, 0xfef00000-0x7fffffffff" into buf. */
+void iova_describe(const struct iova_alloc *a, char *buf, size_t len);
+
+#endif

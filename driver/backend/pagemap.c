@@ -1,0 +1,207 @@
+/* The `pagemap` backend: no IOMMU in the path. The device gets physical
+ * addresses, read from /proc/self/pagemap for pinned (mlock) memory; its
+ * registers are BAR0 mmapped from sysfs resource0 (Documentation/PCI/
+ * sysfs-pci.rst), and bus mastering is switched through the sysfs config
+ * file. Only safe with the kernel driver unbound and the IOMMU off or in
+ * passthrough: the device can then reach all of memory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hostfs.h"
+#include "pci_cfg.h"
+#include "precheck.h"
+#include "real_internal.h"
+
+struct pagemap_backend {
+	struct real_common c;
+	int cfg_fd, bar_fd;
+	void *bar;
+	size_t bar_len;
+	bool master_on;
+};
+
+static void pagemap_close(struct backend *b)
+{
+	struct pagemap_backend *pb = (struct pagemap_backend *)b;
+	/* Bus mastering off first: after that the device cannot touch
+	 * memory, whatever its queues still point at. */
+	if (pb->master_on)
+		pci_cfg_disable_master(pb->cfg_fd, 0, NULL);
+	if (pb->bar)
+		munmap(pb->bar, pb->bar_len);
+	if (pb->bar_fd >= 0)
+		close(pb->bar_fd);
+	if (pb->cfg_fd >= 0)
+		close(pb->cfg_fd);
+	struct real_map *m;
+	while ((m = real_maps_pop(&pb->c)))
+		free(m);
+	real_common_fini(&pb->c);
+	free(pb);
+}
+
+/* One locked page read back through pagemap: catches a kernel that hides
+ * PFNs before any device is touched. */
+static int check_pfns(struct err *e)
+{
+	struct dma_buf probe;
+	uint64_t pa;
+	int rc = mem_alloc_kind(MEM_4K, MEM_4K, MEM_KIND_ANON, &probe, e);
+	if (rc)
+		return rc;
+	if (mlock(probe.va, probe.len))
+		rc = real_pin_error(errno, probe.len, "mlock", e);
+	if (!rc)
+		rc = mem_phys_pages(&probe, &pa, e);
+	mem_free(&probe);
+	return rc;
+}
+
+static int open_files(struct pagemap_backend *pb, struct err *e)
+{
+	char p[128];
+	const char *bdf = pb->c.addr.str;
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/config", bdf);
+	pb->cfg_fd = hostfs_open(p, O_RDWR);
+	if (pb->cfg_fd < 0)
+		return err_set(e, -pb->cfg_fd, "cannot open %s for writing: %s (needs root)", p,
+			       strerror(-pb->cfg_fd));
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/resource0", bdf);
+	/* O_SYNC keeps the mapping uncached, as the BAR is not prefetchable. */
+	pb->bar_fd = hostfs_open(p, O_RDWR | O_SYNC);
+	if (pb->bar_fd < 0)
+		return err_set(e, -pb->bar_fd, "cannot open %s: %s", p, strerror(-pb->bar_fd));
+	struct stat st;
+	if (fstat(pb->bar_fd, &st) || st.st_size < 0x1008)
+		return err_set(e, ENODEV, "%s is %lld bytes: too small for NVMe registers", p,
+			       (long long)st.st_size);
+	pb->bar_len = (size_t)st.st_size;
+	pb->bar = mmap(NULL, pb->bar_len, PROT_READ | PROT_WRITE, MAP_SHARED, pb->bar_fd, 0);
+	if (pb->bar == MAP_FAILED) {
+		pb->bar = NULL;
+		return err_set(e, errno,
+			       "mmap of %s failed: %s (a kernel with CONFIG_IO_STRICT_DEVMEM "
+			       "refuses while a driver holds the BAR)",
+			       p, strerror(errno));
+	}
+	uint16_t old;
+	int rc = pci_cfg_enable_master(pb->cfg_fd, 0, &old, e);
+	if (!rc)
+		pb->master_on = true;
+	return rc;
+}
+
+static int pagemap_open(const struct backend_cfg *cfg, struct backend **out, struct err *e)
+{
+	struct pci_addr a;
+	int rc = precheck_device(cfg ? cfg->device : NULL, &a, e);
+	if (!rc)
+		rc = precheck_pagemap(&a, e);
+	if (!rc)
+		rc = check_pfns(e);
+	if (rc)
+		return rc;
+	struct pagemap_backend *pb = calloc(1, sizeof(*pb));
+	if (!pb)
+		return err_set(e, ENOMEM, "out of memory");
+	real_common_init(&pb->c, &a);
+	pb->cfg_fd = pb->bar_fd = -1;
+	rc = open_files(pb, e);
+	if (rc) {
+		pagemap_close(&pb->c.b);
+		return rc;
+	}
+	pb->c.tr.regs = pb->bar;
+	pb->c.tr.regs_len = pb->bar_len;
+	*out = &pb->c.b;
+	return 0;
+}
+
+static int pagemap_mem_alloc(struct backend *b, size_t len, size_t page_size, struct dma_buf *buf,
+			     struct err *e)
+{
+	int rc = real_mem_alloc(b, len, page_size, buf, e);
+	if (rc)
+		return rc;
+	/* Locked pages stay resident at the same physical address (the
+	 * kernel does not migrate mlocked pages unless compaction is told to;
+	 * hugetlb pages are never migrated under a mapping). */
+	if (mlock(buf->va, buf->len)) {
+		rc = real_pin_error(errno, buf->len, "mlock", e);
+		mem_free(buf);
+	}
+	return rc;
+}
+
+static void pagemap_mem_free(struct backend *b, struct dma_buf *buf)
+{
+	(void)b;
+	if (buf->va)
+		munlock(buf->va, buf->len);
+	mem_free(buf);
+}
+
+static int pagemap_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e)
+{
+	struct pagemap_backend *pb = (struct pagemap_backend *)b;
+	size_t n = buf->len / buf->page_size;
+	uint64_t *pages = calloc(n, sizeof(*pages));
+	struct real_map *m = calloc(1, sizeof(*m));
+	if (!pages || !m) {
+		free(pages);
+		free(m);
+		return err_set(e, ENOMEM, "out of memory for %zu page addresses", n);
+	}
+	int rc = mem_phys_pages(buf, pages, e);
+	if (rc) {
+		free(pages);
+		free(m);
+		return rc;
+	}
+	/* No IOMMU means no protection: prot is recorded, not enforced. */
+	m->iova = pages[0];
+	m->len = buf->len;
+	pthread_mutex_lock(&pb->c.lock);
+	real_maps_add(&pb->c, m);
+	pthread_mutex_unlock(&pb->c.lock);
+	buf->pages = pages;
+	buf->iova = pages[0];
+	buf->prot = prot;
+	buf->map_priv = m;
+	return 0;
+}
+
+static int pagemap_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
+{
+	struct pagemap_backend *pb = (struct pagemap_backend *)b;
+	struct real_map *m = buf->map_priv;
+	if (!m)
+		return err_set(e, EINVAL, "buffer is not mapped");
+	pthread_mutex_lock(&pb->c.lock);
+	real_maps_del(m);
+	pthread_mutex_unlock(&pb->c.lock);
+	free(m);
+	free(buf->pages);
+	buf->pages = NULL;
+	buf->map_priv = NULL;
+	buf->iova = 0;
+	return 0;
+}
+
+const struct backend_ops backend_pagemap_ops = {
+	.name = "pagemap",
+	.summary = "real NVMe controller without an IOMMU: sysfs BAR0, physical addresses from "
+		   "/proc/self/pagemap",
+	.open = pagemap_open,
+	.close = pagemap_close,
+	.mem_alloc = pagemap_mem_alloc,
+	.mem_free = pagemap_mem_free,
+	.map = pagemap_map,
+	.unmap = pagemap_unmap,
+};

@@ -1,0 +1,114 @@
+#include "real_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+void real_common_init(struct real_common *rc, const struct pci_addr *a)
+{
+	rc->addr = *a;
+	rc->kind = MEM_KIND_DEFAULT;
+	pthread_mutex_init(&rc->lock, NULL);
+	rc->maps.next = rc->maps.prev = &rc->maps;
+	rc->b.tr = &rc->tr;
+	rc->b.priv = rc;
+}
+
+void real_common_fini(struct real_common *rc)
+{
+	pthread_mutex_destroy(&rc->lock);
+}
+
+void real_maps_add(struct real_common *rc, struct real_map *m)
+{
+	m->next = rc->maps.next;
+	m->prev = &rc->maps;
+	rc->maps.next->prev = m;
+	rc->maps.next = m;
+}
+
+void real_maps_del(struct real_map *m)
+{
+	m->prev->next = m->next;
+	m->next->prev = m->prev;
+	m->next = m->prev = m;
+}
+
+struct real_map *real_maps_pop(struct real_common *rc)
+{
+	if (rc->maps.next == &rc->maps)
+		return NULL;
+	struct real_map *m = rc->maps.next;
+	real_maps_del(m);
+	return m;
+}
+
+bool backend_is_real(const struct backend *b)
+{
+	return b && (b->ops == &backend_pagemap_ops || b->ops == &backend_vfio_ops ||
+		     b->ops == &backend_iommufd_ops);
+}
+
+int backend_set_mem_kind(struct backend *b, enum mem_kind kind, struct err *e)
+{
+	if (!backend_is_real(b))
+		return err_set(e, EINVAL, "only the pagemap, vfio and iommufd backends take a "
+					  "memory kind");
+	if (b->ops == &backend_pagemap_ops && kind == MEM_KIND_THP)
+		return err_set(e, EINVAL,
+			       "pagemap needs physically contiguous pages and a transparent "
+			       "hugepage may be split at any time: use hugetlb or memfd");
+	((struct real_common *)b)->kind = kind;
+	return 0;
+}
+
+int real_mem_alloc(struct backend *b, size_t len, size_t page_size, struct dma_buf *buf,
+		   struct err *e)
+{
+	return mem_alloc_kind(len, page_size, ((struct real_common *)b)->kind, buf, e);
+}
+
+void real_mem_free(struct backend *b, struct dma_buf *buf)
+{
+	(void)b;
+	mem_free(buf);
+}
+
+int real_pin_error(int err, size_t len, const char *what, struct err *e)
+{
+	struct rlimit rl = {0, 0};
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	char lim[32];
+	if (rl.rlim_cur == RLIM_INFINITY)
+		snprintf(lim, sizeof(lim), "unlimited");
+	else
+		snprintf(lim, sizeof(lim), "%llu KiB", (unsigned long long)rl.rlim_cur >> 10);
+	return err_set(e, err,
+		       "%s could not pin %zu bytes: %s; pinned DMA memory counts against "
+		       "RLIMIT_MEMLOCK (now %s) unless the process has CAP_IPC_LOCK: raise it "
+		       "with 'ulimit -l unlimited' or a memlock line in "
+		       "/etc/security/limits.conf, or run as root",
+		       what, len, strerror(err), lim);
+}
+
+int backend_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
+		   struct err *e)
+{
+	struct real_common *rc = backend_is_real(b) ? (struct real_common *)b : NULL;
+	if (!rc || !rc->map_at)
+		return err_set(e, EINVAL, "backend %s has no IOVA space to map at: only vfio and "
+					  "iommufd map at chosen IOVAs",
+			       b ? b->ops->name : "(none)");
+	return rc->map_at(b, buf, iova, prot, e);
+}
+
+unsigned backend_iova_ranges(struct backend *b, struct iova_range *out, unsigned max)
+{
+	struct real_common *rc = backend_is_real(b) ? (struct real_common *)b : NULL;
+	if (!rc || !rc->iova)
+		return 0;
+	unsigned n = rc->iova->nvalid < max ? rc->iova->nvalid : max;
+	memcpy(out, rc->iova->valid, n * sizeof(*out));
+	return n;
+}

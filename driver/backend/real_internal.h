@@ -1,0 +1,51 @@
+/* State shared by the real backends; each backend's struct starts with it. */
+#ifndef IOTLB_REAL_INTERNAL_H
+#define IOTLB_REAL_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "pci.h"
+#include "real.h"
+
+/* One live device mapping. The list lets close unmap whatever the caller
+ * left mapped: the kernel would drop it with the fd, but an explicit unmap
+ * keeps the teardown order (unmap, then stop DMA, then close) ours. */
+struct real_map {
+	struct real_map *prev, *next;
+	uint64_t iova, len;
+	int from_alloc; /* iova came from the backend's allocator */
+};
+
+struct real_common {
+	struct backend b;
+	struct transport tr;
+	struct pci_addr addr;
+	enum mem_kind kind;
+	/* map/unmap may come from several threads; the allocator and list
+	 * are not shared-safe on their own. */
+	pthread_mutex_t lock;
+	struct real_map maps; /* sentinel of a circular list */
+	/* Set by backends that map at IOVAs (vfio, iommufd). */
+	int (*map_at)(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
+		      struct err *e);
+	struct iova_alloc *iova;
+};
+
+void real_common_init(struct real_common *rc, const struct pci_addr *a);
+void real_common_fini(struct real_common *rc);
+void real_maps_add(struct real_common *rc, struct real_map *m);
+void real_maps_del(struct real_map *m);
+/* Detaches and returns the first live mapping, or NULL. */
+struct real_map *real_maps_pop(struct real_common *rc);
+
+/* Backend memory with the chosen kind (shared by vfio and iommufd). */
+int real_mem_alloc(struct backend *b, size_t len, size_t page_size, struct dma_buf *buf,
+		   struct err *e);
+void real_mem_free(struct backend *b, struct dma_buf *buf);
+
+/* Explains a failed pin (ENOMEM/EPERM from MAP_DMA or IOAS_MAP): the
+ * pinned-page accounting against RLIMIT_MEMLOCK. */
+int real_pin_error(int err, size_t len, const char *what, struct err *e);
+
+#endif

@@ -1,0 +1,57 @@
+/* What `iotlbench info` and `iotlbench devices` report: the host's IOMMU,
+ * hugepage pools, limits and privileges, and the NVMe functions with which
+ * backend could open each. Everything is read through hostfs, so tests run
+ * it on fixture trees; the micro/ commands only print. */
+#ifndef IOTLB_SYSINFO_H
+#define IOTLB_SYSINFO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../util/err.h"
+#include "pci.h"
+
+#define SYSINFO_MAX_POOLS 4
+#define SYSINFO_MAX_UNITS 8
+
+struct sysinfo_pool {
+	uint64_t size_kb, total, free;
+};
+
+struct sysinfo {
+	char kernel[128];        /* /proc/sys/kernel/osrelease */
+	bool iommu;              /* /sys/class/iommu has a unit */
+	char iommu_type[16];     /* intel, amd, arm-smmu, virtio, ... */
+	char iommu_units[128];   /* dmar0 dmar1 ... */
+	char mode[16];           /* strict, lazy, passthrough, off, unknown */
+	char mode_source[160];   /* what the mode was read from */
+	int groups;              /* entries in /sys/kernel/iommu_groups */
+	struct sysinfo_pool pools[SYSINFO_MAX_POOLS];
+	int npools;
+	uint64_t memlock_cur, memlock_max; /* RLIM_INFINITY = UINT64_MAX */
+	long euid;
+	bool cap_sys_admin, cap_ipc_lock, cap_bpf, cap_perfmon;
+	int perf_paranoid;       /* INT32_MIN when unreadable */
+	int unpriv_bpf_disabled; /* INT32_MIN when unreadable */
+	bool dev_vfio, dev_iommu;
+};
+
+int sysinfo_probe(struct sysinfo *s, struct err *e);
+
+enum { SYSINFO_PAGEMAP, SYSINFO_VFIO, SYSINFO_IOMMUFD, SYSINFO_NBACKENDS };
+extern const char *const sysinfo_backend_names[SYSINFO_NBACKENDS];
+
+struct sysinfo_dev {
+	struct pci_addr addr;
+	uint16_t vendor, device;
+	char driver[32]; /* "" when unbound */
+	int group;       /* -1 without IOMMU group */
+	char cdev[16];   /* "vfioN" or "" */
+	bool can[SYSINFO_NBACKENDS];
+	char why[SYSINFO_NBACKENDS][ERR_MSG_MAX]; /* when !can */
+};
+
+/* NVMe functions (class 0x010802), up to max; returns how many exist. */
+int sysinfo_devices(struct sysinfo_dev *out, int max, struct err *e);
+
+#endif

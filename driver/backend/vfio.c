@@ -1,0 +1,313 @@
+/* The `vfio` backend: the legacy VFIO container API with the type1 IOMMU
+ * driver (Documentation/driver-api/vfio.rst, include/uapi/linux/vfio.h).
+ * The device's IOMMU group is attached to a container; the container holds
+ * one IOMMU domain whose mappings the backend places at IOVAs from its own
+ * allocator, inside the ranges the driver reports. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/vfio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "hostfs.h"
+#include "precheck.h"
+#include "real_internal.h"
+#include "vfio_dev.h"
+#include "vfio_info.h"
+
+struct vfio_backend {
+	struct real_common c;
+	int container, group_fd, device_fd;
+	int group;
+	struct vfio_dev dev;
+	struct vfio_iommu_caps caps;
+	struct iova_alloc iova;
+	long live; /* mappings made by this backend and not yet unmapped */
+};
+
+static int vfio_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
+		       struct err *e);
+
+static int do_unmap(struct vfio_backend *vb, uint64_t iova, uint64_t len, struct err *e)
+{
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u),
+		.iova = iova,
+		.size = len,
+	};
+	if (ioctl(vb->container, VFIO_IOMMU_UNMAP_DMA, &u))
+		return err_set(e, errno, "VFIO_IOMMU_UNMAP_DMA of %#llx+%#llx failed: %s",
+			       (unsigned long long)iova, (unsigned long long)len, strerror(errno));
+	/* type1 reports the bytes it unmapped; less means the range did not
+	 * match one whole mapping. */
+	if (u.size != len)
+		return err_set(e, EINVAL, "VFIO_IOMMU_UNMAP_DMA unmapped %llu of %llu bytes at %#llx",
+			       (unsigned long long)u.size, (unsigned long long)len,
+			       (unsigned long long)iova);
+	return 0;
+}
+
+static void vfio_close(struct backend *b)
+{
+	struct vfio_backend *vb = (struct vfio_backend *)b;
+	struct real_map *m;
+	/* Reverse of open: mappings, bus mastering and BAR, then the fds
+	 * (device, group, container: the group must leave the container
+	 * before the container goes). */
+	while ((m = real_maps_pop(&vb->c))) {
+		do_unmap(vb, m->iova, m->len, NULL);
+		free(m);
+	}
+	vfio_dev_teardown(&vb->dev);
+	if (vb->device_fd >= 0)
+		close(vb->device_fd);
+	if (vb->group_fd >= 0) {
+		ioctl(vb->group_fd, VFIO_GROUP_UNSET_CONTAINER);
+		close(vb->group_fd);
+	}
+	if (vb->container >= 0)
+		close(vb->container);
+	iova_fini(&vb->iova);
+	real_common_fini(&vb->c);
+	free(vb);
+}
+
+static int open_node(const char *node, int *fd, struct err *e)
+{
+	*fd = hostfs_open(node, O_RDWR);
+	if (*fd >= 0)
+		return 0;
+	int err = -*fd;
+	*fd = -1;
+	if (err == EACCES || err == EPERM)
+		return err_set(e, err, "no permission to open %s%s: run as root or give your user "
+				       "the node",
+			       hostfs_root(), node);
+	return err_set(e, err, "cannot open %s%s: %s", hostfs_root(), node, strerror(err));
+}
+
+static int open_container(struct vfio_backend *vb, struct err *e)
+{
+	int rc = open_node("/dev/vfio/vfio", &vb->container, e);
+	if (rc)
+		return rc;
+	int v = ioctl(vb->container, VFIO_GET_API_VERSION);
+	if (v != VFIO_API_VERSION)
+		return err_set(e, EPROTO,
+			       "/dev/vfio/vfio is not a VFIO container of API version %d (got %d%s%s)",
+			       VFIO_API_VERSION, v, v < 0 ? ": " : "", v < 0 ? strerror(errno) : "");
+	if (ioctl(vb->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0)
+		return err_set(e, ENOTSUP,
+			       "the VFIO container does not offer the type1v2 IOMMU driver: the "
+			       "kernel needs CONFIG_VFIO_IOMMU_TYPE1 (modprobe vfio_iommu_type1) "
+			       "and an IOMMU");
+	return 0;
+}
+
+static int open_group(struct vfio_backend *vb, struct err *e)
+{
+	char node[64];
+	snprintf(node, sizeof(node), "/dev/vfio/%d", vb->group);
+	int rc = open_node(node, &vb->group_fd, e);
+	if (rc)
+		return rc;
+	struct vfio_group_status st = {.argsz = sizeof(st)};
+	if (ioctl(vb->group_fd, VFIO_GROUP_GET_STATUS, &st))
+		return err_set(e, errno, "VFIO_GROUP_GET_STATUS on %s failed: %s", node,
+			       strerror(errno));
+	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE))
+		return err_set(e, EBUSY,
+			       "IOMMU group %d is not viable: bind every device in "
+			       "/sys/kernel/iommu_groups/%d/devices to vfio-pci (or unbind it)",
+			       vb->group, vb->group);
+	if (ioctl(vb->group_fd, VFIO_GROUP_SET_CONTAINER, &vb->container))
+		return err_set(e, errno,
+			       "VFIO_GROUP_SET_CONTAINER failed: %s (is the group already in use "
+			       "by another process?)",
+			       strerror(errno));
+	if (ioctl(vb->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		return err_set(e, errno, "VFIO_SET_IOMMU(type1v2) failed: %s", strerror(errno));
+	return 0;
+}
+
+static int setup_iova(struct vfio_backend *vb, struct err *e)
+{
+	int rc = vfio_info_query(vb->container, &vb->caps, e);
+	if (rc)
+		return rc;
+	if (!vb->caps.has_ranges) {
+		/* Kernels before 5.4 do not report ranges: stay below 4 GiB
+		 * minus the x86 MSI window, which every IOMMU can translate. */
+		vb->caps.ranges[0] = (struct iova_range){0, 0xfedfffffull};
+		vb->caps.nranges = 1;
+	}
+	return iova_init(&vb->iova, vb->caps.ranges, vb->caps.nranges, vb->caps.pgsizes, e);
+}
+
+static int vfio_open(const struct backend_cfg *cfg, struct backend **out, struct err *e)
+{
+	struct pci_addr a;
+	int group;
+	int rc = precheck_device(cfg ? cfg->device : NULL, &a, e);
+	if (!rc)
+		rc = precheck_vfio(&a, &group, e);
+	if (rc)
+		return rc;
+	struct vfio_backend *vb = calloc(1, sizeof(*vb));
+	if (!vb)
+		return err_set(e, ENOMEM, "out of memory");
+	real_common_init(&vb->c, &a);
+	vb->container = vb->group_fd = vb->device_fd = -1;
+	vb->group = group;
+	vb->c.map_at = vfio_map_at;
+	vb->c.iova = &vb->iova;
+	rc = open_container(vb, e);
+	if (!rc)
+		rc = open_group(vb, e);
+	if (!rc)
+		rc = setup_iova(vb, e);
+	if (!rc) {
+		vb->device_fd = ioctl(vb->group_fd, VFIO_GROUP_GET_DEVICE_FD, a.str);
+		if (vb->device_fd < 0)
+			rc = err_set(e, errno, "VFIO_GROUP_GET_DEVICE_FD(%s) failed: %s", a.str,
+				     strerror(errno));
+	}
+	if (!rc)
+		rc = vfio_dev_setup(&vb->dev, vb->device_fd, &vb->c.tr, e);
+	if (rc) {
+		vfio_close(&vb->c.b);
+		return rc;
+	}
+	*out = &vb->c.b;
+	return 0;
+}
+
+static int map_error(struct vfio_backend *vb, int err, const struct dma_buf *buf, uint64_t iova,
+		     struct err *e)
+{
+	if (err == ENOSPC)
+		return err_set(e, ENOSPC,
+			       "VFIO_IOMMU_MAP_DMA refused a new mapping (%ld live): the type1 "
+			       "driver's dma_entry_limit (module parameter "
+			       "vfio_iommu_type1.dma_entry_limit, default 65535) is reached; unmap "
+			       "buffers or raise the limit",
+			       vb->live);
+	if (err == ENOMEM || err == EPERM)
+		return real_pin_error(err, buf->len, "VFIO_IOMMU_MAP_DMA", e);
+	if (err == EEXIST)
+		return err_set(e, EEXIST, "IOVA %#llx+%#zx overlaps an existing mapping",
+			       (unsigned long long)iova, buf->len);
+	return err_set(e, err, "VFIO_IOMMU_MAP_DMA of %zu bytes at IOVA %#llx failed: %s", buf->len,
+		       (unsigned long long)iova, strerror(err));
+}
+
+/* Maps buf at iova; on success records the mapping. Caller holds the lock. */
+static int map_locked(struct vfio_backend *vb, struct dma_buf *buf, uint64_t iova, uint32_t prot,
+		      int from_alloc, struct err *e)
+{
+	struct real_map *m = calloc(1, sizeof(*m));
+	if (!m)
+		return err_set(e, ENOMEM, "out of memory");
+	/* READ/WRITE are from the device's side, as DMA_PROT_* are. */
+	struct vfio_iommu_type1_dma_map dm = {
+		.argsz = sizeof(dm),
+		.flags = ((prot & DMA_PROT_READ) ? VFIO_DMA_MAP_FLAG_READ : 0) |
+			 ((prot & DMA_PROT_WRITE) ? VFIO_DMA_MAP_FLAG_WRITE : 0),
+		.vaddr = (uint64_t)(uintptr_t)buf->va,
+		.iova = iova,
+		.size = buf->len,
+	};
+	if (ioctl(vb->container, VFIO_IOMMU_MAP_DMA, &dm)) {
+		int err = errno;
+		free(m);
+		return map_error(vb, err, buf, iova, e);
+	}
+	*m = (struct real_map){.iova = iova, .len = buf->len, .from_alloc = from_alloc};
+	real_maps_add(&vb->c, m);
+	vb->live++;
+	buf->iova = iova;
+	buf->pages = NULL;
+	buf->prot = prot;
+	buf->map_priv = m;
+	return 0;
+}
+
+static int vfio_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e)
+{
+	struct vfio_backend *vb = (struct vfio_backend *)b;
+	uint64_t iova;
+	pthread_mutex_lock(&vb->c.lock);
+	int rc = iova_get(&vb->iova, buf->len, buf->page_size, &iova, e);
+	if (!rc) {
+		rc = map_locked(vb, buf, iova, prot, 1, e);
+		if (rc)
+			iova_put(&vb->iova, iova, buf->len);
+	}
+	pthread_mutex_unlock(&vb->c.lock);
+	return rc;
+}
+
+static int vfio_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
+		       struct err *e)
+{
+	struct vfio_backend *vb = (struct vfio_backend *)b;
+	pthread_mutex_lock(&vb->c.lock);
+	int rc = iova_reserve(&vb->iova, iova, buf->len, e);
+	if (!rc) {
+		rc = map_locked(vb, buf, iova, prot, 1, e);
+		if (rc)
+			iova_put(&vb->iova, iova, buf->len);
+	}
+	pthread_mutex_unlock(&vb->c.lock);
+	return rc;
+}
+
+static int vfio_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
+{
+	struct vfio_backend *vb = (struct vfio_backend *)b;
+	struct real_map *m = buf->map_priv;
+	if (!m)
+		return err_set(e, EINVAL, "buffer is not mapped");
+	pthread_mutex_lock(&vb->c.lock);
+	int rc = do_unmap(vb, m->iova, m->len, e);
+	if (!rc) {
+		real_maps_del(m);
+		iova_put(&vb->iova, m->iova, m->len);
+		vb->live--;
+	}
+	pthread_mutex_unlock(&vb->c.lock);
+	if (!rc) {
+		free(m);
+		buf->map_priv = NULL;
+		buf->iova = 0;
+	}
+	return rc;
+}
+
+const struct backend_ops backend_vfio_ops = {
+	.name = "vfio",
+	.summary = "real NVMe controller through a VFIO container (type1 IOMMU, own IOVA "
+		   "allocator)",
+	.open = vfio_open,
+	.close = vfio_close,
+	.mem_alloc = real_mem_alloc,
+	.mem_free = real_mem_free,
+	.map = vfio_map,
+	.unmap = vfio_unmap,
+};
+
+long backend_vfio_dma_avail(struct backend *b)
+{
+	if (!b || b->ops != &backend_vfio_ops)
+		return -1;
+	struct vfio_backend *vb = (struct vfio_backend *)b;
+	if (!vb->caps.has_dma_avail)
+		return -1;
+	pthread_mutex_lock(&vb->c.lock);
+	long n = (long)vb->caps.dma_avail - vb->live;
+	pthread_mutex_unlock(&vb->c.lock);
+	return n;
+}

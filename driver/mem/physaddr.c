@@ -1,0 +1,85 @@
+/* Physical addresses from /proc/self/pagemap: one little-endian 64-bit entry
+ * per 4 KiB virtual page; bit 63 "present", bits 0-54 the page frame number
+ * (Documentation/admin-guide/mm/pagemap.rst). Since Linux 4.2 the PFN field
+ * reads as zero unless the reader has CAP_SYS_ADMIN. */
+#include "mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PM_PRESENT  (1ull << 63)
+#define PM_PFN_MASK ((1ull << 55) - 1)
+#define PM_ENTRY    8u
+
+/* Reads entries for `n` consecutive 4 KiB pages from va and turns them into
+ * physical addresses, or explains why not. */
+static int read_frames(int fd, uintptr_t va, size_t n, uint64_t *pa, struct err *e)
+{
+	size_t bytes = n * PM_ENTRY;
+	off_t off = (off_t)(va / MEM_4K) * PM_ENTRY;
+	ssize_t got = pread(fd, pa, bytes, off);
+	if (got != (ssize_t)bytes)
+		return err_set(e, got < 0 ? errno : EIO, "reading /proc/self/pagemap: %s",
+			       got < 0 ? strerror(errno) : "short read");
+	for (size_t i = 0; i < n; i++) {
+		uint64_t ent = pa[i];
+		if (!(ent & PM_PRESENT))
+			return err_set(e, EFAULT,
+				       "page at %#lx is not resident (pagemap present bit clear): "
+				       "the buffer must be populated and locked before its "
+				       "addresses are read",
+				       (unsigned long)(va + i * MEM_4K));
+		if (!(ent & PM_PFN_MASK))
+			return err_set(e, EPERM,
+				       "/proc/self/pagemap reports page frame numbers as 0: the "
+				       "kernel hides them from processes without CAP_SYS_ADMIN; "
+				       "run as root");
+		pa[i] = (ent & PM_PFN_MASK) * MEM_4K;
+	}
+	return 0;
+}
+
+/* Frames are read 512 at a time (one 4 KiB pread). */
+#define CHUNK 512u
+
+int mem_phys_pages(const struct dma_buf *buf, uint64_t *pages, struct err *e)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, errno, "cannot open /proc/self/pagemap: %s", strerror(errno));
+	uint64_t frames[CHUNK];
+	int rc = 0;
+	size_t n = buf->len / buf->page_size, per = buf->page_size / MEM_4K;
+	for (size_t i = 0; !rc && i < n; i++) {
+		uintptr_t va = (uintptr_t)buf->va + i * buf->page_size;
+		/* hugetlb pages are contiguous by construction, but a THP range
+		 * may be backed by 4 KiB pages (no free hugepage, or khugepaged
+		 * has not run): check every 4 KiB frame follows the first. */
+		for (size_t f = 0; !rc && f < per; f += CHUNK) {
+			size_t k = per - f < CHUNK ? per - f : CHUNK;
+			rc = read_frames(fd, va + f * MEM_4K, k, frames, e);
+			if (!rc && f == 0)
+				pages[i] = frames[0];
+			for (size_t j = 0; !rc && j < k; j++) {
+				uint64_t want = pages[i] + (f + j) * MEM_4K;
+				if (frames[j] != want)
+					rc = err_set(e, EINVAL,
+						     "backing page %zu is not physically contiguous "
+						     "(frame at +%#zx is %#llx, expected %#llx): use "
+						     "hugetlb pages, which always are",
+						     i, (f + j) * MEM_4K,
+						     (unsigned long long)frames[j],
+						     (unsigned long long)want);
+			}
+		}
+		if (!rc && pages[i] & (buf->page_size - 1))
+			rc = err_set(e, EINVAL,
+				     "backing page %zu at physical %#llx is not aligned to its "
+				     "%zu-byte size: it is not a hugepage",
+				     i, (unsigned long long)pages[i], buf->page_size);
+	}
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,160 @@
+/* churn: I/O while the mapping policy varies. `persistent` maps every
+ * buffer once; `per-io` maps before and unmaps after every I/O, as the
+ * kernel's streaming DMA API does; `batch:N` maps per I/O and unmaps N
+ * buffers at a time, as a flush queue batches invalidations. An I/O's
+ * latency runs from the start of its map to the end of its completion
+ * handling, including its own unmap or the batch unmap it triggered. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "bench_util.h"
+
+struct churn {
+	struct runner *r;
+	struct dma_buf *buf;   /* qd slots */
+	uint8_t *mapped;
+	uint32_t *pending;     /* slots waiting for a batch unmap */
+	uint32_t npending;
+	uint64_t batch;        /* 0 persistent, 1 per-io, N batch */
+};
+
+static int unmap_pending(struct churn *ch, struct err *e)
+{
+	int rc = 0;
+	for (uint32_t i = 0; i < ch->npending; i++) {
+		uint32_t s = ch->pending[i];
+		int r2 = ch->r->be->ops->unmap(ch->r->be, &ch->buf[s], e);
+		if (!r2)
+			ch->mapped[s] = 0;
+		rc = rc ? rc : r2;
+	}
+	ch->npending = 0;
+	return rc;
+}
+
+int bench_churn(struct runner *r, const struct bench_case *c, struct err *e)
+{
+	uint64_t ps = c->v[P_PAGE_SIZE], io = c->v[P_IO_SIZE], qd = c->v[P_QD];
+	uint64_t ios = c->v[P_IOS], warmup = c->v[P_WARMUP];
+	struct churn ch = {.r = r, .batch = c->v[P_CHURN]};
+	/* A buffer is reused only once its mapping is gone, so batch:N needs
+	 * N buffers beyond those in flight. */
+	uint64_t nslots = qd + (ch.batch > 1 ? ch.batch : 0);
+	ch.buf = calloc(nslots, sizeof(*ch.buf));
+	ch.mapped = calloc(nslots, 1);
+	ch.pending = calloc(nslots, sizeof(*ch.pending));
+	uint64_t *start = calloc(nslots, sizeof(*start));
+	uint32_t *free_slots = calloc(nslots, sizeof(*free_slots));
+	struct hist *h = malloc(sizeof(*h));
+	struct nvme_queue *q = NULL;
+	int rc = ch.buf && ch.mapped && ch.pending && start && free_slots && h
+			 ? 0
+			 : err_set(e, ENOMEM, "out of memory");
+	uint64_t nalloc = 0;
+	for (; !rc && nalloc < nslots; nalloc++)
+		if ((rc = r->be->ops->mem_alloc(r->be, io, ps, &ch.buf[nalloc], e)))
+			break;
+	if (!rc)
+		rc = nvme_ctrl_create_queue(r->c, (uint16_t)(qd + 1), &q, e);
+	const uint32_t prot = DMA_PROT_READ | DMA_PROT_WRITE;
+	for (uint64_t s = 0; !rc && ch.batch == 0 && s < nslots; s++) {
+		rc = r->be->ops->map(r->be, &ch.buf[s], prot, e);
+		ch.mapped[s] = !rc;
+	}
+	if (h)
+		hist_reset(h);
+	uint32_t nfree = 0;
+	for (uint64_t s = 0; free_slots && s < nslots; s++)
+		free_slots[nfree++] = (uint32_t)(nslots - 1 - s);
+	uint64_t submitted = 0, completed = 0, total = warmup + ios, seed = 0x5eed ^ qd;
+	uint64_t lbas_per_io = io >> r->ns->lba_shift, nblocks = r->ns->nlbas / lbas_per_io;
+	uint8_t opc = bench_opcode(c);
+	uint64_t t_start = timer_ticks();
+	struct ctr_set before, after, acc;
+	ctr_read(r->be, &before);
+	while (!rc && completed < total) {
+		while (!rc && submitted < total && submitted - completed < qd && nfree) {
+			uint32_t s = free_slots[--nfree];
+			start[s] = timer_ticks();
+			if (!ch.mapped[s]) {
+				rc = r->be->ops->map(r->be, &ch.buf[s], prot, e);
+				ch.mapped[s] = !rc;
+				if (rc)
+					break;
+			}
+			uint64_t lba = bench_rand(&seed) % nblocks * lbas_per_io;
+			int src = nvme_queue_rw(q, opc, r->ns, lba, &ch.buf[s], 0, io,
+						(void *)(uintptr_t)s);
+			if (src)
+				rc = err_set(e, -src, "submitting a %llu-byte I/O failed",
+					     (unsigned long long)io);
+			submitted++;
+		}
+		struct nvme_done d;
+		if (rc || !nvme_queue_poll(q, &d, 1))
+			continue;
+		if (d.status) {
+			char sb[256];
+			rc = err_set(e, nvme_status_errno(d.status), "I/O failed: %s",
+				     nvme_status_desc(d.status, sb, sizeof(sb)));
+			completed++;
+			break;
+		}
+		uint32_t s = (uint32_t)(uintptr_t)d.ctx;
+		if (ch.batch == 1) {
+			rc = r->be->ops->unmap(r->be, &ch.buf[s], e);
+			ch.mapped[s] = rc != 0;
+			free_slots[nfree++] = s;
+		} else if (ch.batch > 1) {
+			ch.pending[ch.npending++] = s;
+			if (ch.npending >= ch.batch) {
+				for (uint32_t i = 0; i < ch.npending; i++)
+					free_slots[nfree++] = ch.pending[i];
+				rc = unmap_pending(&ch, e);
+			}
+		} else {
+			free_slots[nfree++] = s;
+		}
+		uint64_t t = timer_ns(timer_ticks() - start[s]);
+		if (completed == warmup) {
+			t_start = timer_ticks();
+			ctr_read(r->be, &before);
+		}
+		if (completed >= warmup)
+			hist_add(h, t);
+		completed++;
+		if ((completed & 255) == 0 && runner_stopping(r) && !rc)
+			rc = err_set(e, EINTR, "interrupted");
+	}
+	if (!rc) {
+		uint64_t el = timer_ns(timer_ticks() - t_start);
+		ctr_read(r->be, &after);
+		ctr_zero_like(&acc, &after);
+		ctr_accumulate(&acc, &before, &after);
+		struct result_row row;
+		runner_row_init(&row, c, NULL, c->v[P_OP] ? "write" : "read");
+		row.iops = el ? (double)ios * 1e9 / (double)el : 0;
+		rc = runner_emit(r, c, &row, h, &acc, e);
+	}
+	/* Drain what is in flight, then unmap and free every buffer. */
+	struct err ignore;
+	if (q) {
+		struct nvme_done d;
+		for (uint64_t n = submitted - completed; n > 0; n--)
+			if (bench_wait(q, &d, &ignore) && (d.status & NVME_HOST_MASK))
+				break;
+		nvme_ctrl_delete_queue(r->c, q, &ignore);
+	}
+	for (uint64_t s = 0; s < nalloc; s++) {
+		if (ch.mapped[s])
+			r->be->ops->unmap(r->be, &ch.buf[s], &ignore);
+		r->be->ops->mem_free(r->be, &ch.buf[s]);
+	}
+	free(ch.buf);
+	free(ch.mapped);
+	free(ch.pending);
+	free(start);
+	free(free_slots);
+	free(h);
+	return rc;
+}

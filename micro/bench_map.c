@@ -1,0 +1,66 @@
+/* map: the cost of one map and one unmap against map size and backing page
+ * size, every operation timed on its own. The buffer is mapped, timed,
+ * unmapped, timed, `ops` times; counters are read around each operation
+ * (outside the timed region) so invalidations land on unmap. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "bench_util.h"
+
+int bench_map(struct runner *r, const struct bench_case *c, struct err *e)
+{
+	uint64_t ps = c->v[P_PAGE_SIZE], size = c->v[P_MAP_SIZE];
+	uint64_t ops = c->v[P_OPS], warmup = c->v[P_WARMUP];
+	struct hist *h = malloc(2 * sizeof(*h));
+	if (!h)
+		return err_set(e, ENOMEM, "out of memory");
+	hist_reset(&h[0]);
+	hist_reset(&h[1]);
+	struct dma_buf mem;
+	int rc = r->be->ops->mem_alloc(r->be, size, ps, &mem, e);
+	if (rc) {
+		free(h);
+		return err_wrap(e, "allocating %llu bytes of %llu KiB pages", (unsigned long long)size,
+				(unsigned long long)(ps >> 10));
+	}
+	/* A map may cover less than one backing page (4 KiB of a 2 MiB page). */
+	struct dma_buf view = mem;
+	view.len = size;
+	struct ctr_set s0, s1, acc[2];
+	ctr_read(r->be, &s0);
+	ctr_zero_like(&acc[0], &s0);
+	ctr_zero_like(&acc[1], &s0);
+	uint64_t busy[2] = {0, 0};
+	for (uint64_t i = 0; !rc && i < warmup + ops; i++) {
+		for (int k = 0; k < 2 && !rc; k++) {
+			ctr_read(r->be, &s0);
+			uint64_t t0 = timer_ticks();
+			rc = k ? r->be->ops->unmap(r->be, &view, e)
+			       : r->be->ops->map(r->be, &view, DMA_PROT_READ | DMA_PROT_WRITE, e);
+			uint64_t t = timer_ns(timer_ticks() - t0);
+			ctr_read(r->be, &s1);
+			if (!rc && i >= warmup) {
+				hist_add(&h[k], t);
+				busy[k] += t;
+				ctr_accumulate(&acc[k], &s0, &s1);
+			}
+			if (rc && k == 1) {
+				/* Unmap failed: the mapping may still be live. */
+				struct err ignore;
+				r->be->ops->unmap(r->be, &view, &ignore);
+			}
+		}
+		if ((i & 63) == 0 && runner_stopping(r) && !rc)
+			rc = err_set(e, EINTR, "interrupted");
+	}
+	for (int k = 0; k < 2 && !rc; k++) {
+		struct result_row row;
+		runner_row_init(&row, c, k ? "unmap" : "map", k ? "unmap" : "map");
+		/* Operations per second while mapping (or unmapping) only. */
+		row.iops = busy[k] ? (double)ops * 1e9 / (double)busy[k] : 0;
+		rc = runner_emit(r, c, &row, &h[k], &acc[k], e);
+	}
+	r->be->ops->mem_free(r->be, &mem);
+	free(h);
+	return rc;
+}

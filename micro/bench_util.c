@@ -1,0 +1,38 @@
+#include "bench_util.h"
+
+#include <errno.h>
+
+int bench_buf(struct runner *r, size_t len, uint64_t page_size, struct dma_buf *b, struct err *e)
+{
+	int rc = backend_dma_alloc(r->be, len, page_size, DMA_PROT_READ | DMA_PROT_WRITE, b, e);
+	if (rc)
+		return err_wrap(e, "allocating %zu bytes of %llu KiB pages", len,
+				(unsigned long long)(page_size >> 10));
+	return 0;
+}
+
+int bench_wait(struct nvme_queue *q, struct nvme_done *d, struct err *e)
+{
+	while (!nvme_queue_poll(q, d, 1))
+		;
+	if (d->status) {
+		char sb[256];
+		return err_set(e, nvme_status_errno(d->status), "I/O failed: %s",
+			       nvme_status_desc(d->status, sb, sizeof(sb)));
+	}
+	return 0;
+}
+
+int bench_io_qd1(struct nvme_queue *q, const struct nvme_ns *ns, uint8_t opc, uint64_t slba,
+		 const struct dma_buf *b, size_t off, size_t len, uint64_t *ticks, struct err *e)
+{
+	struct nvme_done d;
+	uint64_t t0 = timer_ticks();
+	int rc = nvme_queue_rw(q, opc, ns, slba, b, off, len, NULL);
+	if (rc)
+		return err_set(e, -rc, "submitting a %zu-byte I/O at LBA %llu failed", len,
+			       (unsigned long long)slba);
+	rc = bench_wait(q, &d, e);
+	*ticks = timer_ticks() - t0;
+	return rc;
+}

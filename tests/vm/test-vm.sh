@@ -1,0 +1,60 @@
+#!/bin/sh
+# The whole VM test run (what `make test-vm` calls): builds or reuses the
+# guest kernel, packs one initramfs with tests/vm/guest-smoke.sh plus every
+# guest test program given as an argument, boots it once per mode, and ends
+# with one line over all modes:
+#     vm: N passed, N failed, N skipped
+#
+# usage: test-vm.sh [GUEST-TEST-PROGRAM...]
+# Each program runs in the guest from /guest-tests/ (see README.md for what it
+# may print); bin/iotlbench goes in as /bin/iotlbench when it exists.
+#
+# Environment:
+#   VM_MODES    modes to boot, in order (default "iommu noiommu")
+#   VM_APPEND   extra kernel arguments (default: 64 x 2 MiB and 2 x 1 GiB
+#               hugepages, default size 2 MiB)
+#   VM_MEM      guest memory (default 4G)
+#   VM_TIMEOUT  seconds per boot before QEMU is killed (default 300)
+#   VM_TRACE    1: QEMU vtd_iotlb_* trace into each mode's output directory
+#   VM_OUT      output directory (default tests/logs/vm); one subdirectory
+#               per mode with console.txt, qemu.cmdline and the trace
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+modes=${VM_MODES:-iommu noiommu}
+append=${VM_APPEND:-default_hugepagesz=2M hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=2}
+mem=${VM_MEM:-4G}
+vmtimeout=${VM_TIMEOUT:-300}
+outdir=${VM_OUT:-$top/tests/logs/vm}
+
+kernel=$(sh "$here/build-kernel.sh") || {
+	echo "vm: 0 passed, 1 failed, 0 skipped"
+	exit 1
+}
+
+mkdir -p "$outdir"
+set -- -t "$here/guest-smoke.sh" $(for t in "$@"; do printf ' -t %s' "$t"; done)
+if [ -x "$top/bin/iotlbench" ]; then
+	set -- "$@" -f "$top/bin/iotlbench:/bin/iotlbench"
+fi
+sh "$here/mkinitramfs.sh" -o "$outdir/initramfs.cpio.gz" "$@"
+
+tp=0 tf=0 ts=0
+for mode in $modes; do
+	set -- --initramfs "$outdir/initramfs.cpio.gz" --kernel "$kernel" --mode "$mode" \
+		--mem "$mem" --timeout "$vmtimeout" --append "$append" --out "$outdir/$mode"
+	[ "${VM_TRACE:-0}" != 1 ] || set -- "$@" --trace
+	echo "==== vm: mode $mode ====" >&2
+	line=$(sh "$here/run-guest.sh" "$@" | tee /dev/stderr | tail -n 1) || true
+	# shellcheck disable=SC2086
+	set -- $(echo "$line" | sed -n 's/^vm: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p')
+	if [ $# = 3 ]; then
+		tp=$((tp + $1)) tf=$((tf + $2)) ts=$((ts + $3))
+	else
+		echo "test-vm: run-guest.sh in mode $mode gave no summary line" >&2
+		tf=$((tf + 1))
+	fi
+done
+echo "vm: $tp passed, $tf failed, $ts skipped"
+[ "$tf" = 0 ]
