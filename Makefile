@@ -38,11 +38,11 @@ DRIVER_HDRS = driver/transport.h driver/dma.h driver/util/err.h driver/util/cloc
 MICRO_LIB_OBJS = micro/suite.o micro/runner.o micro/dataset.o micro/hostinfo.o \
 	micro/counters.o micro/progress.o micro/timer.o micro/hist.o micro/bench_util.o \
 	micro/bench_map.o micro/bench_count.o micro/bench_churn.o micro/bench_reuse.o \
-	micro/bench_latency.o
+	micro/bench_latency.o micro/samples.o
 MICRO_OBJS = micro/main.o micro/cmd_run.o micro/cmd_model.o micro/cmd_devices.o micro/cmd_info.o
 MICRO_HDRS = micro/cmd.h micro/version.h micro/suite.h micro/runner.h micro/dataset.h \
 	micro/hostinfo.h micro/counters.h micro/progress.h micro/timer.h micro/hist.h \
-	micro/bench_util.h
+	micro/bench_util.h micro/samples.h
 
 TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu tests/unit/test_cache \
 	tests/unit/test_iommu tests/unit/test_preset tests/unit/test_replay tests/unit/test_suite \
@@ -53,8 +53,8 @@ TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu tests/unit
 TEST_HDRS = tests/helpers.h
 TEST_HELPER_OBJS = tests/helpers.o
 
-BENCH = bin/bench-hotpath bin/bench-model
-BENCH_OBJS = micro/bench_hotpath.o micro/bench_model.o
+BENCH = bin/bench-hotpath bin/bench-model bin/bench-timer
+BENCH_OBJS = micro/bench_hotpath.o micro/bench_model.o micro/bench_timer.o
 
 LIB = build/libiotlb.a
 MLIB = build/libiotlb-micro.a
@@ -65,6 +65,10 @@ all: $(BIN) $(BENCH)
 bin/bench-hotpath: $(LIB) micro/bench_hotpath.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ micro/bench_hotpath.o $(LIB) $(LIBS)
+
+bin/bench-timer: $(MLIB) micro/bench_timer.o
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ micro/bench_timer.o $(MLIB) $(LIB) $(LIBS)
 
 bin/bench-model: $(LIB) micro/bench_model.o
 	@mkdir -p bin
@@ -130,8 +134,13 @@ bench-model: deps
 	$(MAKE) all
 	./bin/bench-model
 
+# Dataset bytes and memory of 1 M and 10 M I/O runs; timer overhead.
+bench-dataset: deps
+	$(MAKE) all
+	sh scripts/bench-dataset.sh
+
 clean:
 	rm -f $(DRIVER_OBJS) $(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS) $(TEST_HELPER_OBJS) $(TESTS) $(LIB) $(BIN) micro/version.h
 	rm -rf build bin tests/logs
 
-.PHONY: all deps run test tests clean bench-hotpath bench-model FORCE
+.PHONY: all deps run test tests clean bench-hotpath bench-model bench-dataset FORCE

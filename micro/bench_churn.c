@@ -63,6 +63,8 @@ int bench_churn(struct runner *r, const struct bench_case *c, struct err *e)
 	}
 	if (h)
 		hist_reset(h);
+	struct samples raw;
+	samples_init(&raw, (int)c->v[P_RAW]);
 	uint32_t nfree = 0;
 	for (uint64_t s = 0; free_slots && s < nslots; s++)
 		free_slots[nfree++] = (uint32_t)(nslots - 1 - s);
@@ -120,8 +122,10 @@ int bench_churn(struct runner *r, const struct bench_case *c, struct err *e)
 			t_start = timer_ticks();
 			ctr_read(r->be, &before);
 		}
-		if (completed >= warmup)
+		if (completed >= warmup) {
 			hist_add(h, t);
+			samples_add(&raw, t);
+		}
 		completed++;
 		if ((completed & 255) == 0 && runner_stopping(r) && !rc)
 			rc = err_set(e, EINTR, "interrupted");
@@ -134,6 +138,7 @@ int bench_churn(struct runner *r, const struct bench_case *c, struct err *e)
 		struct result_row row;
 		runner_row_init(&row, c, NULL, c->v[P_OP] ? "write" : "read");
 		row.iops = el ? (double)ios * 1e9 / (double)el : 0;
+		row.raw = &raw;
 		rc = runner_emit(r, c, &row, h, &acc, e);
 	}
 	/* Drain what is in flight, then unmap and free every buffer. */
@@ -156,5 +161,6 @@ int bench_churn(struct runner *r, const struct bench_case *c, struct err *e)
 	free(start);
 	free(free_slots);
 	free(h);
+	samples_free(&raw);
 	return rc;
 }

@@ -91,6 +91,9 @@ int bench_count(struct runner *r, const struct bench_case *c, struct err *e)
 			break;
 		hist_reset(&h[0]);
 		hist_reset(&h[1]);
+		struct samples raw[2];
+		samples_init(&raw[0], (int)c->v[P_RAW]);
+		samples_init(&raw[1], (int)c->v[P_RAW]);
 		uint64_t busy[2] = {0, 0};
 		struct ctr_set s0, s1, acc[2];
 		ctr_read(r->be, &s0);
@@ -106,6 +109,7 @@ int bench_count(struct runner *r, const struct bench_case *c, struct err *e)
 				ctr_read(r->be, &s1);
 				extra = rc && k == 1;
 				hist_add(&h[k], t);
+				samples_add(&raw[k], t);
 				busy[k] += t;
 				ctr_accumulate(&acc[k], &s0, &s1);
 			}
@@ -122,8 +126,11 @@ int bench_count(struct runner *r, const struct bench_case *c, struct err *e)
 			row.iops = busy[k] ? (double)ops * 1e9 / (double)busy[k] : 0;
 			row.has_mem = 1;
 			row.mem_bytes = mem_now > rss0 ? mem_now - rss0 : 0;
+			row.raw = &raw[k];
 			rc = runner_emit(r, c, &row, &h[k], &acc[k], e);
 		}
+		samples_free(&raw[0]);
+		samples_free(&raw[1]);
 		dataset_flush(&r->ds);
 	}
 	if (rc && e->code == ENOSPC)

@@ -19,6 +19,7 @@ struct worker {
 	const struct dma_buf *buf;
 	unsigned index;
 	struct hist h;
+	struct samples raw;
 	uint64_t t0, t1; /* ticks of the timed part */
 	int rc;
 	struct err e;
@@ -79,8 +80,10 @@ static void *worker_main(void *arg)
 			uint32_t s = (uint32_t)(uintptr_t)d[i].ctx;
 			if (completed == warmup)
 				w->t0 = now;
-			if (completed >= warmup)
+			if (completed >= warmup) {
 				hist_add(&w->h, timer_ns(now - start[s]));
+				samples_add(&w->raw, timer_ns(now - start[s]));
+			}
 			completed++;
 			slots[nfree++] = s;
 		}
@@ -117,6 +120,7 @@ int bench_latency(struct runner *r, const struct bench_case *c, struct err *e)
 	for (; !rc && made < nt; made++) {
 		w[made] = (struct worker){.r = r, .c = c, .buf = &b, .index = made};
 		hist_reset(&w[made].h);
+		samples_init(&w[made].raw, (int)c->v[P_RAW]);
 		rc = nvme_ctrl_create_queue(r->c, (uint16_t)(c->v[P_QD] + 1), &w[made].q, e);
 		if (rc)
 			break;
@@ -137,6 +141,8 @@ int bench_latency(struct runner *r, const struct bench_case *c, struct err *e)
 	uint64_t t0 = UINT64_MAX, t1 = 0;
 	if (h)
 		hist_reset(h);
+	struct samples raw;
+	samples_init(&raw, (int)c->v[P_RAW]);
 	for (unsigned i = 0; i < started && !rc; i++) {
 		if (w[i].rc) {
 			*e = w[i].e;
@@ -144,6 +150,8 @@ int bench_latency(struct runner *r, const struct bench_case *c, struct err *e)
 			break;
 		}
 		hist_merge(h, &w[i].h);
+		for (size_t k = 0; k < w[i].raw.n; k++)
+			samples_add(&raw, w[i].raw.v[k]);
 		t0 = w[i].t0 < t0 ? w[i].t0 : t0;
 		t1 = w[i].t1 > t1 ? w[i].t1 : t1;
 	}
@@ -155,11 +163,15 @@ int bench_latency(struct runner *r, const struct bench_case *c, struct err *e)
 		runner_row_init(&row, c, NULL, c->v[P_OP] ? "write" : "read");
 		uint64_t el = timer_ns(t1 - t0);
 		row.iops = el ? (double)h->count * 1e9 / (double)el : 0;
+		row.raw = &raw;
 		rc = runner_emit(r, c, &row, h, &acc, e);
 	}
 	struct err ignore;
-	for (unsigned i = 0; i < made && w; i++)
+	for (unsigned i = 0; i < made && w; i++) {
 		nvme_ctrl_delete_queue(r->c, w[i].q, &ignore);
+		samples_free(&w[i].raw);
+	}
+	samples_free(&raw);
 	backend_dma_free(r->be, &b);
 	free(h);
 	free(w);

@@ -16,6 +16,9 @@ int bench_map(struct runner *r, const struct bench_case *c, struct err *e)
 		return err_set(e, ENOMEM, "out of memory");
 	hist_reset(&h[0]);
 	hist_reset(&h[1]);
+	struct samples raw[2];
+	samples_init(&raw[0], (int)c->v[P_RAW]);
+	samples_init(&raw[1], (int)c->v[P_RAW]);
 	struct dma_buf mem;
 	int rc = r->be->ops->mem_alloc(r->be, size, ps, &mem, e);
 	if (rc) {
@@ -41,6 +44,7 @@ int bench_map(struct runner *r, const struct bench_case *c, struct err *e)
 			ctr_read(r->be, &s1);
 			if (!rc && i >= warmup) {
 				hist_add(&h[k], t);
+				samples_add(&raw[k], t);
 				busy[k] += t;
 				ctr_accumulate(&acc[k], &s0, &s1);
 			}
@@ -58,9 +62,12 @@ int bench_map(struct runner *r, const struct bench_case *c, struct err *e)
 		runner_row_init(&row, c, k ? "unmap" : "map", k ? "unmap" : "map");
 		/* Operations per second while mapping (or unmapping) only. */
 		row.iops = busy[k] ? (double)ops * 1e9 / (double)busy[k] : 0;
+		row.raw = &raw[k];
 		rc = runner_emit(r, c, &row, &h[k], &acc[k], e);
 	}
 	r->be->ops->mem_free(r->be, &mem);
+	samples_free(&raw[0]);
+	samples_free(&raw[1]);
 	free(h);
 	return rc;
 }

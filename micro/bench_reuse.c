@@ -17,6 +17,8 @@ int bench_reuse(struct runner *r, const struct bench_case *c, struct err *e)
 	if (!h)
 		return err_set(e, ENOMEM, "out of memory");
 	hist_reset(h);
+	struct samples raw;
+	samples_init(&raw, (int)c->v[P_RAW]);
 	int rc = bench_buf(r, pages * ps, ps, &b, e);
 	if (rc) {
 		free(h);
@@ -33,8 +35,10 @@ int bench_reuse(struct runner *r, const struct bench_case *c, struct err *e)
 		}
 		uint64_t ticks;
 		rc = bench_io_qd1(q, r->ns, opc, 0, &b, (size_t)((i % pages) * ps), io, &ticks, e);
-		if (i >= warmup)
+		if (i >= warmup) {
 			hist_add(h, timer_ns(ticks));
+			samples_add(&raw, timer_ns(ticks));
+		}
 		if ((i & 255) == 0 && runner_stopping(r))
 			rc = err_set(e, EINTR, "interrupted");
 	}
@@ -46,6 +50,7 @@ int bench_reuse(struct runner *r, const struct bench_case *c, struct err *e)
 		struct result_row row;
 		runner_row_init(&row, c, NULL, c->v[P_OP] ? "write" : "read");
 		row.iops = el ? (double)ios * 1e9 / (double)el : 0;
+		row.raw = &raw;
 		rc = runner_emit(r, c, &row, h, &acc, e);
 	}
 	struct err ignore;
@@ -53,5 +58,6 @@ int bench_reuse(struct runner *r, const struct bench_case *c, struct err *e)
 		nvme_ctrl_delete_queue(r->c, q, &ignore);
 	backend_dma_free(r->be, &b);
 	free(h);
+	samples_free(&raw);
 	return rc;
 }

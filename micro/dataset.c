@@ -64,6 +64,12 @@ int dataset_open(struct dataset *d, const char *root, const char *run_id, struct
 	return 0;
 }
 
+int dataset_open_raw(struct dataset *d, struct err *e)
+{
+	d->raw = open_csv(d, "raw_samples.csv", "case,ns", e);
+	return d->raw ? 0 : -e->code;
+}
+
 int dataset_write_meta(struct dataset *d, struct err *e)
 {
 	char path[600], tmp[620];

@@ -20,6 +20,8 @@ struct dataset {
 
 /* Creates `root/run_id/` (and root) and the CSV files with their headers. */
 int dataset_open(struct dataset *d, const char *root, const char *run_id, struct err *e);
+/* Creates raw_samples.csv (case,ns) on first use. */
+int dataset_open_raw(struct dataset *d, struct err *e);
 /* Writes meta.json through a temporary file and rename(2). */
 int dataset_write_meta(struct dataset *d, struct err *e);
 /* Flushes the CSV files to the kernel (fflush) so a crash keeps them. */

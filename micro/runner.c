@@ -121,7 +121,19 @@ int runner_emit(struct runner *r, const struct bench_case *c, struct result_row 
 	for (unsigned i = 0; ctr && i < ctr->n; i++)
 		fprintf(r->ds.counters, "%s,%s,%s,%llu,,\n", row->case_id, ctr->source, ctr->name[i],
 			(unsigned long long)ctr->val[i]);
-	if (ferror(f) || ferror(r->ds.hist) || ferror(r->ds.counters))
+	if (row->raw && row->raw->on) {
+		if (!r->ds.raw && dataset_open_raw(&r->ds, e))
+			return -e->code;
+		for (size_t i = 0; i < row->raw->n; i++)
+			fprintf(r->ds.raw, "%s,%llu\n", row->case_id,
+				(unsigned long long)row->raw->v[i]);
+		if (row->raw->failed)
+			fprintf(stderr, "iotlbench: %s: out of memory for raw samples; "
+					"raw_samples.csv holds the first %zu\n",
+				row->case_id, row->raw->n);
+	}
+	if (ferror(f) || ferror(r->ds.hist) || ferror(r->ds.counters) ||
+	    (r->ds.raw && ferror(r->ds.raw)))
 		return err_set(e, EIO, "writing the dataset in %s failed (disk full?)", r->ds.dir);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "counters.h"
 #include "dataset.h"
 #include "hist.h"
+#include "samples.h"
 #include "suite.h"
 
 struct run_opts {
@@ -36,6 +37,7 @@ struct result_row {
 	double iops;
 	uint64_t mem_bytes;
 	int has_mem;
+	const struct samples *raw; /* written to raw_samples.csv when set */
 };
 
 struct runner {

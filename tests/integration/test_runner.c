@@ -337,6 +337,36 @@ static void count_reaches_a_million(void **state)
 	free(t.text);
 }
 
+static void raw_samples(void **state)
+{
+	(void)state;
+	char suite[256];
+	snprintf(suite, sizeof(suite), "%s-raw.suite", root);
+	write_suite(suite, "[reuse]\npages = 4\nios = 1000\nraw = 1\n"
+			   "[map]\nops = 10\n"
+			   "[latency]\nthreads = 2\nios = 1000\nraw = 1\n");
+	assert_int_equal(run(suite), 0);
+	char path[400];
+	snprintf(path, sizeof(path), "%s/latest/raw_samples.csv", root);
+	static struct table t;
+	load_table(&t, path, "case,ns");
+	unsigned reuse = 0, lat = 0, other = 0;
+	for (unsigned i = 0; i < t.nrows; i++) {
+		assert_true(strtoull(t.cell[i][1], NULL, 10) > 0);
+		if (!strcmp(t.cell[i][0], "reuse-0001"))
+			reuse++;
+		else if (!strcmp(t.cell[i][0], "latency-0001"))
+			lat++;
+		else
+			other++;
+	}
+	/* Every timed I/O, and nothing from the case without raw = 1. */
+	assert_int_equal(reuse, 1000);
+	assert_int_equal(lat, 1000);
+	assert_int_equal(other, 0);
+	free(t.text);
+}
+
 int main(void)
 {
 	if (access("bin/iotlbench", X_OK) != 0) {
@@ -348,6 +378,7 @@ int main(void)
 		cmocka_unit_test(interrupted),
 		cmocka_unit_test(reuse_finds_64_entries),
 		cmocka_unit_test(count_reaches_a_million),
+		cmocka_unit_test(raw_samples),
 	};
 	return cmocka_run_group_tests_name("runner", t, setup, teardown);
 }
