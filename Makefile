@@ -5,7 +5,13 @@ VERSION = 0.1.0
 CC = cc
 AR = ar
 OPT = -O2
-SANFLAGS =
+# `make test SANITIZE=1`: AddressSanitizer and UndefinedBehaviorSanitizer.
+# Nested references pick the flags without a conditional, which GNU make
+# and bmake spell differently.
+SANITIZE = 0
+SANFLAGS_0 =
+SANFLAGS_1 = -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANFLAGS = $(SANFLAGS_$(SANITIZE))
 CFLAGS = -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS = -pthread $(SANFLAGS)
 LIBS = -lnvme -linih -ljson-c -lcsv
@@ -50,6 +56,12 @@ TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu tests/unit
 	tests/integration/test_identify tests/integration/test_io \
 	tests/integration/test_queues tests/integration/test_errors \
 	tests/integration/test_cli tests/integration/test_runner
+# Tests that run in one process (the CLI and runner tests spawn bin/iotlbench).
+MEMCHECK_TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu \
+	tests/unit/test_cache tests/unit/test_iommu tests/unit/test_preset tests/unit/test_replay \
+	tests/unit/test_suite tests/unit/test_hist tests/integration/test_model \
+	tests/integration/test_identify tests/integration/test_io tests/integration/test_queues \
+	tests/integration/test_errors
 TEST_HDRS = tests/helpers.h
 TEST_HELPER_OBJS = tests/helpers.o
 
@@ -88,6 +100,12 @@ $(LIB): $(DRIVER_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $(DRIVER_OBJS)
 
+STAMP = build/flags.stamp
+
+$(STAMP): FORCE
+	sh scripts/gen-flags.sh $@ $(CC) $(CFLAGS) $(LDFLAGS)
+
+$(DRIVER_OBJS) $(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS) $(TEST_HELPER_OBJS): $(STAMP)
 $(DRIVER_OBJS): $(DRIVER_HDRS)
 $(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS): $(DRIVER_HDRS) $(MICRO_HDRS)
 $(TEST_HELPER_OBJS): $(DRIVER_HDRS) $(TEST_HDRS)
@@ -105,7 +123,7 @@ FORCE:
 .c:
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(MLIB) $(LIB) $(TEST_LIBS) $(LIBS)
 
-$(TESTS): $(MLIB) $(LIB) $(TEST_HELPER_OBJS) $(DRIVER_HDRS) $(MICRO_HDRS) $(TEST_HDRS)
+$(TESTS): $(STAMP) $(MLIB) $(LIB) $(TEST_HELPER_OBJS) $(DRIVER_HDRS) $(MICRO_HDRS) $(TEST_HDRS)
 
 tests: $(TESTS)
 
@@ -125,6 +143,11 @@ test: deps
 	sh tests/run.sh $(TESTS)
 
 # Driver instructions per I/O under callgrind (README, Performance).
+# Valgrind memcheck over the unit and in-process integration tests.
+memcheck: deps
+	$(MAKE) all tests
+	sh scripts/memcheck.sh $(MEMCHECK_TESTS)
+
 bench-hotpath: deps
 	$(MAKE) all
 	sh scripts/bench-hotpath.sh
@@ -143,4 +166,4 @@ clean:
 	rm -f $(DRIVER_OBJS) $(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS) $(TEST_HELPER_OBJS) $(TESTS) $(LIB) $(BIN) micro/version.h
 	rm -rf build bin tests/logs
 
-.PHONY: all deps run test tests clean bench-hotpath bench-model bench-dataset FORCE
+.PHONY: all deps run test tests clean memcheck bench-hotpath bench-model bench-dataset FORCE
