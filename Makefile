@@ -143,6 +143,18 @@ test: deps
 	sh tests/run.sh $(TESTS)
 
 # Driver instructions per I/O under callgrind (README, Performance).
+FUZZ_TARGETS = fuzz_suite fuzz_preset fuzz_replay fuzz_emu_cmd fuzz_completions
+FUZZ_SECONDS = 60
+
+# libFuzzer (clang) targets, each run for FUZZ_SECONDS from its corpus.
+fuzz: deps
+	sh tests/fuzz/build.sh $(FUZZ_TARGETS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+# The sources of the library and runner, for builds outside this Makefile.
+print-srcs:
+	@echo $(DRIVER_OBJS:.o=.c) $(MICRO_LIB_OBJS:.o=.c)
+
 # Valgrind memcheck over the unit and in-process integration tests.
 memcheck: deps
 	$(MAKE) all tests
@@ -166,4 +178,4 @@ clean:
 	rm -f $(DRIVER_OBJS) $(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS) $(TEST_HELPER_OBJS) $(TESTS) $(LIB) $(BIN) micro/version.h
 	rm -rf build bin tests/logs
 
-.PHONY: all deps run test tests clean memcheck bench-hotpath bench-model bench-dataset FORCE
+.PHONY: all deps run test tests clean fuzz print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE

@@ -3,7 +3,7 @@
 # As root it runs apt-get itself; otherwise it prints the exact command and
 # fails, so a build never half-works with a missing library.
 set -eu
-PKGS="gcc clang make bmake pkg-config libcmocka-dev libnvme-dev libinih-dev libjson-c-dev libcsv-dev valgrind"
+PKGS="gcc clang make bmake pkg-config libcmocka-dev libnvme-dev libinih-dev libjson-c-dev libcsv-dev valgrind libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
