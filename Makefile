@@ -14,7 +14,7 @@ SANFLAGS_1 = -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanit
 SANFLAGS = $(SANFLAGS_$(SANITIZE))
 CFLAGS = -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS = -pthread $(SANFLAGS)
-LIBS = -lnvme -linih -ljson-c -lcsv
+LIBS = -lnvme -linih -ljson-c -lcsv -lblkid
 TEST_LIBS = -lcmocka -lm -ljson-c
 
 UTIL_OBJS = driver/util/err.o driver/util/clock.o driver/util/parse.o driver/util/inifile.o
@@ -44,18 +44,18 @@ DRIVER_HDRS = driver/transport.h driver/dma.h driver/util/err.h driver/util/cloc
 MICRO_LIB_OBJS = micro/suite.o micro/runner.o micro/dataset.o micro/hostinfo.o \
 	micro/counters.o micro/progress.o micro/timer.o micro/hist.o micro/bench_util.o \
 	micro/bench_map.o micro/bench_count.o micro/bench_churn.o micro/bench_reuse.o \
-	micro/bench_latency.o micro/samples.o
+	micro/bench_latency.o micro/samples.o micro/safety.o
 MICRO_OBJS = micro/main.o micro/cmd_run.o micro/cmd_model.o micro/cmd_devices.o micro/cmd_info.o
 MICRO_HDRS = micro/cmd.h micro/version.h micro/suite.h micro/runner.h micro/dataset.h \
 	micro/hostinfo.h micro/counters.h micro/progress.h micro/timer.h micro/hist.h \
-	micro/bench_util.h micro/samples.h
+	micro/bench_util.h micro/samples.h micro/safety.h
 
 TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu tests/unit/test_cache \
 	tests/unit/test_iommu tests/unit/test_preset tests/unit/test_replay tests/unit/test_suite \
 	tests/unit/test_hist tests/integration/test_model \
 	tests/integration/test_identify tests/integration/test_io \
 	tests/integration/test_queues tests/integration/test_errors \
-	tests/integration/test_cli tests/integration/test_runner
+	tests/integration/test_cli tests/integration/test_runner tests/integration/test_safety
 # Tests that run in one process (the CLI and runner tests spawn bin/iotlbench).
 MEMCHECK_TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu \
 	tests/unit/test_cache tests/unit/test_iommu tests/unit/test_preset tests/unit/test_replay \
@@ -131,16 +131,28 @@ tests: $(TESTS)
 deps:
 	sh scripts/deps.sh
 
-# The main job: a smoke benchmark on the emulated controller.
+# The main job: the default suite on the emulated controller, then its report.
 run: deps
 	$(MAKE) all
 	sh scripts/hugepages.sh 512
 	./$(BIN) run default --backend emu
+	Rscript analysis/report.R datasets/runs/latest
+	@echo "dataset: datasets/runs/latest/  report: datasets/runs/latest/report/index.html"
+
+# The report of the newest run (or DATASETS="dir ..." OUT=dir).
+DATASETS = datasets/runs/latest
+report: deps
+	Rscript analysis/report.R $(DATASETS)
+
+# The report of the checked-in reference runs, without running anything.
+report-demo: deps
+	Rscript analysis/report.R datasets/reference/emu-small datasets/reference/emu-small-nommu --out report
+	@echo "report: report/index.html"
 
 # Every test suite of the project, ending with one summary line.
 test: deps
 	$(MAKE) all tests
-	sh tests/run.sh $(TESTS)
+	sh tests/run.sh $(TESTS) R:analysis/run-tests.R
 
 # Driver instructions per I/O under callgrind (README, Performance).
 FUZZ_TARGETS = fuzz_suite fuzz_preset fuzz_replay fuzz_emu_cmd fuzz_completions
@@ -178,4 +190,4 @@ clean:
 	rm -f $(DRIVER_OBJS) $(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS) $(TEST_HELPER_OBJS) $(TESTS) $(LIB) $(BIN) micro/version.h
 	rm -rf build bin tests/logs
 
-.PHONY: all deps run test tests clean fuzz print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE
+.PHONY: all deps run report report-demo test tests clean fuzz print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE

@@ -23,7 +23,7 @@ static int unmap_pending(struct churn *ch, struct err *e)
 	int rc = 0;
 	for (uint32_t i = 0; i < ch->npending; i++) {
 		uint32_t s = ch->pending[i];
-		int r2 = ch->r->be->ops->unmap(ch->r->be, &ch->buf[s], e);
+		int r2 = backend_unmap(ch->r->be, &ch->buf[s], e);
 		if (!r2)
 			ch->mapped[s] = 0;
 		rc = rc ? rc : r2;
@@ -58,7 +58,7 @@ int bench_churn(struct runner *r, const struct bench_case *c, struct err *e)
 		rc = nvme_ctrl_create_queue(r->c, (uint16_t)(qd + 1), &q, e);
 	const uint32_t prot = DMA_PROT_READ | DMA_PROT_WRITE;
 	for (uint64_t s = 0; !rc && ch.batch == 0 && s < nslots; s++) {
-		rc = r->be->ops->map(r->be, &ch.buf[s], prot, e);
+		rc = backend_map(r->be, &ch.buf[s], prot, e);
 		ch.mapped[s] = !rc;
 	}
 	if (h)
@@ -79,7 +79,7 @@ int bench_churn(struct runner *r, const struct bench_case *c, struct err *e)
 			uint32_t s = free_slots[--nfree];
 			start[s] = timer_ticks();
 			if (!ch.mapped[s]) {
-				rc = r->be->ops->map(r->be, &ch.buf[s], prot, e);
+				rc = backend_map(r->be, &ch.buf[s], prot, e);
 				ch.mapped[s] = !rc;
 				if (rc)
 					break;
@@ -104,7 +104,7 @@ int bench_churn(struct runner *r, const struct bench_case *c, struct err *e)
 		}
 		uint32_t s = (uint32_t)(uintptr_t)d.ctx;
 		if (ch.batch == 1) {
-			rc = r->be->ops->unmap(r->be, &ch.buf[s], e);
+			rc = backend_unmap(r->be, &ch.buf[s], e);
 			ch.mapped[s] = rc != 0;
 			free_slots[nfree++] = s;
 		} else if (ch.batch > 1) {
@@ -152,7 +152,7 @@ int bench_churn(struct runner *r, const struct bench_case *c, struct err *e)
 	}
 	for (uint64_t s = 0; s < nalloc; s++) {
 		if (ch.mapped[s])
-			r->be->ops->unmap(r->be, &ch.buf[s], &ignore);
+			backend_unmap(r->be, &ch.buf[s], &ignore);
 		r->be->ops->mem_free(r->be, &ch.buf[s]);
 	}
 	free(ch.buf);

@@ -81,7 +81,7 @@ int bench_count(struct runner *r, const struct bench_case *c, struct err *e)
 	for (unsigned s = 0; !rc && s < c->nmappings; s++) {
 		/* Grow to this step's count, then time map+unmap of one more. */
 		while (!rc && live < c->mappings[s]) {
-			rc = r->be->ops->map(r->be, &views[live], prot, e);
+			rc = backend_map(r->be, &views[live], prot, e);
 			if (!rc)
 				live++;
 			if ((live & 4095) == 0 && runner_stopping(r) && !rc)
@@ -103,8 +103,8 @@ int bench_count(struct runner *r, const struct bench_case *c, struct err *e)
 			for (int k = 0; k < 2 && !rc; k++) {
 				ctr_read(r->be, &s0);
 				uint64_t t0 = timer_ticks();
-				rc = k ? r->be->ops->unmap(r->be, &views[live], e)
-				       : r->be->ops->map(r->be, &views[live], prot, e);
+				rc = k ? backend_unmap(r->be, &views[live], e)
+				       : backend_map(r->be, &views[live], prot, e);
 				uint64_t t = timer_ns(timer_ticks() - t0);
 				ctr_read(r->be, &s1);
 				extra = rc && k == 1;
@@ -138,9 +138,9 @@ int bench_count(struct runner *r, const struct bench_case *c, struct err *e)
 	/* Never leave a mapping behind, whatever happened. */
 	struct err ignore;
 	if (extra)
-		r->be->ops->unmap(r->be, &views[live], &ignore);
+		backend_unmap(r->be, &views[live], &ignore);
 	while (live > 0)
-		r->be->ops->unmap(r->be, &views[--live], &ignore);
+		backend_unmap(r->be, &views[--live], &ignore);
 	free(views);
 	free(h);
 	region_free(r, &mem);

@@ -38,8 +38,8 @@ int bench_map(struct runner *r, const struct bench_case *c, struct err *e)
 		for (int k = 0; k < 2 && !rc; k++) {
 			ctr_read(r->be, &s0);
 			uint64_t t0 = timer_ticks();
-			rc = k ? r->be->ops->unmap(r->be, &view, e)
-			       : r->be->ops->map(r->be, &view, DMA_PROT_READ | DMA_PROT_WRITE, e);
+			rc = k ? backend_unmap(r->be, &view, e)
+			       : backend_map(r->be, &view, DMA_PROT_READ | DMA_PROT_WRITE, e);
 			uint64_t t = timer_ns(timer_ticks() - t0);
 			ctr_read(r->be, &s1);
 			if (!rc && i >= warmup) {
@@ -51,7 +51,7 @@ int bench_map(struct runner *r, const struct bench_case *c, struct err *e)
 			if (rc && k == 1) {
 				/* Unmap failed: the mapping may still be live. */
 				struct err ignore;
-				r->be->ops->unmap(r->be, &view, &ignore);
+				backend_unmap(r->be, &view, &ignore);
 			}
 		}
 		if ((i & 63) == 0 && runner_stopping(r) && !rc)

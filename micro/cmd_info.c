@@ -46,8 +46,8 @@ int cmd_info(int argc, char **argv)
 		printf(" none");
 	for (int i = 0; i < s.npools; i++) {
 		uint64_t kb = s.pools[i].size_kb;
-		printf(" %llu%s %llu free of %llu%s", (unsigned long long)(kb >= 1048576 ? kb >> 20
-									   : kb >> 10),
+		printf(" %llu%s %llu free of %llu%s",
+		       (unsigned long long)(kb >= 1048576 ? kb >> 20 : kb >> 10),
 		       kb >= 1048576 ? "G:" : "M:", (unsigned long long)s.pools[i].free,
 		       (unsigned long long)s.pools[i].total, i + 1 < s.npools ? ";" : "");
 	}

@@ -45,6 +45,8 @@ int cmd_run(int argc, char **argv)
 		{"clock", no_argument, NULL, 'c'},
 		{"cpu", required_argument, NULL, 'C'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"force-destroy-data", no_argument, NULL, 'F'},
+		{"lba-range", required_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	struct run_opts o;
@@ -54,7 +56,7 @@ int cmd_run(int argc, char **argv)
 	const char *sets[MAX_SETS];
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "b:d:p:P:E:o:s:cC:q", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "b:d:p:P:E:o:s:cC:qFL:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			o.backend = optarg;
@@ -97,6 +99,28 @@ int cmd_run(int argc, char **argv)
 		case 'q':
 			o.quiet = true;
 			break;
+		case 'F':
+			o.force_destroy_data = true;
+			break;
+		case 'L': {
+			char lo[32], hi[32];
+			struct err e;
+			const char *colon = strchr(optarg, ':');
+			if (!colon || (size_t)(colon - optarg) >= sizeof(lo) || strlen(colon) >= sizeof(hi)) {
+				fprintf(stderr, "iotlbench run: --lba-range '%s': expected START:END\n",
+					optarg);
+				return 2;
+			}
+			snprintf(lo, sizeof(lo), "%.*s", (int)(colon - optarg), optarg);
+			snprintf(hi, sizeof(hi), "%s", colon + 1);
+			if (parse_u64(lo, UINT64_MAX, &o.lba_lo, &e) ||
+			    parse_u64(hi, UINT64_MAX, &o.lba_hi, &e)) {
+				fprintf(stderr, "iotlbench run: --lba-range: %s\n", e.msg);
+				return 2;
+			}
+			o.has_range = true;
+			break;
+		}
 		default:
 			fprintf(stderr, "iotlbench run: see 'iotlbench help'\n");
 			return 2;

@@ -10,6 +10,7 @@
 
 #include "hostinfo.h"
 #include "progress.h"
+#include "safety.h"
 #include "timer.h"
 #include "version.h"
 
@@ -250,6 +251,36 @@ static void make_run_id(char *buf, size_t len, const char *suite, const char *ba
 	snprintf(buf, len, "%s-%s-%s", ts, suite, backend);
 }
 
+static bool suite_writes(const struct suite *s)
+{
+	for (unsigned i = 0; i < s->ncases; i++)
+		if (param_applies(P_OP, s->cases[i].kind) && s->cases[i].v[P_OP])
+			return true;
+	return false;
+}
+
+/* --lba-range and the data-safety check, before anything is written. */
+static int confine(struct runner *r, const struct suite *s, struct err *e)
+{
+	const struct nvme_ns *full = r->ns;
+	if (r->o.has_range) {
+		if (r->o.lba_lo >= r->o.lba_hi || r->o.lba_hi > full->nlbas)
+			return err_set(e, ERANGE,
+				       "--lba-range %llu:%llu: namespace %u has LBAs 0 to %llu; give "
+				       "START:END with START < END <= %llu",
+				       (unsigned long long)r->o.lba_lo, (unsigned long long)r->o.lba_hi,
+				       full->nsid, (unsigned long long)full->nlbas - 1,
+				       (unsigned long long)full->nlbas);
+		r->window = *full;
+		r->window.lba_base = r->o.lba_lo;
+		r->window.nlbas = r->o.lba_hi - r->o.lba_lo;
+		r->ns = &r->window;
+	}
+	if (!suite_writes(s) || r->o.force_destroy_data)
+		return 0;
+	return safety_check(r->c, full, e);
+}
+
 /* root/latest -> the newest run, so `make report` finds it. */
 static void link_latest(const char *root, const char *run_id)
 {
@@ -295,6 +326,8 @@ int runner_main(const struct run_opts *o)
 		rc = nvme_ctrl_open(r.be, NULL, &r.c, &e);
 	if (!rc && !(r.ns = nvme_ctrl_ns(r.c, 1)))
 		rc = err_set(&e, ENODEV, "the controller has no namespace 1");
+	if (!rc)
+		rc = confine(&r, &s, &e);
 	char run_id[160];
 	make_run_id(run_id, sizeof(run_id), s.name, o->backend);
 	/* Two runs in the same second get -2, -3, ...: never overwrite. */
@@ -314,6 +347,15 @@ int runner_main(const struct run_opts *o)
 		setvbuf(r.ds.counters, NULL, _IOFBF, 1 << 20);
 		meta_init(&r, &s, run_id);
 		json_object_object_add(r.ds.meta, "cpu", json_object_new_int(cpu));
+		json_object_object_add(r.ds.meta, "force_destroy_data",
+				       json_object_new_boolean(o->force_destroy_data));
+		json_object *range = NULL;
+		if (o->has_range) {
+			range = json_object_new_array();
+			json_object_array_add(range, json_object_new_int64((int64_t)o->lba_lo));
+			json_object_array_add(range, json_object_new_int64((int64_t)o->lba_hi));
+		}
+		json_object_object_add(r.ds.meta, "lba_range", range);
 		rc = dataset_write_meta(&r.ds, &e);
 	}
 	if (rc) {

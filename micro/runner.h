@@ -25,6 +25,9 @@ struct run_opts {
 	bool force_clock;     /* ignore the TSC */
 	int cpu;              /* pin to this CPU; -1 = the one we start on */
 	bool quiet;
+	bool force_destroy_data; /* write even over partition tables and file systems */
+	bool has_range;          /* confine every I/O to [lba_lo, lba_hi) */
+	uint64_t lba_lo, lba_hi;
 };
 
 /* One result row (results.csv); unset fields are written empty. */
@@ -44,7 +47,8 @@ struct runner {
 	struct run_opts o;
 	struct backend *be;
 	struct nvme_ctrl *c;
-	const struct nvme_ns *ns;
+	const struct nvme_ns *ns; /* the namespace, or the --lba-range window of it */
+	struct nvme_ns window;
 	struct dataset ds;
 	const struct bench_case *cur;
 	unsigned case_index, ncases;

@@ -6,14 +6,28 @@ set -u
 mkdir -p tests/logs
 TIMEOUT=${TEST_TIMEOUT:-600}
 passed=0 failed=0 skipped=0 bad=""
+# An argument R:FILE runs an R test script whose last line is
+# "NAME: N passed, N failed, N skipped".
 for t in "$@"; do
-	name=$(echo "$t" | tr '/' '_')
+	name=$(echo "$t" | tr '/:' '__')
 	log="tests/logs/$name.log"
-	timeout "$TIMEOUT" "./$t" >"$log" 2>&1
-	rc=$?
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\..*/\1/p' "$log" | tail -n 1)
-	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test(s), listed below:.*/\1/p' "$log" | tail -n 1)
-	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:.*/\1/p' "$log" | tail -n 1)
+	case "$t" in
+	R:*)
+		timeout "$TIMEOUT" Rscript "${t#R:}" >"$log" 2>&1
+		rc=$?
+		sum=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
+		p=$(echo "$sum" | sed -n 's/.*: \([0-9]*\) passed.*/\1/p')
+		f=$(echo "$sum" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+		s=$(echo "$sum" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
+		;;
+	*)
+		timeout "$TIMEOUT" "./$t" >"$log" 2>&1
+		rc=$?
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\..*/\1/p' "$log" | tail -n 1)
+		s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test(s), listed below:.*/\1/p' "$log" | tail -n 1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:.*/\1/p' "$log" | tail -n 1)
+		;;
+	esac
 	p=${p:-0} s=${s:-0} f=${f:-0}
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		# Died before cmocka could report (signal, timeout, exit): a failure.
@@ -31,7 +45,7 @@ for t in "$@"; do
 	fi
 done
 for t in $bad; do
-	name=$(echo "$t" | tr '/' '_')
+	name=$(echo "$t" | tr '/:' '__')
 	echo "---- $t (tests/logs/$name.log) ----"
 	cat "tests/logs/$name.log"
 done

@@ -68,6 +68,12 @@ int backend_open(const char *name, const struct backend_cfg *cfg, struct backend
 		 struct err *e);
 void backend_close(struct backend *b);
 
+/* b->ops->map / b->ops->unmap with the USDT probes dma_map_* and
+ * dma_unmap_* (driver/util/probes.h) around them. Benchmarks and the driver
+ * call these, never the ops directly, so a trace sees every mapping. */
+int backend_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e);
+int backend_unmap(struct backend *b, struct dma_buf *buf, struct err *e);
+
 /* Convenience: allocate and map in one step, undoing the allocation on failure. */
 int backend_dma_alloc(struct backend *b, size_t len, size_t page_size, uint32_t prot,
 		      struct dma_buf *buf, struct err *e);

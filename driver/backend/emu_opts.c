@@ -35,6 +35,7 @@ static const struct opt opts_table[] = {
 	{"serial", OPT_STR, F(serial), 20, "Identify serial number"},
 	{"model", OPT_STR, F(model), 40, "Identify model number"},
 	{"firmware", OPT_STR, F(firmware), 8, "Identify firmware revision"},
+	{"image", OPT_STR, F(image), 4096, "file namespace 1 starts with (a disk image)"},
 };
 
 #define NOPTS (sizeof(opts_table) / sizeof(opts_table[0]))

@@ -33,10 +33,10 @@ struct iommufd_backend {
 static int do_unmap(struct iommufd_backend *ib, uint64_t iova, uint64_t len, struct err *e)
 {
 	struct iommu_ioas_unmap u = {
-		.size = IOTLB_IOAS_UNMAP_SZ,
-		.ioas_id = ib->ioas,
-		.iova = iova,
-		.length = len,
+	    .size = IOTLB_IOAS_UNMAP_SZ,
+	    .ioas_id = ib->ioas,
+	    .iova = iova,
+	    .length = len,
 	};
 	if (ioctl(ib->iommufd, IOMMU_IOAS_UNMAP, &u))
 		return err_set(e, errno, "IOMMU_IOAS_UNMAP of %#llx+%#llx failed: %s",
@@ -89,12 +89,11 @@ static int bind_and_attach(struct iommufd_backend *ib, struct err *e)
 	/* BIND must come before any region of the device is mmapped: vfio
 	 * refuses it with EBUSY while a BAR mapping exists. */
 	struct vfio_device_bind_iommufd bind = {
-		.argsz = IOTLB_BIND_IOMMUFD_SZ,
-		.iommufd = ib->iommufd,
+	    .argsz = IOTLB_BIND_IOMMUFD_SZ,
+	    .iommufd = ib->iommufd,
 	};
 	if (ioctl(ib->device_fd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
-		return err_set(e, errno,
-			       "VFIO_DEVICE_BIND_IOMMUFD failed: %s%s", strerror(errno),
+		return err_set(e, errno, "VFIO_DEVICE_BIND_IOMMUFD failed: %s%s", strerror(errno),
 			       errno == EBUSY ? " (another process or a container holds the "
 						"device, or one of its BARs is still mmapped)"
 					      : "");
@@ -105,8 +104,8 @@ static int bind_and_attach(struct iommufd_backend *ib, struct err *e)
 	ib->ioas = alloc.out_ioas_id;
 	ib->have_ioas = true;
 	struct vfio_device_attach_iommufd_pt at = {
-		.argsz = IOTLB_ATTACH_PT_SZ,
-		.pt_id = ib->ioas,
+	    .argsz = IOTLB_ATTACH_PT_SZ,
+	    .pt_id = ib->ioas,
 	};
 	if (ioctl(ib->device_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
 		return err_set(e, errno, "VFIO_DEVICE_ATTACH_IOMMUFD_PT(ioas %u) failed: %s",
@@ -121,10 +120,10 @@ static int read_ranges(struct iommufd_backend *ib, struct err *e)
 {
 	struct iommu_iova_range r[IOMMUFD_MAX_RANGES];
 	struct iommu_ioas_iova_ranges q = {
-		.size = IOTLB_IOAS_IOVA_RANGES_SZ,
-		.ioas_id = ib->ioas,
-		.num_iovas = IOMMUFD_MAX_RANGES,
-		.allowed_iovas = (uint64_t)(uintptr_t)r,
+	    .size = IOTLB_IOAS_IOVA_RANGES_SZ,
+	    .ioas_id = ib->ioas,
+	    .num_iovas = IOMMUFD_MAX_RANGES,
+	    .allowed_iovas = (uint64_t)(uintptr_t)r,
 	};
 	if (ioctl(ib->iommufd, IOMMU_IOAS_IOVA_RANGES, &q))
 		return err_set(e, errno, "IOMMU_IOAS_IOVA_RANGES failed: %s%s", strerror(errno),
@@ -182,8 +181,7 @@ static int iommufd_open(const struct backend_cfg *cfg, struct backend **out, str
 	return 0;
 }
 
-static int map_error(int err, const struct dma_buf *buf, uint64_t iova, bool fixed,
-		     struct err *e)
+static int map_error(int err, const struct dma_buf *buf, uint64_t iova, bool fixed, struct err *e)
 {
 	if (err == ENOMEM || err == EPERM)
 		return real_pin_error(err, buf->len, "IOMMU_IOAS_MAP", e);
@@ -204,14 +202,14 @@ static int map_locked(struct iommufd_backend *ib, struct dma_buf *buf, uint64_t 
 	if (!m)
 		return err_set(e, ENOMEM, "out of memory");
 	struct iommu_ioas_map mp = {
-		.size = IOTLB_IOAS_MAP_SZ,
-		.flags = (fixed ? IOMMU_IOAS_MAP_FIXED_IOVA : 0) |
-			 ((prot & DMA_PROT_READ) ? IOMMU_IOAS_MAP_READABLE : 0) |
-			 ((prot & DMA_PROT_WRITE) ? IOMMU_IOAS_MAP_WRITEABLE : 0),
-		.ioas_id = ib->ioas,
-		.user_va = (uint64_t)(uintptr_t)buf->va,
-		.length = buf->len,
-		.iova = fixed ? iova : 0,
+	    .size = IOTLB_IOAS_MAP_SZ,
+	    .flags = (fixed ? IOMMU_IOAS_MAP_FIXED_IOVA : 0) |
+		     ((prot & DMA_PROT_READ) ? IOMMU_IOAS_MAP_READABLE : 0) |
+		     ((prot & DMA_PROT_WRITE) ? IOMMU_IOAS_MAP_WRITEABLE : 0),
+	    .ioas_id = ib->ioas,
+	    .user_va = (uint64_t)(uintptr_t)buf->va,
+	    .length = buf->len,
+	    .iova = fixed ? iova : 0,
 	};
 	if (ioctl(ib->iommufd, IOMMU_IOAS_MAP, &mp)) {
 		int err = errno;
@@ -259,9 +257,9 @@ static int iommufd_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova,
 	else if (!iova_valid(&ib->iova, iova, buf->len)) {
 		char ranges[256];
 		iova_describe(&ib->iova, ranges, sizeof(ranges));
-		rc = err_set(e, ERANGE, "IOVA %#llx-%#llx lies outside the IOAS's valid ranges (%s)",
-			     (unsigned long long)iova, (unsigned long long)(iova + buf->len - 1),
-			     ranges);
+		rc = err_set(
+		    e, ERANGE, "IOVA %#llx-%#llx lies outside the IOAS's valid ranges (%s)",
+		    (unsigned long long)iova, (unsigned long long)(iova + buf->len - 1), ranges);
 	}
 	if (!rc) {
 		rc = map_locked(ib, buf, iova, true, prot, e);
@@ -283,7 +281,7 @@ static int iommufd_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 	pthread_mutex_lock(&ib->c.lock);
 	int rc = do_unmap(ib, m->iova, m->len, e);
 	if (!rc) {
-		real_maps_del(m);
+		real_maps_del(&ib->c, m);
 		if (m->from_alloc)
 			iova_put(&ib->iova, m->iova, m->len);
 	}
@@ -297,14 +295,15 @@ static int iommufd_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 }
 
 const struct backend_ops backend_iommufd_ops = {
-	.name = "iommufd",
-	.summary = "real NVMe controller through the VFIO device cdev and an iommufd IOAS",
-	.open = iommufd_open,
-	.close = iommufd_close,
-	.mem_alloc = real_mem_alloc,
-	.mem_free = real_mem_free,
-	.map = iommufd_map,
-	.unmap = iommufd_unmap,
+    .name = "iommufd",
+    .summary = "real NVMe controller through the VFIO device cdev and an iommufd IOAS",
+    .open = iommufd_open,
+    .close = iommufd_close,
+    .mem_alloc = real_mem_alloc,
+    .mem_free = real_mem_free,
+    .map = iommufd_map,
+    .unmap = iommufd_unmap,
+	.live_mappings = real_live_mappings,
 };
 
 int backend_iommufd_set_iova_mode(struct backend *b, enum iommufd_iova_mode m, struct err *e)
@@ -318,7 +317,8 @@ int backend_iommufd_set_iova_mode(struct backend *b, enum iommufd_iova_mode m, s
 		ib->mode = m;
 	pthread_mutex_unlock(&ib->c.lock);
 	if (busy)
-		return err_set(e, EBUSY, "unmap every buffer before changing the IOVA mode: "
-					 "kernel-chosen IOVAs are not in the backend's allocator");
+		return err_set(e, EBUSY,
+			       "unmap every buffer before changing the IOVA mode: "
+			       "kernel-chosen IOVAs are not in the backend's allocator");
 	return 0;
 }

@@ -155,10 +155,9 @@ int iova_reserve(struct iova_alloc *a, uint64_t iova, uint64_t len, struct err *
 	if (!iova_valid(a, iova, len)) {
 		char ranges[256];
 		iova_describe(a, ranges, sizeof(ranges));
-		return err_set(e, ERANGE,
-			       "IOVA %#llx-%#llx lies outside the IOMMU's valid ranges (%s)",
-			       (unsigned long long)iova, (unsigned long long)(iova + len - 1),
-			       ranges);
+		return err_set(
+		    e, ERANGE, "IOVA %#llx-%#llx lies outside the IOMMU's valid ranges (%s)",
+		    (unsigned long long)iova, (unsigned long long)(iova + len - 1), ranges);
 	}
 	for (unsigned i = 0; i < a->nfree; i++)
 		if (a->free[i].start <= iova && iova + len - 1 <= a->free[i].last)

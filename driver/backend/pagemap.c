@@ -184,7 +184,7 @@ static int pagemap_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 	if (!m)
 		return err_set(e, EINVAL, "buffer is not mapped");
 	pthread_mutex_lock(&pb->c.lock);
-	real_maps_del(m);
+	real_maps_del(&pb->c, m);
 	pthread_mutex_unlock(&pb->c.lock);
 	free(m);
 	free(buf->pages);
@@ -195,13 +195,14 @@ static int pagemap_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 }
 
 const struct backend_ops backend_pagemap_ops = {
-	.name = "pagemap",
-	.summary = "real NVMe controller without an IOMMU: sysfs BAR0, physical addresses from "
-		   "/proc/self/pagemap",
-	.open = pagemap_open,
-	.close = pagemap_close,
-	.mem_alloc = pagemap_mem_alloc,
-	.mem_free = pagemap_mem_free,
-	.map = pagemap_map,
-	.unmap = pagemap_unmap,
+    .name = "pagemap",
+    .summary = "real NVMe controller without an IOMMU: sysfs BAR0, physical addresses from "
+	       "/proc/self/pagemap",
+    .open = pagemap_open,
+    .close = pagemap_close,
+    .mem_alloc = pagemap_mem_alloc,
+    .mem_free = pagemap_mem_free,
+    .map = pagemap_map,
+    .unmap = pagemap_unmap,
+	.live_mappings = real_live_mappings,
 };

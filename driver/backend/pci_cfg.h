@@ -13,9 +13,9 @@
 
 #include "../util/err.h"
 
-#define PCI_CFG_COMMAND   0x04
-#define PCI_CMD_MEMORY    (1u << 1)
-#define PCI_CMD_MASTER    (1u << 2)
+#define PCI_CFG_COMMAND 0x04
+#define PCI_CMD_MEMORY	(1u << 1)
+#define PCI_CMD_MASTER	(1u << 2)
 
 int pci_cfg_read_command(int fd, off_t base, uint16_t *cmd, struct err *e);
 /* Sets Memory Space and Bus Master Enable; *old gets the previous value

@@ -15,8 +15,8 @@
 /* Capability bits (include/uapi/linux/capability.h). */
 #define CAP_BIT_IPC_LOCK  14
 #define CAP_BIT_SYS_ADMIN 21
-#define CAP_BIT_PERFMON   38
-#define CAP_BIT_BPF       39
+#define CAP_BIT_PERFMON	  38
+#define CAP_BIT_BPF	  39
 
 /* Pinned DMA memory the driver needs at least (queues, Identify buffer and
  * a modest benchmark buffer) when RLIMIT_MEMLOCK applies. */

@@ -26,10 +26,12 @@ void real_maps_add(struct real_common *rc, struct real_map *m)
 	m->prev = &rc->maps;
 	rc->maps.next->prev = m;
 	rc->maps.next = m;
+	rc->nmaps++;
 }
 
-void real_maps_del(struct real_map *m)
+void real_maps_del(struct real_common *rc, struct real_map *m)
 {
+	rc->nmaps--;
 	m->prev->next = m->next;
 	m->next->prev = m->prev;
 	m->next = m->prev = m;
@@ -40,8 +42,17 @@ struct real_map *real_maps_pop(struct real_common *rc)
 	if (rc->maps.next == &rc->maps)
 		return NULL;
 	struct real_map *m = rc->maps.next;
-	real_maps_del(m);
+	real_maps_del(rc, m);
 	return m;
+}
+
+uint64_t real_live_mappings(struct backend *b)
+{
+	struct real_common *rc = (struct real_common *)b;
+	pthread_mutex_lock(&rc->lock);
+	uint64_t n = rc->nmaps;
+	pthread_mutex_unlock(&rc->lock);
+	return n;
 }
 
 bool backend_is_real(const struct backend *b)
@@ -53,8 +64,9 @@ bool backend_is_real(const struct backend *b)
 int backend_set_mem_kind(struct backend *b, enum mem_kind kind, struct err *e)
 {
 	if (!backend_is_real(b))
-		return err_set(e, EINVAL, "only the pagemap, vfio and iommufd backends take a "
-					  "memory kind");
+		return err_set(e, EINVAL,
+			       "only the pagemap, vfio and iommufd backends take a "
+			       "memory kind");
 	if (b->ops == &backend_pagemap_ops && kind == MEM_KIND_THP)
 		return err_set(e, EINVAL,
 			       "pagemap needs physically contiguous pages and a transparent "
@@ -97,8 +109,9 @@ int backend_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32
 {
 	struct real_common *rc = backend_is_real(b) ? (struct real_common *)b : NULL;
 	if (!rc || !rc->map_at)
-		return err_set(e, EINVAL, "backend %s has no IOVA space to map at: only vfio and "
-					  "iommufd map at chosen IOVAs",
+		return err_set(e, EINVAL,
+			       "backend %s has no IOVA space to map at: only vfio and "
+			       "iommufd map at chosen IOVAs",
 			       b ? b->ops->name : "(none)");
 	return rc->map_at(b, buf, iova, prot, e);
 }

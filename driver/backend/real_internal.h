@@ -26,6 +26,7 @@ struct real_common {
 	 * are not shared-safe on their own. */
 	pthread_mutex_t lock;
 	struct real_map maps; /* sentinel of a circular list */
+	uint64_t nmaps;       /* entries in maps */
 	/* Set by backends that map at IOVAs (vfio, iommufd). */
 	int (*map_at)(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
 		      struct err *e);
@@ -35,9 +36,12 @@ struct real_common {
 void real_common_init(struct real_common *rc, const struct pci_addr *a);
 void real_common_fini(struct real_common *rc);
 void real_maps_add(struct real_common *rc, struct real_map *m);
-void real_maps_del(struct real_map *m);
+void real_maps_del(struct real_common *rc, struct real_map *m);
 /* Detaches and returns the first live mapping, or NULL. */
 struct real_map *real_maps_pop(struct real_common *rc);
+
+/* ops->live_mappings of every real backend. */
+uint64_t real_live_mappings(struct backend *b);
 
 /* Backend memory with the chosen kind (shared by vfio and iommufd). */
 int real_mem_alloc(struct backend *b, size_t len, size_t page_size, struct dma_buf *buf,

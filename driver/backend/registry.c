@@ -2,12 +2,14 @@
 #include <string.h>
 
 #include "../mem/mem.h"
+#include "../util/probes.h"
 #include "backend.h"
+#include "real.h"
 
 /* Every backend, in the order help text lists them. Later backends (pagemap,
  * vfio, iommufd) add their ops table here and nowhere else. */
 static const struct backend_ops *const backends[] = {
-	&backend_emu_ops,
+	&backend_emu_ops, &backend_pagemap_ops, &backend_vfio_ops, &backend_iommufd_ops,
 };
 
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
@@ -52,13 +54,45 @@ void backend_close(struct backend *b)
 		b->ops->close(b);
 }
 
+/* The probes see the device address the backend chose: the IOVA for IOMMU
+ * backends, the first page's bus address for pagemap. */
+static uint64_t buf_dev_addr(const struct dma_buf *buf)
+{
+	return buf->pages ? buf->pages[0] : buf->iova;
+}
+
+int backend_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e)
+{
+	if (IOTLB_PROBE_ON(dma_map_start))
+		IOTLB_PROBE4(dma_map_start, b->ops->name, buf->va, buf->len, prot);
+	int rc = b->ops->map(b, buf, prot, e);
+	if (IOTLB_PROBE_ON(dma_map_done))
+		IOTLB_PROBE4(dma_map_done, b->ops->name, rc ? 0 : buf_dev_addr(buf), buf->len,
+			     (long)rc);
+	return rc;
+}
+
+int backend_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
+{
+	/* Read before the call: an unmap may clear the buffer's addresses. */
+	uint64_t iova = 0;
+	if (IOTLB_PROBE_ON(dma_unmap_start) || IOTLB_PROBE_ON(dma_unmap_done)) {
+		iova = buf_dev_addr(buf);
+		IOTLB_PROBE3(dma_unmap_start, b->ops->name, iova, buf->len);
+	}
+	int rc = b->ops->unmap(b, buf, e);
+	if (IOTLB_PROBE_ON(dma_unmap_done))
+		IOTLB_PROBE4(dma_unmap_done, b->ops->name, iova, buf->len, (long)rc);
+	return rc;
+}
+
 int backend_dma_alloc(struct backend *b, size_t len, size_t page_size, uint32_t prot,
 		      struct dma_buf *buf, struct err *e)
 {
 	int rc = b->ops->mem_alloc(b, len, page_size, buf, e);
 	if (rc)
 		return rc;
-	rc = b->ops->map(b, buf, prot, e);
+	rc = backend_map(b, buf, prot, e);
 	if (rc) {
 		b->ops->mem_free(b, buf);
 		return rc;
@@ -69,6 +103,6 @@ int backend_dma_alloc(struct backend *b, size_t len, size_t page_size, uint32_t 
 void backend_dma_free(struct backend *b, struct dma_buf *buf)
 {
 	struct err ignore;
-	b->ops->unmap(b, buf, &ignore);
+	backend_unmap(b, buf, &ignore);
 	b->ops->mem_free(b, buf);
 }

@@ -83,7 +83,8 @@ static void probe_groups(struct sysinfo *s)
 		char tp[128], type[32];
 		snprintf(tp, sizeof(tp), "/sys/kernel/iommu_groups/%.32s/type", de->d_name);
 		const char *m;
-		if (!s->mode[0] && hostfs_read(tp, type, sizeof(type)) > 0 && (m = type_mode(type))) {
+		if (!s->mode[0] && hostfs_read(tp, type, sizeof(type)) > 0 &&
+		    (m = type_mode(type))) {
 			snprintf(s->mode, sizeof(s->mode), "%s", m);
 			snprintf(s->mode_source, sizeof(s->mode_source),
 				 "iommu_groups/%.32s/type = %s", de->d_name, type);
@@ -137,7 +138,8 @@ static void probe_mode(struct sysinfo *s)
 		snprintf(s->mode_source, sizeof(s->mode_source), "/proc/cmdline: %s", w);
 	} else if (!s->iommu) {
 		snprintf(s->mode, sizeof(s->mode), "off");
-		snprintf(s->mode_source, sizeof(s->mode_source), "no IOMMU unit in /sys/class/iommu");
+		snprintf(s->mode_source, sizeof(s->mode_source),
+			 "no IOMMU unit in /sys/class/iommu");
 	} else {
 		snprintf(s->mode, sizeof(s->mode), "unknown");
 		snprintf(s->mode_source, sizeof(s->mode_source),

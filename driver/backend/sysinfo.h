@@ -19,19 +19,19 @@ struct sysinfo_pool {
 };
 
 struct sysinfo {
-	char kernel[128];        /* /proc/sys/kernel/osrelease */
-	bool iommu;              /* /sys/class/iommu has a unit */
-	char iommu_type[16];     /* intel, amd, arm-smmu, virtio, ... */
-	char iommu_units[128];   /* dmar0 dmar1 ... */
-	char mode[16];           /* strict, lazy, passthrough, off, unknown */
-	char mode_source[160];   /* what the mode was read from */
-	int groups;              /* entries in /sys/kernel/iommu_groups */
+	char kernel[128];      /* /proc/sys/kernel/osrelease */
+	bool iommu;	       /* /sys/class/iommu has a unit */
+	char iommu_type[16];   /* intel, amd, arm-smmu, virtio, ... */
+	char iommu_units[128]; /* dmar0 dmar1 ... */
+	char mode[16];	       /* strict, lazy, passthrough, off, unknown */
+	char mode_source[160]; /* what the mode was read from */
+	int groups;	       /* entries in /sys/kernel/iommu_groups */
 	struct sysinfo_pool pools[SYSINFO_MAX_POOLS];
 	int npools;
 	uint64_t memlock_cur, memlock_max; /* RLIM_INFINITY = UINT64_MAX */
 	long euid;
 	bool cap_sys_admin, cap_ipc_lock, cap_bpf, cap_perfmon;
-	int perf_paranoid;       /* INT32_MIN when unreadable */
+	int perf_paranoid;	 /* INT32_MIN when unreadable */
 	int unpriv_bpf_disabled; /* INT32_MIN when unreadable */
 	bool dev_vfio, dev_iommu;
 };
@@ -45,8 +45,8 @@ struct sysinfo_dev {
 	struct pci_addr addr;
 	uint16_t vendor, device;
 	char driver[32]; /* "" when unbound */
-	int group;       /* -1 without IOMMU group */
-	char cdev[16];   /* "vfioN" or "" */
+	int group;	 /* -1 without IOMMU group */
+	char cdev[16];	 /* "vfioN" or "" */
 	bool can[SYSINFO_NBACKENDS];
 	char why[SYSINFO_NBACKENDS][ERR_MSG_MAX]; /* when !can */
 };

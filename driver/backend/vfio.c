@@ -25,7 +25,6 @@ struct vfio_backend {
 	struct vfio_dev dev;
 	struct vfio_iommu_caps caps;
 	struct iova_alloc iova;
-	long live; /* mappings made by this backend and not yet unmapped */
 };
 
 static int vfio_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
@@ -34,9 +33,9 @@ static int vfio_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, ui
 static int do_unmap(struct vfio_backend *vb, uint64_t iova, uint64_t len, struct err *e)
 {
 	struct vfio_iommu_type1_dma_unmap u = {
-		.argsz = sizeof(u),
-		.iova = iova,
-		.size = len,
+	    .argsz = sizeof(u),
+	    .iova = iova,
+	    .size = len,
 	};
 	if (ioctl(vb->container, VFIO_IOMMU_UNMAP_DMA, &u))
 		return err_set(e, errno, "VFIO_IOMMU_UNMAP_DMA of %#llx+%#llx failed: %s",
@@ -44,9 +43,9 @@ static int do_unmap(struct vfio_backend *vb, uint64_t iova, uint64_t len, struct
 	/* type1 reports the bytes it unmapped; less means the range did not
 	 * match one whole mapping. */
 	if (u.size != len)
-		return err_set(e, EINVAL, "VFIO_IOMMU_UNMAP_DMA unmapped %llu of %llu bytes at %#llx",
-			       (unsigned long long)u.size, (unsigned long long)len,
-			       (unsigned long long)iova);
+		return err_set(
+		    e, EINVAL, "VFIO_IOMMU_UNMAP_DMA unmapped %llu of %llu bytes at %#llx",
+		    (unsigned long long)u.size, (unsigned long long)len, (unsigned long long)iova);
 	return 0;
 }
 
@@ -83,8 +82,9 @@ static int open_node(const char *node, int *fd, struct err *e)
 	int err = -*fd;
 	*fd = -1;
 	if (err == EACCES || err == EPERM)
-		return err_set(e, err, "no permission to open %s%s: run as root or give your user "
-				       "the node",
+		return err_set(e, err,
+			       "no permission to open %s%s: run as root or give your user "
+			       "the node",
 			       hostfs_root(), node);
 	return err_set(e, err, "cannot open %s%s: %s", hostfs_root(), node, strerror(err));
 }
@@ -96,9 +96,10 @@ static int open_container(struct vfio_backend *vb, struct err *e)
 		return rc;
 	int v = ioctl(vb->container, VFIO_GET_API_VERSION);
 	if (v != VFIO_API_VERSION)
-		return err_set(e, EPROTO,
-			       "/dev/vfio/vfio is not a VFIO container of API version %d (got %d%s%s)",
-			       VFIO_API_VERSION, v, v < 0 ? ": " : "", v < 0 ? strerror(errno) : "");
+		return err_set(
+		    e, EPROTO,
+		    "/dev/vfio/vfio is not a VFIO container of API version %d (got %d%s%s)",
+		    VFIO_API_VERSION, v, v < 0 ? ": " : "", v < 0 ? strerror(errno) : "");
 	if (ioctl(vb->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0)
 		return err_set(e, ENOTSUP,
 			       "the VFIO container does not offer the type1v2 IOMMU driver: the "
@@ -194,7 +195,7 @@ static int map_error(struct vfio_backend *vb, int err, const struct dma_buf *buf
 			       "driver's dma_entry_limit (module parameter "
 			       "vfio_iommu_type1.dma_entry_limit, default 65535) is reached; unmap "
 			       "buffers or raise the limit",
-			       vb->live);
+			       (long)vb->c.nmaps);
 	if (err == ENOMEM || err == EPERM)
 		return real_pin_error(err, buf->len, "VFIO_IOMMU_MAP_DMA", e);
 	if (err == EEXIST)
@@ -213,12 +214,12 @@ static int map_locked(struct vfio_backend *vb, struct dma_buf *buf, uint64_t iov
 		return err_set(e, ENOMEM, "out of memory");
 	/* READ/WRITE are from the device's side, as DMA_PROT_* are. */
 	struct vfio_iommu_type1_dma_map dm = {
-		.argsz = sizeof(dm),
-		.flags = ((prot & DMA_PROT_READ) ? VFIO_DMA_MAP_FLAG_READ : 0) |
-			 ((prot & DMA_PROT_WRITE) ? VFIO_DMA_MAP_FLAG_WRITE : 0),
-		.vaddr = (uint64_t)(uintptr_t)buf->va,
-		.iova = iova,
-		.size = buf->len,
+	    .argsz = sizeof(dm),
+	    .flags = ((prot & DMA_PROT_READ) ? VFIO_DMA_MAP_FLAG_READ : 0) |
+		     ((prot & DMA_PROT_WRITE) ? VFIO_DMA_MAP_FLAG_WRITE : 0),
+	    .vaddr = (uint64_t)(uintptr_t)buf->va,
+	    .iova = iova,
+	    .size = buf->len,
 	};
 	if (ioctl(vb->container, VFIO_IOMMU_MAP_DMA, &dm)) {
 		int err = errno;
@@ -227,7 +228,6 @@ static int map_locked(struct vfio_backend *vb, struct dma_buf *buf, uint64_t iov
 	}
 	*m = (struct real_map){.iova = iova, .len = buf->len, .from_alloc = from_alloc};
 	real_maps_add(&vb->c, m);
-	vb->live++;
 	buf->iova = iova;
 	buf->pages = NULL;
 	buf->prot = prot;
@@ -274,9 +274,8 @@ static int vfio_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 	pthread_mutex_lock(&vb->c.lock);
 	int rc = do_unmap(vb, m->iova, m->len, e);
 	if (!rc) {
-		real_maps_del(m);
+		real_maps_del(&vb->c, m);
 		iova_put(&vb->iova, m->iova, m->len);
-		vb->live--;
 	}
 	pthread_mutex_unlock(&vb->c.lock);
 	if (!rc) {
@@ -288,15 +287,16 @@ static int vfio_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 }
 
 const struct backend_ops backend_vfio_ops = {
-	.name = "vfio",
-	.summary = "real NVMe controller through a VFIO container (type1 IOMMU, own IOVA "
-		   "allocator)",
-	.open = vfio_open,
-	.close = vfio_close,
-	.mem_alloc = real_mem_alloc,
-	.mem_free = real_mem_free,
-	.map = vfio_map,
-	.unmap = vfio_unmap,
+    .name = "vfio",
+    .summary = "real NVMe controller through a VFIO container (type1 IOMMU, own IOVA "
+	       "allocator)",
+    .open = vfio_open,
+    .close = vfio_close,
+    .mem_alloc = real_mem_alloc,
+    .mem_free = real_mem_free,
+    .map = vfio_map,
+    .unmap = vfio_unmap,
+	.live_mappings = real_live_mappings,
 };
 
 long backend_vfio_dma_avail(struct backend *b)
@@ -307,7 +307,7 @@ long backend_vfio_dma_avail(struct backend *b)
 	if (!vb->caps.has_dma_avail)
 		return -1;
 	pthread_mutex_lock(&vb->c.lock);
-	long n = (long)vb->caps.dma_avail - vb->live;
+	long n = (long)vb->caps.dma_avail - (long)vb->c.nmaps;
 	pthread_mutex_unlock(&vb->c.lock);
 	return n;
 }

@@ -50,9 +50,8 @@ static size_t sparse_head(const struct vfio_region_info *ri)
 		return 0;
 	const uint8_t *base = (const uint8_t *)ri;
 	uint32_t off = ri->cap_offset;
-	for (int hops = 0; off && off + sizeof(struct vfio_info_cap_header) <= ri->argsz &&
-			   hops < 32;
-	     hops++) {
+	for (int hops = 0;
+	     off && off + sizeof(struct vfio_info_cap_header) <= ri->argsz && hops < 32; hops++) {
 		const struct vfio_info_cap_header *h = (const void *)(base + off);
 		if (h->id == VFIO_REGION_INFO_CAP_SPARSE_MMAP &&
 		    off + sizeof(struct vfio_region_info_cap_sparse_mmap) <= ri->argsz) {

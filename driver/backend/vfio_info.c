@@ -43,7 +43,8 @@ int vfio_info_parse(const void *buf, size_t len, struct vfio_iommu_caps *out, st
 	for (size_t hops = 0; off; hops++) {
 		const struct vfio_info_cap_header *h = (const void *)(base + off);
 		if (hops > len / sizeof(*h) || off + sizeof(*h) > len || off < sizeof(*info))
-			return err_set(e, EPROTO, "corrupt VFIO capability chain at offset %u", off);
+			return err_set(e, EPROTO, "corrupt VFIO capability chain at offset %u",
+				       off);
 		int rc = 0;
 		if (h->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
 			rc = parse_ranges(base, len, off, out, e);

@@ -56,6 +56,7 @@ struct emu_cfg {
 	const char *serial;   /* Identify SN/MN/FR (defaults "IOTLBEMU0001", ...) */
 	const char *model;
 	const char *firmware;
+	const char *image;    /* file whose bytes namespace 1 starts with (NULL = zeroes) */
 	struct emu_dma dma;   /* NULL xlate = identity (iova is a host pointer) */
 };
 

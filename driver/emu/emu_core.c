@@ -12,6 +12,28 @@
 #define EMU_DEF_MODEL  "iotlbench emulated NVMe controller"
 #define EMU_DEF_FW     "1.0"
 
+/* Namespace 1 starts with the bytes of a file: a disk image with a
+ * partition table or file system, so data-safety checks meet the real
+ * thing. */
+static int emu_load_image(struct emu *emu, const char *path, struct err *e)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return err_set(e, errno, "emu: cannot open image %s: %s", path, strerror(errno));
+	size_t n = fread(emu->ns[0], 1, emu->cfg.ns_bytes, f);
+	int more = fgetc(f) != EOF;
+	int bad = ferror(f);
+	fclose(f);
+	if (bad)
+		return err_set(e, EIO, "emu: reading image %s failed", path);
+	if (more)
+		return err_set(e, EFBIG, "emu: image %s is larger than the namespace (%llu bytes); "
+				   "raise ns_size",
+			       path, (unsigned long long)emu->cfg.ns_bytes);
+	(void)n;
+	return 0;
+}
+
 void emu_cfg_default(struct emu_cfg *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -217,6 +239,10 @@ int emu_create(const struct emu_cfg *cfg, struct emu **out, struct err *e)
 		}
 	}
 	emu->ns_blocks = cfg->ns_bytes >> cfg->lba_shift;
+	if (cfg->image && emu_load_image(emu, cfg->image, e)) {
+		emu_free(emu);
+		return -e->code;
+	}
 	/* The admin SQ's scratch list is allocated now so that enabling the
 	 * controller cannot fail for lack of memory. */
 	if (emu_xfer_init(&emu->sqs[0].xfer, cfg->mdts)) {

@@ -32,14 +32,13 @@ static int page_shift_of(size_t page_size)
 }
 
 static const char *const kind_names[] = {
-	[MEM_KIND_DEFAULT] = "default", [MEM_KIND_ANON] = "anon",   [MEM_KIND_THP] = "thp",
-	[MEM_KIND_HUGETLB] = "hugetlb", [MEM_KIND_MEMFD] = "memfd",
+    [MEM_KIND_DEFAULT] = "default", [MEM_KIND_ANON] = "anon",	[MEM_KIND_THP] = "thp",
+    [MEM_KIND_HUGETLB] = "hugetlb", [MEM_KIND_MEMFD] = "memfd",
 };
 
 const char *mem_kind_name(enum mem_kind kind)
 {
-	return (unsigned)kind < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[kind]
-									     : "?";
+	return (unsigned)kind < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[kind] : "?";
 }
 
 int mem_kind_parse(const char *s, enum mem_kind *kind, struct err *e)
@@ -76,8 +75,8 @@ static void *map_hugetlb(size_t rounded, size_t page_size, int shift, struct err
 	/* MAP_HUGE_2MB/1GB encode log2(page size) at MAP_HUGE_SHIFT (mmap(2)).
 	 * The pool reservation happens at mmap time, so an empty pool fails
 	 * here with ENOMEM rather than with SIGBUS on first touch. */
-	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_HUGETLB |
-		    (shift << MAP_HUGE_SHIFT);
+	int flags =
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_HUGETLB | (shift << MAP_HUGE_SHIFT);
 	void *p = mmap(NULL, rounded, PROT_READ | PROT_WRITE, flags, -1, 0);
 	if (p == MAP_FAILED) {
 		*rc = map_error(rounded, page_size, errno, e);
@@ -107,11 +106,12 @@ static void *map_thp(size_t rounded, struct err *e, int *rc)
 	if (madvise(p, rounded, MADV_HUGEPAGE)) {
 		int err = errno;
 		munmap(p, rounded);
-		*rc = err_set(e, err,
-			      "madvise(MADV_HUGEPAGE) failed: %s; the kernel needs "
-			      "CONFIG_TRANSPARENT_HUGEPAGE and "
-			      "/sys/kernel/mm/transparent_hugepage/enabled set to madvise or always",
-			      strerror(err));
+		*rc =
+		    err_set(e, err,
+			    "madvise(MADV_HUGEPAGE) failed: %s; the kernel needs "
+			    "CONFIG_TRANSPARENT_HUGEPAGE and "
+			    "/sys/kernel/mm/transparent_hugepage/enabled set to madvise or always",
+			    strerror(err));
 		return NULL;
 	}
 	/* First touch of each 2 MiB range faults in a whole hugepage when one

@@ -65,13 +65,13 @@ int mem_phys_pages(const struct dma_buf *buf, uint64_t *pages, struct err *e)
 			for (size_t j = 0; !rc && j < k; j++) {
 				uint64_t want = pages[i] + (f + j) * MEM_4K;
 				if (frames[j] != want)
-					rc = err_set(e, EINVAL,
-						     "backing page %zu is not physically contiguous "
-						     "(frame at +%#zx is %#llx, expected %#llx): use "
-						     "hugetlb pages, which always are",
-						     i, (f + j) * MEM_4K,
-						     (unsigned long long)frames[j],
-						     (unsigned long long)want);
+					rc = err_set(
+					    e, EINVAL,
+					    "backing page %zu is not physically contiguous "
+					    "(frame at +%#zx is %#llx, expected %#llx): use "
+					    "hugetlb pages, which always are",
+					    i, (f + j) * MEM_4K, (unsigned long long)frames[j],
+					    (unsigned long long)want);
 			}
 		}
 		if (!rc && pages[i] & (buf->page_size - 1))

@@ -6,6 +6,7 @@
 
 #include "../backend/backend.h"
 #include "../util/clock.h"
+#include "../util/probes.h"
 #include "prp.h"
 
 /* How often the slow path (timeouts, CSTS.CFS, aborted slots) runs: after
@@ -120,6 +121,27 @@ static inline void queue_put_cid(struct nvme_queue *q, uint16_t cid)
 	q->free_cids[q->nfree++] = cid;
 }
 
+/* The USDT probe sites of the I/O path sit in cold, out-of-line functions:
+ * inline, their asm operands pin registers and the hot path grows by a dozen
+ * instructions per I/O; out of line it pays one semaphore test. */
+static __attribute__((noinline, cold)) void probe_submit(const struct nvme_queue *q, uint16_t cid)
+{
+	/* Everything comes from the SQE just built (NVM command set: SLBA in
+	 * CDW10-11, 0-based NLB in CDW12 15:0), so the hot path keeps no extra
+	 * value alive for the probe. */
+	uint16_t last = (uint16_t)((q->sq_tail ? q->sq_tail : q->entries) - 1u);
+	const struct nvme_sqe *sqe = &q->sq[last];
+	uint64_t slba = sqe->cdw10 | (uint64_t)sqe->cdw11 << 32;
+	IOTLB_PROBE5(io_submit, q->qid, cid, sqe->opc, slba, (sqe->cdw12 & 0xffffu) + 1u);
+}
+
+static __attribute__((noinline, cold)) void probe_complete(const struct nvme_queue *q,
+							     const struct nvme_done *out, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		IOTLB_PROBE3(io_complete, q->qid, out[i].cid, out[i].status);
+}
+
 /* Records the slot and rings the SQ tail doorbell for the SQE just written. */
 static inline int queue_push(struct nvme_queue *q, uint16_t cid, void *ctx)
 {
@@ -138,6 +160,9 @@ static inline int queue_push(struct nvme_queue *q, uint16_t cid, void *ctx)
 	*q->sq_db = t;
 	if (q->notify)
 		q->notify(q->tr, q->sq_db_off);
+	/* After the doorbell: the probe sees the SQE the device now owns. */
+	if (IOTLB_PROBE_ON(io_submit))
+		probe_submit(q, cid);
 	return 0;
 }
 
@@ -184,6 +209,7 @@ int nvme_queue_rw(struct nvme_queue *q, uint8_t opc, const struct nvme_ns *ns, u
 	sqe->opc = opc;
 	sqe->cid = cid;
 	sqe->nsid = ns->nsid;
+	slba += ns->lba_base;
 	sqe->cdw10 = (uint32_t)slba;
 	sqe->cdw11 = (uint32_t)(slba >> 32);
 	sqe->cdw12 = (uint32_t)(nlb - 1);
@@ -238,6 +264,8 @@ static unsigned queue_scan(struct nvme_queue *q, struct nvme_done *out, unsigned
 		out[n].dw0 = 0;
 		out[n].cid = (uint16_t)i;
 		n++;
+		if (IOTLB_PROBE_ON(io_complete))
+			probe_complete(q, &out[n - 1], 1);
 		if (s->state == SLOT_BUSY)
 			q->inflight--;
 		if (status == NVME_HOST_ABORTED) {
@@ -299,6 +327,10 @@ unsigned nvme_queue_poll(struct nvme_queue *q, struct nvme_done *out, unsigned m
 		q->cq_head = head;
 		q->cq_phase = phase;
 		q->st.completed += n;
+		/* One semaphore test per poll, not per completion: the hot path
+		 * budget counts instructions per I/O. */
+		if (IOTLB_PROBE_ON(io_complete))
+			probe_complete(q, out, n);
 		atomic_thread_fence(memory_order_release);
 		*q->cq_db = head;
 		if (q->notify)

@@ -27,11 +27,14 @@ struct nvme_slot {
 	uint8_t state;
 };
 
-/* A namespace as the I/O path needs it (filled from Identify Namespace). */
+/* A namespace as the I/O path needs it (filled from Identify Namespace), or
+ * a window of one: LBAs given to the I/O path are relative to lba_base and
+ * must stay below nlbas, so a benchmark confined to a range cannot stray. */
 struct nvme_ns {
 	uint32_t nsid;
 	uint32_t lba_shift; /* log2(LBA data size) */
-	uint64_t nlbas;     /* NSZE */
+	uint64_t nlbas;     /* NSZE, or the window's length */
+	uint64_t lba_base;  /* first LBA of the window (0 for the whole namespace) */
 };
 
 /* One finished command. */

@@ -122,6 +122,34 @@ static void rejects_bad_requests(void **state)
 	fixture_close(&f);
 }
 
+static void lba_window(void **state)
+{
+	(void)state;
+	/* A window of 10 LBAs from LBA 100: relative LBAs land at 100 + n and
+	 * nothing outside [100, 110) can be addressed (--lba-range). */
+	struct fixture f;
+	fixture_open(&f, "base_ns=0,bw=0,lba=512", NULL);
+	struct nvme_queue *q;
+	assert_ok(nvme_ctrl_create_queue(f.c, 4, &q, &f.e), &f.e);
+	struct dma_buf b;
+	assert_ok(backend_dma_alloc(f.be, 8192, MEM_4K, DMA_PROT_READ | DMA_PROT_WRITE, &b, &f.e),
+		  &f.e);
+	struct nvme_ns w = *f.ns;
+	w.lba_base = 100;
+	w.nlbas = 10;
+	fill_pattern(b.va, 1024, 42);
+	assert_ok(nvme_io_sync(q, nvme_cmd_write, &w, 8, &b, 0, 1024, NULL, &f.e), &f.e);
+	uint64_t bytes;
+	uint8_t *ns = emu_ns_data(f.emu, 1, &bytes);
+	assert_memory_equal(ns + 108 * 512, b.va, 1024);
+	for (int i = 0; i < 108 * 512; i++)
+		assert_int_equal(ns[i], 0);
+	assert_int_equal(nvme_queue_rw(q, nvme_cmd_write, &w, 9, &b, 0, 1024, NULL), -ERANGE);
+	assert_int_equal(nvme_queue_rw(q, nvme_cmd_write, &w, 10, &b, 0, 512, NULL), -ERANGE);
+	backend_dma_free(f.be, &b);
+	fixture_close(&f);
+}
+
 static void timing_model(void **state)
 {
 	(void)state;
@@ -148,6 +176,7 @@ int main(void)
 		cmocka_unit_test(inline_512),  cmocka_unit_test(inline_4k),
 		cmocka_unit_test(thread_mode), cmocka_unit_test(manual_mode),
 		cmocka_unit_test(large_mdts_chained_lists), cmocka_unit_test(rejects_bad_requests),
+		cmocka_unit_test(lba_window),
 		cmocka_unit_test(timing_model),
 	};
 	return cmocka_run_group_tests_name("io", t, NULL, NULL);

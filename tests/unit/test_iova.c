@@ -12,14 +12,14 @@
 
 #include "../../driver/backend/iova.h"
 
-#define K4 0x1000ull
-#define M2 0x200000ull
-#define G1 0x40000000ull
+#define K4	0x1000ull
+#define M2	0x200000ull
+#define G1	0x40000000ull
 #define PGSIZES 0x40201000ull /* 4K | 2M | 1G */
 
 static const struct iova_range guest[] = {
-	{0xfef00000ull, 0x7fffffffffull}, /* out of order on purpose */
-	{0x0, 0xfedfffffull},
+    {0xfef00000ull, 0x7fffffffffull}, /* out of order on purpose */
+    {0x0, 0xfedfffffull},
 };
 
 static void in_hole_or_outside(uint64_t iova, uint64_t len)
@@ -213,13 +213,13 @@ static void random_churn(void **state)
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(alignment_by_page_size),
-		cmocka_unit_test(never_crosses_the_hole),
-		cmocka_unit_test(reserve_checks_ranges),
-		cmocka_unit_test(exhaustion_and_reuse),
-		cmocka_unit_test(gigabyte_alignment_needs_room),
-		cmocka_unit_test(bad_init),
-		cmocka_unit_test(random_churn),
+	    cmocka_unit_test(alignment_by_page_size),
+	    cmocka_unit_test(never_crosses_the_hole),
+	    cmocka_unit_test(reserve_checks_ranges),
+	    cmocka_unit_test(exhaustion_and_reuse),
+	    cmocka_unit_test(gigabyte_alignment_needs_room),
+	    cmocka_unit_test(bad_init),
+	    cmocka_unit_test(random_churn),
 	};
 	return cmocka_run_group_tests_name("iova", t, NULL, NULL);
 }

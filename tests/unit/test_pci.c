@@ -36,9 +36,17 @@ static void parse_bad(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"",          "00:04.0",       "0000:00:04",   "0000:00:04.8", "0000:00:20.0",
-		"000g:00:04.0", "0000-00-04.0", "0000:00:04.0 ", " 0000:00:04.0", "0000:000:4.0",
-		"/sys/bus/pci/devices/0000:00:04.0",
+	    "",
+	    "00:04.0",
+	    "0000:00:04",
+	    "0000:00:04.8",
+	    "0000:00:20.0",
+	    "000g:00:04.0",
+	    "0000-00-04.0",
+	    "0000:00:04.0 ",
+	    " 0000:00:04.0",
+	    "0000:000:4.0",
+	    "/sys/bus/pci/devices/0000:00:04.0",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct pci_addr a;
@@ -148,9 +156,9 @@ static void bus_master_switch(void **state)
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(parse_good),         cmocka_unit_test(parse_bad),
-		cmocka_unit_test(list_filters_class), cmocka_unit_test(links_and_attrs),
-		cmocka_unit_test(bus_master_switch),
+	    cmocka_unit_test(parse_good),	  cmocka_unit_test(parse_bad),
+	    cmocka_unit_test(list_filters_class), cmocka_unit_test(links_and_attrs),
+	    cmocka_unit_test(bus_master_switch),
 	};
 	return cmocka_run_group_tests_name("pci", t, NULL, NULL);
 }

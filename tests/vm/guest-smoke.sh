@@ -94,24 +94,32 @@ else
 fi
 
 # Hugepage pools, reserved at boot by hugepagesz=/hugepages= on the kernel
-# command line (Documentation/admin-guide/mm/hugetlbpage.rst).
+# command line (Documentation/admin-guide/mm/hugetlbpage.rst): each
+# hugepages=N counts for the hugepagesz= before it, or for the default size.
 pool() { cat "/sys/kernel/mm/hugepages/hugepages-$1/nr_hugepages" 2>/dev/null || echo 0; }
-n=$(pool 2048kB)
-if [ "$n" -gt 0 ]; then
-	ok hugepages-2M "$n pages"
-elif ! grep -q 'hugepages=' /proc/cmdline; then
-	skip hugepages-2M "no hugepages= on the kernel command line"
-else
-	bad hugepages-2M "pool is empty despite: $(cat /proc/cmdline)"
-fi
-n=$(pool 1048576kB)
-if [ "$n" -gt 0 ]; then
-	ok hugepages-1G "$n pages"
-elif ! grep -q 'hugepagesz=1G' /proc/cmdline; then
-	skip hugepages-1G "no hugepagesz=1G on the kernel command line"
-elif ! grep -qw pdpe1gb /proc/cpuinfo; then
-	bad hugepages-1G "CPU has no pdpe1gb (use QEMU -cpu max)"
-else
-	bad hugepages-1G "pool is empty (guest memory too small?)"
-fi
+asked() { # asked 2M|1G: pages requested for that size on the command line
+	awk -v want="$1" '{
+		sz = "2M"; n = 0
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^default_hugepagesz=/) { d = $i; sub(/^[^=]*=/, "", d); if (!seen) sz = d }
+			else if ($i ~ /^hugepagesz=/) { sz = $i; sub(/^[^=]*=/, "", sz); seen = 1 }
+			else if ($i ~ /^hugepages=/ && sz == want) { n = $i; sub(/^[^=]*=/, "", n) }
+		}
+		print n + 0
+	}' /proc/cmdline
+}
+hp_check() { # hp_check NAME SIZE SYSFS-NAME
+	got=$(pool "$3") want=$(asked "$2")
+	if [ "$want" = 0 ]; then
+		skip "$1" "no hugepages requested for $2 on the kernel command line"
+	elif [ "$got" -ge "$want" ]; then
+		ok "$1" "$got of $want pages"
+	elif [ "$2" = 1G ] && ! grep -qw pdpe1gb /proc/cpuinfo; then
+		bad "$1" "CPU has no pdpe1gb, no 1 GiB pages (QEMU -cpu max has it)"
+	else
+		bad "$1" "$got of $want pages: not enough contiguous guest memory (raise --mem)"
+	fi
+}
+hp_check hugepages-2M 2M 2048kB
+hp_check hugepages-1G 1G 1048576kB
 exit 0

@@ -13,7 +13,8 @@
 #                        iommu.strict=1, NVMe bound to vfio-pci; noiommu: no
 #                        IOMMU device, intel_iommu=off, NVMe left driverless
 #   --append ARGS        extra kernel arguments (e.g. hugepages, see README)
-#   --mem SIZE           guest memory, QEMU -m syntax (default 4G)
+#   --mem SIZE           guest memory, QEMU -m syntax (default 5G: two 1 GiB
+#                        hugepages fit only from 5G on, q35 puts 2G below 4G)
 #   --smp N              guest CPUs (default 2)
 #   --timeout SECS       kill QEMU after this long (default 300)
 #   --test-timeout SECS  per guest test program (default: same as --timeout)
@@ -34,9 +35,9 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "run-guest: error: $*" >&2; exit 2; }
-usage() { sed -n '7,34p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '7,35p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-initrd="" kernel="" mode=iommu append="" mem=4G smp=2 timeout=300 ttimeout=""
+initrd="" kernel="" mode=iommu append="" mem=5G smp=2 timeout=300 ttimeout=""
 only="" iommu_opts="" trace="" out="" verbose=0 shell=0
 payload=0
 # The payload options are kept as positional arguments for mkinitramfs.sh.
@@ -164,7 +165,8 @@ qpid=$!
 if [ "$verbose" = 1 ]; then
 	filter='{ print "guest: " $0; fflush() }'
 else
-	filter='/^(IOTLB-|iotlb-init:|  \| )/ && !/^IOTLB-FILE/ { print "guest: " $0; fflush() }'
+	# A program's own result lines come back from /init once it has ended.
+	filter='/^(IOTLB-|iotlb-init:|  \| )/ && !/^(IOTLB-FILE|  \| IOTLB-RESULT )/ { print "guest: " $0; fflush() }'
 fi
 tail -n +1 -s 0.2 -f --pid="$qpid" "$console" | tr -d '\r' | awk "$filter" &
 tpid=$!

@@ -13,7 +13,7 @@
 #   VM_MODES    modes to boot, in order (default "iommu noiommu")
 #   VM_APPEND   extra kernel arguments (default: 64 x 2 MiB and 2 x 1 GiB
 #               hugepages, default size 2 MiB)
-#   VM_MEM      guest memory (default 4G)
+#   VM_MEM      guest memory (default 5G)
 #   VM_TIMEOUT  seconds per boot before QEMU is killed (default 300)
 #   VM_TRACE    1: QEMU vtd_iotlb_* trace into each mode's output directory
 #   VM_OUT      output directory (default tests/logs/vm); one subdirectory
@@ -24,7 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 modes=${VM_MODES:-iommu noiommu}
 append=${VM_APPEND:-default_hugepagesz=2M hugepagesz=2M hugepages=64 hugepagesz=1G hugepages=2}
-mem=${VM_MEM:-4G}
+mem=${VM_MEM:-5G}
 vmtimeout=${VM_TIMEOUT:-300}
 outdir=${VM_OUT:-$top/tests/logs/vm}
 

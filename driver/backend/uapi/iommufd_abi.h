@@ -27,7 +27,7 @@
 
 /* Every iommufd ioctl is _IO(';', 0x80 + n): the size travels in the
  * struct's first field, not in the ioctl number. */
-#define IOMMUFD_TYPE (';')
+#define IOMMUFD_TYPE	     (';')
 #define IOTLB_IOMMUFD_CMD(n) _IO(IOMMUFD_TYPE, 0x80 + (n))
 
 struct iommu_destroy {
@@ -113,13 +113,13 @@ struct vfio_device_detach_iommufd_pt {
 /* The first-version sizes the backends pass in size/argsz. These hold for
  * the system headers too: a field added later changes sizeof, so the
  * backends use these constants rather than sizeof. */
-#define IOTLB_IOAS_ALLOC_SZ      12u
+#define IOTLB_IOAS_ALLOC_SZ	  12u
 #define IOTLB_IOAS_IOVA_RANGES_SZ 32u
-#define IOTLB_IOAS_MAP_SZ        40u
-#define IOTLB_IOAS_UNMAP_SZ      24u
-#define IOTLB_DESTROY_SZ         8u
-#define IOTLB_BIND_IOMMUFD_SZ    16u
-#define IOTLB_ATTACH_PT_SZ       12u
+#define IOTLB_IOAS_MAP_SZ	  40u
+#define IOTLB_IOAS_UNMAP_SZ	  24u
+#define IOTLB_DESTROY_SZ	  8u
+#define IOTLB_BIND_IOMMUFD_SZ	  16u
+#define IOTLB_ATTACH_PT_SZ	  12u
 
 _Static_assert(offsetof(struct iommu_destroy, id) == 4, "iommu_destroy layout");
 _Static_assert(offsetof(struct iommu_ioas_alloc, out_ioas_id) == 8, "iommu_ioas_alloc layout");

@@ -1,0 +1,42 @@
+# Reuse sweep (suite `reuse`): median latency against the number of distinct
+# pages cycled over, one panel per page size. The inferred IOTLB reach
+# (R/reach.R) is drawn as a dashed line at the last page count before the step.
+
+fig_reuse <- function(data, reach = NULL) {
+  name <- "fig_reuse_sweep"; title <- "Median latency against pages in use"
+  r <- suite_rows(data, "reuse")
+  r <- r[!is.na(pages) & !is.na(p50_ns)]
+  if (nrow(r) == 0) return(skip_figure(name, title, "no `reuse` suite in the data"))
+  ns <- n_series(r$series)
+  p <- ggplot2::ggplot(r, ggplot2::aes(pages, p50_ns, colour = series, shape = series,
+                                       linetype = series, group = interaction(series, run))) +
+    ggplot2::geom_line() + ggplot2::geom_point(size = 2)
+  if (!is.null(reach) && nrow(reach) && any(!is.na(reach$entries))) {
+    m <- reach_marks(r, reach)
+    if (nrow(m))
+      p <- p + ggplot2::geom_vline(data = m, ggplot2::aes(xintercept = entries, colour = series),
+                                   linetype = "dashed", linewidth = 0.4, show.legend = FALSE) +
+        ggplot2::geom_label(data = m, ggplot2::aes(x = entries, y = Inf, label = label, colour = series,
+                                                        vjust = 1.2 + 1.5 * (slot - 1)), hjust = 1.05, size = 2.6, label.size = 0.15,
+                            inherit.aes = FALSE, show.legend = FALSE)
+  }
+  p <- p + ggplot2::scale_x_continuous("distinct pages cycled over", trans = "log2",
+                                       breaks = breaks_pow2, labels = scales::label_number(big.mark = ",")) +
+    ggplot2::scale_y_continuous("median latency per I/O", labels = label_ns) +
+    ggplot2::facet_wrap(~page_label, scales = "free_x") +
+    scale_series(ns) + ggplot2::labs(title = title) + theme_iotlb()
+  figure(p, name, title, paste(
+    "Median I/O latency while cycling over N pages. Dashed: inferred IOTLB reach",
+    "(largest N before the first sustained step; see iotlb_reach.csv)."))
+}
+
+# Joins the reach table back to the plotted series.
+reach_marks <- function(r, reach) {
+  keys <- intersect(c("backend", "page_size", "host", "preset"), names(reach))
+  s <- unique(r[, c(keys, "series", "page_label"), with = FALSE])
+  m <- reach[!is.na(entries)][s, on = keys, nomatch = NULL]
+  m[, label := sprintf("reach %s (+%.0f ns)", format(entries, big.mark = ","), step_ns)]
+  # Several series with a reach in one panel: stack their labels downwards.
+  m[, slot := seq_len(.N), by = page_label]
+  m
+}

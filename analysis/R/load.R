@@ -1,0 +1,178 @@
+# Loading dataset directories (schema: datasets/README.md).
+#
+# load_datasets() returns a list of data.tables that all carry a `run` key:
+#   runs     one row per directory: metadata flattened to columns
+#   results  results.csv rows plus the run's metadata columns
+#   hist     latency_hist.csv  (run, case, lo_ns, hi_ns, count)
+#   counters counters.csv      (run, case, source, event, value, supported, ...)
+#   trace    trace_hist.csv    (run, case, probe, lo_ns, hi_ns, count)
+# Cases are unique only within a run, so every join uses (run, case).
+
+RESULT_COLS <- c("case", "suite", "backend", "page_size", "op", "io_size", "qd",
+                 "threads", "pages", "map_size", "mappings", "churn", "ops",
+                 "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "p9999_ns",
+                 "max_ns", "iops")
+RESULT_TEXT_COLS <- c("case", "suite", "backend", "op", "churn")
+RESULT_NUM_COLS <- setdiff(RESULT_COLS, RESULT_TEXT_COLS)
+
+# Metadata that becomes columns of every results row, so that runs from several
+# machines, kernels or IOMMU modes can share one figure.
+META_COLS <- c("run", "dir", "host", "kernel", "cpu_model", "iommu_type",
+               "iommu_mode", "meta_backend", "preset", "suite_name",
+               "start_time", "end_time", "complete", "has_meta")
+
+read_meta <- function(dir) {
+  path <- file.path(dir, "meta.json")
+  if (!file.exists(path)) return(NULL)
+  jsonlite::fromJSON(path, simplifyVector = FALSE)
+}
+
+meta_row <- function(meta, dir) {
+  host <- meta$host %||% list()
+  data.table::data.table(
+    run = scalar_or_na(meta$run_id) %|na|% basename(normalizePath(dir)),
+    dir = normalizePath(dir),
+    host = scalar_or_na(host$hostname),
+    kernel = scalar_or_na(host$kernel),
+    cpu_model = scalar_or_na(host$cpu_model),
+    iommu_type = scalar_or_na(host$iommu_type),
+    iommu_mode = scalar_or_na(host$iommu_mode),
+    meta_backend = scalar_or_na(meta$backend),
+    preset = scalar_or_na(meta$preset),
+    suite_name = scalar_or_na(meta$suite),
+    start_time = scalar_or_na(meta$start_time),
+    end_time = scalar_or_na(meta$end_time),
+    complete = scalar_or_na(meta$complete, as.logical),
+    has_meta = !is.null(meta) && length(meta) > 0
+  )
+}
+
+`%|na|%` <- function(a, b) if (length(a) == 0 || is.na(a)) b else a
+
+# results.csv is small (one row per case): read everything as text, then type
+# the known columns. This keeps unknown extra columns and tolerates files from
+# other tools that leave a column empty or omit it entirely.
+read_results <- function(path) {
+  dt <- data.table::fread(path, colClasses = "character", na.strings = c("", "NA"))
+  miss <- setdiff(RESULT_COLS, names(dt))
+  for (m in miss) data.table::set(dt, j = m, value = NA_character_)
+  for (m in RESULT_NUM_COLS)
+    data.table::set(dt, j = m, value = suppressWarnings(as.numeric(dt[[m]])))
+  extra <- setdiff(names(dt), RESULT_COLS)
+  for (m in extra)
+    data.table::set(dt, j = m, value = utils::type.convert(dt[[m]], as.is = TRUE))
+  if (all(is.na(dt$case))) dt[, case := sprintf("row-%04d", seq_len(.N))]
+  data.table::setcolorder(dt, c(RESULT_COLS, extra))
+  dt
+}
+
+# Histogram files can be the largest inputs; fread with fixed classes is fast.
+read_hist_file <- function(path, probe = FALSE) {
+  if (!file.exists(path)) return(NULL)
+  cls <- list(character = if (probe) c("case", "probe") else "case",
+              numeric = c("lo_ns", "hi_ns", "count"))
+  dt <- data.table::fread(path, colClasses = cls)
+  if (nrow(dt) == 0) return(NULL)
+  dt
+}
+
+read_counters <- function(path) {
+  if (!file.exists(path)) return(NULL)
+  dt <- data.table::fread(path, colClasses = "character", na.strings = c("", "NA"))
+  if (nrow(dt) == 0) return(NULL)
+  # "unsupported" is a statement that the machine lacks the event: keep the
+  # row (so figures can say so) but never treat it as zero.
+  dt[, supported := is.na(value) | value != "unsupported"]
+  dt[, value := suppressWarnings(as.numeric(value))]
+  for (m in intersect(c("enabled_ns", "running_ns"), names(dt)))
+    data.table::set(dt, j = m, value = suppressWarnings(as.numeric(dt[[m]])))
+  dt
+}
+
+# A directory counts as a dataset if it holds results.csv. A directory that
+# holds none but has dataset subdirectories (datasets/runs/) is expanded.
+expand_dataset_dirs <- function(dirs) {
+  out <- character()
+  for (d in dirs) {
+    if (!dir.exists(d)) stop("not a directory: ", d, call. = FALSE)
+    if (file.exists(file.path(d, "results.csv")) || file.exists(file.path(d, "meta.json"))) {
+      out <- c(out, d)
+    } else {
+      subs <- list.dirs(d, recursive = FALSE)
+      subs <- subs[file.exists(file.path(subs, "results.csv"))]
+      if (length(subs) == 0) stop("no results.csv in ", d, call. = FALSE)
+      out <- c(out, sort(subs))
+    }
+  }
+  # The runner keeps a `latest` symlink beside the runs: load each run once.
+  out[!duplicated(normalizePath(out))]
+}
+
+load_one <- function(dir) {
+  meta <- read_meta(dir)
+  res_path <- file.path(dir, "results.csv")
+  if (is.null(meta)) {
+    if (!file.exists(res_path)) stop("no meta.json and no results.csv in ", dir, call. = FALSE)
+    warning(sprintf("%s has no meta.json: loading results.csv with NA metadata", dir),
+            call. = FALSE)
+  } else if (!isTRUE(meta$complete)) {
+    warning(sprintf("run %s is incomplete (\"complete\": false): loading the cases it finished",
+                    meta$run_id %||% dir), call. = FALSE)
+  }
+  run <- meta_row(meta, dir)
+  results <- if (file.exists(res_path)) read_results(res_path) else NULL
+  if (is.null(results) || nrow(results) == 0) {
+    warning(sprintf("%s has no finished cases", dir), call. = FALSE)
+    results <- NULL
+  }
+  list(run = run, results = results,
+       hist = read_hist_file(file.path(dir, "latency_hist.csv")),
+       counters = read_counters(file.path(dir, "counters.csv")),
+       trace = read_hist_file(file.path(dir, "trace_hist.csv"), probe = TRUE))
+}
+
+# Label of a DMA configuration: what a figure legend should distinguish.
+# emu runs differ by IOMMU model preset; real IOMMU backends by strict/lazy.
+config_label <- function(backend, preset, iommu_mode) {
+  ifelse(backend == "emu" & !is.na(preset), paste0("emu/", preset),
+  ifelse(backend %in% c("vfio", "iommufd") & !is.na(iommu_mode),
+         paste0(backend, " (", iommu_mode, ")"), backend))
+}
+
+# The no-IOMMU reference every ratio is taken against.
+is_baseline <- function(backend, preset) {
+  backend == "pagemap" | (backend == "emu" & !is.na(preset) & preset == "none")
+}
+
+load_datasets <- function(dirs) {
+  dirs <- expand_dataset_dirs(dirs)
+  parts <- lapply(dirs, load_one)
+  runs <- data.table::rbindlist(lapply(parts, `[[`, "run"))
+  # Two directories can carry the same run_id (a copied run); keep them apart.
+  if (anyDuplicated(runs$run)) runs[, run := make.unique(run, sep = "#")]
+  tag <- function(what) {
+    data.table::rbindlist(lapply(seq_along(parts), function(i) {
+      x <- parts[[i]][[what]]
+      if (is.null(x)) return(NULL)
+      x <- data.table::copy(x)
+      x[, run := runs$run[i]]
+      data.table::setcolorder(x, "run")
+      x
+    }), fill = TRUE, use.names = TRUE)
+  }
+  results <- tag("results")
+  if (nrow(results) == 0) stop("no results in ", paste(dirs, collapse = ", "), call. = FALSE)
+  results <- merge(results, runs, by = "run", all.x = TRUE, sort = FALSE)
+  results[is.na(backend), backend := meta_backend]
+  results[, config := config_label(backend, preset, iommu_mode)]
+  results[, baseline := is_baseline(backend, preset)]
+  hosts <- unique(results$host)
+  # Legends name the host only when there is more than one to tell apart.
+  results[, series := if (length(hosts) > 1)
+    paste0(ifelse(is.na(host), "unknown host", host), ": ", config) else config]
+  results[, page_label := page_size_factor(page_size)]
+  list(runs = runs, results = results, hist = nullable(tag("hist")),
+       counters = nullable(tag("counters")), trace = nullable(tag("trace")))
+}
+
+nullable <- function(dt) if (is.null(dt) || nrow(dt) == 0) NULL else dt

@@ -1,0 +1,220 @@
+# Tables: built as data.frames of already formatted text, then written as
+# Markdown (pipe tables) and LaTeX (booktabs). The readers at the bottom parse
+# both formats back; the tests use them to check the written values.
+
+fmt_num <- function(x, digits = 0) {
+  ifelse(is.na(x), "", formatC(as.numeric(x), format = "f", digits = digits))
+}
+
+# One text column naming the swept parameter of each case.
+case_param <- function(r) {
+  with(r, ifelse(!is.na(pages), paste0("pages=", format(pages, scientific = FALSE, trim = TRUE)),
+          ifelse(!is.na(mappings), paste0("mappings=", format(mappings, scientific = FALSE, trim = TRUE)),
+          ifelse(!is.na(map_size), paste0("map_size=", bytes_label(map_size)),
+          ifelse(!is.na(churn), paste0("churn=", churn), "")))))
+}
+
+table_summary <- function(data) {
+  r <- data.table::copy(data$results)
+  data.table::setorderv(r, c("host", "config", "suite", "page_size", "op", "case"), na.last = TRUE)
+  data.frame(
+    host = ifelse(is.na(r$host), "", r$host), config = r$config,
+    suite = ifelse(is.na(r$suite), "", r$suite), case = r$case,
+    page_size = ifelse(is.na(r$page_size), "", page_size_label(r$page_size)),
+    op = ifelse(is.na(r$op), "", r$op), io_size = fmt_num(r$io_size),
+    qd = fmt_num(r$qd), param = case_param(r), ops = fmt_num(r$ops),
+    p50_ns = fmt_num(r$p50_ns, 1), p99_ns = fmt_num(r$p99_ns, 1),
+    p999_ns = fmt_num(r$p999_ns, 1), p9999_ns = fmt_num(r$p9999_ns, 1),
+    iops = fmt_num(r$iops), stringsAsFactors = FALSE)
+}
+
+MATCH_KEYS <- c("host", "suite", "page_size", "op", "io_size", "qd", "threads",
+                "pages", "map_size", "mappings", "churn")
+
+# Ratio of each configuration's p50 and p99 to the no-IOMMU baseline on the
+# same host for the same case parameters. Intervals (95 %):
+#  - bootstrap: when both cases have a latency histogram, B multinomial
+#    resamples of each histogram's counts give replicate percentiles; the
+#    interval is the 2.5/97.5 % quantiles of the replicate ratios;
+#  - delta method otherwise: Var(q_p) ~ p(1-p) / (n f(q_p)^2) with the density
+#    f taken from the neighbouring percentile in results.csv (p90 for p50,
+#    p99.9 for p99), combined on the log scale. That density is an average
+#    over the tail side, so these intervals err on the wide side.
+compare_backends <- function(data, B = 200, seed = 1) {
+  r <- data$results
+  base <- r[baseline == TRUE]
+  other <- r[baseline == FALSE]
+  if (nrow(base) == 0 || nrow(other) == 0) return(NULL)
+  keys <- MATCH_KEYS
+  b <- base[, c(keys, "run", "case", "config", "ops", "p50_ns", "p90_ns", "p99_ns", "p999_ns"), with = FALSE]
+  data.table::setnames(b, c("run", "case", "config", "ops", "p50_ns", "p90_ns", "p99_ns", "p999_ns"),
+                       paste0("b_", c("run", "case", "config", "ops", "p50_ns", "p90_ns", "p99_ns", "p999_ns")))
+  # Repeated baseline runs of the same case: compare against the first.
+  b <- unique(b, by = keys)
+  m <- b[other, on = keys, nomatch = NULL]
+  if (nrow(m) == 0) return(NULL)
+  set.seed(seed)
+  hist_of <- function(run_, case_) {
+    if (is.null(data$hist)) return(NULL)
+    h <- data$hist[run == run_ & case == case_]
+    if (nrow(h) == 0) NULL else h
+  }
+  probs <- c(0.5, 0.99)
+  ci <- lapply(seq_len(nrow(m)), function(i) {
+    x <- m[i]
+    ha <- hist_of(x$run, x$case); hb <- hist_of(x$b_run, x$b_case)
+    if (!is.null(ha) && !is.null(hb)) {
+      qa <- hist_boot_quantiles(ha$lo_ns, ha$hi_ns, ha$count, probs, B)
+      qb <- hist_boot_quantiles(hb$lo_ns, hb$hi_ns, hb$count, probs, B)
+      rat <- qa / qb
+      c(stats::quantile(rat[, 1], c(0.025, 0.975), names = FALSE),
+        stats::quantile(rat[, 2], c(0.025, 0.975), names = FALSE), 1)
+    } else {
+      c(delta_ci(x$p50_ns, x$p90_ns, 0.5, 0.9, x$ops, x$b_p50_ns, x$b_p90_ns, x$b_ops),
+        delta_ci(x$p99_ns, x$p999_ns, 0.99, 0.999, x$ops, x$b_p99_ns, x$b_p999_ns, x$b_ops), 2)
+    }
+  })
+  ci <- do.call(rbind, ci)
+  m[, `:=`(p50_ratio = p50_ns / b_p50_ns, p50_lo = ci[, 1], p50_hi = ci[, 2],
+           p99_ratio = p99_ns / b_p99_ns, p99_lo = ci[, 3], p99_hi = ci[, 4],
+           p50_diff_ns = p50_ns - b_p50_ns,
+           ci_method = c("bootstrap", "delta")[ci[, 5]])]
+  data.table::setorderv(m, c("host", "config", "suite", "page_size", "op", "case"), na.last = TRUE)
+  m
+}
+
+delta_ci <- function(qa, qa_next, p, p_next, na, qb, qb_next, nb) {
+  var_log <- function(q, qn, n) {
+    f <- (p_next - p) / (qn - q)
+    p * (1 - p) / (n * f^2) / q^2
+  }
+  v <- var_log(qa, qa_next, na) + var_log(qb, qb_next, nb)
+  if (!is.finite(v)) return(c(NA_real_, NA_real_))
+  (qa / qb) * exp(c(-1, 1) * 1.96 * sqrt(v))
+}
+
+table_comparison <- function(cmp) {
+  data.frame(
+    host = ifelse(is.na(cmp$host), "", cmp$host), config = cmp$config, baseline = cmp$b_config,
+    suite = cmp$suite, case = cmp$case, page_size = page_size_label(cmp$page_size),
+    op = ifelse(is.na(cmp$op), "", cmp$op), param = case_param(cmp),
+    p50_ratio = fmt_num(cmp$p50_ratio, 4), p50_lo = fmt_num(cmp$p50_lo, 4), p50_hi = fmt_num(cmp$p50_hi, 4),
+    p99_ratio = fmt_num(cmp$p99_ratio, 4), p99_lo = fmt_num(cmp$p99_lo, 4), p99_hi = fmt_num(cmp$p99_hi, 4),
+    ci = cmp$ci_method, stringsAsFactors = FALSE)
+}
+
+table_reach <- function(reach) {
+  extra <- setdiff(names(reach), c(REACH_COLS, "noise_ns", "threshold_ns"))
+  df <- data.frame(
+    backend = reach$backend, page_size = page_size_label(reach$page_size),
+    entries = fmt_num(reach$entries), footprint = ifelse(is.na(reach$entries), "",
+      bytes_label(reach$entries * reach$page_size)),
+    step_ns = fmt_num(reach$step_ns, 1), confidence = fmt_num(reach$confidence, 2),
+    reason = reach$reason, stringsAsFactors = FALSE)
+  for (e in extra) df[[e]] <- ifelse(is.na(reach[[e]]), "", as.character(reach[[e]]))
+  df
+}
+
+# --- Markdown -------------------------------------------------------------
+
+md_escape <- function(x) gsub("|", "\\|", x, fixed = TRUE)
+
+write_table_md <- function(df, path, caption = NULL) {
+  num <- vapply(df, function(col) all(grepl("^-?[0-9.]*$", col)), logical(1))
+  head <- paste0("| ", paste(md_escape(names(df)), collapse = " | "), " |")
+  rule <- paste0("|", paste(ifelse(num, "---:", ":---"), collapse = "|"), "|")
+  body <- if (nrow(df)) apply(df, 1, function(row) paste0("| ", paste(md_escape(row), collapse = " | "), " |"))
+          else character()
+  lines <- c(if (!is.null(caption)) c(caption, ""), head, rule, body)
+  writeLines(lines, path, useBytes = TRUE)
+  invisible(path)
+}
+
+split_unescaped <- function(line, sep) {
+  # Split on `sep` not preceded by a backslash.
+  parts <- strsplit(line, paste0("(?<!\\\\)", sep), perl = TRUE)[[1]]
+  trimws(parts)
+}
+
+read_table_md <- function(path) {
+  lines <- readLines(path, encoding = "UTF-8")
+  lines <- lines[startsWith(lines, "|")]
+  if (length(lines) < 2) stop("no Markdown table in ", path)
+  cells <- lapply(lines, function(l) {
+    l <- sub("^\\|", "", sub("\\|\\s*$", "", l))
+    gsub("\\|", "|", split_unescaped(l, "\\|"), fixed = TRUE)
+  })
+  hdr <- cells[[1]]
+  rows <- cells[-(1:2)]
+  if (!length(rows)) return(empty_df(hdr))
+  m <- matrix(unlist(lapply(rows, function(r) c(r, rep("", length(hdr) - length(r))))),
+              ncol = length(hdr), byrow = TRUE)
+  df <- as.data.frame(m, stringsAsFactors = FALSE)
+  names(df) <- hdr
+  df
+}
+
+empty_df <- function(hdr) {
+  df <- as.data.frame(matrix(character(), ncol = length(hdr)), stringsAsFactors = FALSE)
+  names(df) <- hdr
+  df
+}
+
+# --- LaTeX (booktabs) -----------------------------------------------------
+
+TEX_SPECIALS <- c("\\" = "\\textbackslash{}", "&" = "\\&", "%" = "\\%", "$" = "\\$",
+                  "#" = "\\#", "_" = "\\_", "{" = "\\{", "}" = "\\}",
+                  "~" = "\\textasciitilde{}", "^" = "\\textasciicircum{}")
+
+tex_escape <- function(x) {
+  vapply(x, function(s) {
+    ch <- strsplit(s, "")[[1]]
+    hit <- ch %in% names(TEX_SPECIALS)
+    ch[hit] <- TEX_SPECIALS[ch[hit]]
+    paste(ch, collapse = "")
+  }, character(1), USE.NAMES = FALSE)
+}
+
+tex_unescape <- function(x) {
+  x <- gsub("\\textbackslash{}", "\u0001", x, fixed = TRUE)
+  x <- gsub("\\textasciitilde{}", "~", x, fixed = TRUE)
+  x <- gsub("\\textasciicircum{}", "^", x, fixed = TRUE)
+  x <- gsub("\\\\([&%$#_{}])", "\\1", x)
+  gsub("\u0001", "\\", x, fixed = TRUE)
+}
+
+write_table_tex <- function(df, path, caption = NULL, label = NULL) {
+  num <- vapply(df, function(col) all(grepl("^-?[0-9.]*$", col)), logical(1))
+  row_line <- function(v) paste0(paste(tex_escape(v), collapse = " & "), " \\\\")
+  body <- if (nrow(df)) apply(df, 1, row_line) else character()
+  lines <- c("% needs \\usepackage{booktabs}",
+             "\\begin{table}[htbp]", "\\centering", "\\small",
+             if (!is.null(caption)) paste0("\\caption{", tex_escape(caption), "}"),
+             if (!is.null(label)) paste0("\\label{", label, "}"),
+             paste0("\\begin{tabular}{", paste(ifelse(num, "r", "l"), collapse = ""), "}"),
+             "\\toprule", row_line(names(df)), "\\midrule", body, "\\bottomrule",
+             "\\end{tabular}", "\\end{table}")
+  writeLines(lines, path, useBytes = TRUE)
+  invisible(path)
+}
+
+read_table_tex <- function(path) {
+  lines <- readLines(path, encoding = "UTF-8")
+  top <- which(lines == "\\toprule"); mid <- which(lines == "\\midrule"); bot <- which(lines == "\\bottomrule")
+  if (!length(top) || !length(mid) || !length(bot)) stop("no booktabs table in ", path)
+  parse_row <- function(l) tex_unescape(split_unescaped(sub("\\s*\\\\\\\\\\s*$", "", l), "&"))
+  hdr <- parse_row(lines[top + 1])
+  body <- if (bot - mid > 1) lines[(mid + 1):(bot - 1)] else character()
+  rows <- lapply(body, function(l) { r <- parse_row(l); c(r, rep("", length(hdr) - length(r))) })
+  if (!length(rows)) return(empty_df(hdr))
+  m <- matrix(unlist(rows), ncol = length(hdr), byrow = TRUE)
+  df <- as.data.frame(m, stringsAsFactors = FALSE)
+  names(df) <- hdr
+  df
+}
+
+write_table_both <- function(df, out_dir, name, caption) {
+  write_table_md(df, file.path(out_dir, paste0(name, ".md")), caption)
+  write_table_tex(df, file.path(out_dir, paste0(name, ".tex")), caption, paste0("tab:", name))
+  c(md = paste0(name, ".md"), tex = paste0(name, ".tex"))
+}

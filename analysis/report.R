@@ -1,0 +1,60 @@
+#!/usr/bin/env Rscript
+# iotlbench report: figures, tables, IOTLB reach and index.html from one or
+# more dataset directories (datasets/README.md).
+#
+#   Rscript analysis/report.R DATASET_DIR... [--out DIR]
+#
+# With one dataset directory the report goes to DATASET_DIR/report unless
+# --out is given; with several, --out is required (there is no single "next
+# to the data"). A directory holding run directories (datasets/runs/) counts
+# as all of them.
+
+main <- function(args) {
+  usage <- "usage: Rscript analysis/report.R DATASET_DIR... [--out DIR]"
+  out <- NULL
+  dirs <- character()
+  i <- 1
+  while (i <= length(args)) {
+    a <- args[i]
+    if (a == "--out") {
+      if (i == length(args)) stop("--out needs a directory\n", usage, call. = FALSE)
+      out <- args[i + 1]; i <- i + 2; next
+    } else if (startsWith(a, "--out=")) {
+      out <- sub("^--out=", "", a)
+    } else if (a %in% c("-h", "--help")) {
+      cat(usage, "\n"); return(invisible(0))
+    } else if (startsWith(a, "-")) {
+      stop("unknown option ", a, "\n", usage, call. = FALSE)
+    } else {
+      dirs <- c(dirs, a)
+    }
+    i <- i + 1
+  }
+  if (!length(dirs)) stop(usage, call. = FALSE)
+  if (is.null(out)) {
+    if (length(dirs) > 1) stop("several dataset directories: give --out DIR\n", usage, call. = FALSE)
+    out <- file.path(dirs[1], "report")
+  }
+  build_report(dirs, out)
+  invisible(0)
+}
+
+analysis_dir <- function() {
+  f <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
+  if (length(f)) dirname(normalizePath(f[1])) else "analysis"
+}
+
+load_analysis <- function(dir = analysis_dir()) {
+  suppressPackageStartupMessages({
+    library(data.table); library(ggplot2)
+  })
+  for (f in sort(list.files(file.path(dir, "R"), pattern = "\\.R$", full.names = TRUE))) source(f)
+}
+
+if (sys.nframe() == 0L) {
+  load_analysis()
+  status <- tryCatch(main(commandArgs(TRUE)), error = function(e) {
+    message("report: ", conditionMessage(e)); 1
+  })
+  quit(status = if (identical(status, 1)) 1 else 0)
+}

@@ -1,0 +1,30 @@
+# Loads the analysis code and the synthetic generator for every test file.
+# testthat runs this with the working directory at tests/testthat.
+analysis_root <- normalizePath(file.path(getwd(), "..", ".."))
+suppressPackageStartupMessages({
+  library(data.table)
+  library(ggplot2)
+})
+for (f in sort(list.files(file.path(analysis_root, "R"), pattern = "\\.R$", full.names = TRUE))) source(f)
+source(file.path(analysis_root, "tools", "synth.R"))
+
+# Small fixture datasets, written once per test session into a temp dir.
+# ops is kept low so the whole suite stays quick; the medians' noise (a few
+# ns) is still realistic.
+fixture_cache <- new.env()
+fixture <- function(name, ...) {
+  if (!is.null(fixture_cache[[name]])) return(fixture_cache[[name]])
+  dir <- file.path(tempdir(), "iotlb-fixtures", name)
+  unlink(dir, recursive = TRUE)
+  spec <- make_synthetic_dataset(dir, synth_spec(ops = 3000, ...))
+  fixture_cache[[name]] <- list(dir = dir, spec = spec)
+  fixture_cache[[name]]
+}
+
+# A fixed emulated-Intel run and a no-IOMMU baseline run on another host.
+fixture_intel <- function() fixture("intel", run_id = "20250102-000000-all-emu",
+                                    hostname = "hostA", seed = 101)
+fixture_baseline <- function() fixture("nommu", run_id = "20250102-010000-all-emu",
+                                       hostname = "hostA", preset = "none", iommu_type = "none",
+                                       iommu_mode = "off", entries = c(`4096` = Inf, `2097152` = Inf),
+                                       hit_ns = 0, counters = FALSE, seed = 102)

@@ -1,0 +1,161 @@
+# Expectations come from the generator's parameters: the reach to find is the
+# largest swept page count that still fits the IOTLB of `entries` entries.
+expected_reach <- function(pages, entries) {
+  if (!is.finite(entries) || !any(pages > entries)) return(NA_real_)
+  max(pages[pages <= entries])
+}
+
+sweep_df <- function(backend, page_size, pages, ...) {
+  data.table(suite = "reuse", backend = backend, page_size = page_size, pages = pages,
+             p50_ns = synth_sweep(pages, ...))
+}
+
+POW2 <- 2^(0:12)
+ODD <- c(POW2, 6000)  # powers of two plus an odd last point
+
+test_that("Intel-like 235 ns step with noise and drift is found at 64 entries", {
+  for (seed in 1:20) {
+    r <- reach_one(ODD, synth_sweep(ODD, entries = 64, step_ns = 235, noise_sd = 3,
+                                    drift_per_doubling = 1.5, seed = seed))
+    expect_equal(r$entries, expected_reach(ODD, 64), info = paste("seed", seed))
+    expect_equal(r$step_ns, 235, tolerance = 15 / 235, info = paste("seed", seed))
+    expect_gt(r$confidence, 0.7)
+  }
+})
+
+test_that("a 60 ns step on an 8 us baseline with noise and drift is found", {
+  for (seed in 1:30) {
+    r <- reach_one(ODD, synth_sweep(ODD, base_ns = 7600, entries = 256, step_ns = 60, noise_sd = 3,
+                                    drift_per_doubling = 2, seed = seed))
+    expect_equal(r$entries, expected_reach(ODD, 256), info = paste("seed", seed))
+    expect_lt(abs(r$step_ns - 60), 15)
+  }
+})
+
+test_that("a sweep without a step gives NA entries with a reason, despite drift", {
+  for (seed in 1:30) {
+    y <- synth_sweep(ODD, entries = Inf, noise_sd = 4, drift_per_doubling = 2,
+                     drift_per_page = 0.002, seed = seed)
+    r <- reach_one(ODD, y)
+    expect_true(is.na(r$entries), info = paste("seed", seed))
+    expect_match(r$reason, "no sustained step")
+  }
+})
+
+test_that("sparse sweeps report the last swept point inside the IOTLB", {
+  sparse <- c(1, 4, 16, 64, 256, 1024, 1500)
+  for (E in c(100, 300, 1024)) {
+    r <- reach_one(sparse, synth_sweep(sparse, entries = E, step_ns = 70, noise_sd = 3, seed = E))
+    expect_equal(r$entries, expected_reach(sparse, E), info = paste("entries", E))
+  }
+})
+
+test_that("a step only at an odd last point is reported, with reduced confidence", {
+  pages <- c(2^(0:10), 1536)
+  r <- reach_one(pages, synth_sweep(pages, entries = 1024, step_ns = 235, noise_sd = 3, seed = 5))
+  expect_equal(r$entries, 1024)
+  expect_lte(r$confidence, 0.5)
+  expect_match(r$reason, "last point")
+})
+
+test_that("a one-point spike is not a step; the real step after it is", {
+  y <- synth_sweep(ODD, entries = 512, step_ns = 100, noise_sd = 3, seed = 9)
+  y[ODD == 16] <- y[ODD == 16] + 300
+  r <- reach_one(ODD, y)
+  expect_equal(r$entries, 512)
+})
+
+test_that("split IOTLB (AMD: 256/64/32 per page size) and unified (Intel: 64 for all)", {
+  amd <- c(`4096` = 256, `2097152` = 64, `1073741824` = 32)
+  intel <- c(`4096` = 64, `2097152` = 64, `1073741824` = 64)
+  pages_for <- list(`4096` = ODD, `2097152` = c(2^(0:9), 700), `1073741824` = 2^(0:7))
+  d <- rbindlist(c(
+    lapply(names(amd), function(ps) sweep_df("vfio", as.numeric(ps), pages_for[[ps]], entries = amd[[ps]],
+                                              step_ns = 70, noise_sd = 3, drift_per_doubling = 1,
+                                              seed = nchar(ps))),
+    lapply(names(intel), function(ps) sweep_df("iommufd", as.numeric(ps), pages_for[[ps]],
+                                                entries = intel[[ps]], step_ns = 235, noise_sd = 3,
+                                                seed = 10 + nchar(ps)))))
+  r <- infer_reach(d)
+  expect_equal(names(r)[1:6], REACH_COLS)
+  for (ps in names(amd)) {
+    expect_equal(r[backend == "vfio" & page_size == as.numeric(ps), entries],
+                 expected_reach(pages_for[[ps]], amd[[ps]]), info = ps)
+    expect_equal(r[backend == "iommufd" & page_size == as.numeric(ps), entries],
+                 expected_reach(pages_for[[ps]], intel[[ps]]), info = ps)
+  }
+})
+
+test_that("reach accepts a bare results.csv from another tool and writes the csv", {
+  d <- rbind(sweep_df("pagemap", 4096, ODD, entries = Inf, noise_sd = 3, seed = 3),
+             sweep_df("vfio", 4096, ODD, entries = 128, step_ns = 90, noise_sd = 3, seed = 4))
+  d[, other_tool_col := "x"]
+  setcolorder(d, c("p50_ns", "pages", "backend"))
+  src <- tempfile(fileext = ".csv"); fwrite(d, src)
+  r <- reach_from_csv(src)
+  expect_true(is.na(r[backend == "pagemap", entries]))
+  expect_equal(r[backend == "vfio", entries], 128)
+  out <- tempfile(fileext = ".csv"); write_reach_csv(r, out)
+  lines <- readLines(out)
+  expect_equal(lines[1], paste(REACH_COLS, collapse = ","))
+  back <- fread(out)
+  expect_true(is.na(back[backend == "pagemap", entries]))
+  expect_match(back[backend == "pagemap", reason], "no sustained step")
+})
+
+test_that("too few points and rows of other suites are handled", {
+  r <- reach_one(c(1, 2, 4), c(8000, 8001, 8300))
+  expect_true(is.na(r$entries)); expect_match(r$reason, "need at least")
+  d <- data.table(suite = "map", backend = "emu", page_size = 4096, pages = 1, p50_ns = 1)
+  expect_equal(nrow(infer_reach(d)), 0)
+  expect_error(infer_reach(data.table(backend = "emu")), "needs columns")
+})
+
+test_that("reach from a generated dataset matches the IOMMU model's entries", {
+  x <- fixture_intel()
+  d <- load_datasets(x$dir)
+  r <- infer_reach(d$results, by = c("host", "preset"))
+  for (ps in x$spec$page_sizes)
+    expect_equal(r[page_size == ps, entries],
+                 expected_reach(x$spec$reuse_pages, synth_entries(x$spec, ps)))
+  expect_equal(r$step_ns, rep(x$spec$miss_ns, nrow(r)), tolerance = 0.1)
+})
+
+test_that("a gradual rise (random replacement: miss rate 1 - entries/pages) is dated at the reach", {
+  for (seed in 1:20) {
+    set.seed(seed)
+    y <- 8050 + 1.5 * log2(ODD) + 235 * pmax(0, 1 - 256 / ODD) + rnorm(length(ODD), 0, 3)
+    expect_equal(reach_one(ODD, y)$entries, expected_reach(ODD, 256), info = paste("seed", seed))
+  }
+})
+
+test_that("a step down is not an IOTLB step", {
+  r <- reach_one(ODD, synth_sweep(ODD, entries = 64, step_ns = -150, noise_sd = 3, seed = 2))
+  expect_true(is.na(r$entries))
+})
+
+test_that("quantised p50 (bucket midpoints, as the runner writes): drift is no step", {
+  for (seed in 1:20) {
+    y <- synth_bucket_mid(synth_sweep(ODD, base_ns = 8150, entries = Inf, noise_sd = 3,
+                                      drift_per_doubling = 4, seed = seed))
+    r <- reach_one(ODD, y)
+    expect_true(is.na(r$entries), info = paste("seed", seed))
+  }
+  y <- synth_bucket_mid(synth_sweep(ODD, base_ns = 7600, entries = 256, step_ns = 200, noise_sd = 3, seed = 1))
+  expect_equal(reach_one(ODD, y)$entries, expected_reach(ODD, 256))
+})
+
+test_that("the report re-reads p50 from histograms and finds a 70 ns step under quantisation", {
+  x <- fixture("amd-quantised", run_id = "run-amd", hostname = "epyc", preset = "amd-epyc-7713",
+               entries = c(`4096` = 256, `2097152` = 64), miss_ns = 70, base_ns = 7900,
+               reuse_pages = c(2^(0:10), 1536), suites = "reuse", runner_quantiles = TRUE,
+               ops = 20000, drift_per_doubling = 1.5, seed = 41)
+  d <- load_datasets(x$dir)
+  # results.csv carries bucket midpoints ...
+  expect_true(all(d$results$p50_ns == synth_bucket_mid(d$results$p50_ns)))
+  r <- infer_reach(reach_input(d), by = c("host", "preset"))
+  for (ps in x$spec$page_sizes)
+    expect_equal(r[page_size == ps, entries],
+                 expected_reach(x$spec$reuse_pages, synth_entries(x$spec, ps)), info = ps)
+  expect_true(all(abs(r$step_ns - 70) < 20))
+})

@@ -1,0 +1,440 @@
+/* The real backends against the NVMe controller QEMU emulates, inside the
+ * test guest (tests/vm/README.md). In iommu mode the function is bound to
+ * vfio-pci and the vfio and iommufd backends are exercised; in noiommu mode
+ * it is driverless and the pagemap backend is. The environment comes from
+ * the guest's /init: IOTLB_MODE, IOTLB_BDF; IOTLB_EXPECT_SERIAL and
+ * IOTLB_EXPECT_MODEL, when set, are what QEMU was told to report. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../helpers.h"
+#include "../../../driver/backend/pci.h"
+#include "../../../driver/backend/real.h"
+
+#define RW (DMA_PROT_READ | DMA_PROT_WRITE)
+
+static const char *mode(void)
+{
+	const char *m = getenv("IOTLB_MODE");
+	return m ? m : "";
+}
+
+static const char *bdf(void)
+{
+	const char *b = getenv("IOTLB_BDF");
+	return b ? b : "";
+}
+
+/* Skips (saying why) unless the guest booted in mode `want`. */
+#define need_mode(want)                                                                            \
+	do {                                                                                       \
+		if (strcmp(mode(), (want))) {                                                      \
+			printf("skip: needs IOTLB_MODE=%s, this boot is '%s'\n", (want), mode());  \
+			skip();                                                                    \
+		}                                                                                  \
+	} while (0)
+
+struct rig {
+	struct backend *be;
+	struct nvme_ctrl *c;
+	const struct nvme_ns *ns;
+	struct nvme_queue *q;
+	struct err e;
+};
+
+static void rig_open(struct rig *r, const char *backend)
+{
+	memset(r, 0, sizeof(*r));
+	struct backend_cfg cfg = {.device = bdf()};
+	assert_ok(backend_open(backend, &cfg, &r->be, &r->e), &r->e);
+	assert_ok(nvme_ctrl_open(r->be, NULL, &r->c, &r->e), &r->e);
+	r->ns = nvme_ctrl_ns(r->c, 1);
+	assert_non_null(r->ns);
+	assert_ok(nvme_ctrl_create_queue(r->c, 16, &r->q, &r->e), &r->e);
+}
+
+static void rig_close(struct rig *r)
+{
+	if (r->q)
+		nvme_ctrl_delete_queue(r->c, r->q, &r->e);
+	nvme_ctrl_close(r->c);
+	backend_close(r->be);
+	memset(r, 0, sizeof(*r));
+}
+
+static void identify(const char *backend)
+{
+	struct rig r;
+	rig_open(&r, backend);
+	const char *serial = getenv("IOTLB_EXPECT_SERIAL");
+	const char *model = getenv("IOTLB_EXPECT_MODEL");
+	printf("%s: serial '%s' model '%s' firmware '%s' MDTS %u KiB, %u namespace(s)\n", backend,
+	       r.c->info.serial, r.c->info.model, r.c->info.firmware, r.c->info.max_xfer >> 10,
+	       r.c->nns);
+	assert_int_equal(r.c->info.vid, 0x1b36); /* Red Hat, Inc.: QEMU's devices */
+	if (serial)
+		assert_string_equal(r.c->info.serial, serial);
+	else
+		assert_true(r.c->info.serial[0] != '\0');
+	if (model)
+		assert_string_equal(r.c->info.model, model);
+	else
+		assert_true(r.c->info.model[0] != '\0');
+	rig_close(&r);
+}
+
+/* Whether `page_size` pages can be had here; prints why not. */
+static bool pages_available(size_t page_size, size_t bytes)
+{
+	if (page_size == MEM_4K)
+		return true;
+	uint64_t nfree = 0, total = 0;
+	if (mem_hugepool(page_size, &nfree, &total) || nfree * page_size < bytes) {
+		printf("skip part: %zu KiB pages: pool has %llu free, %zu bytes needed (boot with "
+		       "hugepagesz=... hugepages=...)\n",
+		       page_size >> 10, (unsigned long long)nfree, bytes);
+		return false;
+	}
+	return true;
+}
+
+/* Write then read back at several sizes and buffer offsets, with buffers
+ * of every page size the guest has pools for. Offsets just before a page
+ * end make transfers straddle backing pages (PRP entry 2 or a PRP list). */
+static void integrity(const char *backend)
+{
+	static const size_t page_sizes[] = {MEM_4K, MEM_2M, MEM_1G};
+	struct rig r;
+	rig_open(&r, backend);
+	uint32_t lba = 1u << r.ns->lba_shift;
+	size_t max = r.c->info.max_xfer;
+	int tried = 0;
+	for (size_t p = 0; p < sizeof(page_sizes) / sizeof(page_sizes[0]); p++) {
+		size_t ps = page_sizes[p];
+		/* Two pages per buffer where a transfer can straddle them; one
+		 * 1 GiB page each, as guests reserve only a couple. */
+		size_t bytes = ps == MEM_4K ? (4u << 20) : ps == MEM_2M ? 2 * ps : ps;
+		if (!pages_available(ps, 2 * bytes))
+			continue;
+		struct dma_buf wb, rb;
+		assert_ok(backend_dma_alloc(r.be, bytes, ps, RW, &wb, &r.e), &r.e);
+		assert_ok(backend_dma_alloc(r.be, bytes, ps, RW, &rb, &r.e), &r.e);
+		static const size_t sizes[] = {512, 4096, 8192, 65536, 131072, 1u << 20};
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+			size_t len = sizes[s] < lba ? lba : sizes[s];
+			if (len > max)
+				continue;
+			size_t offs[] = {0, ps - lba, ps - 4096 + lba};
+			for (size_t o = 0; o < 3; o++) {
+				size_t off = offs[o];
+				if (off + len > bytes)
+					continue;
+				uint64_t slba = (uint64_t)(s * 3 + o) * (max / lba + 1);
+				if (slba + len / lba > r.ns->nlbas)
+					slba = 0;
+				fill_pattern(wb.va + off, len, ps ^ len ^ off);
+				memset(rb.va + off, 0x5a, len);
+				assert_ok(nvme_io_sync(r.q, nvme_cmd_write, r.ns, slba, &wb, off,
+						       len, NULL, &r.e),
+					  &r.e);
+				assert_ok(nvme_io_sync(r.q, nvme_cmd_read, r.ns, slba, &rb, off,
+						       len, NULL, &r.e),
+					  &r.e);
+				if (memcmp(rb.va + off, wb.va + off, len))
+					fail_msg("%s: data mismatch: %zu KiB pages, %zu bytes at "
+						 "offset %zu",
+						 backend, ps >> 10, len, off);
+				tried++;
+			}
+		}
+		printf("%s: %zu KiB pages: IOVA %#llx, integrity ok\n", backend, ps >> 10,
+		       (unsigned long long)dma_addr(&wb, 0));
+		backend_dma_free(r.be, &rb);
+		backend_dma_free(r.be, &wb);
+	}
+	assert_true(tried > 0);
+	rig_close(&r);
+}
+
+/* Map and unmap repeatedly: IOVAs inside the reported ranges, aligned to the
+ * page size; mappings are reused after unmap. */
+static void map_unmap(const char *backend)
+{
+	struct backend *be;
+	struct err e = {0};
+	struct backend_cfg cfg = {.device = bdf()};
+	assert_ok(backend_open(backend, &cfg, &be, &e), &e);
+	struct iova_range rg[16];
+	unsigned n = backend_iova_ranges(be, rg, 16);
+	assert_true(n > 0);
+	for (unsigned i = 0; i < n; i++)
+		printf("%s: valid IOVA range %#llx-%#llx\n", backend,
+		       (unsigned long long)rg[i].start, (unsigned long long)rg[i].last);
+	struct dma_buf b;
+	assert_ok(be->ops->mem_alloc(be, 64 << 10, MEM_4K, &b, &e), &e);
+	for (int i = 0; i < 200; i++) {
+		assert_ok(be->ops->map(be, &b, RW, &e), &e);
+		bool inside = false;
+		for (unsigned k = 0; k < n; k++)
+			inside |= b.iova >= rg[k].start && b.iova + b.len - 1 <= rg[k].last;
+		assert_true(inside);
+		assert_int_equal(b.iova % MEM_4K, 0);
+		assert_ok(be->ops->unmap(be, &b, &e), &e);
+	}
+	/* A mapping left live is undone by close. */
+	assert_ok(be->ops->map(be, &b, RW, &e), &e);
+	backend_close(be);
+	mem_free(&b);
+}
+
+/* An IOVA in the hole between two ranges, or past the last, is refused. */
+static void outside_ranges(const char *backend)
+{
+	struct backend *be;
+	struct err e = {0};
+	struct backend_cfg cfg = {.device = bdf()};
+	assert_ok(backend_open(backend, &cfg, &be, &e), &e);
+	struct iova_range rg[16];
+	unsigned n = backend_iova_ranges(be, rg, 16);
+	assert_true(n > 0);
+	struct dma_buf b;
+	assert_ok(be->ops->mem_alloc(be, MEM_4K, MEM_4K, &b, &e), &e);
+	if (n > 1) {
+		int rc = backend_map_at(be, &b, rg[0].last + 1, RW, &e);
+		printf("%s: map at %#llx (hole): %s\n", backend,
+		       (unsigned long long)(rg[0].last + 1), e.msg);
+		assert_int_equal(rc, -ERANGE);
+	}
+	if (rg[n - 1].last < UINT64_MAX - MEM_4K) {
+		int rc = backend_map_at(be, &b, (rg[n - 1].last + 1) & ~(MEM_4K - 1), RW, &e);
+		printf("%s: map past the last range: %s\n", backend, e.msg);
+		assert_int_equal(rc, -ERANGE);
+	}
+	/* The user VA as IOVA: beyond a 39-bit IOMMU. */
+	uint64_t va = (uint64_t)(uintptr_t)b.va;
+	if (va > rg[n - 1].last) {
+		assert_int_equal(backend_map_at(be, &b, va, RW, &e), -ERANGE);
+	}
+	/* Inside a range it works, and unmaps. */
+	assert_ok(backend_map_at(be, &b, rg[n - 1].start + (1ull << 30), RW, &e), &e);
+	assert_ok(be->ops->unmap(be, &b, &e), &e);
+	mem_free(&b);
+	backend_close(be);
+}
+
+static void vfio_identify(void **s)
+{
+	(void)s;
+	need_mode("iommu");
+	identify("vfio");
+}
+
+static void vfio_integrity(void **s)
+{
+	(void)s;
+	need_mode("iommu");
+	integrity("vfio");
+}
+
+static void vfio_map_unmap(void **s)
+{
+	(void)s;
+	need_mode("iommu");
+	map_unmap("vfio");
+}
+
+static void vfio_outside_ranges(void **s)
+{
+	(void)s;
+	need_mode("iommu");
+	outside_ranges("vfio");
+}
+
+/* Fill every mapping slot the type1 driver allows (dma_entry_limit): the
+ * next map must fail with the message naming the module parameter. One
+ * 4 KiB buffer is mapped again and again at fresh IOVAs. */
+static void vfio_dma_avail(void **s)
+{
+	(void)s;
+	need_mode("iommu");
+	struct backend *be;
+	struct err e = {0};
+	struct backend_cfg cfg = {.device = bdf()};
+	assert_ok(backend_open("vfio", &cfg, &be, &e), &e);
+	long avail = backend_vfio_dma_avail(be);
+	if (avail < 0 || avail > 200000) {
+		backend_close(be);
+		printf("skip: the type1 driver reports no usable DMA_AVAIL (%ld)\n", avail);
+		skip();
+	}
+	printf("vfio: dma_avail %ld\n", avail);
+	struct dma_buf b;
+	assert_ok(be->ops->mem_alloc(be, MEM_4K, MEM_4K, &b, &e), &e);
+	struct dma_buf *copies = calloc((size_t)avail + 1, sizeof(*copies));
+	assert_non_null(copies);
+	long mapped = 0;
+	int rc = 0;
+	for (; mapped <= avail; mapped++) {
+		copies[mapped] = b;
+		rc = be->ops->map(be, &copies[mapped], RW, &e);
+		if (rc)
+			break;
+	}
+	printf("vfio: %ld mappings made, then: %s\n", mapped, rc ? e.msg : "(no error)");
+	assert_int_equal(mapped, avail);
+	assert_int_equal(rc, -ENOSPC);
+	assert_non_null(strstr(e.msg, "vfio_iommu_type1.dma_entry_limit"));
+	for (long i = 0; i < mapped; i++)
+		assert_ok(be->ops->unmap(be, &copies[i], &e), &e);
+	assert_int_equal(backend_vfio_dma_avail(be), avail);
+	free(copies);
+	mem_free(&b);
+	backend_close(be);
+}
+
+static void iommufd_identify(void **s)
+{
+	(void)s;
+	need_mode("iommu");
+	identify("iommufd");
+}
+
+static void iommufd_integrity(void **s)
+{
+	(void)s;
+	need_mode("iommu");
+	unsetenv("IOTLB_IOMMUFD_IOVA");
+	integrity("iommufd");
+}
+
+static void iommufd_integrity_fixed(void **s)
+{
+	(void)s;
+	need_mode("iommu");
+	setenv("IOTLB_IOMMUFD_IOVA", "fixed", 1);
+	integrity("iommufd");
+	unsetenv("IOTLB_IOMMUFD_IOVA");
+}
+
+static void iommufd_map_unmap(void **s)
+{
+	(void)s;
+	need_mode("iommu");
+	map_unmap("iommufd");
+	setenv("IOTLB_IOMMUFD_IOVA", "fixed", 1);
+	map_unmap("iommufd");
+	unsetenv("IOTLB_IOMMUFD_IOVA");
+}
+
+static void iommufd_outside_ranges(void **s)
+{
+	(void)s;
+	need_mode("iommu");
+	outside_ranges("iommufd");
+}
+
+static void iommufd_dma_avail(void **s)
+{
+	(void)s;
+	need_mode("iommu");
+	printf("skip: iommufd has no per-container mapping count (dma_entry_limit is a "
+	       "vfio_iommu_type1 parameter); pinned memory is limited by RLIMIT_MEMLOCK only\n");
+	skip();
+}
+
+/* A PCI function other than the NVMe one, not bound to vfio-pci. */
+static int other_function(char *out, size_t len)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	if (!d)
+		return -1;
+	struct dirent *de;
+	int rc = -1;
+	while ((de = readdir(d))) {
+		struct pci_addr a;
+		char drv[64];
+		if (pci_addr_parse(de->d_name, &a, NULL) || !strcmp(a.str, bdf()) ||
+		    pci_dev_driver(&a, drv, sizeof(drv)) || !strcmp(drv, "vfio-pci"))
+			continue;
+		snprintf(out, len, "%s", a.str);
+		rc = 0;
+		break;
+	}
+	closedir(d);
+	return rc;
+}
+
+static void not_vfio_bound(void **s)
+{
+	(void)s;
+	need_mode("iommu");
+	char other[32];
+	if (other_function(other, sizeof(other))) {
+		printf("skip: no other PCI function in this guest\n");
+		skip();
+	}
+	struct backend *be;
+	struct err e = {0};
+	struct backend_cfg cfg = {.device = other};
+	assert_true(backend_open("vfio", &cfg, &be, &e) < 0);
+	printf("vfio on %s: %s\n", other, e.msg);
+	assert_non_null(strstr(e.msg, "not vfio-pci"));
+	assert_non_null(strstr(e.msg, "driver_override"));
+	assert_true(backend_open("iommufd", &cfg, &be, &e) < 0);
+	assert_non_null(strstr(e.msg, "not vfio-pci"));
+	/* And pagemap refuses the vfio-pci-bound NVMe function. */
+	cfg.device = bdf();
+	assert_true(backend_open("pagemap", &cfg, &be, &e) < 0);
+	printf("pagemap on %s: %s\n", bdf(), e.msg);
+	assert_non_null(strstr(e.msg, "bound to vfio-pci"));
+}
+
+static void pagemap_identify(void **s)
+{
+	(void)s;
+	need_mode("noiommu");
+	identify("pagemap");
+}
+
+static void pagemap_integrity(void **s)
+{
+	(void)s;
+	need_mode("noiommu");
+	integrity("pagemap");
+}
+
+static void pagemap_no_vfio(void **s)
+{
+	(void)s;
+	need_mode("noiommu");
+	struct backend *be;
+	struct err e = {0};
+	struct backend_cfg cfg = {.device = bdf()};
+	assert_true(backend_open("vfio", &cfg, &be, &e) < 0);
+	printf("vfio without IOMMU: %s\n", e.msg);
+}
+
+int main(void)
+{
+	printf("guest backends: mode '%s', device '%s'\n", mode(), bdf());
+	const struct CMUnitTest t[] = {
+	    cmocka_unit_test(vfio_identify),	 cmocka_unit_test(vfio_integrity),
+	    cmocka_unit_test(vfio_map_unmap),	 cmocka_unit_test(vfio_outside_ranges),
+	    cmocka_unit_test(vfio_dma_avail),	 cmocka_unit_test(iommufd_identify),
+	    cmocka_unit_test(iommufd_integrity), cmocka_unit_test(iommufd_integrity_fixed),
+	    cmocka_unit_test(iommufd_map_unmap), cmocka_unit_test(iommufd_outside_ranges),
+	    cmocka_unit_test(iommufd_dma_avail), cmocka_unit_test(not_vfio_bound),
+	    cmocka_unit_test(pagemap_identify),	 cmocka_unit_test(pagemap_integrity),
+	    cmocka_unit_test(pagemap_no_vfio),
+	};
+	return cmocka_run_group_tests_name("guest_backends", t, NULL, NULL);
+}
