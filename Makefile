@@ -17,7 +17,8 @@ LDFLAGS = -pthread $(SANFLAGS)
 LIBS = -lnvme -linih -ljson-c -lcsv -lblkid
 TEST_LIBS = -lcmocka -lm -ljson-c
 
-UTIL_OBJS = driver/util/err.o driver/util/clock.o driver/util/parse.o driver/util/inifile.o
+UTIL_OBJS = driver/util/err.o driver/util/clock.o driver/util/parse.o driver/util/inifile.o \
+	driver/util/probes.o
 NVME_OBJS = driver/nvme/prp.o driver/nvme/queue.o driver/nvme/admin.o \
 	driver/nvme/ctrl.o driver/nvme/ready.o driver/nvme/status.o driver/nvme/io.o
 EMU_OBJS = driver/emu/emu_admin.o driver/emu/emu_core.o driver/emu/emu_cq.o \
@@ -33,7 +34,7 @@ BACKEND_OBJS = driver/backend/registry.o driver/backend/emu.o driver/backend/emu
 	driver/mem/mem.o driver/mem/mem_pool.o driver/mem/physaddr.o
 DRIVER_OBJS = $(UTIL_OBJS) $(NVME_OBJS) $(EMU_OBJS) $(IOMMU_OBJS) $(BACKEND_OBJS)
 DRIVER_HDRS = driver/transport.h driver/dma.h driver/util/err.h driver/util/clock.h \
-	driver/util/parse.h driver/util/inifile.h driver/iommu/cache.h driver/iommu/pgtable.h \
+	driver/util/parse.h driver/util/inifile.h driver/util/probes.h driver/iommu/cache.h driver/iommu/pgtable.h \
 	driver/iommu/iommu.h driver/iommu/preset.h driver/iommu/replay.h driver/nvme/spec.h driver/nvme/queue.h driver/nvme/prp.h \
 	driver/nvme/ctrl.h driver/nvme/admin.h driver/emu/emu.h driver/emu/emu_internal.h \
 	driver/backend/backend.h driver/backend/emu_opts.h driver/mem/mem.h \

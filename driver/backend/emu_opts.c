@@ -7,7 +7,7 @@
 
 #include "../util/parse.h"
 
-enum opt_kind { OPT_U8, OPT_U16, OPT_U32, OPT_U64, OPT_SIZE, OPT_STR, OPT_MODE, OPT_LBA };
+enum opt_kind { OPT_U8, OPT_U16, OPT_U32, OPT_U64, OPT_SIZE, OPT_STR, OPT_MODE, OPT_LBA, OPT_FAULT };
 
 struct opt {
 	const char *key;
@@ -36,6 +36,9 @@ static const struct opt opts_table[] = {
 	{"model", OPT_STR, F(model), 40, "Identify model number"},
 	{"firmware", OPT_STR, F(firmware), 8, "Identify firmware revision"},
 	{"image", OPT_STR, F(image), 4096, "file namespace 1 starts with (a disk image)"},
+	{"fault", OPT_FAULT, F(fault_after), 0,
+	 "KIND@N: the N-th I/O command times out, makes the controller fatal or fails "
+	 "(KIND timeout, fatal, error)"},
 };
 
 #define NOPTS (sizeof(opts_table) / sizeof(opts_table[0]))
@@ -65,6 +68,22 @@ static int set_opt(const struct opt *o, const char *val, struct emu_cfg *cfg, st
 		else
 			return err_set(e, EINVAL, "lba=%s: allowed values are 512 and 4096", val);
 		return 0;
+	case OPT_FAULT: {
+		static const char *const kinds[] = {"error", "timeout", "fatal"};
+		static const enum emu_fault_kind fk[] = {EMU_FAULT_STATUS, EMU_FAULT_DROP,
+							 EMU_FAULT_FATAL};
+		const char *at = strchr(val, '@');
+		for (unsigned i = 0; at && i < 3; i++)
+			if ((size_t)(at - val) == strlen(kinds[i]) && !strncmp(val, kinds[i], strlen(kinds[i])) &&
+			    !parse_u64(at + 1, UINT64_MAX, &v, e) && v > 0) {
+				cfg->fault_kind = fk[i];
+				cfg->fault_after = v;
+				return 0;
+			}
+		return err_set(e, EINVAL, "fault=%s: expected KIND@N with KIND timeout, fatal or error "
+					  "and N >= 1",
+			       val);
+	}
 	case OPT_STR:
 		if (strlen(val) > o->max)
 			return err_set(e, EINVAL, "%s='%s' is longer than %llu characters", o->key,

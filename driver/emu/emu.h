@@ -40,6 +40,12 @@ struct emu_dma {
 	void *ctx;
 };
 
+enum emu_fault_kind {
+	EMU_FAULT_STATUS, /* complete with `status` (SCT << 8 | SC) instead of executing */
+	EMU_FAULT_DROP,   /* consume the command and never complete it (driver timeout) */
+	EMU_FAULT_FATAL   /* set CSTS.CFS and stop processing until the next reset */
+};
+
 struct emu_cfg {
 	enum emu_mode mode;
 	uint16_t mqes;        /* CAP.MQES: max entries per queue minus one (default 1023) */
@@ -57,6 +63,8 @@ struct emu_cfg {
 	const char *model;
 	const char *firmware;
 	const char *image;    /* file whose bytes namespace 1 starts with (NULL = zeroes) */
+	uint64_t fault_after; /* > 0: the fault_after-th I/O command meets fault_kind */
+	enum emu_fault_kind fault_kind; /* STATUS answers Data Transfer Error */
 	struct emu_dma dma;   /* NULL xlate = identity (iova is a host pointer) */
 };
 
@@ -82,13 +90,15 @@ uint8_t *emu_ns_data(struct emu *emu, uint32_t nsid, uint64_t *bytes);
 
 /* Error injection. Applies to the next `count` commands that arrive on queue
  * `qid` (0 = admin) whose opcode equals `opcode` (-1 = any). */
-enum emu_fault_kind {
-	EMU_FAULT_STATUS, /* complete with `status` (SCT << 8 | SC) instead of executing */
-	EMU_FAULT_DROP,   /* consume the command and never complete it (driver timeout) */
-	EMU_FAULT_FATAL   /* set CSTS.CFS and stop processing until the next reset */
-};
+
 int emu_inject(struct emu *emu, uint16_t qid, int opcode, enum emu_fault_kind kind,
 	       uint16_t status, unsigned count, struct err *e);
+
+/* The same, but the rule first lets `skip` matching commands through, and
+ * qid EMU_ANY_IO_QUEUE matches every I/O queue: "time out the 5000th I/O". */
+#define EMU_ANY_IO_QUEUE 0xffffu
+int emu_inject_after(struct emu *emu, uint16_t qid, int opcode, enum emu_fault_kind kind,
+		     uint16_t status, unsigned count, uint64_t skip, struct err *e);
 
 struct emu_stats {
 	uint64_t commands;     /* commands fetched */

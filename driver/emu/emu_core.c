@@ -243,6 +243,12 @@ int emu_create(const struct emu_cfg *cfg, struct emu **out, struct err *e)
 		emu_free(emu);
 		return -e->code;
 	}
+	if (cfg->fault_after &&
+	    emu_inject_after(emu, EMU_ANY_IO_QUEUE, -1, cfg->fault_kind, NVME_SC_DATA_XFER_ERROR, 1,
+			     cfg->fault_after - 1, e)) {
+		emu_free(emu);
+		return -e->code;
+	}
 	/* The admin SQ's scratch list is allocated now so that enabling the
 	 * controller cannot fail for lack of memory. */
 	if (emu_xfer_init(&emu->sqs[0].xfer, cfg->mdts)) {

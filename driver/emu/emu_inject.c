@@ -8,10 +8,16 @@
 int emu_inject(struct emu *emu, uint16_t qid, int opcode, enum emu_fault_kind kind, uint16_t status,
 	       unsigned count, struct err *e)
 {
+	return emu_inject_after(emu, qid, opcode, kind, status, count, 0, e);
+}
+
+int emu_inject_after(struct emu *emu, uint16_t qid, int opcode, enum emu_fault_kind kind,
+		     uint16_t status, unsigned count, uint64_t skip, struct err *e)
+{
 	if (!emu)
 		return err_set(e, EINVAL,
 			       "emu_inject: emu is NULL; pass the controller from emu_create");
-	if (qid >= emu->nqueues)
+	if (qid >= emu->nqueues && qid != EMU_ANY_IO_QUEUE)
 		return err_set(
 		    e, EINVAL,
 		    "emu_inject: queue %u does not exist (max_io_queues is %u); use 0 for "
@@ -57,7 +63,8 @@ int emu_inject(struct emu *emu, uint16_t qid, int opcode, enum emu_fault_kind ki
 		    EMU_INJECT_MAX);
 	}
 	*slot = (struct emu_rule){
-	    .qid = qid, .opcode = opcode, .kind = kind, .status = status, .count = count};
+	    .qid = qid, .opcode = opcode, .kind = kind, .status = status, .count = count,
+	    .skip = skip};
 	atomic_fetch_add(&emu->ninject, 1);
 	pthread_mutex_unlock(&emu->inject_lock);
 	return 0;
@@ -72,8 +79,13 @@ bool emu_inject_take(struct emu *emu, uint16_t qid, uint8_t opcode, struct emu_r
 	pthread_mutex_lock(&emu->inject_lock);
 	for (unsigned i = 0; i < EMU_INJECT_MAX; i++) {
 		struct emu_rule *r = &emu->rules[i];
-		if (!r->count || r->qid != qid || (r->opcode != -1 && r->opcode != opcode))
+		if (!r->count || (r->qid != qid && !(r->qid == EMU_ANY_IO_QUEUE && qid != 0)) ||
+		    (r->opcode != -1 && r->opcode != opcode))
 			continue;
+		if (r->skip) {
+			r->skip--;
+			continue;
+		}
 		*hit = *r;
 		if (--r->count == 0)
 			atomic_fetch_sub(&emu->ninject, 1);

@@ -128,11 +128,12 @@ struct emu_cq {
 };
 
 struct emu_rule {
-	uint16_t qid;
+	uint16_t qid; /* EMU_ANY_IO_QUEUE: every I/O queue */
 	int opcode;
 	enum emu_fault_kind kind;
 	uint16_t status;
 	unsigned count;
+	uint64_t skip; /* matching commands to let through before firing */
 };
 
 struct emu {
