@@ -1,6 +1,9 @@
 #include "helpers.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 void fixture_open(struct fixture *f, const char *emu_opts, const struct nvme_ctrl_opts *o)
 {
@@ -30,4 +33,23 @@ void fill_pattern(uint8_t *p, size_t len, uint64_t seed)
 		x ^= x << 17;
 		p[i] = (uint8_t)x;
 	}
+}
+
+int run_capture(const char *cmd, char *out, size_t len)
+{
+	size_t clen = strlen(cmd) + 8;
+	char *full = malloc(clen);
+	assert_non_null(full);
+	snprintf(full, clen, "%s 2>&1", cmd);
+	FILE *p = popen(full, "r");
+	free(full);
+	assert_non_null(p);
+	size_t n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	/* Drain the rest so the command never blocks on a full pipe. */
+	char sink[4096];
+	while (fread(sink, 1, sizeof(sink), p) > 0)
+		;
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }

@@ -31,6 +31,11 @@ void fixture_close(struct fixture *f);
  * returns other data, or stale data from another I/O, is detected. */
 void fill_pattern(uint8_t *p, size_t len, uint64_t seed);
 
+/* Runs a shell command line with stderr joined to stdout, keeps at most
+ * len - 1 bytes of the output in out, and returns the exit status (128 when
+ * killed by a signal). */
+int run_capture(const char *cmd, char *out, size_t len);
+
 /* Asserts a driver call returned 0, printing the error message if not. */
 #define assert_ok(rc, e)                                                                         \
 	do {                                                                                     \

@@ -11,17 +11,9 @@
 
 static char out[1 << 16];
 
-/* Runs a shell command line, captures stdout+stderr, returns exit status. */
 static int sh(const char *cmd)
 {
-	char full[1024];
-	snprintf(full, sizeof(full), "%s 2>&1", cmd);
-	FILE *p = popen(full, "r");
-	assert_non_null(p);
-	size_t n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	return run_capture(cmd, out, sizeof(out));
 }
 
 static void write_file(const char *path, const char *text)

@@ -16,14 +16,7 @@ static char out[1 << 14];
 
 static int sh(const char *cmd)
 {
-	char full[2048];
-	snprintf(full, sizeof(full), "%s 2>&1", cmd);
-	FILE *p = popen(full, "r");
-	assert_non_null(p);
-	size_t n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	return run_capture(cmd, out, sizeof(out));
 }
 
 static int setup(void **state)
