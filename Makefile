@@ -14,7 +14,7 @@ SANFLAGS_1 = -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanit
 SANFLAGS = $(SANFLAGS_$(SANITIZE))
 CFLAGS = -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS = -pthread $(SANFLAGS)
-LIBS = -lnvme -linih -ljson-c -lcsv -lblkid
+LIBS = -lnvme -linih -ljson-c -lcsv -lblkid -lbpf -lelf -lz -lpfm
 TEST_LIBS = -lcmocka -lm -ljson-c
 
 UTIL_OBJS = driver/util/err.o driver/util/clock.o driver/util/parse.o driver/util/inifile.o \
@@ -42,26 +42,34 @@ DRIVER_HDRS = driver/transport.h driver/dma.h driver/util/err.h driver/util/cloc
 	driver/backend/precheck.h driver/backend/real.h driver/backend/real_internal.h \
 	driver/backend/sysinfo.h driver/backend/vfio_dev.h driver/backend/vfio_info.h
 
-MICRO_LIB_OBJS = micro/suite.o micro/runner.o micro/dataset.o micro/hostinfo.o \
+BPF_OBJS = bpf/pmu_sysfs.o bpf/perf_cpu.o bpf/perf_set.o bpf/probe_table.o bpf/kcheck.o \
+	bpf/privs.o bpf/trace.o bpf/trace_out.o bpf/observe.o
+BPF_HDRS = bpf/trace_abi.h bpf/trace.h bpf/trace_internal.h bpf/probe_table.h bpf/kcheck.h \
+	bpf/privs.h bpf/pmu_sysfs.h bpf/perf_cpu.h bpf/perf_set.h bpf/observe.h
+BPF_SKEL = build/bpf/iotlb.skel.h
+
+MICRO_LIB_OBJS = $(BPF_OBJS) micro/suite.o micro/runner.o micro/dataset.o micro/hostinfo.o \
 	micro/counters.o micro/progress.o micro/timer.o micro/hist.o micro/bench_util.o \
 	micro/bench_map.o micro/bench_count.o micro/bench_churn.o micro/bench_reuse.o \
 	micro/bench_latency.o micro/samples.o micro/safety.o
-MICRO_OBJS = micro/main.o micro/cmd_run.o micro/cmd_model.o micro/cmd_devices.o micro/cmd_info.o
+MICRO_OBJS = micro/main.o micro/cmd_run.o micro/cmd_model.o micro/cmd_devices.o micro/cmd_info.o \
+	micro/cmd_trace.o
 MICRO_HDRS = micro/cmd.h micro/version.h micro/suite.h micro/runner.h micro/dataset.h \
 	micro/hostinfo.h micro/counters.h micro/progress.h micro/timer.h micro/hist.h \
-	micro/bench_util.h micro/samples.h micro/safety.h
+	micro/bench_util.h micro/samples.h micro/safety.h $(BPF_HDRS)
 
 TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu tests/unit/test_cache \
 	tests/unit/test_iommu tests/unit/test_preset tests/unit/test_replay tests/unit/test_suite \
-	tests/unit/test_hist tests/integration/test_model \
+	tests/unit/test_hist tests/unit/test_pmu_sysfs tests/integration/test_model \
 	tests/integration/test_identify tests/integration/test_io \
 	tests/integration/test_queues tests/integration/test_errors \
-	tests/integration/test_cli tests/integration/test_runner tests/integration/test_safety
+	tests/integration/test_cli tests/integration/test_runner tests/integration/test_safety \
+	tests/integration/test_trace
 # Tests that run in one process (the CLI and runner tests spawn bin/iotlbench).
 MEMCHECK_TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu \
 	tests/unit/test_cache tests/unit/test_iommu tests/unit/test_preset tests/unit/test_replay \
-	tests/unit/test_suite tests/unit/test_hist tests/integration/test_model \
-	tests/integration/test_identify tests/integration/test_io tests/integration/test_queues \
+	tests/unit/test_suite tests/unit/test_hist tests/unit/test_pmu_sysfs \
+	tests/integration/test_model tests/integration/test_identify tests/integration/test_io tests/integration/test_queues \
 	tests/integration/test_errors
 TEST_HDRS = tests/helpers.h
 TEST_HELPER_OBJS = tests/helpers.o
@@ -100,6 +108,13 @@ $(LIB): $(DRIVER_OBJS)
 	@mkdir -p build
 	rm -f $@
 	$(AR) rcs $@ $(DRIVER_OBJS)
+
+# The BPF programs and their skeleton (bpf/build.sh: clang -target bpf,
+# vmlinux.h from the running kernel's BTF, bpftool gen skeleton).
+$(BPF_SKEL): bpf/iotlb.bpf.c bpf/trace_abi.h bpf/build.sh
+	sh bpf/build.sh $(BPF_SKEL)
+
+$(BPF_OBJS): $(BPF_SKEL) $(BPF_HDRS)
 
 STAMP = build/flags.stamp
 
@@ -182,6 +197,11 @@ bench-model: deps
 	$(MAKE) all
 	./bin/bench-model
 
+# USDT probe cost on map/unmap (README, Performance).
+bench-trace: deps
+	$(MAKE) all
+	sh scripts/bench-trace.sh
+
 # Dataset bytes and memory of 1 M and 10 M I/O runs; timer overhead.
 bench-dataset: deps
 	$(MAKE) all
@@ -191,4 +211,4 @@ clean:
 	rm -f $(DRIVER_OBJS) $(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS) $(TEST_HELPER_OBJS) $(TESTS) $(LIB) $(BIN) micro/version.h
 	rm -rf build bin tests/logs
 
-.PHONY: all deps run report report-demo test tests clean fuzz print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE
+.PHONY: all deps run report report-demo test tests clean bench-trace fuzz print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE

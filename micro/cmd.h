@@ -13,5 +13,6 @@ int cmd_model(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 #endif

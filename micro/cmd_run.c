@@ -1,5 +1,5 @@
 /* iotlbench run SUITE --backend B [--device BDF] [--preset P] [--out DIR]
- * [--set key=value]... */
+ * [--set key=value]... [--trace[=PROBES]] [--trace-events] [--counters[=EVENTS]] */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -47,6 +47,9 @@ int cmd_run(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"force-destroy-data", no_argument, NULL, 'F'},
 		{"lba-range", required_argument, NULL, 'L'},
+		{"trace", optional_argument, NULL, 'T'},
+		{"trace-events", no_argument, NULL, 'V'},
+		{"counters", optional_argument, NULL, 'K'},
 		{NULL, 0, NULL, 0},
 	};
 	struct run_opts o;
@@ -98,6 +101,17 @@ int cmd_run(int argc, char **argv)
 		}
 		case 'q':
 			o.quiet = true;
+			break;
+		case 'T':
+			o.trace = true;
+			o.trace_probes = optarg;
+			break;
+		case 'V':
+			o.trace = o.trace_events = true;
+			break;
+		case 'K':
+			o.counters = true;
+			o.counter_events = optarg;
 			break;
 		case 'F':
 			o.force_destroy_data = true;

@@ -31,6 +31,11 @@ static const struct command commands[] = {
 	{"info", "[--root DIR]\n"
 		 "                 IOMMU, hugepage pools, limits and privileges of this host",
 	 cmd_info},
+	{"trace", "[--probes LIST] [--interval SEC] [--list] [--pid PID | -- CMD ARGS...]\n"
+		  "                 live histograms of the kernel (and USDT) probes until Ctrl-C\n"
+		  "                 or the command exits; run --trace[=LIST] --counters[=EVENTS]\n"
+		  "                 records them per case in the dataset",
+	 cmd_trace},
 	{"version", "       print the version and source revision", cmd_version},
 	{"help", "          print this text", cmd_help},
 };

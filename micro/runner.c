@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../driver/util/probes.h"
 #include "hostinfo.h"
 #include "progress.h"
 #include "safety.h"
@@ -358,6 +359,16 @@ int runner_main(const struct run_opts *o)
 		json_object_object_add(r.ds.meta, "lba_range", range);
 		rc = dataset_write_meta(&r.ds, &e);
 	}
+	if (!rc && (o->trace || o->counters)) {
+		struct observe_opts oo = {.trace = o->trace,
+					  .probes = o->trace_probes,
+					  .events = o->trace_events,
+					  .counters = o->counters,
+					  .events_spec = o->counter_events};
+		rc = observe_open(&oo, r.ds.dir, o->quiet ? stderr : stdout, &r.obs, &e);
+		if (!rc)
+			observe_set_lba_shift(r.obs, r.ns->lba_shift);
+	}
 	if (rc) {
 		fprintf(stderr, "iotlbench: %s\n", e.msg);
 		if (r.ds.meta)
@@ -385,7 +396,15 @@ int runner_main(const struct run_opts *o)
 		if (r.be->ops->flush_iotlb)
 			r.be->ops->flush_iotlb(r.be);
 		err_clear(&e);
+		observe_case_begin(r.obs, i, c->name);
+		if (IOTLB_PROBE_ON(case_start))
+			IOTLB_PROBE2(case_start, i, c->name);
 		int crc = kinds[c->kind].run(&r, c, &e);
+		if (IOTLB_PROBE_ON(case_end))
+			IOTLB_PROBE2(case_end, i, c->name);
+		struct err oe = {0};
+		if (observe_case_end(r.obs, i, c->name, r.ds.counters, &oe))
+			fprintf(stderr, "iotlbench: %s: %s\n", c->name, oe.msg);
 		dataset_flush(&r.ds);
 		if (crc && g_stop)
 			break;
@@ -408,6 +427,7 @@ int runner_main(const struct run_opts *o)
 	/* Close the controller first: its queues are mappings too. What is
 	 * still mapped afterwards was leaked, and the dataset says so. */
 	nvme_ctrl_close(r.c);
+	observe_close(r.obs);
 	if (r.be->ops->live_mappings) {
 		uint64_t live = r.be->ops->live_mappings(r.be);
 		json_object_object_add(r.ds.meta, "dma_mappings_at_exit",

@@ -25,7 +25,7 @@
 #include <sys/sdt.h>
 
 #define IOTLB_PROBE_SEMAPHORE(name) iotlbench_##name##_semaphore
-#define IOTLB_PROBE_DECLARE(name) extern volatile unsigned short IOTLB_PROBE_SEMAPHORE(name)
+#define IOTLB_PROBE_DECLARE(name)   extern volatile unsigned short IOTLB_PROBE_SEMAPHORE(name)
 
 IOTLB_PROBE_DECLARE(dma_map_start);
 IOTLB_PROBE_DECLARE(dma_map_done);
@@ -39,9 +39,9 @@ IOTLB_PROBE_DECLARE(case_end);
 /* True while some consumer is attached to probe `name`. */
 #define IOTLB_PROBE_ON(name) __builtin_expect(IOTLB_PROBE_SEMAPHORE(name) != 0, 0)
 
-#define IOTLB_PROBE2(name, a, b) STAP_PROBE2(iotlbench, name, a, b)
-#define IOTLB_PROBE3(name, a, b, c) STAP_PROBE3(iotlbench, name, a, b, c)
-#define IOTLB_PROBE4(name, a, b, c, d) STAP_PROBE4(iotlbench, name, a, b, c, d)
+#define IOTLB_PROBE2(name, a, b)	  STAP_PROBE2(iotlbench, name, a, b)
+#define IOTLB_PROBE3(name, a, b, c)	  STAP_PROBE3(iotlbench, name, a, b, c)
+#define IOTLB_PROBE4(name, a, b, c, d)	  STAP_PROBE4(iotlbench, name, a, b, c, d)
 #define IOTLB_PROBE5(name, a, b, c, d, f) STAP_PROBE5(iotlbench, name, a, b, c, d, f)
 
 #endif

@@ -19,5 +19,5 @@ for s in $srcs; do
 done
 for t in "$@"; do
 	clang $flags -fsanitize=fuzzer "tests/fuzz/$t.c" $objs -o "$out/$t" \
-		-lnvme -linih -ljson-c -lcsv -lblkid
+		-lnvme -linih -ljson-c -lcsv -lblkid -lbpf -lelf -lz -lpfm
 done

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kernel and USDT probes of iotlbench, aggregated in the kernel: per case
+ * and probe, a call count, bytes, failures and a log-linear duration
+ * histogram (trace_abi.h); optionally every operation on a ring buffer.
+ *
+ * The loader (bpf/trace_load.c) decides per probe how to attach, switching
+ * off the programs it will not use before the object is loaded:
+ *  - functions: fentry/fexit (BPF trampolines, kernel/bpf/trampoline.c), or
+ *    kprobe/kretprobe; one program pair of each kind per slot, the slot's
+ *    target set at run time (bpf_program__set_attach_target or the kprobe
+ *    attach). Durations pair entry and exit through `starts`, keyed by
+ *    thread, so nested probes (iommu_map -> __iommu_map) do not mix.
+ *  - tracepoints: raw tracepoints by name (no tracefs needed); they have no
+ *    duration, only counts and bytes.
+ *  - USDT: the driver's probes (driver/util/probes.h), start/done pairs.
+ * GPL: the tracing helpers used here (bpf_get_func_arg, bpf_probe_read) are
+ * gpl_only in kernel/trace/bpf_trace.c. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/usdt.bpf.h>
+
+#include "trace_abi.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tr_key);
+	__type(value, struct tr_hist);
+} hists SEC(".maps");
+
+/* LRU: an entry whose exit never came (a probe attached mid-call, a command
+ * that timed out) ages out instead of filling the map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct tr_start_key);
+	__type(value, struct tr_start);
+} starts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} events SEC(".maps");
+
+/* Set while running: the case the runner (or the case_start USDT probe)
+ * says is being measured, and the LBA size for io_submit's block counts. */
+__u32 cur_case;
+__u32 io_lba_shift = 9;
+__u64 events_dropped;
+/* Template for a new histogram: a map value may come from a global but not
+ * from the 512-byte BPF stack. */
+struct tr_hist zero_hist;
+
+/* Set before loading. */
+const volatile __u32 filter_tgid;	     /* kernel probes: only this process (0: all) */
+const volatile __u8 events_on;		     /* also stream every operation */
+const volatile __u8 fn_size_arg[TR_NFUNC];   /* 1-based argument holding the size */
+const volatile __u8 fn_size_shift[TR_NFUNC]; /* size << shift = bytes (pages -> bytes) */
+const volatile __u8 fn_ret_errno[TR_NFUNC];  /* negative return = failure */
+
+static __always_inline __u32 msb64(__u64 v)
+{
+	__u32 r = 0;
+	if (v >> 32) {
+		v >>= 32;
+		r += 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		r += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		r += 8;
+	}
+	if (v >> 4) {
+		v >>= 4;
+		r += 4;
+	}
+	if (v >> 2) {
+		v >>= 2;
+		r += 2;
+	}
+	if (v >> 1)
+		r += 1;
+	return r;
+}
+
+static __always_inline __u32 bucket(__u64 v)
+{
+	if (v < TR_SUB)
+		return (__u32)v;
+	__u32 shift = msb64(v) - TR_SUB_BITS;
+	__u32 i = (shift + 1) * TR_SUB + (__u32)((v >> shift) - TR_SUB);
+	return i < TR_BUCKETS ? i : TR_BUCKETS - 1;
+}
+
+static __always_inline bool kernel_probe_wanted(void)
+{
+	return !filter_tgid || (bpf_get_current_pid_tgid() >> 32) == filter_tgid;
+}
+
+static __always_inline void emit(__u32 probe, __u64 dur, __u64 addr, __u64 bytes, __s64 result)
+{
+	if (!events_on)
+		return;
+	struct tr_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		__sync_fetch_and_add(&events_dropped, 1);
+		return;
+	}
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->dur_ns = dur;
+	ev->addr = addr;
+	ev->bytes = bytes;
+	ev->result = result;
+	ev->case_id = cur_case;
+	ev->probe = probe;
+	ev->tid = (__u32)bpf_get_current_pid_tgid();
+	ev->pad = 0;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+static __always_inline void record(__u32 probe, __u64 bytes, bool fail, bool timed, __u64 dur)
+{
+	struct tr_key k = {.case_id = cur_case, .probe = probe};
+	struct tr_hist *h = bpf_map_lookup_elem(&hists, &k);
+	if (!h) {
+		bpf_map_update_elem(&hists, &k, &zero_hist, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &k);
+		if (!h)
+			return;
+	}
+	__sync_fetch_and_add(&h->calls, 1);
+	__sync_fetch_and_add(&h->bytes, bytes);
+	if (fail)
+		__sync_fetch_and_add(&h->fails, 1);
+	if (timed) {
+		__sync_fetch_and_add(&h->sum_ns, dur);
+		__u64 i = bucket(dur);
+		/* Keep the bound check on the register used for the access:
+		 * clang may otherwise test a copy and the verifier rejects the
+		 * index as unbounded. */
+		asm volatile("" : "+r"(i));
+		if (i < TR_BUCKETS)
+			__sync_fetch_and_add(&h->b[i], 1);
+	}
+}
+
+static __always_inline void op_start(__u32 probe, __u64 id, __u64 bytes, __u64 addr)
+{
+	struct tr_start_key k = {.id = id, .probe = probe};
+	struct tr_start s = {.ts = bpf_ktime_get_ns(), .bytes = bytes, .addr = addr};
+	bpf_map_update_elem(&starts, &k, &s, BPF_ANY);
+}
+
+static __always_inline void op_done(__u32 probe, __u64 id, __s64 result, __u64 addr)
+{
+	struct tr_start_key k = {.id = id, .probe = probe};
+	struct tr_start *s = bpf_map_lookup_elem(&starts, &k);
+	if (!s)
+		return;
+	__u64 dur = bpf_ktime_get_ns() - s->ts;
+	__u64 bytes = s->bytes;
+	if (!addr)
+		addr = s->addr;
+	bpf_map_delete_elem(&starts, &k);
+	record(probe, bytes, result != 0, true, dur);
+	emit(probe, dur, addr, bytes, result);
+}
+
+/* ---- USDT: driver/util/probes.h ---- */
+
+SEC("usdt")
+int BPF_USDT(usdt_map_start, void *backend, __u64 va, __u64 len, __u32 prot)
+{
+	op_start(TR_USDT_MAP, bpf_get_current_pid_tgid(), len, va);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(usdt_map_done, void *backend, __u64 iova, __u64 len, long rc)
+{
+	op_done(TR_USDT_MAP, bpf_get_current_pid_tgid(), rc, iova);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(usdt_unmap_start, void *backend, __u64 iova, __u64 len)
+{
+	op_start(TR_USDT_UNMAP, bpf_get_current_pid_tgid(), len, iova);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(usdt_unmap_done, void *backend, __u64 iova, __u64 len, long rc)
+{
+	op_done(TR_USDT_UNMAP, bpf_get_current_pid_tgid(), rc, iova);
+	return 0;
+}
+
+static __always_inline __u64 io_id(__u32 qid, __u32 cid)
+{
+	return (bpf_get_current_pid_tgid() & 0xffffffff00000000ull) | (__u64)(qid & 0xffff) << 16 |
+	       (cid & 0xffff);
+}
+
+SEC("usdt")
+int BPF_USDT(usdt_io_submit, __u32 qid, __u32 cid, __u32 opc, __u64 slba, __u64 nlb)
+{
+	/* NVM command set opcodes 01h Write, 02h Read carry SLBA/NLB. */
+	__u64 bytes = (opc == 1 || opc == 2) ? nlb << (io_lba_shift & 31) : 0;
+	record(TR_USDT_SUBMIT, bytes, false, false, 0);
+	op_start(TR_USDT_IO, io_id(qid, cid), bytes, slba);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(usdt_io_complete, __u32 qid, __u32 cid, __u32 status)
+{
+	op_done(TR_USDT_IO, io_id(qid, cid), status, 0);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(usdt_case_start, __u32 index, void *name)
+{
+	cur_case = index;
+	return 0;
+}
+
+/* ---- tracepoints (include/trace/events/iommu.h, drivers/iommu/intel/trace.h) ---- */
+
+static __always_inline int tp_count(__u32 probe, __u64 addr, __u64 bytes, __s64 result)
+{
+	if (!kernel_probe_wanted())
+		return 0;
+	record(probe, bytes, result != 0, false, 0);
+	emit(probe, 0, addr, bytes, result);
+	return 0;
+}
+
+/* TP_PROTO(unsigned long iova, phys_addr_t paddr, size_t size) */
+SEC("raw_tp")
+int BPF_PROG(tp_map, unsigned long iova, __u64 paddr, __u64 size)
+{
+	return tp_count(TR_TP_MAP, iova, size, 0);
+}
+
+/* TP_PROTO(unsigned long iova, size_t size, size_t unmapped_size) */
+SEC("raw_tp")
+int BPF_PROG(tp_unmap, unsigned long iova, __u64 size, __u64 unmapped)
+{
+	return tp_count(TR_TP_UNMAP, iova, unmapped, unmapped != size);
+}
+
+/* TP_PROTO(struct device *dev, unsigned long iova, int flags) */
+SEC("raw_tp")
+int BPF_PROG(tp_fault, void *dev, unsigned long iova, int flags)
+{
+	return tp_count(TR_TP_FAULT, iova, 0, 1);
+}
+
+/* TP_PROTO(struct intel_iommu *iommu, u64 qw0, u64 qw1, u64 qw2, u64 qw3) */
+SEC("raw_tp")
+int BPF_PROG(tp_qi_submit, void *iommu, __u64 qw0, __u64 qw1)
+{
+	return tp_count(TR_TP_QI_SUBMIT, qw1, 0, 0);
+}
+
+/* TP_PROTO(struct cache_tag *tag, unsigned long start, unsigned long end, ...) */
+SEC("raw_tp")
+int BPF_PROG(tp_flush, void *tag, unsigned long start, unsigned long end)
+{
+	return tp_count(TR_TP_FLUSH, start, end - start + 1, 0);
+}
+
+SEC("raw_tp")
+int BPF_PROG(tp_flush_np, void *tag, unsigned long start, unsigned long end)
+{
+	return tp_count(TR_TP_FLUSH_NP, start, end - start + 1, 0);
+}
+
+/* ---- functions: fentry/fexit or kprobe/kretprobe per slot ---- */
+
+static __always_inline __u64 size_bytes(__u32 slot, __u64 v)
+{
+	return v << (fn_size_shift[slot] & 63);
+}
+
+static __always_inline int fn_enter(__u32 slot, __u64 bytes)
+{
+	if (!kernel_probe_wanted())
+		return 0;
+	op_start(TR_FN0 + slot, bpf_get_current_pid_tgid(), bytes, 0);
+	return 0;
+}
+
+static __always_inline int fn_exit(__u32 slot, __s64 ret)
+{
+	if (!kernel_probe_wanted())
+		return 0;
+	op_done(TR_FN0 + slot, bpf_get_current_pid_tgid(), fn_ret_errno[slot] && ret < 0 ? ret : 0,
+		0);
+	return 0;
+}
+
+static __always_inline __u64 fentry_bytes(void *ctx, __u32 slot)
+{
+	__u32 n = fn_size_arg[slot];
+	__u64 v = 0;
+	if (!n || bpf_get_func_arg(ctx, n - 1, &v))
+		return 0;
+	return size_bytes(slot, v);
+}
+
+static __always_inline __u64 kprobe_bytes(struct pt_regs *ctx, __u32 slot)
+{
+	__u64 v;
+	switch (fn_size_arg[slot]) {
+	case 1:
+		v = PT_REGS_PARM1(ctx);
+		break;
+	case 2:
+		v = PT_REGS_PARM2(ctx);
+		break;
+	case 3:
+		v = PT_REGS_PARM3(ctx);
+		break;
+	case 4:
+		v = PT_REGS_PARM4(ctx);
+		break;
+	case 5:
+		v = PT_REGS_PARM5(ctx);
+		break;
+	default:
+		return 0;
+	}
+	return size_bytes(slot, v);
+}
+
+static __always_inline __s64 fexit_ret(void *ctx)
+{
+	__u64 r = 0;
+	bpf_get_func_ret(ctx, &r);
+	return (__s64)r;
+}
+
+#define FN_SLOT(n)                                                                                 \
+	SEC("fentry") int fent_##n(void *ctx)                                                      \
+	{                                                                                          \
+		return fn_enter(n, fentry_bytes(ctx, n));                                          \
+	}                                                                                          \
+	SEC("fexit") int fexit_##n(void *ctx)                                                      \
+	{                                                                                          \
+		return fn_exit(n, fexit_ret(ctx));                                                 \
+	}                                                                                          \
+	SEC("kprobe") int kp_##n(struct pt_regs *ctx)                                              \
+	{                                                                                          \
+		return fn_enter(n, kprobe_bytes(ctx, n));                                          \
+	}                                                                                          \
+	SEC("kretprobe") int krp_##n(struct pt_regs *ctx)                                          \
+	{                                                                                          \
+		return fn_exit(n, (__s64)PT_REGS_RC(ctx));                                         \
+	}
+
+FN_SLOT(0)
+FN_SLOT(1)
+FN_SLOT(2)
+FN_SLOT(3)
+FN_SLOT(4)
+FN_SLOT(5)
+FN_SLOT(6)
+FN_SLOT(7)
+FN_SLOT(8)
+FN_SLOT(9)
+FN_SLOT(10)
+FN_SLOT(11)
+FN_SLOT(12)
+FN_SLOT(13)
+FN_SLOT(14)
+FN_SLOT(15)
+FN_SLOT(16)
+FN_SLOT(17)
+FN_SLOT(18)
+FN_SLOT(19)

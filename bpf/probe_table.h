@@ -1,0 +1,29 @@
+/* Every probe iotlbench knows, by the name used in trace_hist.csv. */
+#ifndef IOTLB_PROBE_TABLE_H
+#define IOTLB_PROBE_TABLE_H
+
+#include <stdint.h>
+
+enum probe_kind { PK_USDT, PK_TRACEPOINT, PK_FUNCTION };
+
+struct probe_def {
+	const char *name; /* "usdt:dma_map", "iommu:map", "iommu_map" */
+	enum probe_kind kind;
+	uint32_t id; /* enum tr_probe */
+	/* USDT: the start and done probe names; tracepoint: the raw name. */
+	const char *usdt_start, *usdt_done, *tp;
+	/* Functions: other names of the same operation in other kernels. */
+	const char *alt;
+	uint8_t size_arg;	/* 1-based argument carrying the size, 0 none */
+	uint8_t size_shift;	/* bytes = arg << shift */
+	uint8_t ret_errno;	/* negative return = failure */
+	const char *covered_by; /* tracepoint counting the same operation */
+};
+
+extern const struct probe_def probe_defs[];
+extern const unsigned probe_ndefs;
+
+const struct probe_def *probe_by_id(uint32_t id);
+const struct probe_def *probe_by_name(const char *name);
+
+#endif

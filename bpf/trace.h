@@ -1,0 +1,70 @@
+/* The tracer: loads bpf/iotlb.bpf.c, attaches every selected probe the
+ * running kernel allows, and reads the in-kernel aggregates per case. */
+#ifndef IOTLB_TRACE_H
+#define IOTLB_TRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "../driver/util/err.h"
+#include "trace_abi.h"
+
+struct trace_opts {
+	/* Comma-separated probe names or groups (all, usdt, kernel,
+	 * tracepoints, functions); NULL or "" = all. */
+	const char *probes;
+	/* USDT: the process and its binary; usdt_pid 0 = no USDT probes. */
+	pid_t usdt_pid;
+	const char *usdt_binary;
+	/* Kernel probes count only this process's calls; 0 = every process. */
+	pid_t filter_pid;
+	bool events; /* stream every operation to the ring buffer */
+};
+
+enum trace_state { TS_UNWANTED = 0, TS_ATTACHED, TS_SKIPPED };
+
+struct trace_status {
+	enum trace_state state;
+	char how[64];  /* "fentry/fexit", "kprobe/kretprobe", "raw_tp", "usdt" */
+	char why[640]; /* when skipped */
+};
+
+struct trace;
+
+int trace_open(const struct trace_opts *o, struct trace **out, struct err *e);
+void trace_close(struct trace *t);
+
+/* The attach report: one line per probe, attached (how) or skipped (why). */
+void trace_report(const struct trace *t, FILE *f);
+const struct trace_status *trace_status(const struct trace *t, uint32_t probe_id);
+/* Warnings gathered while opening (memlock), or "" */
+const char *trace_warnings(const struct trace *t);
+
+/* The case being measured from now on (also set by the case_start USDT
+ * probe when attached); `name` labels its rows. */
+void trace_set_case(struct trace *t, uint32_t index, const char *name);
+/* log2 of the namespace's LBA size, for io_submit's block counts. */
+void trace_set_lba_shift(struct trace *t, unsigned shift);
+
+/* Writes and forgets the case's aggregates: trace_hist.csv rows
+ * (case,probe,lo_ns,hi_ns,count), trace_calls.csv rows (case,probe,calls,
+ * bytes,fails) for every attached probe, and bpf rows of counters.csv
+ * (probe.calls, probe.bytes). Any FILE may be NULL. */
+int trace_write_case(struct trace *t, uint32_t index, FILE *hist, FILE *calls, FILE *counters,
+		     struct err *e);
+
+/* Ring buffer: events go to f (trace_events.csv, header written here) from
+ * a background thread until trace_close. */
+int trace_events_start(struct trace *t, FILE *f, struct err *e);
+uint64_t trace_events_dropped(const struct trace *t);
+
+/* Live view: sums every case per probe and prints log2 histograms in the
+ * style of bpftrace's hist(). */
+void trace_print_live(struct trace *t, FILE *f);
+
+/* Bucket bounds of the BPF histogram (trace_abi.h): [lo, hi) ns. */
+void trace_bucket_bounds(unsigned i, uint64_t *lo, uint64_t *hi);
+
+#endif

@@ -1,0 +1,164 @@
+/* The tracer on this host: USDT probe counts against the driver operations
+ * the test itself performs (the probes are in this test binary, linked from
+ * the driver library), the iommu tracepoints attach, the attach report is
+ * honest about function probes, and libpfm4 encodes the default list.
+ * Without CAP_BPF/CAP_PERFMON (or root) each test says why and skips. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../bpf/perf_cpu.h"
+#include "../../bpf/privs.h"
+#include "../../bpf/probe_table.h"
+#include "../../bpf/trace.h"
+#include "../helpers.h"
+
+static struct trace *open_or_skip(const char *probes)
+{
+	struct err e = {0};
+	if (privs_check(&e)) {
+		printf("skip: %s\n", e.msg);
+		skip();
+	}
+	char exe[512];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	struct trace_opts o = {.probes = probes, .usdt_pid = getpid(), .usdt_binary = exe};
+	struct trace *t = NULL;
+	if (trace_open(&o, &t, &e)) {
+		printf("skip: tracer unavailable here: %s\n", e.msg);
+		skip();
+	}
+	return t;
+}
+
+/* calls column of trace_calls.csv for `probe` in `csv`. */
+static long long calls_of(const char *csv, const char *probe)
+{
+	char pat[96];
+	snprintf(pat, sizeof(pat), ",%s,", probe);
+	const char *p = strstr(csv, pat);
+	return p ? atoll(p + strlen(pat)) : -1;
+}
+
+static void usdt_counts_match_driver_ops(void **state)
+{
+	(void)state;
+	struct trace *t = open_or_skip("usdt");
+	const struct trace_status *st = trace_status(t, TR_USDT_MAP);
+	if (st->state != TS_ATTACHED) {
+		printf("skip: USDT not attached: %s\n", st->why);
+		trace_close(t);
+		skip();
+	}
+	struct fixture f;
+	fixture_open(&f, NULL, NULL);
+	/* Bring-up and queue creation map rings and run admin commands: they
+	 * stay in case 0. */
+	struct nvme_queue *q;
+	assert_ok(nvme_ctrl_create_queue(f.c, 16, &q, &f.e), &f.e);
+	trace_set_case(t, 1, "case-1");
+	trace_set_lba_shift(t, f.ns->lba_shift);
+	enum { MAPS = 25, IOS = 40 };
+	struct dma_buf buf;
+	assert_ok(f.be->ops->mem_alloc(f.be, 8192, 4096, &buf, &f.e), &f.e);
+	for (int i = 0; i < MAPS; i++) {
+		assert_ok(backend_map(f.be, &buf, DMA_PROT_READ | DMA_PROT_WRITE, &f.e), &f.e);
+		assert_ok(backend_unmap(f.be, &buf, &f.e), &f.e);
+	}
+	assert_ok(backend_map(f.be, &buf, DMA_PROT_READ | DMA_PROT_WRITE, &f.e), &f.e);
+	trace_set_case(t, 2, "case-2");
+	for (int i = 0; i < IOS; i++) {
+		uint32_t status = 0;
+		assert_ok(nvme_io_sync(q, 0x02, f.ns, (uint64_t)i, &buf, 0, 4096, &status, &f.e),
+			  &f.e);
+	}
+	trace_set_case(t, 3, "case-3");
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&out, &len);
+	struct err e = {0};
+	assert_int_equal(trace_write_case(t, 1, NULL, m, NULL, &e), 0);
+	assert_int_equal(trace_write_case(t, 2, NULL, m, NULL, &e), 0);
+	fclose(m);
+	printf("%s", out);
+	const char *c2 = strstr(out, "case-2,");
+	assert_non_null(c2);
+	assert_int_equal(calls_of(out, "usdt:dma_map"), MAPS + 1);
+	assert_int_equal(calls_of(out, "usdt:dma_unmap"), MAPS);
+	assert_int_equal(calls_of(c2, "usdt:io_submit"), IOS);
+	assert_int_equal(calls_of(c2, "usdt:io"), IOS);
+	free(out);
+	nvme_ctrl_delete_queue(f.c, q, &f.e);
+	backend_unmap(f.be, &buf, &f.e);
+	f.be->ops->mem_free(f.be, &buf);
+	fixture_close(&f);
+	trace_close(t);
+}
+
+static void iommu_tracepoints_attach(void **state)
+{
+	(void)state;
+	struct trace *t = open_or_skip("tracepoints");
+	const struct trace_status *s = trace_status(t, TR_TP_MAP);
+	printf("iommu:map: %s%s\n", s->how, s->why);
+	assert_int_equal(s->state, TS_ATTACHED);
+	assert_int_equal(trace_status(t, TR_TP_UNMAP)->state, TS_ATTACHED);
+	trace_close(t);
+}
+
+/* Functions present in the kernel are either attached, or skipped with the
+ * reason naming both fentry and kprobes. */
+static void report_is_honest_about_function_probes(void **state)
+{
+	(void)state;
+	struct trace *t = open_or_skip("functions");
+	trace_report(t, stdout);
+	const struct probe_def *d = probe_by_name("iommu_map");
+	const struct trace_status *s = trace_status(t, d->id);
+	if (s->state == TS_SKIPPED && !strstr(s->why, "not in this kernel")) {
+		assert_non_null(strstr(s->why, "fentry"));
+		assert_non_null(strstr(s->why, "kprobe"));
+	}
+	assert_int_not_equal(s->state, TS_UNWANTED);
+	trace_close(t);
+}
+
+static void pfm_encodes_defaults(void **state)
+{
+	(void)state;
+	struct perf_event_attr a;
+	struct err e = {0};
+	/* The generic perf:: events are in every libpfm4 build. */
+	assert_int_equal(perf_cpu_encode("perf::CYCLES", &a, &e), 0);
+	assert_int_equal(a.type, PERF_TYPE_HARDWARE);
+	assert_int_equal(perf_cpu_encode("perf::INSTRUCTIONS", &a, &e), 0);
+	assert_int_equal(perf_cpu_encode("perf::DTLB-LOAD-MISSES", &a, &e), 0);
+	assert_int_equal(a.type, PERF_TYPE_HW_CACHE);
+	/* Vendor events: encoded where libpfm4 sees the core PMU, otherwise an
+	 * error that names the event (the run then writes "unsupported"). */
+	for (const char *const *d = perf_cpu_defaults(); *d; d++) {
+		int rc = perf_cpu_encode(*d, &a, &e);
+		printf("%-40s %s\n", *d, rc ? e.msg : "encoded");
+		if (rc)
+			assert_non_null(strstr(e.msg, *d));
+	}
+	assert_int_equal(perf_cpu_encode("NO_SUCH_EVENT:XYZ", &a, &e), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(usdt_counts_match_driver_ops),
+	    cmocka_unit_test(iommu_tracepoints_attach),
+	    cmocka_unit_test(report_is_honest_about_function_probes),
+	    cmocka_unit_test(pfm_encodes_defaults),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

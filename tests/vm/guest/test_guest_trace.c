@@ -1,0 +1,114 @@
+/* Kernel probes on real VFIO and IOMMUFD mappings, inside the test guest
+ * (tests/vm/README.md: kprobes, fprobes, BPF and BTF built in, an emulated
+ * VT-d). For each backend: N map+unmap pairs of 4 KiB; the iommu:map
+ * tracepoint must count exactly one call per map (VFIO and IOMMUFD map a
+ * contiguous 4 KiB range with one iommu_map), and the function probes that
+ * attached must report non-zero durations. IOTLB_BDF names the device. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../../bpf/probe_table.h"
+#include "../../../bpf/trace.h"
+#include "../../helpers.h"
+
+#define N 200
+
+static long long column(const char *csv, const char *probe, int col)
+{
+	char pat[96];
+	snprintf(pat, sizeof(pat), ",%s,", probe);
+	const char *p = strstr(csv, pat);
+	if (!p)
+		return -1;
+	p += strlen(pat);
+	for (int i = 0; i < col; i++) {
+		p = strchr(p, ',');
+		if (!p)
+			return -1;
+		p++;
+	}
+	return atoll(p);
+}
+
+static void run_backend(const char *name)
+{
+	const char *bdf = getenv("IOTLB_BDF");
+	if (!bdf || strcmp(getenv("IOTLB_MODE") ? getenv("IOTLB_MODE") : "", "iommu")) {
+		printf("skip: needs the guest in iommu mode (IOTLB_MODE=iommu, IOTLB_BDF)\n");
+		skip();
+	}
+	struct trace_opts o = {.probes = "kernel", .filter_pid = getpid()};
+	struct trace *t;
+	struct err e = {0};
+	if (trace_open(&o, &t, &e))
+		fail_msg("%s", e.msg);
+	trace_report(t, stdout);
+	struct backend_cfg cfg = {.device = bdf};
+	struct backend *be;
+	if (backend_open(name, &cfg, &be, &e))
+		fail_msg("%s", e.msg);
+	struct dma_buf buf;
+	assert_ok(be->ops->mem_alloc(be, 4096, 4096, &buf, &e), &e);
+	trace_set_case(t, 1, name);
+	for (int i = 0; i < N; i++) {
+		assert_ok(backend_map(be, &buf, DMA_PROT_READ | DMA_PROT_WRITE, &e), &e);
+		assert_ok(backend_unmap(be, &buf, &e), &e);
+	}
+	trace_set_case(t, 2, "after");
+	char *out = NULL, *hist = NULL;
+	size_t len = 0, hlen = 0;
+	FILE *m = open_memstream(&out, &len), *h = open_memstream(&hist, &hlen);
+	assert_int_equal(trace_write_case(t, 1, h, m, NULL, &e), 0);
+	fclose(m);
+	fclose(h);
+	printf("%s", out);
+	assert_int_equal(trace_status(t, TR_TP_MAP)->state, TS_ATTACHED);
+	assert_int_equal(column(out, "iommu:map", 0), N);
+	assert_int_equal(column(out, "iommu:map", 1), (long long)N * 4096);
+	for (unsigned i = 0; i < probe_ndefs; i++) {
+		const struct probe_def *d = &probe_defs[i];
+		if (d->kind != PK_FUNCTION || trace_status(t, d->id)->state != TS_ATTACHED ||
+		    column(out, d->name, 0) <= 0)
+			continue;
+		/* A function that ran has histogram rows, none of them [0, 1). */
+		char pat[96];
+		snprintf(pat, sizeof(pat), ",%s,", d->name);
+		assert_non_null(strstr(hist, pat));
+		snprintf(pat, sizeof(pat), ",%s,0,1,", d->name);
+		assert_null(strstr(hist, pat));
+	}
+	free(out);
+	free(hist);
+	be->ops->mem_free(be, &buf);
+	backend_close(be);
+	trace_close(t);
+}
+
+static void vfio_probes(void **state)
+{
+	(void)state;
+	run_backend("vfio");
+}
+
+static void iommufd_probes(void **state)
+{
+	(void)state;
+	run_backend("iommufd");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(vfio_probes),
+	    cmocka_unit_test(iommufd_probes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
