@@ -97,8 +97,8 @@ int bench_churn(struct runner *r, const struct bench_case *c, struct err *e)
 			continue;
 		if (d.status) {
 			char sb[256];
-			rc = err_set(e, nvme_status_errno(d.status), "I/O failed: %s",
-				     nvme_status_desc(d.status, sb, sizeof(sb)));
+			rc = err_set(e, nvme_status_errno(d.status), "I/O failed (queue %u, command %u): %s",
+				     q->qid, d.cid, nvme_status_desc(d.status, sb, sizeof(sb)));
 			completed++;
 			break;
 		}

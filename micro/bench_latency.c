@@ -74,8 +74,9 @@ static void *worker_main(void *arg)
 		for (unsigned i = 0; i < n; i++) {
 			if (d[i].status && !w->rc) {
 				char sb[256];
-				w->rc = err_set(&w->e, nvme_status_errno(d[i].status), "I/O failed: %s",
-						nvme_status_desc(d[i].status, sb, sizeof(sb)));
+				w->rc = err_set(&w->e, nvme_status_errno(d[i].status),
+						"I/O failed (queue %u, command %u): %s", w->q->qid,
+						d[i].cid, nvme_status_desc(d[i].status, sb, sizeof(sb)));
 			}
 			uint32_t s = (uint32_t)(uintptr_t)d[i].ctx;
 			if (completed == warmup)

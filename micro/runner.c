@@ -223,6 +223,7 @@ static void meta_init(struct runner *r, const struct suite *s, const char *run_i
 	json_object_object_add(m, "complete", json_object_new_boolean(0));
 	json_object_object_add(m, "skipped_cases", json_object_new_array());
 	json_object_object_add(m, "failed_cases", json_object_new_array());
+	json_object_object_add(m, "recoveries", json_object_new_array());
 }
 
 static void meta_case_problem(struct runner *r, const char *list, const char *name, const char *msg)
@@ -240,6 +241,34 @@ static void meta_case_problem(struct runner *r, const char *list, const char *na
 static bool is_skip(int code)
 {
 	return code == ENOMEM || code == ENOSPC || code == EOPNOTSUPP;
+}
+
+/* Whether a failed case left the controller needing a reset: a command
+ * timed out or was aborted, or CSTS says fatal or the device is gone. */
+static bool device_trouble(struct runner *r, const struct err *e)
+{
+	uint32_t csts = tr_read32(r->c->tr, NVME_REG_CSTS);
+	return e->code == ETIMEDOUT || e->code == ECANCELED || csts == 0xffffffffu ||
+	       (csts & NVME_CSTS_BIT_CFS);
+}
+
+/* Resets the controller after a failed case and records it; returns
+ * non-zero when the reset itself failed (the case then stays failed). */
+static int recover(struct runner *r, const struct bench_case *c, struct err *e,
+		   struct progress *pg, unsigned i)
+{
+	char why[ERR_MSG_MAX];
+	snprintf(why, sizeof(why), "%s", e->msg);
+	struct err re;
+	int rc = nvme_ctrl_reset(r->c, &re);
+	char msg[2 * ERR_MSG_MAX + 64];
+	snprintf(msg, sizeof(msg), "%s; controller reset %s%s", why, rc ? "failed: " : "done, retrying",
+		 rc ? re.msg : "");
+	meta_case_problem(r, "recoveries", c->name, msg);
+	progress_done(pg, i, c->name, msg);
+	if (rc)
+		snprintf(e->msg, sizeof(e->msg), "%.300s; controller reset failed", why);
+	return rc;
 }
 
 static void make_run_id(char *buf, size_t len, const char *suite, const char *backend)
@@ -396,15 +425,24 @@ int runner_main(const struct run_opts *o)
 		if (r.be->ops->flush_iotlb)
 			r.be->ops->flush_iotlb(r.be);
 		err_clear(&e);
-		observe_case_begin(r.obs, i, c->name);
-		if (IOTLB_PROBE_ON(case_start))
-			IOTLB_PROBE2(case_start, i, c->name);
-		int crc = kinds[c->kind].run(&r, c, &e);
-		if (IOTLB_PROBE_ON(case_end))
-			IOTLB_PROBE2(case_end, i, c->name);
-		struct err oe = {0};
-		if (observe_case_end(r.obs, i, c->name, r.ds.counters, &oe))
-			fprintf(stderr, "iotlbench: %s: %s\n", c->name, oe.msg);
+		int crc = 0;
+		/* A device that timed out, aborted or went fatal gets one bounded
+		 * recovery: a controller reset and a second try of the case. */
+		for (unsigned attempt = 0;; attempt++) {
+			observe_case_begin(r.obs, i, c->name);
+			if (IOTLB_PROBE_ON(case_start))
+				IOTLB_PROBE2(case_start, i, c->name);
+			crc = kinds[c->kind].run(&r, c, &e);
+			if (IOTLB_PROBE_ON(case_end))
+				IOTLB_PROBE2(case_end, i, c->name);
+			struct err oe = {0};
+			if (observe_case_end(r.obs, i, c->name, r.ds.counters, &oe))
+				fprintf(stderr, "iotlbench: %s: %s\n", c->name, oe.msg);
+			if (!crc || g_stop || attempt == 1 || !device_trouble(&r, &e))
+				break;
+			if (recover(&r, c, &e, &pg, i))
+				break;
+		}
 		dataset_flush(&r.ds);
 		if (crc && g_stop)
 			break;

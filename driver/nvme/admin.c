@@ -32,6 +32,14 @@ int nvme_admin_exec(struct nvme_ctrl *c, const struct nvme_sqe *cmd, const struc
 {
 	struct nvme_done d;
 	int done = 0;
+	/* A fatal controller (CSTS.CFS, 3.1.6) or a vanished one answers no
+	 * command: say so at once instead of waiting out the admin timeout. */
+	uint32_t csts = tr_read32(c->tr, NVME_REG_CSTS);
+	if (csts == 0xffffffffu || (csts & NVME_CSTS_BIT_CFS))
+		return err_set(e, EIO, "%s (opcode 0x%02x): the controller %s; reset it",
+			       admin_name(cmd->opc), cmd->opc,
+			       csts == 0xffffffffu ? "is gone (registers read all ones)"
+						   : "reports a fatal status (CSTS.CFS)");
 	pthread_mutex_lock(&c->admin_lock);
 	int rc = nvme_queue_submit(c->admin, cmd, buf, 0, len, &done);
 	if (rc) {

@@ -367,6 +367,41 @@ static void raw_samples(void **state)
 	free(t.text);
 }
 
+/* Device faults mid-case: a timed-out command or a fatal controller gets
+ * one reset and a second try (recorded in meta.json); an error status fails
+ * the case and the run goes on. */
+static void device_faults(void **state)
+{
+	(void)state;
+	char suite[256], args[512];
+	snprintf(suite, sizeof(suite), "%s-fault.suite", root);
+	write_suite(suite, "[latency]\nios = 2000\n[reuse]\npages = 4\nios = 500\n");
+	const char *kinds[] = {"timeout", "fatal", "error"};
+	for (int k = 0; k < 3; k++) {
+		snprintf(args, sizeof(args), "%s --emu-opts fault=%s@300", suite, kinds[k]);
+		assert_int_equal(run(args), k == 2 ? 1 : 0);
+		json_object *m = load_meta();
+		json_object *rec = get(m, "recoveries"), *failed = get(m, "failed_cases");
+		assert_int_equal(json_object_array_length(rec), k == 2 ? 0 : 1);
+		assert_int_equal(json_object_array_length(failed), k == 2 ? 1 : 0);
+		json_object *one = json_object_array_get_idx(k == 2 ? failed : rec, 0);
+		const char *why = json_object_get_string(get(one, "reason"));
+		assert_string_equal(json_object_get_string(get(one, "case")), "latency-0001");
+		assert_non_null(strstr(why, "queue 1, command"));
+		assert_non_null(strstr(why, k == 0 ? "timed out" : k == 1 ? "CSTS.CFS" : "Data Transfer"));
+		assert_int_equal(json_object_get_int(get(m, "dma_mappings_at_exit")), 0);
+		assert_true(json_object_get_boolean(get(m, "complete")));
+		json_object_put(m);
+		/* The reuse case after the fault ran normally. */
+		char path[400];
+		snprintf(path, sizeof(path), "%s/latest/results.csv", root);
+		static struct table t;
+		load_table(&t, path, dataset_results_header);
+		assert_int_equal(t.nrows, k == 2 ? 1 : 2);
+		free(t.text);
+	}
+}
+
 int main(void)
 {
 	if (access("bin/iotlbench", X_OK) != 0) {
@@ -379,6 +414,7 @@ int main(void)
 		cmocka_unit_test(reuse_finds_64_entries),
 		cmocka_unit_test(count_reaches_a_million),
 		cmocka_unit_test(raw_samples),
+		cmocka_unit_test(device_faults),
 	};
 	return cmocka_run_group_tests_name("runner", t, setup, teardown);
 }
