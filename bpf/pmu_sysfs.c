@@ -45,7 +45,7 @@ int pmu_sysfs_list(const char *root, const char *prefix, char names[][PMU_NAME_M
 	while ((de = readdir(d)) && n < max)
 		if (!strncmp(de->d_name, prefix, strlen(prefix)) &&
 		    strlen(de->d_name) < PMU_NAME_MAX)
-			snprintf(names[n++], PMU_NAME_MAX, "%s", de->d_name);
+			snprintf(names[n++], PMU_NAME_MAX, "%.*s", PMU_NAME_MAX - 1, de->d_name);
 	closedir(d);
 	qsort(names, (size_t)n, PMU_NAME_MAX, cmp_names);
 	return n;
