@@ -40,7 +40,8 @@ DRIVER_HDRS = driver/transport.h driver/dma.h driver/util/err.h driver/util/cloc
 	driver/backend/backend.h driver/backend/emu_opts.h driver/mem/mem.h \
 	driver/backend/hostfs.h driver/backend/iova.h driver/backend/pci.h driver/backend/pci_cfg.h \
 	driver/backend/precheck.h driver/backend/real.h driver/backend/real_internal.h \
-	driver/backend/sysinfo.h driver/backend/vfio_dev.h driver/backend/vfio_info.h
+	driver/backend/sysinfo.h driver/backend/vfio_dev.h driver/backend/vfio_info.h \
+	driver/backend/uapi/iommufd_abi.h
 
 BPF_OBJS = bpf/pmu_sysfs.o bpf/perf_cpu.o bpf/perf_set.o bpf/probe_table.o bpf/kcheck.o \
 	bpf/privs.o bpf/trace.o bpf/trace_out.o bpf/observe.o
@@ -60,7 +61,9 @@ MICRO_HDRS = micro/cmd.h micro/version.h micro/suite.h micro/runner.h micro/data
 
 TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu tests/unit/test_cache \
 	tests/unit/test_iommu tests/unit/test_preset tests/unit/test_replay tests/unit/test_suite \
-	tests/unit/test_hist tests/unit/test_pmu_sysfs tests/integration/test_model \
+	tests/unit/test_hist tests/unit/test_pmu_sysfs tests/unit/test_pci tests/unit/test_iova \
+	tests/unit/test_mem tests/unit/test_backend_errors tests/unit/test_sysinfo \
+	tests/unit/test_uapi_abi tests/integration/test_model \
 	tests/integration/test_identify tests/integration/test_io \
 	tests/integration/test_queues tests/integration/test_errors \
 	tests/integration/test_cli tests/integration/test_runner tests/integration/test_safety \
@@ -71,7 +74,7 @@ MEMCHECK_TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu \
 	tests/unit/test_suite tests/unit/test_hist tests/unit/test_pmu_sysfs \
 	tests/integration/test_model tests/integration/test_identify tests/integration/test_io tests/integration/test_queues \
 	tests/integration/test_errors
-TEST_HDRS = tests/helpers.h
+TEST_HDRS = tests/helpers.h tests/unit/sysfs_fixture.h
 TEST_HELPER_OBJS = tests/helpers.o
 
 BENCH = bin/bench-hotpath bin/bench-model bin/bench-timer

@@ -40,8 +40,8 @@ for t in "$@"; do
 		bad="$bad $t"
 	fi
 	if [ "$s" != 0 ]; then
-		grep '^\[  SKIPPED \] [a-z_]' "$log" | sed 's/^/    /'
-		grep -i 'skip' "$log" | grep -v '^\[' | sed 's/^/    why: /'
+		grep '^\[  SKIPPED \] [a-z_]' "$log" | sort -u | sed 's/^/    /'
+		grep '^skip: ' "$log" | sed 's/^skip: /    why: /'
 	fi
 done
 for t in $bad; do

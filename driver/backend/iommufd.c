@@ -303,7 +303,7 @@ const struct backend_ops backend_iommufd_ops = {
     .mem_free = real_mem_free,
     .map = iommufd_map,
     .unmap = iommufd_unmap,
-	.live_mappings = real_live_mappings,
+    .live_mappings = real_live_mappings,
 };
 
 int backend_iommufd_set_iova_mode(struct backend *b, enum iommufd_iova_mode m, struct err *e)

@@ -204,5 +204,5 @@ const struct backend_ops backend_pagemap_ops = {
     .mem_free = pagemap_mem_free,
     .map = pagemap_map,
     .unmap = pagemap_unmap,
-	.live_mappings = real_live_mappings,
+    .live_mappings = real_live_mappings,
 };

@@ -161,10 +161,12 @@ int precheck_vfio(const struct pci_addr *a, int *group, struct err *e)
 			   "load vfio-pci (modprobe vfio-pci), or the kernel lacks VFIO "
 			   "(CONFIG_VFIO, CONFIG_VFIO_CONTAINER)",
 			   e);
-	if (!rc)
-		rc = need_vfio_pci(a, e);
+	/* No IOMMU is the more basic problem: vfio-pci could not take the
+	 * device anyway, so say that before suggesting a rebind. */
 	if (!rc)
 		rc = need_group(a, group, e);
+	if (!rc)
+		rc = need_vfio_pci(a, e);
 	if (!rc) {
 		char node[64];
 		snprintf(node, sizeof(node), "/dev/vfio/%d", *group);
@@ -183,9 +185,9 @@ int precheck_iommufd(const struct pci_addr *a, char *cdev, size_t len, struct er
 	int rc = need_node("/dev/iommu",
 			   "the kernel lacks iommufd (CONFIG_IOMMUFD; modprobe iommufd)", e);
 	if (!rc)
-		rc = need_vfio_pci(a, e);
-	if (!rc)
 		rc = need_group(a, &group, e);
+	if (!rc)
+		rc = need_vfio_pci(a, e);
 	if (!rc && pci_dev_vfio_cdev(a, cdev, len))
 		rc = err_set(e, ENOENT,
 			     "%s has no VFIO device cdev (no vfio-dev/vfioN in sysfs): the kernel "

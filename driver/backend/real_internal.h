@@ -26,7 +26,7 @@ struct real_common {
 	 * are not shared-safe on their own. */
 	pthread_mutex_t lock;
 	struct real_map maps; /* sentinel of a circular list */
-	uint64_t nmaps;       /* entries in maps */
+	uint64_t nmaps;	      /* entries in maps */
 	/* Set by backends that map at IOVAs (vfio, iommufd). */
 	int (*map_at)(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
 		      struct err *e);

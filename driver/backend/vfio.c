@@ -296,7 +296,7 @@ const struct backend_ops backend_vfio_ops = {
     .mem_free = real_mem_free,
     .map = vfio_map,
     .unmap = vfio_unmap,
-	.live_mappings = real_live_mappings,
+    .live_mappings = real_live_mappings,
 };
 
 long backend_vfio_dma_avail(struct backend *b)

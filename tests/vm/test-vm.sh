@@ -17,7 +17,8 @@
 #   VM_TIMEOUT  seconds per boot before QEMU is killed (default 300)
 #   VM_TRACE    1: QEMU vtd_iotlb_* trace into each mode's output directory
 #   VM_OUT      output directory (default tests/logs/vm); one subdirectory
-#               per mode with console.txt, qemu.cmdline and the trace
+#               per mode with console.txt, qemu.cmdline and the trace, and
+#               <mode>.out with what run-guest.sh printed
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,7 +47,8 @@ for mode in $modes; do
 		--mem "$mem" --timeout "$vmtimeout" --append "$append" --out "$outdir/$mode"
 	[ "${VM_TRACE:-0}" != 1 ] || set -- "$@" --trace
 	echo "==== vm: mode $mode ====" >&2
-	line=$(sh "$here/run-guest.sh" "$@" | tee /dev/stderr | tail -n 1) || true
+	sh "$here/run-guest.sh" "$@" | tee "$outdir/$mode.out" || true
+	line=$(tail -n 1 "$outdir/$mode.out")
 	# shellcheck disable=SC2086
 	set -- $(echo "$line" | sed -n 's/^vm: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p')
 	if [ $# = 3 ]; then
