@@ -166,12 +166,26 @@ report: deps
 # The report of the checked-in reference runs, without running anything.
 report-demo: deps
 	Rscript analysis/report.R datasets/reference/emu-small datasets/reference/emu-small-nommu --out report
-	@echo "report: report/index.html"
+	Rscript analysis/report.R datasets/reference/guest-vfio datasets/reference/guest-iommufd datasets/reference/guest-pagemap --out report/guest
+	@echo "reports: report/index.html (emu) and report/guest/index.html (QEMU guest)"
 
-# Every test suite of the project, ending with one summary line.
+# Programs and scripts run inside the QEMU guest (tests/vm/README.md).
+GUEST_TESTS = tests/vm/guest/test_guest_backends tests/vm/guest/test_guest_trace \
+	tests/vm/guest/suites.sh
+GUEST_PROGS = tests/vm/guest/test_guest_backends tests/vm/guest/test_guest_trace
+SKIP_VM = 0
+
+# Every test suite of the project, ending with one summary line: the C and R
+# tests here, then the guest tests (SKIP_VM=1 leaves the guest out).
 test: deps
-	$(MAKE) all tests
-	sh tests/run.sh $(TESTS) R:analysis/run-tests.R
+	$(MAKE) all tests $(GUEST_PROGS)
+	GUEST_TESTS="$(GUEST_TESTS)" sh tests/run.sh $(TESTS) R:analysis/run-tests.R VM:$(SKIP_VM)
+
+# Only the tests in a QEMU guest with emulated VT-d and NVMe; the first run
+# builds the guest kernel (about 10 to 20 minutes on 2 cores), later runs reuse it.
+test-vm: deps
+	$(MAKE) all $(GUEST_PROGS)
+	sh tests/vm/test-vm.sh $(GUEST_TESTS)
 
 # Driver instructions per I/O under callgrind (README, Performance).
 FUZZ_TARGETS = fuzz_suite fuzz_preset fuzz_replay fuzz_emu_cmd fuzz_completions
@@ -211,7 +225,7 @@ bench-dataset: deps
 	sh scripts/bench-dataset.sh
 
 clean:
-	rm -f $(DRIVER_OBJS) $(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS) $(TEST_HELPER_OBJS) $(TESTS) $(LIB) $(BIN) micro/version.h
+	rm -f $(DRIVER_OBJS) $(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS) $(TEST_HELPER_OBJS) $(TESTS) $(GUEST_PROGS) $(LIB) $(BIN) micro/version.h
 	rm -rf build bin tests/logs
 
-.PHONY: all deps run report report-demo test tests clean bench-trace fuzz print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE
+.PHONY: all deps run report report-demo test test-vm tests clean bench-trace fuzz print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE

@@ -7,11 +7,26 @@ mkdir -p tests/logs
 TIMEOUT=${TEST_TIMEOUT:-600}
 passed=0 failed=0 skipped=0 bad=""
 # An argument R:FILE runs an R test script whose last line is
-# "NAME: N passed, N failed, N skipped".
+# "NAME: N passed, N failed, N skipped". VM:0 runs the guest tests named in
+# $GUEST_TESTS through tests/vm/test-vm.sh; VM:1 counts them as one skipped
+# entry and says why.
 for t in "$@"; do
 	name=$(echo "$t" | tr '/:' '__')
 	log="tests/logs/$name.log"
 	case "$t" in
+	VM:1)
+		echo "skip: guest tests not run (SKIP_VM=1); make test-vm runs them" >"$log"
+		rc=0 p=0 f=0 s=1
+		;;
+	VM:*)
+		# shellcheck disable=SC2086
+		timeout 3000 sh tests/vm/test-vm.sh ${GUEST_TESTS:-} >"$log" 2>&1
+		rc=$?
+		sum=$(grep -E '^vm: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
+		p=$(echo "$sum" | sed -n 's/.*: \([0-9]*\) passed.*/\1/p')
+		f=$(echo "$sum" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+		s=$(echo "$sum" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
+		;;
 	R:*)
 		timeout "$TIMEOUT" Rscript "${t#R:}" >"$log" 2>&1
 		rc=$?
@@ -40,7 +55,7 @@ for t in "$@"; do
 		bad="$bad $t"
 	fi
 	if [ "$s" != 0 ]; then
-		grep '^\[  SKIPPED \] [a-z_]' "$log" | sort -u | sed 's/^/    /'
+		grep -E '^(\[  SKIPPED \] [a-z_]|IOTLB-RESULT [^ ]+ skip)' "$log" | sort -u | sed 's/^/    /'
 		grep '^skip: ' "$log" | sed 's/^skip: /    why: /'
 	fi
 done

@@ -37,7 +37,13 @@ kernel=$(sh "$here/build-kernel.sh") || {
 mkdir -p "$outdir"
 set -- -t "$here/guest-smoke.sh" $(for t in "$@"; do printf ' -t %s' "$t"; done)
 if [ -x "$top/bin/iotlbench" ]; then
-	set -- "$@" -f "$top/bin/iotlbench:/bin/iotlbench"
+	# bin/iotlbench finds suites and presets in ../micro/suites and
+	# ../driver/iommu of its own directory: / in the guest.
+	set -- "$@" -f "$top/bin/iotlbench:/bin/iotlbench" \
+		-f "$top/driver/iommu/presets.ini:/driver/iommu/presets.ini"
+	for s in "$top"/micro/suites/*.suite; do
+		set -- "$@" -f "$s:/micro/suites/${s##*/}"
+	done
 fi
 sh "$here/mkinitramfs.sh" -o "$outdir/initramfs.cpio.gz" "$@"
 
