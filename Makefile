@@ -171,7 +171,7 @@ report-demo: deps
 
 # Programs and scripts run inside the QEMU guest (tests/vm/README.md).
 GUEST_TESTS = tests/vm/guest/test_guest_backends tests/vm/guest/test_guest_trace \
-	tests/vm/guest/suites.sh
+	tests/vm/guest/suites.sh tests/vm/guest/sigint.sh
 GUEST_PROGS = tests/vm/guest/test_guest_backends tests/vm/guest/test_guest_trace
 SKIP_VM = 0
 

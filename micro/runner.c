@@ -466,6 +466,10 @@ int runner_main(const struct run_opts *o)
 	 * still mapped afterwards was leaked, and the dataset says so. */
 	nvme_ctrl_close(r.c);
 	observe_close(r.obs);
+	/* CSTS.RDY after close: the controller must be left disabled (3.1.6). */
+	uint32_t csts = tr_read32(r.be->tr, NVME_REG_CSTS);
+	json_object_object_add(r.ds.meta, "controller_ready_at_exit",
+			       json_object_new_boolean(csts != 0xffffffffu && (csts & NVME_CSTS_BIT_RDY)));
 	if (r.be->ops->live_mappings) {
 		uint64_t live = r.be->ops->live_mappings(r.be);
 		json_object_object_add(r.ds.meta, "dma_mappings_at_exit",

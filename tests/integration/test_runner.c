@@ -267,6 +267,7 @@ static void interrupted(void **state)
 	assert_false(json_object_get_boolean(get(m, "complete")));
 	assert_string_equal(json_object_get_string(get(m, "interrupted")), "SIGINT");
 	assert_int_equal(json_object_get_int(get(m, "dma_mappings_at_exit")), 0);
+	assert_false(json_object_get_boolean(get(m, "controller_ready_at_exit")));
 	json_object_put(m);
 	static struct table t;
 	char path[400];
