@@ -188,7 +188,7 @@ test-vm: deps
 	sh tests/vm/test-vm.sh $(GUEST_TESTS)
 
 # Driver instructions per I/O under callgrind (README, Performance).
-FUZZ_TARGETS = fuzz_suite fuzz_preset fuzz_replay fuzz_emu_cmd fuzz_completions
+FUZZ_TARGETS = fuzz_suite fuzz_preset fuzz_replay fuzz_emu_cmd fuzz_completions fuzz_pmu_format
 FUZZ_SECONDS = 60
 
 # libFuzzer (clang) targets, each run for FUZZ_SECONDS from its corpus.
