@@ -77,8 +77,8 @@ MEMCHECK_TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu \
 TEST_HDRS = tests/helpers.h tests/unit/sysfs_fixture.h
 TEST_HELPER_OBJS = tests/helpers.o
 
-BENCH = bin/bench-hotpath bin/bench-model bin/bench-timer
-BENCH_OBJS = micro/bench_hotpath.o micro/bench_model.o micro/bench_timer.o
+BENCH = bin/bench-hotpath bin/bench-model bin/bench-timer bin/bench-ioctl
+BENCH_OBJS = micro/bench_hotpath.o micro/bench_model.o micro/bench_timer.o micro/bench_ioctl.o
 
 LIB = build/libiotlb.a
 MLIB = build/libiotlb-micro.a
@@ -93,6 +93,10 @@ bin/bench-hotpath: $(LIB) micro/bench_hotpath.o
 bin/bench-timer: $(MLIB) micro/bench_timer.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ micro/bench_timer.o $(MLIB) $(LIB) $(LIBS)
+
+bin/bench-ioctl: $(MLIB) micro/bench_ioctl.o
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ micro/bench_ioctl.o $(MLIB) $(LIB) $(LIBS)
 
 bin/bench-model: $(LIB) micro/bench_model.o
 	@mkdir -p bin

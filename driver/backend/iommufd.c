@@ -322,3 +322,14 @@ int backend_iommufd_set_iova_mode(struct backend *b, enum iommufd_iova_mode m, s
 			       "kernel-chosen IOVAs are not in the backend's allocator");
 	return 0;
 }
+
+int backend_dma_fd(struct backend *b, uint32_t *ioas)
+{
+	if (b && b->ops == &backend_iommufd_ops) {
+		struct iommufd_backend *ib = (struct iommufd_backend *)b;
+		*ioas = ib->ioas;
+		return ib->iommufd;
+	}
+	*ioas = 0;
+	return backend_vfio_container_fd(b);
+}

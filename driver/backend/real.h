@@ -42,4 +42,9 @@ unsigned backend_iova_ranges(struct backend *b, struct iova_range *out, unsigned
  * at open minus live mappings); -1 when unknown or not a vfio backend. */
 long backend_vfio_dma_avail(struct backend *b);
 
+/* The fd the DMA ioctls go to — the VFIO container (vfio) or /dev/iommu
+ * (iommufd, with the IOAS id in *ioas) — for benchmarks that compare the
+ * backend with a bare ioctl loop; -1 for other backends. */
+int backend_dma_fd(struct backend *b, uint32_t *ioas);
+
 #endif

@@ -52,4 +52,7 @@ void real_mem_free(struct backend *b, struct dma_buf *buf);
  * pinned-page accounting against RLIMIT_MEMLOCK. */
 int real_pin_error(int err, size_t len, const char *what, struct err *e);
 
+/* The vfio backend's container fd, or -1 for any other backend. */
+int backend_vfio_container_fd(struct backend *b);
+
 #endif

@@ -299,6 +299,11 @@ const struct backend_ops backend_vfio_ops = {
     .live_mappings = real_live_mappings,
 };
 
+int backend_vfio_container_fd(struct backend *b)
+{
+	return b && b->ops == &backend_vfio_ops ? ((struct vfio_backend *)b)->container : -1;
+}
+
 long backend_vfio_dma_avail(struct backend *b)
 {
 	if (!b || b->ops != &backend_vfio_ops)
