@@ -55,7 +55,9 @@ for t in "$@"; do
 		bad="$bad $t"
 	fi
 	if [ "$s" != 0 ]; then
-		grep -E '^(\[  SKIPPED \] [a-z_]|IOTLB-RESULT [^ ]+ skip)' "$log" | sort -u | sed 's/^/    /'
+		grep -E '^\[  SKIPPED \] [a-z_]' "$log" | sort -u | sed 's/^/    /'
+		# Guest tests print their reasons as "skip: ..." lines.
+		grep -E '^guest: +\| skip: ' "$log" | sed 's/^guest: *| skip: /    why: /' | sort -u
 		grep '^skip: ' "$log" | sed 's/^skip: /    why: /'
 	fi
 done
