@@ -221,6 +221,52 @@ static void admin_injected_error(void **state)
 	efix_close(&x);
 }
 
+/* A hostile or broken device: completions with an unknown CID, another
+ * queue's SQ ID, or a CID that is not outstanding are consumed and counted,
+ * never handed to the caller; a reset brings the queue back. */
+static void malformed_completions(void **state)
+{
+	(void)state;
+	struct efix x;
+	efix_open(&x, "mode=manual,base_ns=0,bw=0", 5000);
+	int a, b;
+	assert_int_equal(nvme_queue_rw(x.q, nvme_cmd_read, x.f.ns, 0, &x.b, 0, 512, &a), 0);
+	assert_int_equal(nvme_queue_rw(x.q, nvme_cmd_read, x.f.ns, 8, &x.b, 4096, 512, &b), 0);
+	/* The device has not run (manual mode); forge its CQEs. */
+	uint16_t cid_a = x.q->sq[0].cid;
+	struct nvme_cqe forged[4] = {
+		{.cid = 900, .sqid = x.q->qid, .status = 1},           /* CID out of range */
+		{.cid = cid_a, .sqid = (uint16_t)(x.q->qid + 1), .status = 1}, /* wrong queue */
+		{.cid = cid_a, .sqid = x.q->qid, .status = 1},         /* the real one */
+		{.cid = cid_a, .sqid = x.q->qid, .status = 1},         /* a duplicate */
+	};
+	for (int i = 0; i < 4; i++)
+		memcpy((void *)&x.q->cq[i], &forged[i], sizeof(forged[i]));
+	struct nvme_done d[8];
+	unsigned n = 0;
+	for (int tries = 0; tries < 4; tries++)
+		n += nvme_queue_poll(x.q, d + n, 8 - n);
+	assert_int_equal(n, 1);
+	assert_ptr_equal(d[0].ctx, &a);
+	assert_int_equal(x.q->st.bad_cqes, 3);
+	assert_int_equal(nvme_queue_inflight(x.q), 1);
+	/* An entry with the old phase is not a completion at all. */
+	struct nvme_cqe stale = {.cid = 1, .sqid = x.q->qid, .status = 0};
+	memcpy((void *)&x.q->cq[4], &stale, sizeof(stale));
+	assert_int_equal(nvme_queue_poll(x.q, d, 8), 0);
+	/* The driver and device now disagree about the CQ: reset. The one
+	 * outstanding command comes back aborted, then I/O works again. */
+	assert_ok(nvme_ctrl_reset(x.f.c, &x.f.e), &x.f.e);
+	n = 0;
+	for (int tries = 0; tries < 100 && n < 1; tries++)
+		n += nvme_queue_poll(x.q, d, 8);
+	assert_int_equal(n, 1);
+	assert_ptr_equal(d[0].ctx, &b);
+	assert_int_equal(d[0].status, NVME_HOST_ABORTED);
+	assert_usable(&x);
+	efix_close(&x);
+}
+
 static void bad_emu_config(void **state)
 {
 	(void)state;
@@ -239,6 +285,7 @@ int main(void)
 		cmocka_unit_test(injected_status),      cmocka_unit_test(timeout_then_reset),
 		cmocka_unit_test(fatal_then_reset),     cmocka_unit_test(reset_aborts_inflight),
 		cmocka_unit_test(admin_injected_error), cmocka_unit_test(bad_emu_config),
+		cmocka_unit_test(malformed_completions),
 	};
 	return cmocka_run_group_tests_name("errors", t, NULL, NULL);
 }
