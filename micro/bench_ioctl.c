@@ -103,9 +103,9 @@ int main(int argc, char **argv)
 	printf("%s (IOVA %#llx): %d map+unmap pairs each way\n", argv[1], (unsigned long long)iova,
 	       N * ROUNDS);
 	printf("%s: map   backend %8.0f ns  bare ioctl %8.0f ns  bookkeeping %+5.1f %%\n", argv[1],
-	       bm / n, rm / n, (double)(bm - rm) * 100 / (double)rm);
+	       bm / n, rm / n, ((double)bm - (double)rm) * 100 / (double)rm);
 	printf("%s: unmap backend %8.0f ns  bare ioctl %8.0f ns  bookkeeping %+5.1f %%\n", argv[1],
-	       bu / n, ru / n, (double)(bu - ru) * 100 / (double)ru);
+	       bu / n, ru / n, ((double)bu - (double)ru) * 100 / (double)ru);
 	be->ops->mem_free(be, &b);
 	backend_close(be);
 	return 0;

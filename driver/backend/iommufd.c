@@ -198,7 +198,7 @@ static int map_error(int err, const struct dma_buf *buf, uint64_t iova, bool fix
 static int map_locked(struct iommufd_backend *ib, struct dma_buf *buf, uint64_t iova, bool fixed,
 		      uint32_t prot, struct err *e)
 {
-	struct real_map *m = calloc(1, sizeof(*m));
+	struct real_map *m = real_map_alloc(&ib->c);
 	if (!m)
 		return err_set(e, ENOMEM, "out of memory");
 	struct iommu_ioas_map mp = {
@@ -213,7 +213,7 @@ static int map_locked(struct iommufd_backend *ib, struct dma_buf *buf, uint64_t 
 	};
 	if (ioctl(ib->iommufd, IOMMU_IOAS_MAP, &mp)) {
 		int err = errno;
-		free(m);
+		real_map_recycle(&ib->c, m);
 		return map_error(err, buf, iova, fixed, e);
 	}
 	*m = (struct real_map){.iova = mp.iova, .len = buf->len, .from_alloc = fixed};
@@ -284,10 +284,10 @@ static int iommufd_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 		real_maps_del(&ib->c, m);
 		if (m->from_alloc)
 			iova_put(&ib->iova, m->iova, m->len);
+		real_map_recycle(&ib->c, m);
 	}
 	pthread_mutex_unlock(&ib->c.lock);
 	if (!rc) {
-		free(m);
 		buf->map_priv = NULL;
 		buf->iova = 0;
 	}

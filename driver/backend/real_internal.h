@@ -27,6 +27,7 @@ struct real_common {
 	pthread_mutex_t lock;
 	struct real_map maps; /* sentinel of a circular list */
 	uint64_t nmaps;	      /* entries in maps */
+	struct real_map *spare; /* recycled records (next-linked): no malloc per map */
 	/* Set by backends that map at IOVAs (vfio, iommufd). */
 	int (*map_at)(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
 		      struct err *e);
@@ -37,6 +38,10 @@ void real_common_init(struct real_common *rc, const struct pci_addr *a);
 void real_common_fini(struct real_common *rc);
 void real_maps_add(struct real_common *rc, struct real_map *m);
 void real_maps_del(struct real_common *rc, struct real_map *m);
+/* A mapping record from the spare list, or a new one; NULL when out of
+ * memory. Both take the caller's lock on rc. */
+struct real_map *real_map_alloc(struct real_common *rc);
+void real_map_recycle(struct real_common *rc, struct real_map *m);
 /* Detaches and returns the first live mapping, or NULL. */
 struct real_map *real_maps_pop(struct real_common *rc);
 

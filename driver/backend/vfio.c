@@ -209,7 +209,7 @@ static int map_error(struct vfio_backend *vb, int err, const struct dma_buf *buf
 static int map_locked(struct vfio_backend *vb, struct dma_buf *buf, uint64_t iova, uint32_t prot,
 		      int from_alloc, struct err *e)
 {
-	struct real_map *m = calloc(1, sizeof(*m));
+	struct real_map *m = real_map_alloc(&vb->c);
 	if (!m)
 		return err_set(e, ENOMEM, "out of memory");
 	/* READ/WRITE are from the device's side, as DMA_PROT_* are. */
@@ -223,7 +223,7 @@ static int map_locked(struct vfio_backend *vb, struct dma_buf *buf, uint64_t iov
 	};
 	if (ioctl(vb->container, VFIO_IOMMU_MAP_DMA, &dm)) {
 		int err = errno;
-		free(m);
+		real_map_recycle(&vb->c, m);
 		return map_error(vb, err, buf, iova, e);
 	}
 	*m = (struct real_map){.iova = iova, .len = buf->len, .from_alloc = from_alloc};
@@ -276,10 +276,10 @@ static int vfio_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 	if (!rc) {
 		real_maps_del(&vb->c, m);
 		iova_put(&vb->iova, m->iova, m->len);
+		real_map_recycle(&vb->c, m);
 	}
 	pthread_mutex_unlock(&vb->c.lock);
 	if (!rc) {
-		free(m);
 		buf->map_priv = NULL;
 		buf->iova = 0;
 	}
