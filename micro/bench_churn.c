@@ -72,7 +72,7 @@ int bench_churn(struct runner *r, const struct bench_case *c, struct err *e)
 	uint64_t lbas_per_io = io >> r->ns->lba_shift, nblocks = r->ns->nlbas / lbas_per_io;
 	uint8_t opc = bench_opcode(c);
 	uint64_t t_start = timer_ticks();
-	struct ctr_set before, after, acc;
+	struct ctr_set before;
 	ctr_read(r->be, &before);
 	while (!rc && completed < total) {
 		while (!rc && submitted < total && submitted - completed < qd && nfree) {
@@ -130,17 +130,8 @@ int bench_churn(struct runner *r, const struct bench_case *c, struct err *e)
 		if ((completed & 255) == 0 && runner_stopping(r) && !rc)
 			rc = err_set(e, EINTR, "interrupted");
 	}
-	if (!rc) {
-		uint64_t el = timer_ns(timer_ticks() - t_start);
-		ctr_read(r->be, &after);
-		ctr_zero_like(&acc, &after);
-		ctr_accumulate(&acc, &before, &after);
-		struct result_row row;
-		runner_row_init(&row, c, NULL, c->v[P_OP] ? "write" : "read");
-		row.iops = el ? (double)ios * 1e9 / (double)el : 0;
-		row.raw = &raw;
-		rc = runner_emit(r, c, &row, h, &acc, e);
-	}
+	if (!rc)
+		rc = bench_finish_io(r, c, h, &raw, &before, ios, t_start, e);
 	/* Drain what is in flight, then unmap and free every buffer. */
 	struct err ignore;
 	if (q) {

@@ -25,7 +25,7 @@ int bench_reuse(struct runner *r, const struct bench_case *c, struct err *e)
 		return rc;
 	}
 	rc = nvme_ctrl_create_queue(r->c, 2, &q, e);
-	struct ctr_set before, after, acc;
+	struct ctr_set before;
 	uint8_t opc = bench_opcode(c);
 	uint64_t t_start = 0;
 	for (uint64_t i = 0; !rc && i < warmup + ios; i++) {
@@ -42,17 +42,8 @@ int bench_reuse(struct runner *r, const struct bench_case *c, struct err *e)
 		if ((i & 255) == 0 && runner_stopping(r))
 			rc = err_set(e, EINTR, "interrupted");
 	}
-	if (!rc) {
-		uint64_t el = timer_ns(timer_ticks() - t_start);
-		ctr_read(r->be, &after);
-		ctr_zero_like(&acc, &after);
-		ctr_accumulate(&acc, &before, &after);
-		struct result_row row;
-		runner_row_init(&row, c, NULL, c->v[P_OP] ? "write" : "read");
-		row.iops = el ? (double)ios * 1e9 / (double)el : 0;
-		row.raw = &raw;
-		rc = runner_emit(r, c, &row, h, &acc, e);
-	}
+	if (!rc)
+		rc = bench_finish_io(r, c, h, &raw, &before, ios, t_start, e);
 	struct err ignore;
 	if (q)
 		nvme_ctrl_delete_queue(r->c, q, &ignore);

@@ -36,3 +36,19 @@ int bench_io_qd1(struct nvme_queue *q, const struct nvme_ns *ns, uint8_t opc, ui
 	*ticks = timer_ticks() - t0;
 	return rc;
 }
+
+int bench_finish_io(struct runner *r, const struct bench_case *c, const struct hist *h,
+		    const struct samples *raw, const struct ctr_set *before, uint64_t ios,
+		    uint64_t t_start, struct err *e)
+{
+	uint64_t el = timer_ns(timer_ticks() - t_start);
+	struct ctr_set after, acc;
+	ctr_read(r->be, &after);
+	ctr_zero_like(&acc, &after);
+	ctr_accumulate(&acc, before, &after);
+	struct result_row row;
+	runner_row_init(&row, c, NULL, c->v[P_OP] ? "write" : "read");
+	row.iops = el ? (double)ios * 1e9 / (double)el : 0;
+	row.raw = raw;
+	return runner_emit(r, c, &row, h, &acc, e);
+}

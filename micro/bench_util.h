@@ -19,6 +19,12 @@ int bench_io_qd1(struct nvme_queue *q, const struct nvme_ns *ns, uint8_t opc, ui
  * status. */
 int bench_wait(struct nvme_queue *q, struct nvme_done *d, struct err *e);
 
+/* Ends an I/O case: the counters since `before`, IOPS over the timed part
+ * (from `t_start` ticks), and the result row with its histogram. */
+int bench_finish_io(struct runner *r, const struct bench_case *c, const struct hist *h,
+		    const struct samples *raw, const struct ctr_set *before, uint64_t ios,
+		    uint64_t t_start, struct err *e);
+
 static inline uint64_t bench_rand(uint64_t *s)
 {
 	/* xorshift64: reproducible LBA and offset choices per case. */
