@@ -111,6 +111,31 @@ static void model_replay(void **state)
 	unlink(path);
 }
 
+/* Without CAP_BPF/CAP_PERFMON, tracing says what is missing and how to get
+ * it, and nothing runs. The test drops to user nobody with setpriv. */
+static void trace_without_privileges(void **state)
+{
+	(void)state;
+	if (geteuid() != 0 || system("command -v setpriv >/dev/null 2>&1") != 0) {
+		printf("skip: needs root and setpriv (util-linux) to drop to an unprivileged user\n");
+		skip();
+	}
+	char cwd[512], cmd[1536];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(cmd, sizeof(cmd),
+		 "cd /tmp && setpriv --reuid=65534 --regid=65534 --clear-groups "
+		 "%s/bin/iotlbench run %s/micro/suites/quick.suite --trace --out /tmp/iotlb-nobody",
+		 cwd, cwd);
+	expect(sh(cmd), 1, "tracing needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root");
+	snprintf(cmd, sizeof(cmd),
+		 "cd /tmp && setpriv --reuid=65534 --regid=65534 --clear-groups "
+		 "%s/bin/iotlbench trace -- true",
+		 cwd);
+	int rc = sh(cmd);
+	assert_int_not_equal(rc, 0);
+	assert_non_null(strstr(out, "setcap cap_bpf,cap_perfmon+ep"));
+}
+
 int main(void)
 {
 	if (access("bin/iotlbench", X_OK) != 0) {
@@ -122,6 +147,7 @@ int main(void)
 		cmocka_unit_test(run_errors),
 		cmocka_unit_test(run_quick),
 		cmocka_unit_test(model_replay),
+		cmocka_unit_test(trace_without_privileges),
 	};
 	return cmocka_run_group_tests_name("cli", t, NULL, NULL);
 }
