@@ -155,11 +155,14 @@ deps:
 	sh scripts/deps.sh
 
 # The main job: the default suite on the emulated controller, then its report.
+# A second run without the IOMMU model (preset none) is the baseline the
+# report's "how much does the IOMMU cost" compares against.
 run: deps
 	$(MAKE) all
 	sh scripts/hugepages.sh 512
+	./$(BIN) run default --backend emu --preset none --out datasets/runs/baseline --quiet
 	./$(BIN) run default --backend emu
-	Rscript analysis/report.R datasets/runs/latest
+	Rscript analysis/report.R datasets/runs/latest datasets/runs/baseline/latest --out datasets/runs/latest/report
 	@echo "dataset: datasets/runs/latest/  report: datasets/runs/latest/report/index.html"
 
 # The report of the newest run (or DATASETS="dir ..." OUT=dir).
