@@ -36,6 +36,13 @@ test_that("the report's tables parse back to the data and the generator's truth"
     expect_true(all(as.numeric(lat$p50_lo) <= ratio & ratio <= as.numeric(lat$p50_hi)), info = fmt)
     expect_true(all(lat$ci == "bootstrap"))
     expect_true(all(lat$baseline == "emu/none"))
+    # Every bootstrapped point estimate lies inside its own interval.
+    boot <- cmp[cmp$ci == "bootstrap", ]
+    for (q in c("p50", "p99")) {
+      pt <- as.numeric(boot[[paste0(q, "_ratio")]])
+      expect_true(all(as.numeric(boot[[paste0(q, "_lo")]]) <= pt & pt <= as.numeric(boot[[paste0(q, "_hi")]])),
+                  info = paste(fmt, q))
+    }
     # Past the reach the ratio carries the miss cost.
     big <- cmp[cmp$suite == "reuse" & cmp$param == "pages=768", ]
     expect_equal(as.numeric(big$p50_ratio),
@@ -56,4 +63,20 @@ test_that("delta-method intervals are used without histograms and cover the rati
   ci <- delta_ci(8070, 8300, 0.5, 0.9, 1e5, 8050, 8280, 1e5)
   expect_lt(ci[1], 8070 / 8050); expect_gt(ci[2], 8070 / 8050)
   expect_true(all(is.na(delta_ci(8070, NA, 0.5, 0.9, 1e5, 8050, 8280, 1e5))))
+})
+
+test_that("on real runs every bootstrapped ratio lies inside its own interval", {
+  # The checked-in reference runs have percentiles at bucket midpoints, which
+  # is where a point taken from results.csv could fall outside the interval.
+  ref <- normalizePath(file.path(testthat::test_path(), "..", "..", "..", "datasets", "reference"),
+                       mustWork = FALSE)
+  dirs <- file.path(ref, c("emu-small", "emu-small-nommu"))
+  skip_if_not(all(dir.exists(dirs)), "datasets/reference is not beside analysis/")
+  data <- suppressWarnings(load_datasets(dirs))
+  cmp <- compare_backends(data, B = 50)
+  expect_false(is.null(cmp))
+  boot <- cmp[ci_method == "bootstrap"]
+  expect_gt(nrow(boot), 10)
+  expect_true(all(boot$p50_lo <= boot$p50_ratio & boot$p50_ratio <= boot$p50_hi))
+  expect_true(all(boot$p99_lo <= boot$p99_ratio & boot$p99_ratio <= boot$p99_hi))
 })
