@@ -235,17 +235,25 @@ static int map_locked(struct vfio_backend *vb, struct dma_buf *buf, uint64_t iov
 	return 0;
 }
 
+/* Maps at an IOVA already taken from the allocator; gives it back if the
+ * kernel refuses the mapping. Caller holds the lock. */
+static int map_claimed(struct vfio_backend *vb, struct dma_buf *buf, uint64_t iova, uint32_t prot,
+		       struct err *e)
+{
+	int rc = map_locked(vb, buf, iova, prot, 1, e);
+	if (rc)
+		iova_put(&vb->iova, iova, buf->len);
+	return rc;
+}
+
 static int vfio_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e)
 {
 	struct vfio_backend *vb = (struct vfio_backend *)b;
 	uint64_t iova;
 	pthread_mutex_lock(&vb->c.lock);
 	int rc = iova_get(&vb->iova, buf->len, buf->page_size, &iova, e);
-	if (!rc) {
-		rc = map_locked(vb, buf, iova, prot, 1, e);
-		if (rc)
-			iova_put(&vb->iova, iova, buf->len);
-	}
+	if (!rc)
+		rc = map_claimed(vb, buf, iova, prot, e);
 	pthread_mutex_unlock(&vb->c.lock);
 	return rc;
 }
@@ -256,11 +264,8 @@ static int vfio_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, ui
 	struct vfio_backend *vb = (struct vfio_backend *)b;
 	pthread_mutex_lock(&vb->c.lock);
 	int rc = iova_reserve(&vb->iova, iova, buf->len, e);
-	if (!rc) {
-		rc = map_locked(vb, buf, iova, prot, 1, e);
-		if (rc)
-			iova_put(&vb->iova, iova, buf->len);
-	}
+	if (!rc)
+		rc = map_claimed(vb, buf, iova, prot, e);
 	pthread_mutex_unlock(&vb->c.lock);
 	return rc;
 }
