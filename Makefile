@@ -96,7 +96,7 @@ bin/bench-timer: $(MLIB) micro/bench_timer.o
 
 bin/bench-ioctl: $(MLIB) micro/bench_ioctl.o
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ micro/bench_ioctl.o $(MLIB) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -Wl,--wrap=ioctl -o $@ micro/bench_ioctl.o $(MLIB) $(LIB) $(LIBS)
 
 bin/bench-model: $(LIB) micro/bench_model.o
 	@mkdir -p bin

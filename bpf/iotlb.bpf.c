@@ -8,8 +8,9 @@
  *  - functions: fentry/fexit (BPF trampolines, kernel/bpf/trampoline.c), or
  *    kprobe/kretprobe; one program pair of each kind per slot, the slot's
  *    target set at run time (bpf_program__set_attach_target or the kprobe
- *    attach). Durations pair entry and exit through `starts`, keyed by
- *    thread, so nested probes (iommu_map -> __iommu_map) do not mix.
+ *    attach). Durations pair entry and exit through the thread's task
+ *    storage, one slot per probe, so nested probes (iommu_map ->
+ *    __iommu_map) do not mix.
  *  - tracepoints: raw tracepoints by name (no tracefs needed); they have no
  *    duration, only counts and bytes.
  *  - USDT: the driver's probes (driver/util/probes.h), start/done pairs.
@@ -24,16 +25,33 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* Histograms: an array, not a hash, because this sits on the traced path:
+ * an array lookup is a bounds check and an address computation the verifier
+ * inlines (kernel/bpf/arraymap.c, array_map_gen_lookup), a hash lookup is a
+ * jhash and a bucket walk. Index = case slot * TR_NPROBES + probe; the
+ * loader zeroes a slot when its case starts and after writing it out. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct tr_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TR_CASE_SLOTS * TR_NPROBES);
+	__type(key, __u32);
 	__type(value, struct tr_hist);
 } hists SEC(".maps");
 
-/* LRU: an entry whose exit never came (a probe attached mid-call, a command
- * that timed out) ages out instead of filling the map. */
+/* Entry timestamps of the function and map/unmap probes, in the thread's
+ * own task storage (kernel/bpf/bpf_task_storage.c): a cached per-task
+ * pointer instead of an LRU-hash update and delete per call, and right
+ * even when the thread sleeps and migrates between entry and exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tr_task);
+} task_starts SEC(".maps");
+
+/* I/O in flight, keyed by queue and command id (a command may complete on
+ * another thread than the one that submitted it). LRU: an entry whose
+ * completion never came (a command that timed out) ages out instead of
+ * filling the map. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -51,9 +69,6 @@ struct {
 __u32 cur_case;
 __u32 io_lba_shift = 9;
 __u64 events_dropped;
-/* Template for a new histogram: a map value may come from a global but not
- * from the 512-byte BPF stack. */
-struct tr_hist zero_hist;
 
 /* Set before loading. */
 const volatile __u32 filter_tgid;	     /* kernel probes: only this process (0: all) */
@@ -127,16 +142,13 @@ static __always_inline void emit(__u32 probe, __u64 dur, __u64 addr, __u64 bytes
 
 static __always_inline void record(__u32 probe, __u64 bytes, bool fail, bool timed, __u64 dur)
 {
-	struct tr_key k = {.case_id = cur_case, .probe = probe};
+	__u32 k = (cur_case % TR_CASE_SLOTS) * TR_NPROBES + probe;
 	struct tr_hist *h = bpf_map_lookup_elem(&hists, &k);
-	if (!h) {
-		bpf_map_update_elem(&hists, &k, &zero_hist, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, &k);
-		if (!h)
-			return;
-	}
+	if (!h)
+		return;
 	__sync_fetch_and_add(&h->calls, 1);
-	__sync_fetch_and_add(&h->bytes, bytes);
+	if (bytes)
+		__sync_fetch_and_add(&h->bytes, bytes);
 	if (fail)
 		__sync_fetch_and_add(&h->fails, 1);
 	if (timed) {
@@ -151,6 +163,35 @@ static __always_inline void record(__u32 probe, __u64 bytes, bool fail, bool tim
 	}
 }
 
+/* Thread-keyed start and end (functions, USDT map/unmap). */
+static __always_inline void task_start(__u32 probe, __u64 bytes, __u64 addr)
+{
+	struct tr_task *s = bpf_task_storage_get(&task_starts, bpf_get_current_task_btf(), 0,
+						 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s || probe >= TR_NPROBES)
+		return;
+	s->ts[probe] = bpf_ktime_get_ns();
+	s->bytes[probe] = bytes;
+	s->addr[probe] = addr;
+}
+
+static __always_inline void task_done(__u32 probe, __s64 result, __u64 addr)
+{
+	struct tr_task *s = bpf_task_storage_get(&task_starts, bpf_get_current_task_btf(), 0, 0);
+	if (!s || probe >= TR_NPROBES)
+		return;
+	__u64 ts = s->ts[probe];
+	if (!ts) /* attached mid-call */
+		return;
+	s->ts[probe] = 0;
+	__u64 dur = bpf_ktime_get_ns() - ts;
+	__u64 bytes = s->bytes[probe];
+	record(probe, bytes, result != 0, true, dur);
+	if (events_on)
+		emit(probe, dur, addr ? addr : s->addr[probe], bytes, result);
+}
+
+/* Id-keyed start and end (I/O commands). */
 static __always_inline void op_start(__u32 probe, __u64 id, __u64 bytes, __u64 addr)
 {
 	struct tr_start_key k = {.id = id, .probe = probe};
@@ -178,28 +219,28 @@ static __always_inline void op_done(__u32 probe, __u64 id, __s64 result, __u64 a
 SEC("usdt")
 int BPF_USDT(usdt_map_start, void *backend, __u64 va, __u64 len, __u32 prot)
 {
-	op_start(TR_USDT_MAP, bpf_get_current_pid_tgid(), len, va);
+	task_start(TR_USDT_MAP, len, va);
 	return 0;
 }
 
 SEC("usdt")
 int BPF_USDT(usdt_map_done, void *backend, __u64 iova, __u64 len, long rc)
 {
-	op_done(TR_USDT_MAP, bpf_get_current_pid_tgid(), rc, iova);
+	task_done(TR_USDT_MAP, rc, iova);
 	return 0;
 }
 
 SEC("usdt")
 int BPF_USDT(usdt_unmap_start, void *backend, __u64 iova, __u64 len)
 {
-	op_start(TR_USDT_UNMAP, bpf_get_current_pid_tgid(), len, iova);
+	task_start(TR_USDT_UNMAP, len, iova);
 	return 0;
 }
 
 SEC("usdt")
 int BPF_USDT(usdt_unmap_done, void *backend, __u64 iova, __u64 len, long rc)
 {
-	op_done(TR_USDT_UNMAP, bpf_get_current_pid_tgid(), rc, iova);
+	task_done(TR_USDT_UNMAP, rc, iova);
 	return 0;
 }
 
@@ -296,7 +337,7 @@ static __always_inline int fn_enter(__u32 slot, __u64 bytes)
 {
 	if (!kernel_probe_wanted())
 		return 0;
-	op_start(TR_FN0 + slot, bpf_get_current_pid_tgid(), bytes, 0);
+	task_start(TR_FN0 + slot, bytes, 0);
 	return 0;
 }
 
@@ -304,8 +345,7 @@ static __always_inline int fn_exit(__u32 slot, __s64 ret)
 {
 	if (!kernel_probe_wanted())
 		return 0;
-	op_done(TR_FN0 + slot, bpf_get_current_pid_tgid(), fn_ret_errno[slot] && ret < 0 ? ret : 0,
-		0);
+	task_done(TR_FN0 + slot, fn_ret_errno[slot] && ret < 0 ? ret : 0, 0);
 	return 0;
 }
 

@@ -4,10 +4,11 @@
 
 #include "trace_abi.h"
 
-#define FN(slot, n, a, sz, sh, er, cov)                                                            \
+#define FN(slot, n, a, sz, sh, er, cov) FN_D(slot, n, a, sz, sh, er, cov, 0)
+#define FN_D(slot, n, a, sz, sh, er, cov, d)                                                       \
 	{                                                                                          \
 		.name = n, .kind = PK_FUNCTION, .id = TR_FN0 + (slot), .alt = a, .size_arg = sz,   \
-		.size_shift = sh, .ret_errno = er, .covered_by = cov                               \
+		.size_shift = sh, .ret_errno = er, .covered_by = cov, .dflt = d                    \
 	}
 
 /* Signatures as of Linux 6.12 (drivers/vfio/vfio_iommu_type1.c,
@@ -32,31 +33,37 @@ const struct probe_def probe_defs[] = {
      .id = TR_USDT_IO,
      .usdt_start = "io_submit",
      .usdt_done = "io_complete"},
-    {.name = "iommu:map", .kind = PK_TRACEPOINT, .id = TR_TP_MAP, .tp = "map"},
-    {.name = "iommu:unmap", .kind = PK_TRACEPOINT, .id = TR_TP_UNMAP, .tp = "unmap"},
+    {.name = "iommu:map", .kind = PK_TRACEPOINT, .id = TR_TP_MAP, .tp = "map",
+     .dflt = 1},
+    {.name = "iommu:unmap", .kind = PK_TRACEPOINT, .id = TR_TP_UNMAP, .tp = "unmap",
+     .dflt = 1},
     {.name = "iommu:io_page_fault",
      .kind = PK_TRACEPOINT,
      .id = TR_TP_FAULT,
-     .tp = "io_page_fault"},
+     .tp = "io_page_fault",
+     .dflt = 1},
     {.name = "intel_iommu:qi_submit",
      .kind = PK_TRACEPOINT,
      .id = TR_TP_QI_SUBMIT,
-     .tp = "qi_submit"},
+     .tp = "qi_submit",
+     .dflt = 1},
     {.name = "intel_iommu:cache_tag_flush_range",
      .kind = PK_TRACEPOINT,
      .id = TR_TP_FLUSH,
-     .tp = "cache_tag_flush_range"},
+     .tp = "cache_tag_flush_range",
+     .dflt = 1},
     {.name = "intel_iommu:cache_tag_flush_range_np",
      .kind = PK_TRACEPOINT,
      .id = TR_TP_FLUSH_NP,
-     .tp = "cache_tag_flush_range_np"},
+     .tp = "cache_tag_flush_range_np",
+     .dflt = 1},
     /* (iommu, map): the size is inside struct vfio_iommu_type1_dma_map. */
     FN(0, "vfio_dma_do_map", NULL, 0, 0, 1, NULL),
     FN(1, "vfio_dma_do_unmap", NULL, 0, 0, 1, NULL),
     /* (dma, vaddr, npage, ...): pages -> bytes. */
     FN(2, "vfio_pin_pages_remote", NULL, 3, 12, 1, NULL),
-    FN(3, "iommufd_ioas_map", NULL, 0, 0, 1, NULL),
-    FN(4, "iommufd_ioas_unmap", NULL, 0, 0, 1, NULL),
+    FN_D(3, "iommufd_ioas_map", NULL, 0, 0, 1, NULL, 1),
+    FN_D(4, "iommufd_ioas_unmap", NULL, 0, 0, 1, NULL, 1),
     /* (ictx, iopt, *iova, uptr, length, ...) */
     FN(5, "iopt_map_user_pages", NULL, 5, 0, 1, NULL),
     /* (domain, iova, paddr, size, prot, gfp) */

@@ -18,6 +18,10 @@ struct probe_def {
 	uint8_t size_shift;	/* bytes = arg << shift */
 	uint8_t ret_errno;	/* negative return = failure */
 	const char *covered_by; /* tracepoint counting the same operation */
+	/* In the default set (`run --trace` without a list): the probes that
+	 * fire once or a few times per map/unmap, whose cost stays small
+	 * against the operation (README, tracing overhead). */
+	uint8_t dflt;
 };
 
 extern const struct probe_def probe_defs[];

@@ -17,6 +17,8 @@ static bool group_has(const char *g, const struct probe_def *d)
 {
 	if (!strcmp(g, "all"))
 		return true;
+	if (!strcmp(g, "default"))
+		return d->dflt;
 	if (!strcmp(g, "usdt"))
 		return d->kind == PK_USDT;
 	if (!strcmp(g, "kernel"))
@@ -31,7 +33,7 @@ static bool group_has(const char *g, const struct probe_def *d)
 static int select_probes(const char *spec, bool want[], struct err *e)
 {
 	char buf[1024];
-	snprintf(buf, sizeof(buf), "%s", spec && *spec ? spec : "all");
+	snprintf(buf, sizeof(buf), "%s", spec && *spec ? spec : "default");
 	char *save = NULL;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		bool any = false;
@@ -40,8 +42,9 @@ static int select_probes(const char *spec, bool want[], struct err *e)
 				want[i] = any = true;
 		if (!any)
 			return err_set(e, EINVAL,
-				       "unknown probe '%s': use all, usdt, kernel, tracepoints, "
-				       "functions, or a name from 'iotlbench trace --list'",
+				       "unknown probe '%s': use default, all, usdt, kernel, "
+				       "tracepoints, functions, or a name from 'iotlbench trace "
+				       "--list'",
 				       t);
 	}
 	return 0;

@@ -12,8 +12,10 @@
 #include "trace_abi.h"
 
 struct trace_opts {
-	/* Comma-separated probe names or groups (all, usdt, kernel,
-	 * tracepoints, functions); NULL or "" = all. */
+	/* Comma-separated probe names or groups (default, all, usdt, kernel,
+	 * tracepoints, functions); NULL or "" = default: the top-level kernel
+	 * map/unmap functions and the tracepoints, the set whose cost the
+	 * README's tracing-overhead figures measure. */
 	const char *probes;
 	/* USDT: the process and its binary; usdt_pid 0 = no USDT probes. */
 	pid_t usdt_pid;

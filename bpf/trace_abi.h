@@ -38,10 +38,10 @@ enum tr_probe {
 	TR_NPROBES = TR_FN0 + TR_NFUNC,
 };
 
-struct tr_key {
-	__u32 case_id;
-	__u32 probe;
-};
+/* The histogram array holds this many cases at once (a ring indexed by case
+ * number): the runner writes each case out when it ends, long before its
+ * slot comes round again. */
+#define TR_CASE_SLOTS 16
 
 struct tr_hist {
 	__u64 calls;
@@ -51,7 +51,14 @@ struct tr_hist {
 	__u64 b[TR_BUCKETS];
 };
 
-/* An operation in flight: entry timestamp and what the exit cannot see. */
+/* A thread's operations in flight, one slot per probe (task storage). */
+struct tr_task {
+	__u64 ts[TR_NPROBES];
+	__u64 bytes[TR_NPROBES];
+	__u64 addr[TR_NPROBES];
+};
+
+/* An I/O command in flight: entry timestamp and what the exit cannot see. */
 struct tr_start_key {
 	__u64 id; /* pid_tgid, or tgid << 32 | qid << 16 | cid for I/O */
 	__u32 probe;

@@ -30,6 +30,21 @@ const char *trace_case_name(struct trace *t, uint32_t index, char *buf, size_t l
 	return buf;
 }
 
+static uint32_t hist_key(uint32_t case_index, uint32_t probe)
+{
+	return (case_index % TR_CASE_SLOTS) * TR_NPROBES + probe;
+}
+
+static void zero_slot(struct trace *t, uint32_t index)
+{
+	static const struct tr_hist zero;
+	int fd = bpf_map__fd(t->skel->maps.hists);
+	for (uint32_t p = 0; p < TR_NPROBES; p++) {
+		uint32_t k = hist_key(index, p);
+		bpf_map_update_elem(fd, &k, &zero, BPF_ANY);
+	}
+}
+
 void trace_set_case(struct trace *t, uint32_t index, const char *name)
 {
 	pthread_mutex_lock(&t->lock);
@@ -47,6 +62,8 @@ void trace_set_case(struct trace *t, uint32_t index, const char *name)
 		t->case_names[index] = strdup(name);
 	}
 	pthread_mutex_unlock(&t->lock);
+	/* The slot may hold what a case that was never written out left. */
+	zero_slot(t, index);
 	t->skel->bss->cur_case = index;
 }
 
@@ -66,11 +83,9 @@ int trace_write_case(struct trace *t, uint32_t index, FILE *hist, FILE *calls, F
 		const struct probe_def *d = &probe_defs[i];
 		if (t->st[d->id].state != TS_ATTACHED)
 			continue;
-		struct tr_key k = {.case_id = index, .probe = d->id};
+		uint32_t k = hist_key(index, d->id);
 		if (bpf_map_lookup_elem(fd, &k, h))
 			memset(h, 0, sizeof(*h));
-		else
-			bpf_map_delete_elem(fd, &k);
 		for (unsigned b = 0; hist && b < TR_BUCKETS; b++) {
 			if (!h->b[b])
 				continue;
@@ -93,6 +108,7 @@ int trace_write_case(struct trace *t, uint32_t index, FILE *hist, FILE *calls, F
 	}
 	pthread_mutex_unlock(&t->lock);
 	free(h);
+	zero_slot(t, index);
 	return 0;
 }
 
@@ -128,13 +144,10 @@ void trace_print_live(struct trace *t, FILE *f)
 		free(h);
 		return;
 	}
-	struct tr_key k, next, *prev = NULL;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		k = next;
-		prev = &k;
-		if (k.probe >= TR_NPROBES || bpf_map_lookup_elem(fd, &k, h))
+	for (uint32_t k = 0; k < TR_CASE_SLOTS * TR_NPROBES; k++) {
+		if (bpf_map_lookup_elem(fd, &k, h) || !h->calls)
 			continue;
-		struct tr_hist *s = &sum[k.probe];
+		struct tr_hist *s = &sum[k % TR_NPROBES];
 		s->calls += h->calls;
 		s->bytes += h->bytes;
 		s->fails += h->fails;

@@ -54,7 +54,8 @@ int cmd_trace(int argc, char **argv)
 	    {"list", no_argument, NULL, 'l'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *probes = NULL;
+	/* A live view is for looking inside: every probe unless told. */
+	const char *probes = "all";
 	long pid = 0;
 	uint64_t interval = 1;
 	int ch;
@@ -80,8 +81,13 @@ int cmd_trace(int argc, char **argv)
 			}
 			break;
 		case 'l':
+			/* Name, kind, and whether `run --trace` takes it by default. */
 			for (unsigned i = 0; i < probe_ndefs; i++)
-				printf("%s\n", probe_defs[i].name);
+				printf("%-36s %-10s %s\n", probe_defs[i].name,
+				       probe_defs[i].kind == PK_USDT	     ? "usdt"
+				       : probe_defs[i].kind == PK_TRACEPOINT ? "tracepoint"
+									     : "function",
+				       probe_defs[i].dflt ? "default" : "opt-in");
 			return 0;
 		default:
 			fprintf(stderr, "iotlbench trace: see 'iotlbench help'\n");

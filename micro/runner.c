@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../driver/backend/real.h"
 #include "../driver/util/probes.h"
 #include "hostinfo.h"
 #include "progress.h"
@@ -397,6 +398,16 @@ int runner_main(const struct run_opts *o)
 		rc = observe_open(&oo, r.ds.dir, o->quiet ? stderr : stdout, &r.obs, &e);
 		if (!rc)
 			observe_set_lba_shift(r.obs, r.ns->lba_shift);
+		/* The default probes sit in the kernel's IOMMU and VFIO/IOMMUFD
+		 * paths; an in-process backend never enters them. */
+		if (!rc && o->trace && !(o->trace_probes && *o->trace_probes) &&
+		    !backend_is_real(r.be))
+			fprintf(o->quiet ? stderr : stdout,
+				"trace: backend %s never enters the kernel paths the default "
+				"probes watch; --trace=usdt traces the driver's own map/unmap and "
+				"I/O (a uprobe trap per hit, microseconds each, which the latencies "
+				"then include)\n",
+				o->backend);
 	}
 	if (rc) {
 		fprintf(stderr, "iotlbench: %s\n", e.msg);

@@ -51,10 +51,16 @@ static int do_unmap(struct iommufd_backend *ib, uint64_t iova, uint64_t len, str
 static void iommufd_close(struct backend *b)
 {
 	struct iommufd_backend *ib = (struct iommufd_backend *)b;
-	struct real_map *m;
-	while ((m = real_maps_pop(&ib->c))) {
-		do_unmap(ib, m->iova, m->len, NULL);
-		free(m);
+	/* Whatever the caller left mapped goes first, in one call: IOVA 0 with
+	 * length U64_MAX is IOMMU_IOAS_UNMAP's "everything"
+	 * (drivers/iommu/iommufd/ioas.c, iopt_unmap_all). */
+	if (ib->c.nmaps) {
+		struct iommu_ioas_unmap u = {.size = IOTLB_IOAS_UNMAP_SZ,
+					     .ioas_id = ib->ioas,
+					     .iova = 0,
+					     .length = UINT64_MAX};
+		ioctl(ib->iommufd, IOMMU_IOAS_UNMAP, &u);
+		ib->c.nmaps = 0;
 	}
 	vfio_dev_teardown(&ib->dev);
 	/* Closing the device fd detaches it from the IOAS and unbinds it from
@@ -195,12 +201,13 @@ static int map_error(int err, const struct dma_buf *buf, uint64_t iova, bool fix
 		       fixed ? " at a fixed IOVA" : "", strerror(err));
 }
 
+/* The kernel-IOVA mode leaves placement to IOMMU_IOAS_MAP; in fixed mode the
+ * IOVA came from (and on failure goes back to) the backend's allocator.
+ * Caller holds the lock. As in the vfio backend no per-mapping record is
+ * kept: the buffer carries IOVA and length, map_priv names the backend. */
 static int map_locked(struct iommufd_backend *ib, struct dma_buf *buf, uint64_t iova, bool fixed,
 		      uint32_t prot, struct err *e)
 {
-	struct real_map *m = real_map_alloc(&ib->c);
-	if (!m)
-		return err_set(e, ENOMEM, "out of memory");
 	struct iommu_ioas_map mp = {
 	    .size = IOTLB_IOAS_MAP_SZ,
 	    .flags = (fixed ? IOMMU_IOAS_MAP_FIXED_IOVA : 0) |
@@ -211,18 +218,21 @@ static int map_locked(struct iommufd_backend *ib, struct dma_buf *buf, uint64_t 
 	    .length = buf->len,
 	    .iova = fixed ? iova : 0,
 	};
-	if (ioctl(ib->iommufd, IOMMU_IOAS_MAP, &mp)) {
-		int err = errno;
-		real_map_recycle(&ib->c, m);
-		return map_error(err, buf, iova, fixed, e);
-	}
-	*m = (struct real_map){.iova = mp.iova, .len = buf->len, .from_alloc = fixed};
-	real_maps_add(&ib->c, m);
+	if (ioctl(ib->iommufd, IOMMU_IOAS_MAP, &mp))
+		return map_error(errno, buf, iova, fixed, e);
+	ib->c.nmaps++;
 	buf->iova = mp.iova;
 	buf->pages = NULL;
 	buf->prot = prot;
-	buf->map_priv = m;
+	buf->map_priv = ib;
 	return 0;
+}
+
+/* IOVAs are the allocator's exactly in fixed mode (the mode cannot change
+ * while anything is mapped). */
+static bool tracked(const struct iommufd_backend *ib)
+{
+	return ib->mode == IOMMUFD_IOVA_FIXED;
 }
 
 static int iommufd_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e)
@@ -230,8 +240,11 @@ static int iommufd_map(struct backend *b, struct dma_buf *buf, uint32_t prot, st
 	struct iommufd_backend *ib = (struct iommufd_backend *)b;
 	uint64_t iova = 0;
 	int rc = 0;
+	if (buf->map_priv)
+		return err_set(e, EBUSY, "buffer is already mapped at IOVA %#llx: unmap it first",
+			       (unsigned long long)buf->iova);
 	pthread_mutex_lock(&ib->c.lock);
-	bool fixed = ib->mode == IOMMUFD_IOVA_FIXED;
+	bool fixed = tracked(ib);
 	if (fixed)
 		rc = iova_get(&ib->iova, buf->len, buf->page_size, &iova, e);
 	if (!rc) {
@@ -247,11 +260,14 @@ static int iommufd_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova,
 			  struct err *e)
 {
 	struct iommufd_backend *ib = (struct iommufd_backend *)b;
+	if (buf->map_priv)
+		return err_set(e, EBUSY, "buffer is already mapped at IOVA %#llx: unmap it first",
+			       (unsigned long long)buf->iova);
 	pthread_mutex_lock(&ib->c.lock);
 	/* In kernel mode the allocator does not track the kernel's choices,
 	 * so only the range check applies; the kernel refuses overlaps. */
 	int rc = 0;
-	bool track = ib->mode == IOMMUFD_IOVA_FIXED;
+	bool track = tracked(ib);
 	if (track)
 		rc = iova_reserve(&ib->iova, iova, buf->len, e);
 	else if (!iova_valid(&ib->iova, iova, buf->len)) {
@@ -263,9 +279,7 @@ static int iommufd_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova,
 	}
 	if (!rc) {
 		rc = map_locked(ib, buf, iova, true, prot, e);
-		if (!rc)
-			((struct real_map *)buf->map_priv)->from_alloc = track;
-		else if (track)
+		if (rc && track)
 			iova_put(&ib->iova, iova, buf->len);
 	}
 	pthread_mutex_unlock(&ib->c.lock);
@@ -275,16 +289,15 @@ static int iommufd_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova,
 static int iommufd_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 {
 	struct iommufd_backend *ib = (struct iommufd_backend *)b;
-	struct real_map *m = buf->map_priv;
-	if (!m)
-		return err_set(e, EINVAL, "buffer is not mapped");
+	if (buf->map_priv != ib)
+		return err_set(e, EINVAL, "buffer is not mapped%s",
+			       buf->map_priv ? " by this backend" : "");
 	pthread_mutex_lock(&ib->c.lock);
-	int rc = do_unmap(ib, m->iova, m->len, e);
+	int rc = do_unmap(ib, buf->iova, buf->len, e);
 	if (!rc) {
-		real_maps_del(&ib->c, m);
-		if (m->from_alloc)
-			iova_put(&ib->iova, m->iova, m->len);
-		real_map_recycle(&ib->c, m);
+		ib->c.nmaps--;
+		if (tracked(ib))
+			iova_put(&ib->iova, buf->iova, buf->len);
 	}
 	pthread_mutex_unlock(&ib->c.lock);
 	if (!rc) {
@@ -312,7 +325,7 @@ int backend_iommufd_set_iova_mode(struct backend *b, enum iommufd_iova_mode m, s
 		return err_set(e, EINVAL, "only the iommufd backend has an IOVA mode");
 	struct iommufd_backend *ib = (struct iommufd_backend *)b;
 	pthread_mutex_lock(&ib->c.lock);
-	int busy = ib->c.maps.next != &ib->c.maps;
+	int busy = ib->c.nmaps != 0;
 	if (!busy)
 		ib->mode = m;
 	pthread_mutex_unlock(&ib->c.lock);

@@ -19,29 +19,7 @@ void real_common_init(struct real_common *rc, const struct pci_addr *a)
 
 void real_common_fini(struct real_common *rc)
 {
-	while (rc->spare) {
-		struct real_map *m = rc->spare;
-		rc->spare = m->next;
-		free(m);
-	}
 	pthread_mutex_destroy(&rc->lock);
-}
-
-struct real_map *real_map_alloc(struct real_common *rc)
-{
-	struct real_map *m = rc->spare;
-	if (!m)
-		return calloc(1, sizeof(*m));
-	rc->spare = m->next;
-	return m;
-}
-
-void real_map_recycle(struct real_common *rc, struct real_map *m)
-{
-	/* Map and unmap sit on the benchmarks' timed path: reuse the record
-	 * instead of going through malloc and free every time. */
-	m->next = rc->spare;
-	rc->spare = m;
 }
 
 void real_maps_add(struct real_common *rc, struct real_map *m)

@@ -8,9 +8,9 @@
 #include "pci.h"
 #include "real.h"
 
-/* One live device mapping. The list lets close unmap whatever the caller
- * left mapped: the kernel would drop it with the fd, but an explicit unmap
- * keeps the teardown order (unmap, then stop DMA, then close) ours. */
+/* One live pagemap mapping: close munlocks whatever the caller left mapped.
+ * (vfio and iommufd keep no records: their close unmaps the whole IOVA space
+ * in one ioctl, so the map/unmap path carries only a count.) */
 struct real_map {
 	struct real_map *prev, *next;
 	uint64_t iova, len;
@@ -22,12 +22,11 @@ struct real_common {
 	struct transport tr;
 	struct pci_addr addr;
 	enum mem_kind kind;
-	/* map/unmap may come from several threads; the allocator and list
-	 * are not shared-safe on their own. */
+	/* map/unmap may come from several threads; the allocator, list and
+	 * count are not shared-safe on their own. */
 	pthread_mutex_t lock;
-	struct real_map maps; /* sentinel of a circular list */
-	uint64_t nmaps;	      /* entries in maps */
-	struct real_map *spare; /* recycled records (next-linked): no malloc per map */
+	struct real_map maps; /* pagemap: sentinel of a circular list */
+	uint64_t nmaps;	      /* live mappings */
 	/* Set by backends that map at IOVAs (vfio, iommufd). */
 	int (*map_at)(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
 		      struct err *e);
@@ -38,10 +37,6 @@ void real_common_init(struct real_common *rc, const struct pci_addr *a);
 void real_common_fini(struct real_common *rc);
 void real_maps_add(struct real_common *rc, struct real_map *m);
 void real_maps_del(struct real_common *rc, struct real_map *m);
-/* A mapping record from the spare list, or a new one; NULL when out of
- * memory. Both take the caller's lock on rc. */
-struct real_map *real_map_alloc(struct real_common *rc);
-void real_map_recycle(struct real_common *rc, struct real_map *m);
 /* Detaches and returns the first live mapping, or NULL. */
 struct real_map *real_maps_pop(struct real_common *rc);
 
