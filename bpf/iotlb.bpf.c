@@ -76,6 +76,8 @@ const volatile __u8 events_on;		     /* also stream every operation */
 const volatile __u8 fn_size_arg[TR_NFUNC];   /* 1-based argument holding the size */
 const volatile __u8 fn_size_shift[TR_NFUNC]; /* size << shift = bytes (pages -> bytes) */
 const volatile __u8 fn_ret_errno[TR_NFUNC];  /* negative return = failure */
+const volatile __u8 fn_cmd_arg[TR_NFUNC];    /* 1-based argument holding an ioctl command */
+const volatile __u32 fn_cmd[TR_NFUNC];	     /* ... that must equal this for the probe */
 
 static __always_inline __u32 msb64(__u64 v)
 {
@@ -333,9 +335,12 @@ static __always_inline __u64 size_bytes(__u32 slot, __u64 v)
 	return v << (fn_size_shift[slot] & 63);
 }
 
-static __always_inline int fn_enter(__u32 slot, __u64 bytes)
+/* The exit side needs no command check: task_done finds no entry time for
+ * a slot whose entry filtered the call out (and a kretprobe cannot read the
+ * arguments anyway). */
+static __always_inline int fn_enter(__u32 slot, bool cmd_ok, __u64 bytes)
 {
-	if (!kernel_probe_wanted())
+	if (!cmd_ok || !kernel_probe_wanted())
 		return 0;
 	task_start(TR_FN0 + slot, bytes, 0);
 	return 0;
@@ -358,29 +363,43 @@ static __always_inline __u64 fentry_bytes(void *ctx, __u32 slot)
 	return size_bytes(slot, v);
 }
 
-static __always_inline __u64 kprobe_bytes(struct pt_regs *ctx, __u32 slot)
+static __always_inline bool fentry_cmd_ok(void *ctx, __u32 slot)
 {
-	__u64 v;
-	switch (fn_size_arg[slot]) {
+	__u32 n = fn_cmd_arg[slot];
+	__u64 v = 0;
+	if (!n)
+		return true;
+	return !bpf_get_func_arg(ctx, n - 1, &v) && (__u32)v == fn_cmd[slot];
+}
+
+static __always_inline __u64 kprobe_arg(struct pt_regs *ctx, __u32 n)
+{
+	switch (n) {
 	case 1:
-		v = PT_REGS_PARM1(ctx);
-		break;
+		return PT_REGS_PARM1(ctx);
 	case 2:
-		v = PT_REGS_PARM2(ctx);
-		break;
+		return PT_REGS_PARM2(ctx);
 	case 3:
-		v = PT_REGS_PARM3(ctx);
-		break;
+		return PT_REGS_PARM3(ctx);
 	case 4:
-		v = PT_REGS_PARM4(ctx);
-		break;
+		return PT_REGS_PARM4(ctx);
 	case 5:
-		v = PT_REGS_PARM5(ctx);
-		break;
+		return PT_REGS_PARM5(ctx);
 	default:
 		return 0;
 	}
-	return size_bytes(slot, v);
+}
+
+static __always_inline bool kprobe_cmd_ok(struct pt_regs *ctx, __u32 slot)
+{
+	__u32 n = fn_cmd_arg[slot];
+	return !n || (__u32)kprobe_arg(ctx, n) == fn_cmd[slot];
+}
+
+static __always_inline __u64 kprobe_bytes(struct pt_regs *ctx, __u32 slot)
+{
+	__u32 n = fn_size_arg[slot];
+	return n ? size_bytes(slot, kprobe_arg(ctx, n)) : 0;
 }
 
 static __always_inline __s64 fexit_ret(void *ctx)
@@ -393,7 +412,7 @@ static __always_inline __s64 fexit_ret(void *ctx)
 #define FN_SLOT(n)                                                                                 \
 	SEC("fentry") int fent_##n(void *ctx)                                                      \
 	{                                                                                          \
-		return fn_enter(n, fentry_bytes(ctx, n));                                          \
+		return fn_enter(n, fentry_cmd_ok(ctx, n), fentry_bytes(ctx, n));                   \
 	}                                                                                          \
 	SEC("fexit") int fexit_##n(void *ctx)                                                      \
 	{                                                                                          \
@@ -401,7 +420,7 @@ static __always_inline __s64 fexit_ret(void *ctx)
 	}                                                                                          \
 	SEC("kprobe") int kp_##n(struct pt_regs *ctx)                                              \
 	{                                                                                          \
-		return fn_enter(n, kprobe_bytes(ctx, n));                                          \
+		return fn_enter(n, kprobe_cmd_ok(ctx, n), kprobe_bytes(ctx, n));                   \
 	}                                                                                          \
 	SEC("kretprobe") int krp_##n(struct pt_regs *ctx)                                          \
 	{                                                                                          \

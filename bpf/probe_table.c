@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include <linux/vfio.h>
+
 #include "trace_abi.h"
 
 #define FN(slot, n, a, sz, sh, er, cov) FN_D(slot, n, a, sz, sh, er, cov, 0)
@@ -80,6 +82,25 @@ const struct probe_def probe_defs[] = {
     FN(13, "cache_tag_flush_range", NULL, 0, 0, 0, "intel_iommu:cache_tag_flush_range"),
     /* (domain, address, size) */
     FN(14, "amd_iommu_domain_flush_pages", NULL, 3, 0, 0, NULL),
+    /* (iommu_data, cmd, arg): the container's ioctl handler, where
+     * VFIO_IOMMU_MAP_DMA/UNMAP_DMA enter type1 (vfio_iommu_type1_map_dma and
+     * vfio_dma_do_map are inlined into it in 6.12). One slot per command. */
+    {.name = "vfio:map_dma",
+     .func = "vfio_iommu_type1_ioctl",
+     .kind = PK_FUNCTION,
+     .id = TR_FN0 + 17,
+     .ret_errno = 1,
+     .dflt = 1,
+     .cmd_arg = 2,
+     .cmd = VFIO_IOMMU_MAP_DMA},
+    {.name = "vfio:unmap_dma",
+     .func = "vfio_iommu_type1_ioctl",
+     .kind = PK_FUNCTION,
+     .id = TR_FN0 + 18,
+     .ret_errno = 1,
+     .dflt = 1,
+     .cmd_arg = 2,
+     .cmd = VFIO_IOMMU_UNMAP_DMA},
     /* (mm, start, nr_pages, ...): VFIO type1 pins through this. */
     FN(15, "pin_user_pages_remote", "get_user_pages_remote", 3, 12, 1, NULL),
     /* (start, nr_pages, gup_flags, pages): IOMMUFD pins its own mm this way. */

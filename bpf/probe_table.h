@@ -22,6 +22,12 @@ struct probe_def {
 	 * fire once or a few times per map/unmap, whose cost stays small
 	 * against the operation (README, tracing overhead). */
 	uint8_t dflt;
+	/* Functions: the kernel symbol when it differs from `name`, and an
+	 * ioctl command the probe is limited to (cmd_arg: its 1-based
+	 * argument), for handlers that serve several commands. */
+	const char *func;
+	uint8_t cmd_arg;
+	uint32_t cmd;
 };
 
 extern const struct probe_def probe_defs[];

@@ -71,8 +71,9 @@ static void set_status(struct trace *t, const struct probe_def *d, enum trace_st
 /* The name this kernel knows the function by, or NULL. */
 static const char *func_name(const struct probe_def *d)
 {
-	if (kc_func_in_btf(d->name) || kc_func_in_kallsyms(d->name))
-		return d->name;
+	const char *sym = d->func ? d->func : d->name;
+	if (kc_func_in_btf(sym) || kc_func_in_kallsyms(sym))
+		return sym;
 	if (d->alt && (kc_func_in_btf(d->alt) || kc_func_in_kallsyms(d->alt)))
 		return d->alt;
 	return NULL;
@@ -103,6 +104,8 @@ static int load(struct trace *t, const struct trace_opts *o, const bool want[], 
 		s->rodata->fn_size_arg[slot] = d->size_arg;
 		s->rodata->fn_size_shift[slot] = d->size_shift;
 		s->rodata->fn_ret_errno[slot] = d->ret_errno;
+		s->rodata->fn_cmd_arg[slot] = d->cmd_arg;
+		s->rodata->fn_cmd[slot] = d->cmd;
 		const char *fn = func_name(d);
 		if (!fn)
 			continue;

@@ -6,11 +6,13 @@
 # a 1 GiB pool). One boot; the CSV goes to OUT (default bench-ioctl.csv) and
 # a summary to stdout. On a real server run bin/bench-ioctl directly.
 #
-# usage: sh scripts/bench-ioctl.sh      (PAIRS=5000 OUT=bench-ioctl.csv)
+# usage: sh scripts/bench-ioctl.sh      (PAIRS=5000 OUT=bench-ioctl.csv
+#        BACKENDS="vfio iommufd-kernel iommufd-fixed" SIZES="4K 2M")
 set -eu
 PAIRS=${PAIRS:-5000}
 OUT=${OUT:-bench-ioctl.csv}
-sizes="4K 2M"
+BACKENDS=${BACKENDS:-vfio iommufd-kernel iommufd-fixed}
+sizes=${SIZES:-4K 2M}
 append="hugepagesz=2M hugepages=8"
 if [ "${BENCH_1G:-0}" = 1 ]; then
 	sizes="$sizes 1G"
@@ -26,7 +28,12 @@ set -u
 o=/guest-out/bench-ioctl.csv
 h=""
 for sz in $sizes; do
-	for c in "vfio" "--iova kernel iommufd" "--iova fixed iommufd"; do
+	for b in $BACKENDS; do
+		case \$b in
+		iommufd-kernel) c="--iova kernel iommufd" ;;
+		iommufd-fixed) c="--iova fixed iommufd" ;;
+		*) c=\$b ;;
+		esac
 		if bench-ioctl --pairs $PAIRS --page-size \$sz \$h \$c "\$IOTLB_BDF" >>\$o; then
 			h=--no-header
 			echo "IOTLB-RESULT bench-ioctl/\$(echo \$c | tr ' ' _)-\$sz pass"

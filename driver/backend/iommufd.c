@@ -54,7 +54,7 @@ static void iommufd_close(struct backend *b)
 	/* Whatever the caller left mapped goes first, in one call: IOVA 0 with
 	 * length U64_MAX is IOMMU_IOAS_UNMAP's "everything"
 	 * (drivers/iommu/iommufd/ioas.c, iopt_unmap_all). */
-	if (ib->c.nmaps) {
+	if (real_count(&ib->c)) {
 		struct iommu_ioas_unmap u = {.size = IOTLB_IOAS_UNMAP_SZ,
 					     .ioas_id = ib->ioas,
 					     .iova = 0,
@@ -201,12 +201,14 @@ static int map_error(int err, const struct dma_buf *buf, uint64_t iova, bool fix
 		       fixed ? " at a fixed IOVA" : "", strerror(err));
 }
 
-/* The kernel-IOVA mode leaves placement to IOMMU_IOAS_MAP; in fixed mode the
- * IOVA came from (and on failure goes back to) the backend's allocator.
- * Caller holds the lock. As in the vfio backend no per-mapping record is
- * kept: the buffer carries IOVA and length, map_priv names the backend. */
-static int map_locked(struct iommufd_backend *ib, struct dma_buf *buf, uint64_t iova, bool fixed,
-		      uint32_t prot, struct err *e)
+/* The kernel-IOVA mode leaves placement to IOMMU_IOAS_MAP and takes no
+ * lock at all; in fixed mode the IOVA came from the backend's allocator and
+ * goes back to it if the kernel refuses. As in the vfio backend no
+ * per-mapping record is kept (the buffer carries IOVA and length, map_priv
+ * names the backend), the count is atomic, and the lock covers only the
+ * allocator, never the ioctl. */
+static int map_ioctl(struct iommufd_backend *ib, struct dma_buf *buf, uint64_t iova, bool fixed,
+		     bool give_back, uint32_t prot, struct err *e)
 {
 	struct iommu_ioas_map mp = {
 	    .size = IOTLB_IOAS_MAP_SZ,
@@ -218,9 +220,16 @@ static int map_locked(struct iommufd_backend *ib, struct dma_buf *buf, uint64_t 
 	    .length = buf->len,
 	    .iova = fixed ? iova : 0,
 	};
-	if (ioctl(ib->iommufd, IOMMU_IOAS_MAP, &mp))
-		return map_error(errno, buf, iova, fixed, e);
-	ib->c.nmaps++;
+	if (ioctl(ib->iommufd, IOMMU_IOAS_MAP, &mp)) {
+		int err = errno;
+		if (give_back) {
+			real_alloc_lock(&ib->c);
+			iova_put(&ib->iova, iova, buf->len);
+			real_alloc_unlock(&ib->c);
+		}
+		return map_error(err, buf, iova, fixed, e);
+	}
+	real_count_add(&ib->c);
 	buf->iova = mp.iova;
 	buf->pages = NULL;
 	buf->prot = prot;
@@ -238,22 +247,16 @@ static bool tracked(const struct iommufd_backend *ib)
 static int iommufd_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e)
 {
 	struct iommufd_backend *ib = (struct iommufd_backend *)b;
-	uint64_t iova = 0;
-	int rc = 0;
 	if (buf->map_priv)
 		return err_set(e, EBUSY, "buffer is already mapped at IOVA %#llx: unmap it first",
 			       (unsigned long long)buf->iova);
-	pthread_mutex_lock(&ib->c.lock);
-	bool fixed = tracked(ib);
-	if (fixed)
-		rc = iova_get(&ib->iova, buf->len, buf->page_size, &iova, e);
-	if (!rc) {
-		rc = map_locked(ib, buf, iova, fixed, prot, e);
-		if (rc && fixed)
-			iova_put(&ib->iova, iova, buf->len);
-	}
-	pthread_mutex_unlock(&ib->c.lock);
-	return rc;
+	if (!tracked(ib))
+		return map_ioctl(ib, buf, 0, false, false, prot, e);
+	uint64_t iova;
+	real_alloc_lock(&ib->c);
+	int rc = iova_get(&ib->iova, buf->len, buf->page_size, &iova, e);
+	real_alloc_unlock(&ib->c);
+	return rc ? rc : map_ioctl(ib, buf, iova, true, true, prot, e);
 }
 
 static int iommufd_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
@@ -263,27 +266,24 @@ static int iommufd_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova,
 	if (buf->map_priv)
 		return err_set(e, EBUSY, "buffer is already mapped at IOVA %#llx: unmap it first",
 			       (unsigned long long)buf->iova);
-	pthread_mutex_lock(&ib->c.lock);
 	/* In kernel mode the allocator does not track the kernel's choices,
 	 * so only the range check applies; the kernel refuses overlaps. */
-	int rc = 0;
 	bool track = tracked(ib);
-	if (track)
-		rc = iova_reserve(&ib->iova, iova, buf->len, e);
-	else if (!iova_valid(&ib->iova, iova, buf->len)) {
+	if (!track && !iova_valid(&ib->iova, iova, buf->len)) {
 		char ranges[256];
 		iova_describe(&ib->iova, ranges, sizeof(ranges));
-		rc = err_set(
+		return err_set(
 		    e, ERANGE, "IOVA %#llx-%#llx lies outside the IOAS's valid ranges (%s)",
 		    (unsigned long long)iova, (unsigned long long)(iova + buf->len - 1), ranges);
 	}
-	if (!rc) {
-		rc = map_locked(ib, buf, iova, true, prot, e);
-		if (rc && track)
-			iova_put(&ib->iova, iova, buf->len);
+	if (track) {
+		real_alloc_lock(&ib->c);
+		int rc = iova_reserve(&ib->iova, iova, buf->len, e);
+		real_alloc_unlock(&ib->c);
+		if (rc)
+			return rc;
 	}
-	pthread_mutex_unlock(&ib->c.lock);
-	return rc;
+	return map_ioctl(ib, buf, iova, true, track, prot, e);
 }
 
 static int iommufd_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
@@ -292,19 +292,18 @@ static int iommufd_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 	if (buf->map_priv != ib)
 		return err_set(e, EINVAL, "buffer is not mapped%s",
 			       buf->map_priv ? " by this backend" : "");
-	pthread_mutex_lock(&ib->c.lock);
 	int rc = do_unmap(ib, buf->iova, buf->len, e);
-	if (!rc) {
-		ib->c.nmaps--;
-		if (tracked(ib))
-			iova_put(&ib->iova, buf->iova, buf->len);
+	if (rc)
+		return rc;
+	real_count_sub(&ib->c);
+	if (tracked(ib)) {
+		real_alloc_lock(&ib->c);
+		iova_put(&ib->iova, buf->iova, buf->len);
+		real_alloc_unlock(&ib->c);
 	}
-	pthread_mutex_unlock(&ib->c.lock);
-	if (!rc) {
-		buf->map_priv = NULL;
-		buf->iova = 0;
-	}
-	return rc;
+	buf->map_priv = NULL;
+	buf->iova = 0;
+	return 0;
 }
 
 const struct backend_ops backend_iommufd_ops = {
@@ -324,11 +323,11 @@ int backend_iommufd_set_iova_mode(struct backend *b, enum iommufd_iova_mode m, s
 	if (!b || b->ops != &backend_iommufd_ops)
 		return err_set(e, EINVAL, "only the iommufd backend has an IOVA mode");
 	struct iommufd_backend *ib = (struct iommufd_backend *)b;
-	pthread_mutex_lock(&ib->c.lock);
-	int busy = ib->c.nmaps != 0;
+	real_alloc_lock(&ib->c);
+	int busy = real_count(&ib->c) != 0;
 	if (!busy)
 		ib->mode = m;
-	pthread_mutex_unlock(&ib->c.lock);
+	real_alloc_unlock(&ib->c);
 	if (busy)
 		return err_set(e, EBUSY,
 			       "unmap every buffer before changing the IOVA mode: "

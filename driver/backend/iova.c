@@ -107,8 +107,24 @@ static int carve(struct iova_alloc *a, unsigned i, uint64_t s, uint64_t len, str
 	return 0;
 }
 
-int iova_get(struct iova_alloc *a, uint64_t len, uint64_t align, uint64_t *iova, struct err *e)
+static void free_list_put(struct iova_alloc *a, uint64_t iova, uint64_t len);
+
+/* Gives every cached block back to the free list. */
+static void mag_flush(struct iova_alloc *a)
 {
+	while (a->mag_n)
+		free_list_put(a, a->mag[--a->mag_n], a->mag_len);
+}
+
+void iova_drain(struct iova_alloc *a)
+{
+	mag_flush(a);
+}
+
+int iova_get_slow(struct iova_alloc *a, uint64_t len, uint64_t align, uint64_t *iova,
+		  struct err *e)
+{
+	mag_flush(a);
 	if (len == 0)
 		return err_set(e, EINVAL, "cannot allocate an IOVA block of 0 bytes");
 	if (align < a->min_page)
@@ -159,6 +175,7 @@ int iova_reserve(struct iova_alloc *a, uint64_t iova, uint64_t len, struct err *
 		    e, ERANGE, "IOVA %#llx-%#llx lies outside the IOMMU's valid ranges (%s)",
 		    (unsigned long long)iova, (unsigned long long)(iova + len - 1), ranges);
 	}
+	mag_flush(a);
 	for (unsigned i = 0; i < a->nfree; i++)
 		if (a->free[i].start <= iova && iova + len - 1 <= a->free[i].last)
 			return carve(a, i, iova, len, e);
@@ -166,9 +183,23 @@ int iova_reserve(struct iova_alloc *a, uint64_t iova, uint64_t len, struct err *
 		       (unsigned long long)iova, (unsigned long long)(iova + len - 1));
 }
 
-void iova_put(struct iova_alloc *a, uint64_t iova, uint64_t len)
+void iova_put_slow(struct iova_alloc *a, uint64_t iova, uint64_t len)
 {
+	if (!len)
+		return;
 	len = round_up(len, a->min_page);
+	/* A new size: the cache switches to it (its old blocks go back). */
+	if (len != a->mag_len) {
+		mag_flush(a);
+		a->mag_len = len;
+		a->mag[a->mag_n++] = iova;
+		return;
+	}
+	free_list_put(a, iova, len);
+}
+
+static void free_list_put(struct iova_alloc *a, uint64_t iova, uint64_t len)
+{
 	uint64_t last = iova + len - 1;
 	unsigned i = 0;
 	while (i < a->nfree && a->free[i].start < iova)

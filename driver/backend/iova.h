@@ -22,12 +22,23 @@ struct iova_range {
 	uint64_t last; /* inclusive, as the kernel reports it */
 };
 
+#define IOVA_MAG 16
+
 struct iova_alloc {
 	struct iova_range *free; /* sorted, disjoint, non-adjacent */
 	unsigned nfree, cap;
 	struct iova_range *valid; /* the ranges given at init, for messages */
 	unsigned nvalid;
 	uint64_t min_page; /* smallest IOMMU page size: granule of every block */
+	/* Blocks of one size freed last, handed out again first (LIFO), in the
+	 * spirit of the kernel's IOVA range cache (drivers/iommu/iova.c,
+	 * iova_rcache): a map/unmap loop then costs a compare and a load
+	 * instead of a free-list walk and merge, and gets back an IOVA whose
+	 * I/O page tables already exist. To the free list they are allocated;
+	 * the slow paths give them back before searching. */
+	uint64_t mag[IOVA_MAG];
+	uint64_t mag_len; /* granule-rounded size of the blocks in mag (0: none yet) */
+	unsigned mag_n;
 };
 
 /* `pgsizes` is the IOMMU's page-size bitmap (iova_pgsizes); its lowest bit
@@ -36,14 +47,46 @@ int iova_init(struct iova_alloc *a, const struct iova_range *ranges, unsigned n,
 	      struct err *e);
 void iova_fini(struct iova_alloc *a);
 
+/* The paths behind iova_get and iova_put when the cache cannot serve. */
+int iova_get_slow(struct iova_alloc *a, uint64_t len, uint64_t align, uint64_t *iova,
+		  struct err *e);
+void iova_put_slow(struct iova_alloc *a, uint64_t iova, uint64_t len);
+
+/* Whether len rounds up to the cached block size. */
+static inline bool iova_mag_fits(const struct iova_alloc *a, uint64_t len)
+{
+	return len && len <= a->mag_len && len > a->mag_len - a->min_page;
+}
+
 /* A free block of `len` bytes (rounded up to the granule) aligned to `align`
- * (a power of two; values below the granule mean the granule). */
-int iova_get(struct iova_alloc *a, uint64_t len, uint64_t align, uint64_t *iova, struct err *e);
+ * (a power of two; values below the granule mean the granule). Inline so
+ * the common case, the block just freed, costs no call. */
+static inline int iova_get(struct iova_alloc *a, uint64_t len, uint64_t align, uint64_t *iova,
+			   struct err *e)
+{
+	if (a->mag_n && iova_mag_fits(a, len) && align && !(align & (align - 1)) &&
+	    !(a->mag[a->mag_n - 1] & (align - 1))) {
+		*iova = a->mag[--a->mag_n];
+		return 0;
+	}
+	return iova_get_slow(a, len, align, iova, e);
+}
 /* Takes [iova, iova + len) out of the free space, for mappings at a fixed
  * address; fails when any of it lies outside the valid ranges or is in use. */
 int iova_reserve(struct iova_alloc *a, uint64_t iova, uint64_t len, struct err *e);
 /* Returns a block from iova_get or iova_reserve. */
-void iova_put(struct iova_alloc *a, uint64_t iova, uint64_t len);
+static inline void iova_put(struct iova_alloc *a, uint64_t iova, uint64_t len)
+{
+	if (a->mag_n < IOVA_MAG && iova_mag_fits(a, len)) {
+		a->mag[a->mag_n++] = iova;
+		return;
+	}
+	iova_put_slow(a, iova, len);
+}
+
+/* Gives the cached blocks back to the free list, which then describes all
+ * the free space (tests; the slow paths do it themselves). */
+void iova_drain(struct iova_alloc *a);
 
 /* Whether [iova, iova + len) lies inside one valid range. */
 bool iova_valid(const struct iova_alloc *a, uint64_t iova, uint64_t len);

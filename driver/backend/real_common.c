@@ -12,6 +12,7 @@ void real_common_init(struct real_common *rc, const struct pci_addr *a)
 	rc->addr = *a;
 	rc->kind = MEM_KIND_DEFAULT;
 	pthread_mutex_init(&rc->lock, NULL);
+	atomic_flag_clear(&rc->alloc_lock);
 	rc->maps.next = rc->maps.prev = &rc->maps;
 	rc->b.tr = &rc->tr;
 	rc->b.priv = rc;
@@ -28,12 +29,12 @@ void real_maps_add(struct real_common *rc, struct real_map *m)
 	m->prev = &rc->maps;
 	rc->maps.next->prev = m;
 	rc->maps.next = m;
-	rc->nmaps++;
+	real_count_add(rc);
 }
 
 void real_maps_del(struct real_common *rc, struct real_map *m)
 {
-	rc->nmaps--;
+	real_count_sub(rc);
 	m->prev->next = m->next;
 	m->next->prev = m->prev;
 	m->next = m->prev = m;
@@ -50,11 +51,7 @@ struct real_map *real_maps_pop(struct real_common *rc)
 
 uint64_t real_live_mappings(struct backend *b)
 {
-	struct real_common *rc = (struct real_common *)b;
-	pthread_mutex_lock(&rc->lock);
-	uint64_t n = rc->nmaps;
-	pthread_mutex_unlock(&rc->lock);
-	return n;
+	return real_count((struct real_common *)b);
 }
 
 bool backend_is_real(const struct backend *b)

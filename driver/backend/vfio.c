@@ -57,7 +57,7 @@ static int do_unmap(struct vfio_backend *vb, uint64_t iova, uint64_t len, struct
  * valid IOVA range goes whole. */
 static void unmap_all(struct vfio_backend *vb)
 {
-	if (!vb->c.nmaps)
+	if (!real_count(&vb->c))
 		return;
 	if (ioctl(vb->container, VFIO_CHECK_EXTENSION, VFIO_UNMAP_ALL) > 0) {
 		struct vfio_iommu_type1_dma_unmap u = {.argsz = sizeof(u),
@@ -222,7 +222,7 @@ static int map_error(struct vfio_backend *vb, int err, const struct dma_buf *buf
 			       "driver's dma_entry_limit (module parameter "
 			       "vfio_iommu_type1.dma_entry_limit, default 65535) is reached; unmap "
 			       "buffers or raise the limit",
-			       (long)vb->c.nmaps);
+			       (long)real_count(&vb->c));
 	if (err == ENOMEM || err == EPERM)
 		return real_pin_error(err, buf->len, "VFIO_IOMMU_MAP_DMA", e);
 	if (err == EEXIST)
@@ -233,12 +233,15 @@ static int map_error(struct vfio_backend *vb, int err, const struct dma_buf *buf
 }
 
 /* Maps buf at an IOVA already taken from the allocator; gives it back if
- * the kernel refuses. Caller holds the lock.
+ * the kernel refuses.
  *
  * This and unmap are the whole user-side cost on top of the ioctl, which
- * the benchmarks time: no per-mapping record is kept (the buffer carries its
- * IOVA and length, map_priv names the backend that mapped it, and close
- * unmaps whatever is left in one call), only the count. */
+ * the benchmarks time (micro/bench_ioctl.c): no per-mapping record is kept
+ * (the buffer carries its IOVA and length, map_priv names the backend that
+ * mapped it, and close unmaps whatever is left in one call), the count is
+ * an atomic, and the lock covers only the allocator, never the ioctl: an
+ * IOVA is claimed before MAP_DMA and given back only after UNMAP_DMA
+ * succeeded, so no two threads ever hold the same one. */
 static int map_claimed(struct vfio_backend *vb, struct dma_buf *buf, uint64_t iova, uint32_t prot,
 		       struct err *e)
 {
@@ -253,10 +256,12 @@ static int map_claimed(struct vfio_backend *vb, struct dma_buf *buf, uint64_t io
 	};
 	if (ioctl(vb->container, VFIO_IOMMU_MAP_DMA, &dm)) {
 		int err = errno;
+		real_alloc_lock(&vb->c);
 		iova_put(&vb->iova, iova, buf->len);
+		real_alloc_unlock(&vb->c);
 		return map_error(vb, err, buf, iova, e);
 	}
-	vb->c.nmaps++;
+	real_count_add(&vb->c);
 	buf->iova = iova;
 	buf->pages = NULL;
 	buf->prot = prot;
@@ -271,12 +276,10 @@ static int vfio_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struc
 	if (buf->map_priv)
 		return err_set(e, EBUSY, "buffer is already mapped at IOVA %#llx: unmap it first",
 			       (unsigned long long)buf->iova);
-	pthread_mutex_lock(&vb->c.lock);
+	real_alloc_lock(&vb->c);
 	int rc = iova_get(&vb->iova, buf->len, buf->page_size, &iova, e);
-	if (!rc)
-		rc = map_claimed(vb, buf, iova, prot, e);
-	pthread_mutex_unlock(&vb->c.lock);
-	return rc;
+	real_alloc_unlock(&vb->c);
+	return rc ? rc : map_claimed(vb, buf, iova, prot, e);
 }
 
 static int vfio_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
@@ -286,12 +289,10 @@ static int vfio_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, ui
 	if (buf->map_priv)
 		return err_set(e, EBUSY, "buffer is already mapped at IOVA %#llx: unmap it first",
 			       (unsigned long long)buf->iova);
-	pthread_mutex_lock(&vb->c.lock);
+	real_alloc_lock(&vb->c);
 	int rc = iova_reserve(&vb->iova, iova, buf->len, e);
-	if (!rc)
-		rc = map_claimed(vb, buf, iova, prot, e);
-	pthread_mutex_unlock(&vb->c.lock);
-	return rc;
+	real_alloc_unlock(&vb->c);
+	return rc ? rc : map_claimed(vb, buf, iova, prot, e);
 }
 
 static int vfio_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
@@ -300,18 +301,16 @@ static int vfio_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 	if (buf->map_priv != vb)
 		return err_set(e, EINVAL, "buffer is not mapped%s",
 			       buf->map_priv ? " by this backend" : "");
-	pthread_mutex_lock(&vb->c.lock);
 	int rc = do_unmap(vb, buf->iova, buf->len, e);
-	if (!rc) {
-		vb->c.nmaps--;
-		iova_put(&vb->iova, buf->iova, buf->len);
-	}
-	pthread_mutex_unlock(&vb->c.lock);
-	if (!rc) {
-		buf->map_priv = NULL;
-		buf->iova = 0;
-	}
-	return rc;
+	if (rc)
+		return rc;
+	real_count_sub(&vb->c);
+	real_alloc_lock(&vb->c);
+	iova_put(&vb->iova, buf->iova, buf->len);
+	real_alloc_unlock(&vb->c);
+	buf->map_priv = NULL;
+	buf->iova = 0;
+	return 0;
 }
 
 const struct backend_ops backend_vfio_ops = {
@@ -339,8 +338,5 @@ long backend_vfio_dma_avail(struct backend *b)
 	struct vfio_backend *vb = (struct vfio_backend *)b;
 	if (!vb->caps.has_dma_avail)
 		return -1;
-	pthread_mutex_lock(&vb->c.lock);
-	long n = (long)vb->caps.dma_avail - (long)vb->c.nmaps;
-	pthread_mutex_unlock(&vb->c.lock);
-	return n;
+	return (long)vb->caps.dma_avail - (long)real_count(&vb->c);
 }

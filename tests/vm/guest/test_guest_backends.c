@@ -192,8 +192,14 @@ static void map_unmap(const char *backend)
 		assert_int_equal(b.iova % MEM_4K, 0);
 		assert_ok(be->ops->unmap(be, &b, &e), &e);
 	}
-	/* A mapping left live is undone by close. */
+	/* Unmapping what is not mapped, or mapping twice, is refused: the
+	 * buffer carries the one mapping the backend knows of. */
+	assert_int_equal(be->ops->unmap(be, &b, &e), -EINVAL);
 	assert_ok(be->ops->map(be, &b, RW, &e), &e);
+	assert_int_equal(be->ops->map(be, &b, RW, &e), -EBUSY);
+	printf("%s: map twice: %s\n", backend, e.msg);
+	assert_int_equal(be->ops->live_mappings(be), 1);
+	/* A mapping left live is undone by close. */
 	backend_close(be);
 	mem_free(&b);
 }

@@ -38,14 +38,17 @@ static long long column(const char *csv, const char *probe, int col)
 	return atoll(p);
 }
 
-static void run_backend(const char *name)
+/* probes: the set to open; top_map/top_unmap: the default set's top-level
+ * probes for this backend, whose call counts must equal the operations. */
+static void run_backend(const char *name, const char *probes, const char *top_map,
+			const char *top_unmap)
 {
 	const char *bdf = getenv("IOTLB_BDF");
 	if (!bdf || strcmp(getenv("IOTLB_MODE") ? getenv("IOTLB_MODE") : "", "iommu")) {
 		printf("skip: needs the guest in iommu mode (IOTLB_MODE=iommu, IOTLB_BDF)\n");
 		skip();
 	}
-	struct trace_opts o = {.probes = "kernel", .filter_pid = getpid()};
+	struct trace_opts o = {.probes = probes, .filter_pid = getpid()};
 	struct trace *t;
 	struct err e = {0};
 	if (trace_open(&o, &t, &e))
@@ -73,6 +76,15 @@ static void run_backend(const char *name)
 	assert_int_equal(trace_status(t, TR_TP_MAP)->state, TS_ATTACHED);
 	assert_int_equal(column(out, "iommu:map", 0), N);
 	assert_int_equal(column(out, "iommu:map", 1), (long long)N * 4096);
+	/* The top-level probes (vfio:map_dma filters the container ioctl by
+	 * command) see each operation once. */
+	const struct probe_def *tm = probe_by_name(top_map), *tu = probe_by_name(top_unmap);
+	assert_non_null(tm);
+	assert_non_null(tu);
+	assert_int_equal(trace_status(t, tm->id)->state, TS_ATTACHED);
+	assert_int_equal(trace_status(t, tu->id)->state, TS_ATTACHED);
+	assert_int_equal(column(out, top_map, 0), N);
+	assert_int_equal(column(out, top_unmap, 0), N);
 	for (unsigned i = 0; i < probe_ndefs; i++) {
 		const struct probe_def *d = &probe_defs[i];
 		if (d->kind != PK_FUNCTION || trace_status(t, d->id)->state != TS_ATTACHED ||
@@ -95,13 +107,26 @@ static void run_backend(const char *name)
 static void vfio_probes(void **state)
 {
 	(void)state;
-	run_backend("vfio");
+	run_backend("vfio", "kernel", "vfio:map_dma", "vfio:unmap_dma");
 }
 
 static void iommufd_probes(void **state)
 {
 	(void)state;
-	run_backend("iommufd");
+	run_backend("iommufd", "kernel", "iommufd_ioas_map", "iommufd_ioas_unmap");
+}
+
+/* The default set (what `run --trace` takes): the same counts. */
+static void vfio_default_set(void **state)
+{
+	(void)state;
+	run_backend("vfio", NULL, "vfio:map_dma", "vfio:unmap_dma");
+}
+
+static void iommufd_default_set(void **state)
+{
+	(void)state;
+	run_backend("iommufd", NULL, "iommufd_ioas_map", "iommufd_ioas_unmap");
 }
 
 int main(void)
@@ -109,6 +134,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(vfio_probes),
 	    cmocka_unit_test(iommufd_probes),
+	    cmocka_unit_test(vfio_default_set),
+	    cmocka_unit_test(iommufd_default_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
