@@ -77,8 +77,9 @@ MEMCHECK_TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu \
 TEST_HDRS = tests/helpers.h tests/unit/sysfs_fixture.h
 TEST_HELPER_OBJS = tests/helpers.o
 
-BENCH = bin/bench-hotpath bin/bench-model bin/bench-timer bin/bench-ioctl
-BENCH_OBJS = micro/bench_hotpath.o micro/bench_model.o micro/bench_timer.o micro/bench_ioctl.o
+BENCH = bin/bench-hotpath bin/bench-model bin/bench-timer bin/bench-ioctl bin/bench-trace
+BENCH_OBJS = micro/bench_hotpath.o micro/bench_model.o micro/bench_timer.o micro/bench_ioctl.o \
+	micro/bench_trace.o
 
 LIB = build/libiotlb.a
 MLIB = build/libiotlb-micro.a
@@ -97,6 +98,10 @@ bin/bench-timer: $(MLIB) micro/bench_timer.o
 bin/bench-ioctl: $(MLIB) micro/bench_ioctl.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -Wl,--wrap=ioctl -o $@ micro/bench_ioctl.o $(MLIB) $(LIB) $(LIBS)
+
+bin/bench-trace: $(MLIB) micro/bench_trace.o
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ micro/bench_trace.o $(MLIB) $(LIB) $(LIBS)
 
 bin/bench-model: $(LIB) micro/bench_model.o
 	@mkdir -p bin
@@ -224,9 +229,21 @@ bench-model: deps
 # USDT probe cost on map/unmap (README, Performance).
 bench-trace: deps
 	$(MAKE) all
-	sh scripts/bench-trace.sh
+	./bin/bench-trace
+	BENCH_TRACE_PROBES=usdt sh scripts/bench-trace.sh
 
 # Dataset bytes and memory of 1 M and 10 M I/O runs; timer overhead.
+# In the QEMU guest (tests/vm): backend bookkeeping over the bare DMA ioctls
+# and map/unmap latency per backend and page size; tracing overhead on real
+# VFIO/IOMMUFD map/unmap.
+bench-ioctl: deps
+	$(MAKE) all
+	sh scripts/bench-ioctl.sh
+
+bench-trace-guest: deps
+	$(MAKE) all
+	sh scripts/bench-trace-guest.sh
+
 bench-dataset: deps
 	$(MAKE) all
 	sh scripts/bench-dataset.sh
@@ -235,4 +252,4 @@ clean:
 	rm -f $(DRIVER_OBJS) $(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS) $(TEST_HELPER_OBJS) $(TESTS) $(GUEST_PROGS) $(LIB) $(BIN) micro/version.h
 	rm -rf build bin tests/logs
 
-.PHONY: all deps run report report-demo test test-vm tests clean bench-trace fuzz print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE
+.PHONY: all deps run report report-demo test test-vm tests clean bench-trace bench-ioctl bench-trace-guest fuzz print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE

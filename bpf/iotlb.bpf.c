@@ -17,6 +17,7 @@
  * GPL: the tracing helpers used here (bpf_get_func_arg, bpf_probe_read) are
  * gpl_only in kernel/trace/bpf_trace.c. */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/usdt.bpf.h>
@@ -78,6 +79,9 @@ const volatile __u8 fn_size_shift[TR_NFUNC]; /* size << shift = bytes (pages -> 
 const volatile __u8 fn_ret_errno[TR_NFUNC];  /* negative return = failure */
 const volatile __u8 fn_cmd_arg[TR_NFUNC];    /* 1-based argument holding an ioctl command */
 const volatile __u32 fn_cmd[TR_NFUNC];	     /* ... that must equal this for the probe */
+const volatile __u64 ioctl_nr = ~0ull;	     /* the ioctl system call's number */
+const volatile __u32 ioctl_cmd[TR_NIOCTL];   /* per ioctl probe: its command (0: off) */
+const volatile __u8 ioctl_len_off[TR_NIOCTL]; /* offset of the u64 length in its argument */
 
 static __always_inline __u32 msb64(__u64 v)
 {
@@ -326,6 +330,68 @@ SEC("raw_tp")
 int BPF_PROG(tp_flush_np, void *tag, unsigned long start, unsigned long end)
 {
 	return tp_count(TR_TP_FLUSH_NP, start, end - start + 1, 0);
+}
+
+/* ---- system calls: the DMA ioctls, entry to exit ----
+ *
+ * Raw tracepoints raw_syscalls:sys_enter/sys_exit (include/trace/events/
+ * syscalls.h) time each VFIO_IOMMU_(UN)MAP_DMA and IOMMU_IOAS_(UN)MAP from
+ * the kernel's side: one program at entry and one at exit, no trampoline
+ * around a function, so this is the cheapest way to a duration and the
+ * default set uses it. They fire for every system call of every process:
+ * the number and the process are checked first. */
+
+SEC("raw_tp")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	if ((__u64)id != ioctl_nr || !kernel_probe_wanted())
+		return 0;
+	__u32 cmd = (__u32)PT_REGS_PARM2_CORE(regs);
+	__u32 i = 0;
+	for (; i < TR_NIOCTL; i++)
+		if (ioctl_cmd[i] && ioctl_cmd[i] == cmd)
+			break;
+	if (i >= TR_NIOCTL)
+		return 0;
+	/* The length inside the user's argument struct, where the uapi puts it
+	 * (vfio_iommu_type1_dma_map.size and iommu_ioas_map.length at 24, the
+	 * unmaps' at 16); a fault leaves 0 bytes. */
+	__u64 len = 0;
+	bpf_probe_read_user(&len, sizeof(len),
+			    (void *)(PT_REGS_PARM3_CORE(regs) + (ioctl_len_off[i] & 63)));
+	struct tr_task *s = bpf_task_storage_get(&task_starts, bpf_get_current_task_btf(), 0,
+						 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s)
+		return 0;
+	__u32 probe = TR_IOCTL0 + i;
+	if (probe >= TR_NPROBES)
+		return 0;
+	s->ioctl = probe;
+	s->bytes[probe] = len;
+	s->ts[probe] = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("raw_tp")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	if (!kernel_probe_wanted())
+		return 0;
+	struct tr_task *s = bpf_task_storage_get(&task_starts, bpf_get_current_task_btf(), 0, 0);
+	if (!s || !s->ioctl)
+		return 0;
+	__u32 probe = s->ioctl;
+	s->ioctl = 0;
+	if (probe >= TR_NPROBES)
+		return 0;
+	__u64 ts = s->ts[probe];
+	if (!ts)
+		return 0;
+	s->ts[probe] = 0;
+	__u64 dur = bpf_ktime_get_ns() - ts;
+	record(probe, s->bytes[probe], ret < 0, true, dur);
+	emit(probe, dur, 0, s->bytes[probe], ret < 0 ? ret : 0);
+	return 0;
 }
 
 /* ---- functions: fentry/fexit or kprobe/kretprobe per slot ---- */

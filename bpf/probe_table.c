@@ -4,13 +4,13 @@
 
 #include <linux/vfio.h>
 
+#include "../driver/backend/uapi/iommufd_abi.h"
 #include "trace_abi.h"
 
-#define FN(slot, n, a, sz, sh, er, cov) FN_D(slot, n, a, sz, sh, er, cov, 0)
-#define FN_D(slot, n, a, sz, sh, er, cov, d)                                                       \
+#define FN(slot, n, a, sz, sh, er, cov)                                                            \
 	{                                                                                          \
 		.name = n, .kind = PK_FUNCTION, .id = TR_FN0 + (slot), .alt = a, .size_arg = sz,   \
-		.size_shift = sh, .ret_errno = er, .covered_by = cov, .dflt = d                    \
+		.size_shift = sh, .ret_errno = er, .covered_by = cov                               \
 	}
 
 /* Signatures as of Linux 6.12 (drivers/vfio/vfio_iommu_type1.c,
@@ -35,6 +35,34 @@ const struct probe_def probe_defs[] = {
      .id = TR_USDT_IO,
      .usdt_start = "io_submit",
      .usdt_done = "io_complete"},
+    /* The four DMA ioctls as the process sees them in the kernel: entry
+     * to exit of the system call. The length sits at offset 24 of both map
+     * structs (vfio_iommu_type1_dma_map.size, iommu_ioas_map.length) and 16
+     * of both unmap structs. */
+    {.name = "ioctl:VFIO_IOMMU_MAP_DMA",
+     .kind = PK_IOCTL,
+     .id = TR_IOCTL0,
+     .cmd = VFIO_IOMMU_MAP_DMA,
+     .len_off = 24,
+     .dflt = 1},
+    {.name = "ioctl:VFIO_IOMMU_UNMAP_DMA",
+     .kind = PK_IOCTL,
+     .id = TR_IOCTL0 + 1,
+     .cmd = VFIO_IOMMU_UNMAP_DMA,
+     .len_off = 16,
+     .dflt = 1},
+    {.name = "ioctl:IOMMU_IOAS_MAP",
+     .kind = PK_IOCTL,
+     .id = TR_IOCTL0 + 2,
+     .cmd = IOMMU_IOAS_MAP,
+     .len_off = 24,
+     .dflt = 1},
+    {.name = "ioctl:IOMMU_IOAS_UNMAP",
+     .kind = PK_IOCTL,
+     .id = TR_IOCTL0 + 3,
+     .cmd = IOMMU_IOAS_UNMAP,
+     .len_off = 16,
+     .dflt = 1},
     {.name = "iommu:map", .kind = PK_TRACEPOINT, .id = TR_TP_MAP, .tp = "map",
      .dflt = 1},
     {.name = "iommu:unmap", .kind = PK_TRACEPOINT, .id = TR_TP_UNMAP, .tp = "unmap",
@@ -64,8 +92,8 @@ const struct probe_def probe_defs[] = {
     FN(1, "vfio_dma_do_unmap", NULL, 0, 0, 1, NULL),
     /* (dma, vaddr, npage, ...): pages -> bytes. */
     FN(2, "vfio_pin_pages_remote", NULL, 3, 12, 1, NULL),
-    FN_D(3, "iommufd_ioas_map", NULL, 0, 0, 1, NULL, 1),
-    FN_D(4, "iommufd_ioas_unmap", NULL, 0, 0, 1, NULL, 1),
+    FN(3, "iommufd_ioas_map", NULL, 0, 0, 1, NULL),
+    FN(4, "iommufd_ioas_unmap", NULL, 0, 0, 1, NULL),
     /* (ictx, iopt, *iova, uptr, length, ...) */
     FN(5, "iopt_map_user_pages", NULL, 5, 0, 1, NULL),
     /* (domain, iova, paddr, size, prot, gfp) */
@@ -90,7 +118,6 @@ const struct probe_def probe_defs[] = {
      .kind = PK_FUNCTION,
      .id = TR_FN0 + 17,
      .ret_errno = 1,
-     .dflt = 1,
      .cmd_arg = 2,
      .cmd = VFIO_IOMMU_MAP_DMA},
     {.name = "vfio:unmap_dma",
@@ -98,7 +125,6 @@ const struct probe_def probe_defs[] = {
      .kind = PK_FUNCTION,
      .id = TR_FN0 + 18,
      .ret_errno = 1,
-     .dflt = 1,
      .cmd_arg = 2,
      .cmd = VFIO_IOMMU_UNMAP_DMA},
     /* (mm, start, nr_pages, ...): VFIO type1 pins through this. */
@@ -108,6 +134,21 @@ const struct probe_def probe_defs[] = {
 };
 
 const unsigned probe_ndefs = sizeof(probe_defs) / sizeof(probe_defs[0]);
+
+const char *probe_kind_name(enum probe_kind k)
+{
+	switch (k) {
+	case PK_USDT:
+		return "usdt";
+	case PK_TRACEPOINT:
+		return "tracepoint";
+	case PK_FUNCTION:
+		return "function";
+	case PK_IOCTL:
+		return "ioctl";
+	}
+	return "?";
+}
 
 const struct probe_def *probe_by_id(uint32_t id)
 {

@@ -4,7 +4,9 @@
 
 #include <stdint.h>
 
-enum probe_kind { PK_USDT, PK_TRACEPOINT, PK_FUNCTION };
+/* PK_IOCTL: one ioctl command timed from system-call entry to exit
+ * (raw_syscalls:sys_enter/sys_exit). */
+enum probe_kind { PK_USDT, PK_TRACEPOINT, PK_FUNCTION, PK_IOCTL };
 
 struct probe_def {
 	const char *name; /* "usdt:dma_map", "iommu:map", "iommu_map" */
@@ -27,8 +29,13 @@ struct probe_def {
 	 * argument), for handlers that serve several commands. */
 	const char *func;
 	uint8_t cmd_arg;
-	uint32_t cmd;
+	uint32_t cmd; /* also PK_IOCTL's command */
+	/* PK_IOCTL: offset of the u64 length in the command's argument. */
+	uint8_t len_off;
 };
+
+/* "usdt", "tracepoint", "function", "ioctl". */
+const char *probe_kind_name(enum probe_kind k);
 
 extern const struct probe_def probe_defs[];
 extern const unsigned probe_ndefs;

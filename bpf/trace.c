@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kcheck.h"
@@ -25,6 +26,8 @@ static bool group_has(const char *g, const struct probe_def *d)
 		return d->kind != PK_USDT;
 	if (!strcmp(g, "tracepoints"))
 		return d->kind == PK_TRACEPOINT;
+	if (!strcmp(g, "ioctls"))
+		return d->kind == PK_IOCTL;
 	if (!strcmp(g, "functions"))
 		return d->kind == PK_FUNCTION;
 	return !strcmp(g, d->name);
@@ -43,8 +46,8 @@ static int select_probes(const char *spec, bool want[], struct err *e)
 		if (!any)
 			return err_set(e, EINVAL,
 				       "unknown probe '%s': use default, all, usdt, kernel, "
-				       "tracepoints, functions, or a name from 'iotlbench trace "
-				       "--list'",
+				       "ioctls, tracepoints, functions, or a name from 'iotlbench "
+				       "trace --list'",
 				       t);
 	}
 	return 0;
@@ -127,6 +130,22 @@ static int load(struct trace *t, const struct trace_opts *o, const bool want[], 
 		bpf_program__set_autoload(s->progs.usdt_io_submit, true);
 		bpf_program__set_autoload(s->progs.usdt_io_complete, true);
 		bpf_program__set_autoload(s->progs.usdt_case_start, true);
+	}
+	/* The DMA ioctls: one pair of programs on the system-call
+	 * tracepoints serves every command wanted. */
+	s->rodata->ioctl_nr = SYS_ioctl;
+	bool ioctls = false;
+	for (unsigned i = 0; i < probe_ndefs; i++) {
+		const struct probe_def *d = &probe_defs[i];
+		if (!want[i] || d->kind != PK_IOCTL)
+			continue;
+		s->rodata->ioctl_cmd[d->id - TR_IOCTL0] = d->cmd;
+		s->rodata->ioctl_len_off[d->id - TR_IOCTL0] = d->len_off;
+		ioctls = true;
+	}
+	if (ioctls && kc_tracepoint("sys_enter") && kc_tracepoint("sys_exit")) {
+		bpf_program__set_autoload(s->progs.sys_enter, true);
+		bpf_program__set_autoload(s->progs.sys_exit, true);
 	}
 	static const char *const tps[] = {"tp_map",	  "tp_unmap", "tp_fault",
 					  "tp_qi_submit", "tp_flush", "tp_flush_np"};
@@ -213,6 +232,29 @@ static void attach_tracepoints(struct trace *t, const bool want[])
 			set_status(t, d, TS_ATTACHED, "raw_tp", NULL);
 		}
 	}
+}
+
+static void attach_ioctls(struct trace *t, const bool want[])
+{
+	bool any = false;
+	for (unsigned i = 0; i < probe_ndefs; i++)
+		any |= want[i] && probe_defs[i].kind == PK_IOCTL;
+	if (!any)
+		return;
+	char why[320] = "";
+	if (!bpf_program__autoload(t->skel->progs.sys_enter))
+		snprintf(why, sizeof(why),
+			 "this kernel has no raw_syscalls:sys_enter/sys_exit tracepoints "
+			 "(CONFIG_FTRACE_SYSCALLS off)");
+	else if (keep(t, bpf_program__attach_raw_tracepoint(t->skel->progs.sys_enter,
+							      "sys_enter")) ||
+		 keep(t, bpf_program__attach_raw_tracepoint(t->skel->progs.sys_exit, "sys_exit")))
+		snprintf(why, sizeof(why), "raw tracepoint sys_enter/sys_exit attach failed: %s",
+			 strerror(errno));
+	for (unsigned i = 0; i < probe_ndefs; i++)
+		if (want[i] && probe_defs[i].kind == PK_IOCTL)
+			set_status(t, &probe_defs[i], why[0] ? TS_SKIPPED : TS_ATTACHED,
+				   "raw_tp sys_enter/sys_exit", why);
 }
 
 static void attach_functions(struct trace *t, const bool want[], enum fn_mode mode,
@@ -325,6 +367,7 @@ int trace_open(const struct trace_opts *o, struct trace **out, struct err *e)
 	}
 	if (usdt_wanted && o->usdt_pid > 0)
 		attach_usdt(t, o, want);
+	attach_ioctls(t, want);
 	attach_tracepoints(t, want);
 	attach_functions(t, want, mode, no_fentry, no_kprobe);
 	kc_release();

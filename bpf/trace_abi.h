@@ -33,7 +33,9 @@ enum tr_probe {
 	TR_TP_QI_SUBMIT, /* tracepoint intel_iommu:qi_submit */
 	TR_TP_FLUSH,	 /* tracepoint intel_iommu:cache_tag_flush_range */
 	TR_TP_FLUSH_NP,	 /* tracepoint intel_iommu:cache_tag_flush_range_np */
-	TR_FN0,
+	TR_IOCTL0,	 /* DMA ioctls, system-call entry -> exit (TR_NIOCTL of them) */
+	TR_NIOCTL = 4,
+	TR_FN0 = TR_IOCTL0 + TR_NIOCTL,
 	TR_NFUNC = 20,
 	TR_NPROBES = TR_FN0 + TR_NFUNC,
 };
@@ -56,6 +58,8 @@ struct tr_task {
 	__u64 ts[TR_NPROBES];
 	__u64 bytes[TR_NPROBES];
 	__u64 addr[TR_NPROBES];
+	__u32 ioctl; /* the DMA ioctl probe in flight (sys_enter -> sys_exit), 0 none */
+	__u32 pad;
 };
 
 /* An I/O command in flight: entry timestamp and what the exit cannot see. */

@@ -84,9 +84,7 @@ int cmd_trace(int argc, char **argv)
 			/* Name, kind, and whether `run --trace` takes it by default. */
 			for (unsigned i = 0; i < probe_ndefs; i++)
 				printf("%-36s %-10s %s\n", probe_defs[i].name,
-				       probe_defs[i].kind == PK_USDT	     ? "usdt"
-				       : probe_defs[i].kind == PK_TRACEPOINT ? "tracepoint"
-									     : "function",
+				       probe_kind_name(probe_defs[i].kind),
 				       probe_defs[i].dflt ? "default" : "opt-in");
 			return 0;
 		default:

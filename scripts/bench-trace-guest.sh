@@ -34,4 +34,4 @@ sh tests/vm/run-guest.sh --file bin/iotlbench:/bin/iotlbench --file scripts/benc
 	tail -n 40 "$work/log" >&2
 	exit 1
 }
-grep -E '^ *\| *(map/unmap|  (map|unmap) )' "$work/log" | sed 's/^ *| //'
+grep -E 'map/unmap latency|overhead|IOTLB-RESULT bench-trace' "$work/log" | sed 's/^guest: *//; s/^ *| //'

@@ -8,11 +8,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../../driver/backend/uapi/iommufd_abi.h"
 #include "../../bpf/perf_cpu.h"
 #include "../../bpf/privs.h"
 #include "../../bpf/probe_table.h"
@@ -45,6 +48,83 @@ static long long calls_of(const char *csv, const char *probe)
 	snprintf(pat, sizeof(pat), ",%s,", probe);
 	const char *p = strstr(csv, pat);
 	return p ? atoll(p + strlen(pat)) : -1;
+}
+
+/* Column k (0: calls, 1: bytes, 2: fails) of `probe`'s trace_calls.csv row. */
+static long long col_of(const char *csv, const char *probe, int k)
+{
+	char pat[96];
+	snprintf(pat, sizeof(pat), ",%s,", probe);
+	const char *p = strstr(csv, pat);
+	if (!p)
+		return -1;
+	p += strlen(pat);
+	for (int i = 0; i < k && p; i++)
+		if ((p = strchr(p, ',')))
+			p++;
+	return p ? atoll(p) : -1;
+}
+
+/* The DMA ioctl probes time every VFIO_IOMMU_MAP_DMA .. IOMMU_IOAS_UNMAP the
+ * process issues, whatever the fd: here /dev/null, which answers ENOTTY, so
+ * each call counts as failed; the length comes from the argument struct, and
+ * other commands are not counted. */
+static void ioctl_probes_count_calls(void **state)
+{
+	(void)state;
+	struct err e = {0};
+	if (privs_check(&e)) {
+		printf("skip: %s\n", e.msg);
+		skip();
+	}
+	struct trace_opts o = {.probes = "ioctls", .filter_pid = getpid()};
+	struct trace *t = NULL;
+	if (trace_open(&o, &t, &e)) {
+		printf("skip: tracer unavailable here: %s\n", e.msg);
+		skip();
+	}
+	trace_report(t, stdout);
+	const struct trace_status *st = trace_status(t, TR_IOCTL0);
+	if (st->state != TS_ATTACHED) {
+		printf("skip: ioctl probes not attached: %s\n", st->why);
+		trace_close(t);
+		skip();
+	}
+	int fd = open("/dev/null", O_RDWR);
+	assert_true(fd >= 0);
+	trace_set_case(t, 5, "ioctls");
+	struct vfio_iommu_type1_dma_map m = {.argsz = sizeof(m), .size = 8192};
+	struct iommu_ioas_unmap u = {.size = sizeof(u), .length = 12288};
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(ioctl(fd, VFIO_IOMMU_MAP_DMA, &m), -1);
+		assert_int_equal(errno, ENOTTY);
+	}
+	for (int i = 0; i < 30; i++)
+		assert_int_equal(ioctl(fd, IOMMU_IOAS_UNMAP, &u), -1);
+	int avail;
+	for (int i = 0; i < 20; i++)
+		ioctl(fd, FIONREAD, &avail);
+	close(fd);
+	char *out = NULL, *hist = NULL;
+	size_t len = 0, hlen = 0;
+	FILE *c = open_memstream(&out, &len), *h = open_memstream(&hist, &hlen);
+	assert_int_equal(trace_write_case(t, 5, h, c, NULL, &e), 0);
+	fclose(c);
+	fclose(h);
+	printf("%s", out);
+	assert_int_equal(col_of(out, "ioctl:VFIO_IOMMU_MAP_DMA", 0), 50);
+	assert_int_equal(col_of(out, "ioctl:VFIO_IOMMU_MAP_DMA", 1), 50 * 8192);
+	assert_int_equal(col_of(out, "ioctl:VFIO_IOMMU_MAP_DMA", 2), 50);
+	assert_int_equal(col_of(out, "ioctl:IOMMU_IOAS_UNMAP", 0), 30);
+	assert_int_equal(col_of(out, "ioctl:IOMMU_IOAS_UNMAP", 1), 30 * 12288);
+	assert_int_equal(col_of(out, "ioctl:VFIO_IOMMU_UNMAP_DMA", 0), 0);
+	assert_int_equal(col_of(out, "ioctl:IOMMU_IOAS_MAP", 0), 0);
+	/* Timed: histogram rows, none in [0, 1) ns. */
+	assert_non_null(strstr(hist, ",ioctl:VFIO_IOMMU_MAP_DMA,"));
+	assert_null(strstr(hist, ",ioctl:VFIO_IOMMU_MAP_DMA,0,1,"));
+	free(out);
+	free(hist);
+	trace_close(t);
 }
 
 static void usdt_counts_match_driver_ops(void **state)
@@ -157,6 +237,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(usdt_counts_match_driver_ops),
 	    cmocka_unit_test(iommu_tracepoints_attach),
+	    cmocka_unit_test(ioctl_probes_count_calls),
 	    cmocka_unit_test(report_is_honest_about_function_probes),
 	    cmocka_unit_test(pfm_encodes_defaults),
 	};

@@ -76,8 +76,9 @@ static void run_backend(const char *name, const char *probes, const char *top_ma
 	assert_int_equal(trace_status(t, TR_TP_MAP)->state, TS_ATTACHED);
 	assert_int_equal(column(out, "iommu:map", 0), N);
 	assert_int_equal(column(out, "iommu:map", 1), (long long)N * 4096);
-	/* The top-level probes (vfio:map_dma filters the container ioctl by
-	 * command) see each operation once. */
+	/* The top-level probes (the ioctl probes, and vfio:map_dma, which
+	 * filters the container's ioctl handler by command) see each
+	 * operation once. */
 	const struct probe_def *tm = probe_by_name(top_map), *tu = probe_by_name(top_unmap);
 	assert_non_null(tm);
 	assert_non_null(tu);
@@ -87,7 +88,8 @@ static void run_backend(const char *name, const char *probes, const char *top_ma
 	assert_int_equal(column(out, top_unmap, 0), N);
 	for (unsigned i = 0; i < probe_ndefs; i++) {
 		const struct probe_def *d = &probe_defs[i];
-		if (d->kind != PK_FUNCTION || trace_status(t, d->id)->state != TS_ATTACHED ||
+		if ((d->kind != PK_FUNCTION && d->kind != PK_IOCTL) ||
+		    trace_status(t, d->id)->state != TS_ATTACHED ||
 		    column(out, d->name, 0) <= 0)
 			continue;
 		/* A function that ran has histogram rows, none of them [0, 1). */
@@ -120,13 +122,13 @@ static void iommufd_probes(void **state)
 static void vfio_default_set(void **state)
 {
 	(void)state;
-	run_backend("vfio", NULL, "vfio:map_dma", "vfio:unmap_dma");
+	run_backend("vfio", NULL, "ioctl:VFIO_IOMMU_MAP_DMA", "ioctl:VFIO_IOMMU_UNMAP_DMA");
 }
 
 static void iommufd_default_set(void **state)
 {
 	(void)state;
-	run_backend("iommufd", NULL, "iommufd_ioas_map", "iommufd_ioas_unmap");
+	run_backend("iommufd", NULL, "ioctl:IOMMU_IOAS_MAP", "ioctl:IOMMU_IOAS_UNMAP");
 }
 
 int main(void)
