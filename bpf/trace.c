@@ -246,8 +246,8 @@ static void attach_ioctls(struct trace *t, const bool want[])
 		snprintf(why, sizeof(why),
 			 "this kernel has no raw_syscalls:sys_enter/sys_exit tracepoints "
 			 "(CONFIG_FTRACE_SYSCALLS off)");
-	else if (keep(t, bpf_program__attach_raw_tracepoint(t->skel->progs.sys_enter,
-							      "sys_enter")) ||
+	else if (keep(t,
+		      bpf_program__attach_raw_tracepoint(t->skel->progs.sys_enter, "sys_enter")) ||
 		 keep(t, bpf_program__attach_raw_tracepoint(t->skel->progs.sys_exit, "sys_exit")))
 		snprintf(why, sizeof(why), "raw tracepoint sys_enter/sys_exit attach failed: %s",
 			 strerror(errno));

@@ -24,7 +24,7 @@
 #include "../bpf/trace.h"
 #include "timer.h"
 
-#define CALLS 200000
+#define CALLS  200000
 #define ROUNDS 5
 
 static int cmp(const void *a, const void *b)

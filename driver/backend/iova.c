@@ -121,8 +121,7 @@ void iova_drain(struct iova_alloc *a)
 	mag_flush(a);
 }
 
-int iova_get_slow(struct iova_alloc *a, uint64_t len, uint64_t align, uint64_t *iova,
-		  struct err *e)
+int iova_get_slow(struct iova_alloc *a, uint64_t len, uint64_t align, uint64_t *iova, struct err *e)
 {
 	mag_flush(a);
 	if (len == 0)
