@@ -247,9 +247,9 @@ static bool tracked(const struct iommufd_backend *ib)
 static int iommufd_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e)
 {
 	struct iommufd_backend *ib = (struct iommufd_backend *)b;
-	if (buf->map_priv)
-		return err_set(e, EBUSY, "buffer is already mapped at IOVA %#llx: unmap it first",
-			       (unsigned long long)buf->iova);
+	int bad = real_check_unmapped(buf, e);
+	if (bad)
+		return bad;
 	if (!tracked(ib))
 		return map_ioctl(ib, buf, 0, false, false, prot, e);
 	uint64_t iova;
@@ -263,9 +263,9 @@ static int iommufd_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova,
 			  struct err *e)
 {
 	struct iommufd_backend *ib = (struct iommufd_backend *)b;
-	if (buf->map_priv)
-		return err_set(e, EBUSY, "buffer is already mapped at IOVA %#llx: unmap it first",
-			       (unsigned long long)buf->iova);
+	int bad = real_check_unmapped(buf, e);
+	if (bad)
+		return bad;
 	/* In kernel mode the allocator does not track the kernel's choices,
 	 * so only the range check applies; the kernel refuses overlaps. */
 	bool track = tracked(ib);
@@ -289,9 +289,9 @@ static int iommufd_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova,
 static int iommufd_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 {
 	struct iommufd_backend *ib = (struct iommufd_backend *)b;
-	if (buf->map_priv != ib)
-		return err_set(e, EINVAL, "buffer is not mapped%s",
-			       buf->map_priv ? " by this backend" : "");
+	int bad = real_check_mapped_by(buf, ib, e);
+	if (bad)
+		return bad;
 	int rc = do_unmap(ib, buf->iova, buf->len, e);
 	if (rc)
 		return rc;

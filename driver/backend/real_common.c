@@ -49,6 +49,18 @@ struct real_map *real_maps_pop(struct real_common *rc)
 	return m;
 }
 
+int real_err_mapped(const struct dma_buf *buf, struct err *e)
+{
+	return err_set(e, EBUSY, "buffer is already mapped at IOVA %#llx: unmap it first",
+		       (unsigned long long)buf->iova);
+}
+
+int real_err_not_mapped(const struct dma_buf *buf, struct err *e)
+{
+	return err_set(e, EINVAL, "buffer is not mapped%s",
+		       buf->map_priv ? " by this backend" : "");
+}
+
 uint64_t real_live_mappings(struct backend *b)
 {
 	return real_count((struct real_common *)b);

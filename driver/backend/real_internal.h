@@ -79,6 +79,25 @@ static inline uint64_t real_count(const struct real_common *rc)
 	return __atomic_load_n(&rc->nmaps, __ATOMIC_RELAXED);
 }
 
+/* vfio and iommufd keep a buffer's mapping in the buffer: map_priv names
+ * the backend that mapped it. A buffer that is mapped cannot be mapped
+ * again (the first mapping's IOVA would be lost), and only the backend
+ * that mapped a buffer unmaps it. Both return 0 or the error. */
+int real_err_mapped(const struct dma_buf *buf, struct err *e);
+int real_err_not_mapped(const struct dma_buf *buf, struct err *e);
+
+/* Inline: they sit on the timed map/unmap path; the messages do not. */
+static inline int real_check_unmapped(const struct dma_buf *buf, struct err *e)
+{
+	return buf->map_priv ? real_err_mapped(buf, e) : 0;
+}
+
+static inline int real_check_mapped_by(const struct dma_buf *buf, const void *owner,
+				       struct err *e)
+{
+	return buf->map_priv != owner ? real_err_not_mapped(buf, e) : 0;
+}
+
 /* ops->live_mappings of every real backend. */
 uint64_t real_live_mappings(struct backend *b);
 

@@ -273,9 +273,9 @@ static int vfio_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struc
 {
 	struct vfio_backend *vb = (struct vfio_backend *)b;
 	uint64_t iova;
-	if (buf->map_priv)
-		return err_set(e, EBUSY, "buffer is already mapped at IOVA %#llx: unmap it first",
-			       (unsigned long long)buf->iova);
+	int bad = real_check_unmapped(buf, e);
+	if (bad)
+		return bad;
 	real_alloc_lock(&vb->c);
 	int rc = iova_get(&vb->iova, buf->len, buf->page_size, &iova, e);
 	real_alloc_unlock(&vb->c);
@@ -286,9 +286,9 @@ static int vfio_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, ui
 		       struct err *e)
 {
 	struct vfio_backend *vb = (struct vfio_backend *)b;
-	if (buf->map_priv)
-		return err_set(e, EBUSY, "buffer is already mapped at IOVA %#llx: unmap it first",
-			       (unsigned long long)buf->iova);
+	int bad = real_check_unmapped(buf, e);
+	if (bad)
+		return bad;
 	real_alloc_lock(&vb->c);
 	int rc = iova_reserve(&vb->iova, iova, buf->len, e);
 	real_alloc_unlock(&vb->c);
@@ -298,9 +298,9 @@ static int vfio_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, ui
 static int vfio_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 {
 	struct vfio_backend *vb = (struct vfio_backend *)b;
-	if (buf->map_priv != vb)
-		return err_set(e, EINVAL, "buffer is not mapped%s",
-			       buf->map_priv ? " by this backend" : "");
+	int bad = real_check_mapped_by(buf, vb, e);
+	if (bad)
+		return bad;
 	int rc = do_unmap(vb, buf->iova, buf->len, e);
 	if (rc)
 		return rc;
