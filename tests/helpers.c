@@ -35,6 +35,23 @@ void fill_pattern(uint8_t *p, size_t len, uint64_t seed)
 	}
 }
 
+long long trace_calls_field(const char *csv, const char *probe, int col)
+{
+	char pat[96];
+	snprintf(pat, sizeof(pat), ",%s,", probe);
+	const char *p = strstr(csv, pat);
+	if (!p)
+		return -1;
+	p += strlen(pat);
+	for (int i = 0; i < col; i++) {
+		p = strchr(p, ',');
+		if (!p)
+			return -1;
+		p++;
+	}
+	return atoll(p);
+}
+
 int run_capture(const char *cmd, char *out, size_t len)
 {
 	size_t clen = strlen(cmd) + 8;

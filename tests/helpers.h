@@ -36,6 +36,11 @@ void fill_pattern(uint8_t *p, size_t len, uint64_t seed);
  * killed by a signal). */
 int run_capture(const char *cmd, char *out, size_t len);
 
+/* Field `col` after the probe name of `probe`'s row in a trace_calls.csv
+ * text (case,probe,calls,bytes,fails: 0 calls, 1 bytes, 2 fails); -1 when
+ * the row or field is missing. */
+long long trace_calls_field(const char *csv, const char *probe, int col);
+
 /* Asserts a driver call returned 0, printing the error message if not. */
 #define assert_ok(rc, e)                                                                         \
 	do {                                                                                     \

@@ -41,30 +41,6 @@ static struct trace *open_or_skip(const char *probes)
 	return t;
 }
 
-/* calls column of trace_calls.csv for `probe` in `csv`. */
-static long long calls_of(const char *csv, const char *probe)
-{
-	char pat[96];
-	snprintf(pat, sizeof(pat), ",%s,", probe);
-	const char *p = strstr(csv, pat);
-	return p ? atoll(p + strlen(pat)) : -1;
-}
-
-/* Column k (0: calls, 1: bytes, 2: fails) of `probe`'s trace_calls.csv row. */
-static long long col_of(const char *csv, const char *probe, int k)
-{
-	char pat[96];
-	snprintf(pat, sizeof(pat), ",%s,", probe);
-	const char *p = strstr(csv, pat);
-	if (!p)
-		return -1;
-	p += strlen(pat);
-	for (int i = 0; i < k && p; i++)
-		if ((p = strchr(p, ',')))
-			p++;
-	return p ? atoll(p) : -1;
-}
-
 /* The DMA ioctl probes time every VFIO_IOMMU_MAP_DMA .. IOMMU_IOAS_UNMAP the
  * process issues, whatever the fd: here /dev/null, which answers ENOTTY, so
  * each call counts as failed; the length comes from the argument struct, and
@@ -112,13 +88,13 @@ static void ioctl_probes_count_calls(void **state)
 	fclose(c);
 	fclose(h);
 	printf("%s", out);
-	assert_int_equal(col_of(out, "ioctl:VFIO_IOMMU_MAP_DMA", 0), 50);
-	assert_int_equal(col_of(out, "ioctl:VFIO_IOMMU_MAP_DMA", 1), 50 * 8192);
-	assert_int_equal(col_of(out, "ioctl:VFIO_IOMMU_MAP_DMA", 2), 50);
-	assert_int_equal(col_of(out, "ioctl:IOMMU_IOAS_UNMAP", 0), 30);
-	assert_int_equal(col_of(out, "ioctl:IOMMU_IOAS_UNMAP", 1), 30 * 12288);
-	assert_int_equal(col_of(out, "ioctl:VFIO_IOMMU_UNMAP_DMA", 0), 0);
-	assert_int_equal(col_of(out, "ioctl:IOMMU_IOAS_MAP", 0), 0);
+	assert_int_equal(trace_calls_field(out, "ioctl:VFIO_IOMMU_MAP_DMA", 0), 50);
+	assert_int_equal(trace_calls_field(out, "ioctl:VFIO_IOMMU_MAP_DMA", 1), 50 * 8192);
+	assert_int_equal(trace_calls_field(out, "ioctl:VFIO_IOMMU_MAP_DMA", 2), 50);
+	assert_int_equal(trace_calls_field(out, "ioctl:IOMMU_IOAS_UNMAP", 0), 30);
+	assert_int_equal(trace_calls_field(out, "ioctl:IOMMU_IOAS_UNMAP", 1), 30 * 12288);
+	assert_int_equal(trace_calls_field(out, "ioctl:VFIO_IOMMU_UNMAP_DMA", 0), 0);
+	assert_int_equal(trace_calls_field(out, "ioctl:IOMMU_IOAS_MAP", 0), 0);
 	/* Timed: histogram rows, none in [0, 1) ns. */
 	assert_non_null(strstr(hist, ",ioctl:VFIO_IOMMU_MAP_DMA,"));
 	assert_null(strstr(hist, ",ioctl:VFIO_IOMMU_MAP_DMA,0,1,"));
@@ -170,10 +146,10 @@ static void usdt_counts_match_driver_ops(void **state)
 	printf("%s", out);
 	const char *c2 = strstr(out, "case-2,");
 	assert_non_null(c2);
-	assert_int_equal(calls_of(out, "usdt:dma_map"), MAPS + 1);
-	assert_int_equal(calls_of(out, "usdt:dma_unmap"), MAPS);
-	assert_int_equal(calls_of(c2, "usdt:io_submit"), IOS);
-	assert_int_equal(calls_of(c2, "usdt:io"), IOS);
+	assert_int_equal(trace_calls_field(out, "usdt:dma_map", 0), MAPS + 1);
+	assert_int_equal(trace_calls_field(out, "usdt:dma_unmap", 0), MAPS);
+	assert_int_equal(trace_calls_field(c2, "usdt:io_submit", 0), IOS);
+	assert_int_equal(trace_calls_field(c2, "usdt:io", 0), IOS);
 	free(out);
 	nvme_ctrl_delete_queue(f.c, q, &f.e);
 	backend_unmap(f.be, &buf, &f.e);

@@ -21,23 +21,6 @@
 
 #define N 200
 
-static long long column(const char *csv, const char *probe, int col)
-{
-	char pat[96];
-	snprintf(pat, sizeof(pat), ",%s,", probe);
-	const char *p = strstr(csv, pat);
-	if (!p)
-		return -1;
-	p += strlen(pat);
-	for (int i = 0; i < col; i++) {
-		p = strchr(p, ',');
-		if (!p)
-			return -1;
-		p++;
-	}
-	return atoll(p);
-}
-
 /* probes: the set to open; top_map/top_unmap: the default set's top-level
  * probes for this backend, whose call counts must equal the operations. */
 static void run_backend(const char *name, const char *probes, const char *top_map,
@@ -74,8 +57,8 @@ static void run_backend(const char *name, const char *probes, const char *top_ma
 	fclose(h);
 	printf("%s", out);
 	assert_int_equal(trace_status(t, TR_TP_MAP)->state, TS_ATTACHED);
-	assert_int_equal(column(out, "iommu:map", 0), N);
-	assert_int_equal(column(out, "iommu:map", 1), (long long)N * 4096);
+	assert_int_equal(trace_calls_field(out, "iommu:map", 0), N);
+	assert_int_equal(trace_calls_field(out, "iommu:map", 1), (long long)N * 4096);
 	/* The top-level probes (the ioctl probes, and vfio:map_dma, which
 	 * filters the container's ioctl handler by command) see each
 	 * operation once. */
@@ -84,13 +67,13 @@ static void run_backend(const char *name, const char *probes, const char *top_ma
 	assert_non_null(tu);
 	assert_int_equal(trace_status(t, tm->id)->state, TS_ATTACHED);
 	assert_int_equal(trace_status(t, tu->id)->state, TS_ATTACHED);
-	assert_int_equal(column(out, top_map, 0), N);
-	assert_int_equal(column(out, top_unmap, 0), N);
+	assert_int_equal(trace_calls_field(out, top_map, 0), N);
+	assert_int_equal(trace_calls_field(out, top_unmap, 0), N);
 	for (unsigned i = 0; i < probe_ndefs; i++) {
 		const struct probe_def *d = &probe_defs[i];
 		if ((d->kind != PK_FUNCTION && d->kind != PK_IOCTL) ||
 		    trace_status(t, d->id)->state != TS_ATTACHED ||
-		    column(out, d->name, 0) <= 0)
+		    trace_calls_field(out, d->name, 0) <= 0)
 			continue;
 		/* A function that ran has histogram rows, none of them [0, 1). */
 		char pat[96];
