@@ -239,34 +239,6 @@ static void outside_ranges(const char *backend)
 	backend_close(be);
 }
 
-static void vfio_identify(void **s)
-{
-	(void)s;
-	need_mode("iommu");
-	identify("vfio");
-}
-
-static void vfio_integrity(void **s)
-{
-	(void)s;
-	need_mode("iommu");
-	integrity("vfio");
-}
-
-static void vfio_map_unmap(void **s)
-{
-	(void)s;
-	need_mode("iommu");
-	map_unmap("vfio");
-}
-
-static void vfio_outside_ranges(void **s)
-{
-	(void)s;
-	need_mode("iommu");
-	outside_ranges("vfio");
-}
-
 /* Fill every mapping slot the type1 driver allows (dma_entry_limit): the
  * next map must fail with the message naming the module parameter. One
  * 4 KiB buffer is mapped again and again at fresh IOVAs. */
@@ -307,47 +279,6 @@ static void vfio_dma_avail(void **s)
 	free(copies);
 	mem_free(&b);
 	backend_close(be);
-}
-
-static void iommufd_identify(void **s)
-{
-	(void)s;
-	need_mode("iommu");
-	identify("iommufd");
-}
-
-static void iommufd_integrity(void **s)
-{
-	(void)s;
-	need_mode("iommu");
-	unsetenv("IOTLB_IOMMUFD_IOVA");
-	integrity("iommufd");
-}
-
-static void iommufd_integrity_fixed(void **s)
-{
-	(void)s;
-	need_mode("iommu");
-	setenv("IOTLB_IOMMUFD_IOVA", "fixed", 1);
-	integrity("iommufd");
-	unsetenv("IOTLB_IOMMUFD_IOVA");
-}
-
-static void iommufd_map_unmap(void **s)
-{
-	(void)s;
-	need_mode("iommu");
-	map_unmap("iommufd");
-	setenv("IOTLB_IOMMUFD_IOVA", "fixed", 1);
-	map_unmap("iommufd");
-	unsetenv("IOTLB_IOMMUFD_IOVA");
-}
-
-static void iommufd_outside_ranges(void **s)
-{
-	(void)s;
-	need_mode("iommu");
-	outside_ranges("iommufd");
 }
 
 static void iommufd_dma_avail(void **s)
@@ -406,20 +337,6 @@ static void not_vfio_bound(void **s)
 	assert_non_null(strstr(e.msg, "bound to vfio-pci"));
 }
 
-static void pagemap_identify(void **s)
-{
-	(void)s;
-	need_mode("noiommu");
-	identify("pagemap");
-}
-
-static void pagemap_integrity(void **s)
-{
-	(void)s;
-	need_mode("noiommu");
-	integrity("pagemap");
-}
-
 static void pagemap_no_vfio(void **s)
 {
 	(void)s;
@@ -432,17 +349,52 @@ static void pagemap_no_vfio(void **s)
 	assert_non_null(strstr(e.msg, "no IOMMU group"));
 }
 
+/* One test body run for one backend in one boot mode, with the iommufd IOVA
+ * mode given through IOTLB_IOMMUFD_IOVA (NULL: the default, kernel). */
+struct gcase {
+	const char *backend, *mode, *iova;
+	void (*body)(const char *backend);
+};
+
+static void run_case(void **s)
+{
+	const struct gcase *c = *s;
+	need_mode(c->mode);
+	if (c->iova)
+		setenv("IOTLB_IOMMUFD_IOVA", c->iova, 1);
+	else
+		unsetenv("IOTLB_IOMMUFD_IOVA");
+	c->body(c->backend);
+	unsetenv("IOTLB_IOMMUFD_IOVA");
+}
+
+#define GCASE(name, be, md, iova, body)                                                            \
+	{                                                                                          \
+		name, run_case, NULL, NULL, &(struct gcase)                                        \
+		{                                                                                  \
+			be, md, iova, body                                                         \
+		}                                                                                  \
+	}
+
 int main(void)
 {
 	printf("guest backends: mode '%s', device '%s'\n", mode(), bdf());
 	const struct CMUnitTest t[] = {
-	    cmocka_unit_test(vfio_identify),	 cmocka_unit_test(vfio_integrity),
-	    cmocka_unit_test(vfio_map_unmap),	 cmocka_unit_test(vfio_outside_ranges),
-	    cmocka_unit_test(vfio_dma_avail),	 cmocka_unit_test(iommufd_identify),
-	    cmocka_unit_test(iommufd_integrity), cmocka_unit_test(iommufd_integrity_fixed),
-	    cmocka_unit_test(iommufd_map_unmap), cmocka_unit_test(iommufd_outside_ranges),
-	    cmocka_unit_test(iommufd_dma_avail), cmocka_unit_test(not_vfio_bound),
-	    cmocka_unit_test(pagemap_identify),	 cmocka_unit_test(pagemap_integrity),
+	    GCASE("vfio_identify", "vfio", "iommu", NULL, identify),
+	    GCASE("vfio_integrity", "vfio", "iommu", NULL, integrity),
+	    GCASE("vfio_map_unmap", "vfio", "iommu", NULL, map_unmap),
+	    GCASE("vfio_outside_ranges", "vfio", "iommu", NULL, outside_ranges),
+	    cmocka_unit_test(vfio_dma_avail),
+	    GCASE("iommufd_identify", "iommufd", "iommu", NULL, identify),
+	    GCASE("iommufd_integrity", "iommufd", "iommu", NULL, integrity),
+	    GCASE("iommufd_integrity_fixed", "iommufd", "iommu", "fixed", integrity),
+	    GCASE("iommufd_map_unmap", "iommufd", "iommu", NULL, map_unmap),
+	    GCASE("iommufd_map_unmap_fixed", "iommufd", "iommu", "fixed", map_unmap),
+	    GCASE("iommufd_outside_ranges", "iommufd", "iommu", NULL, outside_ranges),
+	    cmocka_unit_test(iommufd_dma_avail),
+	    cmocka_unit_test(not_vfio_bound),
+	    GCASE("pagemap_identify", "pagemap", "noiommu", NULL, identify),
+	    GCASE("pagemap_integrity", "pagemap", "noiommu", NULL, integrity),
 	    cmocka_unit_test(pagemap_no_vfio),
 	};
 	return cmocka_run_group_tests_name("guest_backends", t, NULL, NULL);
