@@ -185,6 +185,10 @@ report-demo: deps
 GUEST_TESTS = tests/vm/guest/test_guest_backends tests/vm/guest/test_guest_trace \
 	tests/vm/guest/suites.sh tests/vm/guest/sigint.sh
 GUEST_PROGS = tests/vm/guest/test_guest_backends tests/vm/guest/test_guest_trace
+
+# The guest's test programs too: a stale one would test an old library.
+$(GUEST_PROGS): $(STAMP) $(MLIB) $(LIB) $(TEST_HELPER_OBJS) $(DRIVER_HDRS) $(MICRO_HDRS) $(TEST_HDRS)
+
 SKIP_VM = 0
 
 # Every test suite of the project, ending with one summary line: the C and R

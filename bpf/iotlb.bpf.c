@@ -38,16 +38,20 @@ struct {
 	__type(value, struct tr_hist);
 } hists SEC(".maps");
 
-/* Entry timestamps of the function and map/unmap probes, in the thread's
- * own task storage (kernel/bpf/bpf_task_storage.c): a cached per-task
- * pointer instead of an LRU-hash update and delete per call, and right
- * even when the thread sleeps and migrates between entry and exit. */
+/* Entry timestamps of the function, ioctl and map/unmap probes, per thread:
+ * slot tid % TR_THREAD_SLOTS of an array, tagged with the tid. Keyed by
+ * thread, so a call that sleeps and migrates to another CPU still finds its
+ * entry (a per-CPU slot would not); an array, because its lookup is inlined
+ * (task storage and hash maps are helper calls with locking or hashing:
+ * under QEMU TCG the task-storage version cost ~600 ns more per ioctl). Two
+ * threads whose tids collide take the slot from each other; a lost entry is
+ * counted in timing_lost, never paired with the wrong exit. */
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TR_THREAD_SLOTS);
+	__type(key, __u32);
 	__type(value, struct tr_task);
-} task_starts SEC(".maps");
+} threads SEC(".maps");
 
 /* I/O in flight, keyed by queue and command id (a command may complete on
  * another thread than the one that submitted it). LRU: an entry whose
@@ -70,6 +74,7 @@ struct {
 __u32 cur_case;
 __u32 io_lba_shift = 9;
 __u64 events_dropped;
+__u64 timing_lost; /* exits whose entry time was not there (slot taken, attach mid-call) */
 
 /* Set before loading. */
 const volatile __u32 filter_tgid;	     /* kernel probes: only this process (0: all) */
@@ -169,11 +174,28 @@ static __always_inline void record(__u32 probe, __u64 bytes, bool fail, bool tim
 	}
 }
 
-/* Thread-keyed start and end (functions, USDT map/unmap). */
-static __always_inline void task_start(__u32 probe, __u64 bytes, __u64 addr)
+/* The calling thread's slot: claimed (its entry times cleared) when another
+ * thread held it, or NULL at an exit when it is not ours. */
+static __always_inline struct tr_task *thread_slot(__u32 tid, bool claim)
 {
-	struct tr_task *s = bpf_task_storage_get(&task_starts, bpf_get_current_task_btf(), 0,
-						 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	__u32 k = tid % TR_THREAD_SLOTS;
+	struct tr_task *s = bpf_map_lookup_elem(&threads, &k);
+	if (!s)
+		return NULL;
+	if (s->tid != tid) {
+		if (!claim)
+			return NULL;
+		s->tid = tid;
+		s->ioctl = 0;
+		__builtin_memset(s->ts, 0, sizeof(s->ts));
+	}
+	return s;
+}
+
+/* Thread-keyed start and end (functions, USDT map/unmap). */
+static __always_inline void task_start(__u32 tid, __u32 probe, __u64 bytes, __u64 addr)
+{
+	struct tr_task *s = thread_slot(tid, true);
 	if (!s || probe >= TR_NPROBES)
 		return;
 	s->ts[probe] = bpf_ktime_get_ns();
@@ -181,14 +203,20 @@ static __always_inline void task_start(__u32 probe, __u64 bytes, __u64 addr)
 	s->addr[probe] = addr;
 }
 
-static __always_inline void task_done(__u32 probe, __s64 result, __u64 addr)
+static __always_inline void task_done(__u32 tid, __u32 probe, __s64 result, __u64 addr)
 {
-	struct tr_task *s = bpf_task_storage_get(&task_starts, bpf_get_current_task_btf(), 0, 0);
-	if (!s || probe >= TR_NPROBES)
+	struct tr_task *s = thread_slot(tid, false);
+	if (!s) {
+		__sync_fetch_and_add(&timing_lost, 1);
+		return;
+	}
+	if (probe >= TR_NPROBES)
 		return;
 	__u64 ts = s->ts[probe];
-	if (!ts) /* attached mid-call */
+	if (!ts) {
+		__sync_fetch_and_add(&timing_lost, 1);
 		return;
+	}
 	s->ts[probe] = 0;
 	__u64 dur = bpf_ktime_get_ns() - ts;
 	__u64 bytes = s->bytes[probe];
@@ -225,28 +253,28 @@ static __always_inline void op_done(__u32 probe, __u64 id, __s64 result, __u64 a
 SEC("usdt")
 int BPF_USDT(usdt_map_start, void *backend, __u64 va, __u64 len, __u32 prot)
 {
-	task_start(TR_USDT_MAP, len, va);
+	task_start((__u32)bpf_get_current_pid_tgid(), TR_USDT_MAP, len, va);
 	return 0;
 }
 
 SEC("usdt")
 int BPF_USDT(usdt_map_done, void *backend, __u64 iova, __u64 len, long rc)
 {
-	task_done(TR_USDT_MAP, rc, iova);
+	task_done((__u32)bpf_get_current_pid_tgid(), TR_USDT_MAP, rc, iova);
 	return 0;
 }
 
 SEC("usdt")
 int BPF_USDT(usdt_unmap_start, void *backend, __u64 iova, __u64 len)
 {
-	task_start(TR_USDT_UNMAP, len, iova);
+	task_start((__u32)bpf_get_current_pid_tgid(), TR_USDT_UNMAP, len, iova);
 	return 0;
 }
 
 SEC("usdt")
 int BPF_USDT(usdt_unmap_done, void *backend, __u64 iova, __u64 len, long rc)
 {
-	task_done(TR_USDT_UNMAP, rc, iova);
+	task_done((__u32)bpf_get_current_pid_tgid(), TR_USDT_UNMAP, rc, iova);
 	return 0;
 }
 
@@ -341,12 +369,11 @@ int BPF_PROG(tp_flush_np, void *tag, unsigned long start, unsigned long end)
  * default set uses it. They fire for every system call of every process:
  * the number and the process are checked first. */
 
-SEC("raw_tp")
-int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+static __always_inline int ioctl_enter(__u32 cmd, __u64 argp)
 {
-	if ((__u64)id != ioctl_nr || !kernel_probe_wanted())
+	__u64 id = bpf_get_current_pid_tgid();
+	if (filter_tgid && (id >> 32) != filter_tgid)
 		return 0;
-	__u32 cmd = (__u32)PT_REGS_PARM2_CORE(regs);
 	__u32 i = 0;
 	for (; i < TR_NIOCTL; i++)
 		if (ioctl_cmd[i] && ioctl_cmd[i] == cmd)
@@ -357,14 +384,10 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	 * (vfio_iommu_type1_dma_map.size and iommu_ioas_map.length at 24, the
 	 * unmaps' at 16); a fault leaves 0 bytes. */
 	__u64 len = 0;
-	bpf_probe_read_user(&len, sizeof(len),
-			    (void *)(PT_REGS_PARM3_CORE(regs) + (ioctl_len_off[i] & 63)));
-	struct tr_task *s = bpf_task_storage_get(&task_starts, bpf_get_current_task_btf(), 0,
-						 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!s)
-		return 0;
+	bpf_probe_read_user(&len, sizeof(len), (void *)(argp + (ioctl_len_off[i] & 63)));
+	struct tr_task *s = thread_slot((__u32)id, true);
 	__u32 probe = TR_IOCTL0 + i;
-	if (probe >= TR_NPROBES)
+	if (!s || probe >= TR_NPROBES)
 		return 0;
 	s->ioctl = probe;
 	s->bytes[probe] = len;
@@ -372,12 +395,12 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("raw_tp")
-int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+static __always_inline int ioctl_exit(long ret)
 {
-	if (!kernel_probe_wanted())
+	__u64 id = bpf_get_current_pid_tgid();
+	if (filter_tgid && (id >> 32) != filter_tgid)
 		return 0;
-	struct tr_task *s = bpf_task_storage_get(&task_starts, bpf_get_current_task_btf(), 0, 0);
+	struct tr_task *s = thread_slot((__u32)id, false);
 	if (!s || !s->ioctl)
 		return 0;
 	__u32 probe = s->ioctl;
@@ -394,6 +417,37 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* BTF-typed raw tracepoints where the kernel takes tracing programs: the
+ * registers are read directly. */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
+{
+	if ((__u64)id != ioctl_nr)
+		return 0;
+	return ioctl_enter((__u32)PT_REGS_PARM2(regs), PT_REGS_PARM3(regs));
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	return ioctl_exit(ret);
+}
+
+/* Plain raw tracepoints elsewhere: the registers through probe reads. */
+SEC("raw_tp")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	if ((__u64)id != ioctl_nr)
+		return 0;
+	return ioctl_enter((__u32)PT_REGS_PARM2_CORE(regs), PT_REGS_PARM3_CORE(regs));
+}
+
+SEC("raw_tp")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	return ioctl_exit(ret);
+}
+
 /* ---- functions: fentry/fexit or kprobe/kretprobe per slot ---- */
 
 static __always_inline __u64 size_bytes(__u32 slot, __u64 v)
@@ -406,17 +460,21 @@ static __always_inline __u64 size_bytes(__u32 slot, __u64 v)
  * arguments anyway). */
 static __always_inline int fn_enter(__u32 slot, bool cmd_ok, __u64 bytes)
 {
-	if (!cmd_ok || !kernel_probe_wanted())
+	if (!cmd_ok)
 		return 0;
-	task_start(TR_FN0 + slot, bytes, 0);
+	__u64 id = bpf_get_current_pid_tgid();
+	if (filter_tgid && (id >> 32) != filter_tgid)
+		return 0;
+	task_start((__u32)id, TR_FN0 + slot, bytes, 0);
 	return 0;
 }
 
 static __always_inline int fn_exit(__u32 slot, __s64 ret)
 {
-	if (!kernel_probe_wanted())
+	__u64 id = bpf_get_current_pid_tgid();
+	if (filter_tgid && (id >> 32) != filter_tgid)
 		return 0;
-	task_done(TR_FN0 + slot, fn_ret_errno[slot] && ret < 0 ? ret : 0, 0);
+	task_done((__u32)id, TR_FN0 + slot, fn_ret_errno[slot] && ret < 0 ? ret : 0, 0);
 	return 0;
 }
 

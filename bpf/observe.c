@@ -115,6 +115,12 @@ void observe_close(struct observe *ob)
 			"iotlbench: %llu trace events dropped (ring buffer full): trace_events.csv "
 			"is incomplete; the histograms are not affected\n",
 			(unsigned long long)trace_events_dropped(ob->t));
+	if (ob->t && trace_timing_lost(ob->t))
+		fprintf(stderr,
+			"iotlbench: %llu timed probe exits had no entry time (a probe attached "
+			"mid-call, or threads sharing a timing slot): those calls are counted "
+			"without a duration\n",
+			(unsigned long long)trace_timing_lost(ob->t));
 	trace_close(ob->t);
 	if (ob->counters)
 		perf_set_close(&ob->ps);

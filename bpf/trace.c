@@ -144,8 +144,11 @@ static int load(struct trace *t, const struct trace_opts *o, const bool want[], 
 		ioctls = true;
 	}
 	if (ioctls && kc_tracepoint("sys_enter") && kc_tracepoint("sys_exit")) {
-		bpf_program__set_autoload(s->progs.sys_enter, true);
-		bpf_program__set_autoload(s->progs.sys_exit, true);
+		/* BTF-typed where tracing programs load (registers read
+		 * directly), plain raw tracepoints otherwise. */
+		bool btf = mode == FN_FENTRY;
+		bpf_program__set_autoload(btf ? s->progs.sys_enter_btf : s->progs.sys_enter, true);
+		bpf_program__set_autoload(btf ? s->progs.sys_exit_btf : s->progs.sys_exit, true);
 	}
 	static const char *const tps[] = {"tp_map",	  "tp_unmap", "tp_fault",
 					  "tp_qi_submit", "tp_flush", "tp_flush_np"};
@@ -242,19 +245,21 @@ static void attach_ioctls(struct trace *t, const bool want[])
 	if (!any)
 		return;
 	char why[320] = "";
-	if (!bpf_program__autoload(t->skel->progs.sys_enter))
+	struct iotlb_bpf *s = t->skel;
+	bool btf = bpf_program__autoload(s->progs.sys_enter_btf);
+	const char *how = btf ? "tp_btf sys_enter/sys_exit" : "raw_tp sys_enter/sys_exit";
+	if (!btf && !bpf_program__autoload(s->progs.sys_enter))
 		snprintf(why, sizeof(why),
 			 "this kernel has no raw_syscalls:sys_enter/sys_exit tracepoints "
 			 "(CONFIG_FTRACE_SYSCALLS off)");
-	else if (keep(t,
-		      bpf_program__attach_raw_tracepoint(t->skel->progs.sys_enter, "sys_enter")) ||
-		 keep(t, bpf_program__attach_raw_tracepoint(t->skel->progs.sys_exit, "sys_exit")))
-		snprintf(why, sizeof(why), "raw tracepoint sys_enter/sys_exit attach failed: %s",
-			 strerror(errno));
+	else if (btf ? keep(t, bpf_program__attach(s->progs.sys_enter_btf)) ||
+			   keep(t, bpf_program__attach(s->progs.sys_exit_btf))
+		     : keep(t, bpf_program__attach_raw_tracepoint(s->progs.sys_enter, "sys_enter")) ||
+			   keep(t, bpf_program__attach_raw_tracepoint(s->progs.sys_exit, "sys_exit")))
+		snprintf(why, sizeof(why), "%s attach failed: %s", how, strerror(errno));
 	for (unsigned i = 0; i < probe_ndefs; i++)
 		if (want[i] && probe_defs[i].kind == PK_IOCTL)
-			set_status(t, &probe_defs[i], why[0] ? TS_SKIPPED : TS_ATTACHED,
-				   "raw_tp sys_enter/sys_exit", why);
+			set_status(t, &probe_defs[i], why[0] ? TS_SKIPPED : TS_ATTACHED, how, why);
 }
 
 static void attach_functions(struct trace *t, const bool want[], enum fn_mode mode,

@@ -61,6 +61,10 @@ int trace_write_case(struct trace *t, uint32_t index, FILE *hist, FILE *calls, F
  * a background thread until trace_close. */
 int trace_events_start(struct trace *t, FILE *f, struct err *e);
 uint64_t trace_events_dropped(const struct trace *t);
+/* Exits of timed probes whose entry time was missing (attached mid-call, or
+ * a thread whose slot another thread had taken): those calls have no
+ * duration in the histograms. */
+uint64_t trace_timing_lost(const struct trace *t);
 
 /* Live view: sums every case per probe and prints log2 histograms in the
  * style of bpftrace's hist(). */

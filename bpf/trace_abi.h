@@ -53,13 +53,15 @@ struct tr_hist {
 	__u64 b[TR_BUCKETS];
 };
 
-/* A thread's operations in flight, one slot per probe (task storage). */
+/* A thread's operations in flight, one entry time per probe, in slot
+ * tid % TR_THREAD_SLOTS of an array; `tid` says whose they are. */
+#define TR_THREAD_SLOTS 1024
 struct tr_task {
+	__u32 tid;
+	__u32 ioctl; /* the DMA ioctl probe in flight (sys_enter -> sys_exit), 0 none */
 	__u64 ts[TR_NPROBES];
 	__u64 bytes[TR_NPROBES];
 	__u64 addr[TR_NPROBES];
-	__u32 ioctl; /* the DMA ioctl probe in flight (sys_enter -> sys_exit), 0 none */
-	__u32 pad;
 };
 
 /* An I/O command in flight: entry timestamp and what the exit cannot see. */

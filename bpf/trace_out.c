@@ -250,6 +250,11 @@ int trace_events_start(struct trace *t, FILE *f, struct err *e)
 	return 0;
 }
 
+uint64_t trace_timing_lost(const struct trace *t)
+{
+	return t->skel->bss->timing_lost;
+}
+
 uint64_t trace_events_dropped(const struct trace *t)
 {
 	return t->skel->bss->events_dropped;

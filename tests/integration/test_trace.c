@@ -22,6 +22,21 @@
 #include "../../bpf/trace.h"
 #include "../helpers.h"
 
+/* With the privileges there, only a kernel that forbids BPF outright
+ * (lockdown, seccomp: EPERM) is a reason to skip; any other load failure,
+ * a verifier rejection (EACCES) above all, is a bug in the programs. */
+static void open_checked(const struct trace_opts *o, struct trace **t, struct err *e)
+{
+	int rc = trace_open(o, t, e);
+	if (rc == -EPERM) {
+		printf("skip: the kernel forbids BPF here: %s\n", e->msg);
+		skip();
+	}
+	if (rc)
+		fail_msg("the tracer did not load: %s (IOTLB_BPF_DEBUG=1 shows the verifier log)",
+			 e->msg);
+}
+
 static struct trace *open_or_skip(const char *probes)
 {
 	struct err e = {0};
@@ -34,10 +49,7 @@ static struct trace *open_or_skip(const char *probes)
 	exe[n > 0 ? n : 0] = '\0';
 	struct trace_opts o = {.probes = probes, .usdt_pid = getpid(), .usdt_binary = exe};
 	struct trace *t = NULL;
-	if (trace_open(&o, &t, &e)) {
-		printf("skip: tracer unavailable here: %s\n", e.msg);
-		skip();
-	}
+	open_checked(&o, &t, &e);
 	return t;
 }
 
@@ -55,10 +67,7 @@ static void ioctl_probes_count_calls(void **state)
 	}
 	struct trace_opts o = {.probes = "ioctls", .filter_pid = getpid()};
 	struct trace *t = NULL;
-	if (trace_open(&o, &t, &e)) {
-		printf("skip: tracer unavailable here: %s\n", e.msg);
-		skip();
-	}
+	open_checked(&o, &t, &e);
 	trace_report(t, stdout);
 	const struct trace_status *st = trace_status(t, TR_IOCTL0);
 	if (st->state != TS_ATTACHED) {
