@@ -77,9 +77,10 @@ MEMCHECK_TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu \
 TEST_HDRS = tests/helpers.h tests/unit/sysfs_fixture.h
 TEST_HELPER_OBJS = tests/helpers.o
 
-BENCH = bin/bench-hotpath bin/bench-model bin/bench-timer bin/bench-ioctl bin/bench-trace
+BENCH = bin/bench-hotpath bin/bench-model bin/bench-timer bin/bench-ioctl bin/bench-trace \
+	bin/bench-trace-map
 BENCH_OBJS = micro/bench_hotpath.o micro/bench_model.o micro/bench_timer.o micro/bench_ioctl.o \
-	micro/bench_trace.o
+	micro/bench_trace.o micro/bench_trace_map.o
 
 LIB = build/libiotlb.a
 MLIB = build/libiotlb-micro.a
@@ -102,6 +103,10 @@ bin/bench-ioctl: $(MLIB) micro/bench_ioctl.o
 bin/bench-trace: $(MLIB) micro/bench_trace.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ micro/bench_trace.o $(MLIB) $(LIB) $(LIBS)
+
+bin/bench-trace-map: $(MLIB) micro/bench_trace_map.o
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ micro/bench_trace_map.o $(MLIB) $(LIB) $(LIBS)
 
 bin/bench-model: $(LIB) micro/bench_model.o
 	@mkdir -p bin
