@@ -21,6 +21,7 @@
 struct pagemap_backend {
 	struct real_common c;
 	int cfg_fd, bar_fd;
+	int pagemap_fd; /* /proc/self/pagemap, open for the backend's life */
 	void *bar;
 	size_t bar_len;
 	bool master_on;
@@ -39,6 +40,8 @@ static void pagemap_close(struct backend *b)
 		close(pb->bar_fd);
 	if (pb->cfg_fd >= 0)
 		close(pb->cfg_fd);
+	if (pb->pagemap_fd >= 0)
+		close(pb->pagemap_fd);
 	struct real_map *m;
 	while ((m = real_maps_pop(&pb->c)))
 		free(m);
@@ -112,7 +115,8 @@ static int pagemap_open(const struct backend_cfg *cfg, struct backend **out, str
 		return err_set(e, ENOMEM, "out of memory");
 	real_common_init(&pb->c, &a);
 	pb->cfg_fd = pb->bar_fd = -1;
-	rc = open_files(pb, e);
+	pb->pagemap_fd = mem_pagemap_open(e);
+	rc = pb->pagemap_fd < 0 ? pb->pagemap_fd : open_files(pb, e);
 	if (rc) {
 		pagemap_close(&pb->c.b);
 		return rc;
@@ -165,7 +169,7 @@ static int pagemap_map(struct backend *b, struct dma_buf *buf, uint32_t prot, st
 				   "mlock of %zu bytes failed (%s): raise the memlock limit "
 				   "(ulimit -l, RLIMIT_MEMLOCK) or run as root",
 				   buf->len, strerror(errno))
-			 : mem_phys_pages(buf, pages, e);
+			 : mem_phys_pages_fd(pb->pagemap_fd, buf, pages, e);
 	if (rc) {
 		free(pages);
 		free(m);

@@ -54,5 +54,10 @@ int mem_hugepool_error(size_t page_size, size_t pages, int err, struct err *e);
  * as 0 without CAP_SYS_ADMIN) or when a backing page is not physically
  * contiguous (a transparent hugepage that was split or never formed). */
 int mem_phys_pages(const struct dma_buf *buf, uint64_t *pages, struct err *e);
+/* The same with /proc/self/pagemap already open (mem_pagemap_open: the fd,
+ * or a negative error), for callers that read addresses on every map and
+ * should not pay an open and a close each time. */
+int mem_pagemap_open(struct err *e);
+int mem_phys_pages_fd(int fd, const struct dma_buf *buf, uint64_t *pages, struct err *e);
 
 #endif

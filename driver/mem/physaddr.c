@@ -46,9 +46,24 @@ static int read_frames(int fd, uintptr_t va, size_t n, uint64_t *pa, struct err 
 
 int mem_phys_pages(const struct dma_buf *buf, uint64_t *pages, struct err *e)
 {
+	int fd = mem_pagemap_open(e);
+	if (fd < 0)
+		return fd;
+	int rc = mem_phys_pages_fd(fd, buf, pages, e);
+	close(fd);
+	return rc;
+}
+
+int mem_pagemap_open(struct err *e)
+{
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(e, errno, "cannot open /proc/self/pagemap: %s", strerror(errno));
+	return fd;
+}
+
+int mem_phys_pages_fd(int fd, const struct dma_buf *buf, uint64_t *pages, struct err *e)
+{
 	uint64_t frames[CHUNK];
 	int rc = 0;
 	size_t n = buf->len / buf->page_size, per = buf->page_size / MEM_4K;
@@ -80,6 +95,5 @@ int mem_phys_pages(const struct dma_buf *buf, uint64_t *pages, struct err *e)
 				     "%zu-byte size: it is not a hugepage",
 				     i, (unsigned long long)pages[i], buf->page_size);
 	}
-	close(fd);
 	return rc;
 }
