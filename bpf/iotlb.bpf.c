@@ -3,14 +3,16 @@
  * and probe, a call count, bytes, failures and a log-linear duration
  * histogram (trace_abi.h); optionally every operation on a ring buffer.
  *
- * The loader (bpf/trace_load.c) decides per probe how to attach, switching
+ * The loader (bpf/trace.c) decides per probe how to attach, switching
  * off the programs it will not use before the object is loaded:
  *  - functions: fentry/fexit (BPF trampolines, kernel/bpf/trampoline.c), or
  *    kprobe/kretprobe; one program pair of each kind per slot, the slot's
  *    target set at run time (bpf_program__set_attach_target or the kprobe
- *    attach). Durations pair entry and exit through the thread's task
- *    storage, one slot per probe, so nested probes (iommu_map ->
+ *    attach). Durations pair entry and exit through the thread's slot
+ *    (`threads`), one entry time per probe, so nested probes (iommu_map ->
  *    __iommu_map) do not mix.
+ *  - the DMA ioctls: sys_enter/sys_exit, BTF-typed (tp_btf) where tracing
+ *    programs load, plain raw tracepoints otherwise.
  *  - tracepoints: raw tracepoints by name (no tracefs needed); they have no
  *    duration, only counts and bytes.
  *  - USDT: the driver's probes (driver/util/probes.h), start/done pairs.
@@ -44,8 +46,9 @@ struct {
  * entry (a per-CPU slot would not); an array, because its lookup is inlined
  * (task storage and hash maps are helper calls with locking or hashing:
  * under QEMU TCG the task-storage version cost ~600 ns more per ioctl). Two
- * threads whose tids collide take the slot from each other; a lost entry is
- * counted in timing_lost, never paired with the wrong exit. */
+ * threads whose tids collide take the slot from each other; an exit then
+ * finds another tid and is counted in timing_lost instead of timed (only two
+ * colliding threads entering and leaving in the same instant could race). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, TR_THREAD_SLOTS);
