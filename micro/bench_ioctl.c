@@ -37,8 +37,8 @@
 int __real_ioctl(int fd, unsigned long req, ...);
 int __wrap_ioctl(int fd, unsigned long req, ...);
 
-static int g_stub;			      /* answer the DMA ioctls here */
-static const uint64_t stub_iova = 1ull << 30; /* what a "kernel" picks */
+static int g_local;			       /* answer the DMA ioctls in userspace */
+static const uint64_t local_iova = 1ull << 30; /* the IOVA "the kernel" picks then */
 
 int __wrap_ioctl(int fd, unsigned long req, ...)
 {
@@ -46,7 +46,7 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	void *arg = va_arg(ap, void *);
 	va_end(ap);
-	if (g_stub) {
+	if (g_local) {
 		switch (req) {
 		case VFIO_IOMMU_MAP_DMA:
 			return 0;
@@ -56,7 +56,7 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 		case IOMMU_IOAS_MAP: {
 			struct iommu_ioas_map *m = arg;
 			if (!(m->flags & IOMMU_IOAS_MAP_FIXED_IOVA))
-				m->iova = stub_iova;
+				m->iova = local_iova;
 			return 0;
 		}
 		case IOMMU_IOAS_UNMAP:
@@ -293,39 +293,39 @@ int main(int argc, char **argv)
 	 * emulator. */
 	if (measure(be, &b, &x, &s, pairs / 10, &e))
 		goto fail;
-	struct series stub = {.n = 0};
+	struct series local = {.n = 0};
 	for (int k = 0; k < NSERIES; k++)
-		stub.v[k] = malloc(pairs * sizeof(uint64_t));
-	if (!stub.v[0] || !stub.v[1] || !stub.v[2] || !stub.v[3]) {
+		local.v[k] = malloc(pairs * sizeof(uint64_t));
+	if (!local.v[0] || !local.v[1] || !local.v[2] || !local.v[3]) {
 		err_set(&e, ENOMEM, "out of memory");
 		goto fail;
 	}
 	if (measure(be, &b, &x, &s, pairs, &e))
 		goto fail;
-	g_stub = 1;
-	int rc = measure(be, &b, &x, &stub, pairs, &e);
-	g_stub = 0;
+	g_local = 1;
+	int rc = measure(be, &b, &x, &local, pairs, &e);
+	g_local = 0;
 	if (rc)
 		goto fail;
 	if (header)
 		printf("backend,iova,page_size,op,pairs,backend_p50_ns,bare_p50_ns,backend_mean_ns,"
-		       "bare_mean_ns,e2e_diff_ns,e2e_lo_ns,e2e_hi_ns,e2e_pct,stub_backend_p50_ns,"
-		       "stub_bare_p50_ns,bookkeeping_ns,bookkeeping_lo_ns,bookkeeping_hi_ns,"
+		       "bare_mean_ns,e2e_diff_ns,e2e_lo_ns,e2e_hi_ns,e2e_pct,local_backend_p50_ns,"
+		       "local_bare_p50_ns,bookkeeping_ns,bookkeeping_lo_ns,bookkeeping_hi_ns,"
 		       "bookkeeping_pct\n");
 	for (int op = 0; op < 2; op++) {
 		int bi = op ? BE_UNMAP : BE_MAP, ri = op ? BARE_UNMAP : BARE_MAP;
 		double bp = median_u64(s.v[bi], s.n, tmp), rp = median_u64(s.v[ri], s.n, tmp);
 		double d, dl, dh, k, kl, kh;
 		paired(s.v[bi], s.v[ri], s.n, dtmp, &d, &dl, &dh);
-		paired(stub.v[bi], stub.v[ri], stub.n, dtmp, &k, &kl, &kh);
+		paired(local.v[bi], local.v[ri], local.n, dtmp, &k, &kl, &kh);
 		printf(
 		    "%s,%s,%llu,%s,%u,%.0f,%.0f,%.1f,%.1f,%.0f,%.0f,%.0f,%.2f,%.0f,%.0f,%.0f,%.0f,"
 		    "%.0f,%.2f\n",
 		    name, iommufd ? (kernel_iova ? "kernel" : "fixed") : "own",
 		    (unsigned long long)page, op ? "unmap" : "map", s.n, bp, rp,
 		    mean_u64(s.v[bi], s.n), mean_u64(s.v[ri], s.n), d, dl, dh, d * 100 / rp,
-		    median_u64(stub.v[bi], stub.n, tmp), median_u64(stub.v[ri], stub.n, tmp), k, kl,
-		    kh, k * 100 / rp);
+		    median_u64(local.v[bi], local.n, tmp), median_u64(local.v[ri], local.n, tmp), k,
+		    kl, kh, k * 100 / rp);
 	}
 	be->ops->mem_free(be, &b);
 	backend_close(be);
