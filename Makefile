@@ -52,12 +52,12 @@ BPF_SKEL = build/bpf/iotlb.skel.h
 MICRO_LIB_OBJS = $(BPF_OBJS) micro/suite.o micro/runner.o micro/dataset.o micro/hostinfo.o \
 	micro/counters.o micro/progress.o micro/timer.o micro/hist.o micro/bench_util.o \
 	micro/bench_map.o micro/bench_count.o micro/bench_churn.o micro/bench_reuse.o \
-	micro/bench_latency.o micro/samples.o micro/safety.o
+	micro/bench_latency.o micro/samples.o micro/safety.o micro/bench_prog.o
 MICRO_OBJS = micro/main.o micro/cmd_run.o micro/cmd_model.o micro/cmd_devices.o micro/cmd_info.o \
 	micro/cmd_trace.o
 MICRO_HDRS = micro/cmd.h micro/version.h micro/suite.h micro/runner.h micro/dataset.h \
 	micro/hostinfo.h micro/counters.h micro/progress.h micro/timer.h micro/hist.h \
-	micro/bench_util.h micro/samples.h micro/safety.h $(BPF_HDRS)
+	micro/bench_util.h micro/samples.h micro/safety.h micro/bench_prog.h $(BPF_HDRS)
 
 TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu tests/unit/test_cache \
 	tests/unit/test_iommu tests/unit/test_preset tests/unit/test_replay tests/unit/test_suite \

@@ -30,6 +30,7 @@
 #include "../driver/backend/real.h"
 #include "../driver/backend/uapi/iommufd_abi.h"
 #include "../driver/util/parse.h"
+#include "bench_prog.h"
 #include "timer.h"
 
 /* ---- the ioctl wrapper (linked with -Wl,--wrap=ioctl) ---- */
@@ -170,23 +171,11 @@ static int measure(struct backend *be, struct dma_buf *b, struct bare *x, struct
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median_u64(const uint64_t *v, unsigned n, uint64_t *tmp)
+/* The median of v, which stays as it is (tmp: scratch of n entries). */
+static double median_of(const uint64_t *v, unsigned n, uint64_t *tmp)
 {
 	memcpy(tmp, v, n * sizeof(*v));
-	qsort(tmp, n, sizeof(*tmp), cmp_u64);
-	return n % 2 ? (double)tmp[n / 2] : ((double)tmp[n / 2 - 1] + (double)tmp[n / 2]) / 2;
+	return bench_median_u64(tmp, n);
 }
 
 /* Median of the per-pair differences a[i] - b[i], with a distribution-free
@@ -197,8 +186,7 @@ static void paired(const uint64_t *a, const uint64_t *b, unsigned n, int64_t *tm
 {
 	for (unsigned i = 0; i < n; i++)
 		tmp[i] = (int64_t)a[i] - (int64_t)b[i];
-	qsort(tmp, n, sizeof(*tmp), cmp_i64);
-	*med = n % 2 ? (double)tmp[n / 2] : ((double)tmp[n / 2 - 1] + (double)tmp[n / 2]) / 2;
+	*med = bench_median_i64(tmp, n);
 	unsigned k = 0;
 	while ((double)k * k < 0.9604 * n) /* k = ceil(0.98 sqrt(n)) */
 		k++;
@@ -258,7 +246,6 @@ int main(int argc, char **argv)
 	const char *name = argv[a];
 	bool iommufd = !strcmp(name, "iommufd");
 	timer_init(false);
-	struct backend_cfg cfg = {.device = argv[a + 1]};
 	struct backend *be = NULL;
 	struct dma_buf b = {0};
 	struct series s = {.n = 0};
@@ -270,15 +257,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-ioctl: out of memory\n");
 		return 1;
 	}
-	if (backend_open(name, &cfg, &be, &e))
+	if (bench_prog_open(name, argv[a + 1], page, &be, &b, &e))
 		goto fail;
 	if (iommufd && iova_mode &&
 	    backend_iommufd_set_iova_mode(
 		be, !strcmp(iova_mode, "fixed") ? IOMMUFD_IOVA_FIXED : IOMMUFD_IOVA_KERNEL, &e))
 		goto fail;
 	bool kernel_iova = iommufd && (!iova_mode || !strcmp(iova_mode, "kernel"));
-	if (be->ops->mem_alloc(be, page, page, &b, &e))
-		goto fail;
 	struct bare x = {.iommufd = iommufd, .kernel_iova = kernel_iova, .va = b.va, .len = b.len};
 	x.fd = backend_dma_fd(be, &x.ioas);
 	/* The bare loop maps at the IOVA the backend itself uses, so both meet
@@ -314,7 +299,7 @@ int main(int argc, char **argv)
 		       "bookkeeping_pct\n");
 	for (int op = 0; op < 2; op++) {
 		int bi = op ? BE_UNMAP : BE_MAP, ri = op ? BARE_UNMAP : BARE_MAP;
-		double bp = median_u64(s.v[bi], s.n, tmp), rp = median_u64(s.v[ri], s.n, tmp);
+		double bp = median_of(s.v[bi], s.n, tmp), rp = median_of(s.v[ri], s.n, tmp);
 		double d, dl, dh, k, kl, kh;
 		paired(s.v[bi], s.v[ri], s.n, dtmp, &d, &dl, &dh);
 		paired(local.v[bi], local.v[ri], local.n, dtmp, &k, &kl, &kh);
@@ -324,20 +309,13 @@ int main(int argc, char **argv)
 		    name, iommufd ? (kernel_iova ? "kernel" : "fixed") : "own",
 		    (unsigned long long)page, op ? "unmap" : "map", s.n, bp, rp,
 		    mean_u64(s.v[bi], s.n), mean_u64(s.v[ri], s.n), d, dl, dh, d * 100 / rp,
-		    median_u64(local.v[bi], local.n, tmp), median_u64(local.v[ri], local.n, tmp), k,
+		    median_of(local.v[bi], local.n, tmp), median_of(local.v[ri], local.n, tmp), k,
 		    kl, kh, k * 100 / rp);
 	}
-	be->ops->mem_free(be, &b);
-	backend_close(be);
+	bench_prog_close(be, &b);
 	return 0;
 fail:
 	fprintf(stderr, "bench-ioctl: %s\n", e.msg);
-	if (be) {
-		if (b.map_priv)
-			be->ops->unmap(be, &b, &e);
-		if (b.va)
-			be->ops->mem_free(be, &b);
-		backend_close(be);
-	}
+	bench_prog_close(be, &b);
 	return 1;
 }

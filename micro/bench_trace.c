@@ -22,16 +22,11 @@
 
 #include "../bpf/probe_table.h"
 #include "../bpf/trace.h"
+#include "bench_prog.h"
 #include "timer.h"
 
 #define CALLS  200000
 #define ROUNDS 5
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 static double per_call(int fd)
 {
@@ -68,10 +63,8 @@ static int measure(int fd, const char *probes, pid_t pid, double *added, double 
 		on[r] = per_call(fd);
 		trace_close(t);
 	}
-	qsort(off, ROUNDS, sizeof(double), cmp);
-	qsort(on, ROUNDS, sizeof(double), cmp);
-	*added = on[ROUNDS / 2] - off[ROUNDS / 2];
-	*base = off[ROUNDS / 2];
+	*base = bench_median_double(off, ROUNDS);
+	*added = bench_median_double(on, ROUNDS) - *base;
 	return 0;
 }
 

@@ -21,25 +21,8 @@
 #include "../bpf/trace.h"
 #include "../driver/backend/real.h"
 #include "../driver/util/parse.h"
+#include "bench_prog.h"
 #include "timer.h"
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median_u64(uint64_t *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2;
-}
 
 /* One block: n map+unmap pairs; median map and unmap latency in ns. */
 static int block(struct backend *be, struct dma_buf *b, unsigned n, uint64_t *tm, uint64_t *tu,
@@ -55,8 +38,8 @@ static int block(struct backend *be, struct dma_buf *b, unsigned n, uint64_t *tm
 		tm[i] = timer_ns(t1 - t0);
 		tu[i] = timer_ns(timer_ticks() - t1);
 	}
-	*map_ns = median_u64(tm, n);
-	*unmap_ns = median_u64(tu, n);
+	*map_ns = bench_median_u64(tm, n);
+	*unmap_ns = bench_median_u64(tu, n);
 	return 0;
 }
 
@@ -68,9 +51,9 @@ static void report(const char *op, const double *off, const double *on, unsigned
 		a[i] = off[i];
 		c[i] = on[i];
 	}
-	qsort(d, r, sizeof(double), cmp_d);
-	qsort(a, r, sizeof(double), cmp_d);
-	qsort(c, r, sizeof(double), cmp_d);
+	qsort(d, r, sizeof(double), bench_cmp_double);
+	qsort(a, r, sizeof(double), bench_cmp_double);
+	qsort(c, r, sizeof(double), bench_cmp_double);
 	double base = a[r / 2];
 	unsigned q = r / 4;
 	printf("  %-5s off %8.0f ns  on %8.0f ns  added %+7.0f ns = %+6.1f %%  (middle rounds "
@@ -108,7 +91,6 @@ int main(int argc, char **argv)
 	}
 	const char *name = argv[a], *probes = argc - a == 3 ? argv[a + 2] : NULL;
 	timer_init(false);
-	struct backend_cfg cfg = {.device = argv[a + 1]};
 	struct backend *be = NULL;
 	struct dma_buf b = {0};
 	uint64_t *tm = malloc(ops * sizeof(*tm)), *tu = malloc(ops * sizeof(*tu));
@@ -118,7 +100,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-trace-map: out of memory\n");
 		return 1;
 	}
-	if (backend_open(name, &cfg, &be, &e) || be->ops->mem_alloc(be, page, page, &b, &e))
+	if (bench_prog_open(name, argv[a + 1], page, &be, &b, &e))
 		goto fail;
 	double wm, wu;
 	if (block(be, &b, ops, tm, tu, &wm, &wu, &e)) /* warm-up */
@@ -148,17 +130,10 @@ int main(int argc, char **argv)
 	       probes ? probes : "default", rounds, ops, (unsigned long long)page);
 	report("map", off_m, on_m, rounds);
 	report("unmap", off_u, on_u, rounds);
-	be->ops->mem_free(be, &b);
-	backend_close(be);
+	bench_prog_close(be, &b);
 	return 0;
 fail:
 	fprintf(stderr, "bench-trace-map: %s\n", e.msg);
-	if (be) {
-		if (b.map_priv)
-			be->ops->unmap(be, &b, &e);
-		if (b.va)
-			be->ops->mem_free(be, &b);
-		backend_close(be);
-	}
+	bench_prog_close(be, &b);
 	return 1;
 }
