@@ -74,7 +74,6 @@ static void iommufd_close(struct backend *b)
 	if (ib->iommufd >= 0)
 		close(ib->iommufd);
 	iova_fini(&ib->iova);
-	real_common_fini(&ib->c);
 	free(ib);
 }
 

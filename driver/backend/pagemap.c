@@ -42,10 +42,6 @@ static void pagemap_close(struct backend *b)
 		close(pb->cfg_fd);
 	if (pb->pagemap_fd >= 0)
 		close(pb->pagemap_fd);
-	struct real_map *m;
-	while ((m = real_maps_pop(&pb->c)))
-		free(m);
-	real_common_fini(&pb->c);
 	free(pb);
 }
 
@@ -155,13 +151,12 @@ static int pagemap_map(struct backend *b, struct dma_buf *buf, uint32_t prot, st
 {
 	struct pagemap_backend *pb = (struct pagemap_backend *)b;
 	size_t n = buf->len / buf->page_size;
+	int bad = real_check_unmapped(buf, e);
+	if (bad)
+		return bad;
 	uint64_t *pages = calloc(n, sizeof(*pages));
-	struct real_map *m = calloc(1, sizeof(*m));
-	if (!pages || !m) {
-		free(pages);
-		free(m);
+	if (!pages)
 		return err_set(e, ENOMEM, "out of memory for %zu page addresses", n);
-	}
 	/* Pin first: only a resident, locked page has a physical address that
 	 * stays put while the device uses it (mlock faults the range in). */
 	int rc = mlock(buf->va, buf->len)
@@ -172,32 +167,25 @@ static int pagemap_map(struct backend *b, struct dma_buf *buf, uint32_t prot, st
 			 : mem_phys_pages_fd(pb->pagemap_fd, buf, pages, e);
 	if (rc) {
 		free(pages);
-		free(m);
 		return rc;
 	}
-	/* No IOMMU means no protection: prot is recorded, not enforced. */
-	m->iova = pages[0];
-	m->len = buf->len;
-	pthread_mutex_lock(&pb->c.lock);
-	real_maps_add(&pb->c, m);
-	pthread_mutex_unlock(&pb->c.lock);
+	/* No IOMMU means no protection: prot is recorded, not enforced. The
+	 * buffer carries the mapping (pages, owner); the backend only counts. */
+	real_count_add(&pb->c);
 	buf->pages = pages;
 	buf->iova = pages[0];
 	buf->prot = prot;
-	buf->map_priv = m;
+	buf->map_priv = pb;
 	return 0;
 }
 
 static int pagemap_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 {
 	struct pagemap_backend *pb = (struct pagemap_backend *)b;
-	struct real_map *m = buf->map_priv;
-	if (!m)
-		return err_set(e, EINVAL, "buffer is not mapped");
-	pthread_mutex_lock(&pb->c.lock);
-	real_maps_del(&pb->c, m);
-	pthread_mutex_unlock(&pb->c.lock);
-	free(m);
+	int bad = real_check_mapped_by(buf, pb, e);
+	if (bad)
+		return bad;
+	real_count_sub(&pb->c);
 	free(buf->pages);
 	buf->pages = NULL;
 	buf->map_priv = NULL;

@@ -11,42 +11,9 @@ void real_common_init(struct real_common *rc, const struct pci_addr *a)
 {
 	rc->addr = *a;
 	rc->kind = MEM_KIND_DEFAULT;
-	pthread_mutex_init(&rc->lock, NULL);
 	atomic_flag_clear(&rc->alloc_lock);
-	rc->maps.next = rc->maps.prev = &rc->maps;
 	rc->b.tr = &rc->tr;
 	rc->b.priv = rc;
-}
-
-void real_common_fini(struct real_common *rc)
-{
-	pthread_mutex_destroy(&rc->lock);
-}
-
-void real_maps_add(struct real_common *rc, struct real_map *m)
-{
-	m->next = rc->maps.next;
-	m->prev = &rc->maps;
-	rc->maps.next->prev = m;
-	rc->maps.next = m;
-	real_count_add(rc);
-}
-
-void real_maps_del(struct real_common *rc, struct real_map *m)
-{
-	real_count_sub(rc);
-	m->prev->next = m->next;
-	m->next->prev = m->prev;
-	m->next = m->prev = m;
-}
-
-struct real_map *real_maps_pop(struct real_common *rc)
-{
-	if (rc->maps.next == &rc->maps)
-		return NULL;
-	struct real_map *m = rc->maps.next;
-	real_maps_del(rc, m);
-	return m;
 }
 
 int real_err_mapped(const struct dma_buf *buf, struct err *e)

@@ -2,7 +2,6 @@
 #ifndef IOTLB_REAL_INTERNAL_H
 #define IOTLB_REAL_INTERNAL_H
 
-#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -10,27 +9,17 @@
 #include "pci.h"
 #include "real.h"
 
-/* One live pagemap mapping: close munlocks whatever the caller left mapped.
- * (vfio and iommufd keep no records: their close unmaps the whole IOVA space
- * in one ioctl, so the map/unmap path carries only a count.) */
-struct real_map {
-	struct real_map *prev, *next;
-	uint64_t iova, len;
-	int from_alloc; /* iova came from the backend's allocator */
-};
-
 struct real_common {
 	struct backend b;
 	struct transport tr;
 	struct pci_addr addr;
 	enum mem_kind kind;
-	/* map/unmap may come from several threads: `lock` guards pagemap's
-	 * list, `alloc_lock` the IOVA allocator (real_alloc_lock); nmaps is
-	 * atomic. */
-	pthread_mutex_t lock;
+	/* map/unmap may come from several threads: `alloc_lock` guards the
+	 * IOVA allocator (real_alloc_lock); nmaps is atomic. No backend keeps
+	 * a record per mapping: the buffer carries its IOVA (or pages) and
+	 * map_priv names the backend that mapped it. */
 	atomic_flag alloc_lock;
-	struct real_map maps; /* pagemap: sentinel of a circular list */
-	uint64_t nmaps;	      /* live mappings */
+	uint64_t nmaps; /* live mappings */
 	/* Set by backends that map at IOVAs (vfio, iommufd). */
 	int (*map_at)(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
 		      struct err *e);
@@ -38,12 +27,6 @@ struct real_common {
 };
 
 void real_common_init(struct real_common *rc, const struct pci_addr *a);
-void real_common_fini(struct real_common *rc);
-void real_maps_add(struct real_common *rc, struct real_map *m);
-void real_maps_del(struct real_common *rc, struct real_map *m);
-/* Detaches and returns the first live mapping, or NULL. */
-struct real_map *real_maps_pop(struct real_common *rc);
-
 /* Guards the IOVA allocator of vfio and iommufd. Its critical sections are
  * a few dozen instructions (the allocator's cache hit, or one free-list
  * pass) and never contain a system call: the ioctls run outside. A

@@ -97,7 +97,6 @@ static void vfio_close(struct backend *b)
 	if (vb->container >= 0)
 		close(vb->container);
 	iova_fini(&vb->iova);
-	real_common_fini(&vb->c);
 	free(vb);
 }
 
