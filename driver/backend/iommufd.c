@@ -30,7 +30,19 @@ struct iommufd_backend {
 	struct iova_alloc iova;
 };
 
-static int do_unmap(struct iommufd_backend *ib, uint64_t iova, uint64_t len, struct err *e)
+/* IOAS_UNMAP failed (err) or unmapped `done` bytes instead of len. Out of
+ * line, so do_unmap's success path carries no message formatting. */
+static __attribute__((noinline, cold)) int unmap_failed(uint64_t iova, uint64_t len, uint64_t done,
+							int err, struct err *e)
+{
+	if (err)
+		return err_set(e, err, "IOMMU_IOAS_UNMAP of %#llx+%#llx failed: %s",
+			       (unsigned long long)iova, (unsigned long long)len, strerror(err));
+	return err_set(e, EINVAL, "IOMMU_IOAS_UNMAP unmapped %llu of %llu bytes at %#llx",
+		       (unsigned long long)done, (unsigned long long)len, (unsigned long long)iova);
+}
+
+static inline int do_unmap(struct iommufd_backend *ib, uint64_t iova, uint64_t len, struct err *e)
 {
 	struct iommu_ioas_unmap u = {
 	    .size = IOTLB_IOAS_UNMAP_SZ,
@@ -39,12 +51,9 @@ static int do_unmap(struct iommufd_backend *ib, uint64_t iova, uint64_t len, str
 	    .length = len,
 	};
 	if (ioctl(ib->iommufd, IOMMU_IOAS_UNMAP, &u))
-		return err_set(e, errno, "IOMMU_IOAS_UNMAP of %#llx+%#llx failed: %s",
-			       (unsigned long long)iova, (unsigned long long)len, strerror(errno));
+		return unmap_failed(iova, len, 0, errno, e);
 	if (u.length != len)
-		return err_set(e, EINVAL, "IOMMU_IOAS_UNMAP unmapped %llu of %llu bytes at %#llx",
-			       (unsigned long long)u.length, (unsigned long long)len,
-			       (unsigned long long)iova);
+		return unmap_failed(iova, len, u.length, 0, e);
 	return 0;
 }
 
@@ -200,14 +209,32 @@ static int map_error(int err, const struct dma_buf *buf, uint64_t iova, bool fix
 		       fixed ? " at a fixed IOVA" : "", strerror(err));
 }
 
+/* IOAS_MAP refused: a fixed IOVA from the allocator goes back to it, and the
+ * errno becomes a message. Out of line, off map_ioctl's success path. */
+static __attribute__((noinline, cold)) int map_refused(struct iommufd_backend *ib,
+						       const struct dma_buf *buf, uint64_t iova,
+						       bool fixed, bool give_back, int err,
+						       struct err *e)
+{
+	if (give_back) {
+		real_alloc_lock(&ib->c);
+		iova_put(&ib->iova, iova, buf->len);
+		real_alloc_unlock(&ib->c);
+	}
+	return map_error(err, buf, iova, fixed, e);
+}
+
 /* The kernel-IOVA mode leaves placement to IOMMU_IOAS_MAP and takes no
  * lock at all; in fixed mode the IOVA came from the backend's allocator and
  * goes back to it if the kernel refuses. As in the vfio backend no
  * per-mapping record is kept (the buffer carries IOVA and length, map_priv
  * names the backend), the count is atomic, and the lock covers only the
- * allocator, never the ioctl. */
-static int map_ioctl(struct iommufd_backend *ib, struct dma_buf *buf, uint64_t iova, bool fixed,
-		     bool give_back, uint32_t prot, struct err *e)
+ * allocator, never the ioctl. Always inlined, as vfio's map_claimed is: a
+ * call of its own costs a prologue and epilogue on every map. */
+static inline __attribute__((always_inline)) int map_ioctl(struct iommufd_backend *ib,
+							   struct dma_buf *buf, uint64_t iova,
+							   bool fixed, bool give_back,
+							   uint32_t prot, struct err *e)
 {
 	struct iommu_ioas_map mp = {
 	    .size = IOTLB_IOAS_MAP_SZ,
@@ -219,15 +246,8 @@ static int map_ioctl(struct iommufd_backend *ib, struct dma_buf *buf, uint64_t i
 	    .length = buf->len,
 	    .iova = fixed ? iova : 0,
 	};
-	if (ioctl(ib->iommufd, IOMMU_IOAS_MAP, &mp)) {
-		int err = errno;
-		if (give_back) {
-			real_alloc_lock(&ib->c);
-			iova_put(&ib->iova, iova, buf->len);
-			real_alloc_unlock(&ib->c);
-		}
-		return map_error(err, buf, iova, fixed, e);
-	}
+	if (ioctl(ib->iommufd, IOMMU_IOAS_MAP, &mp))
+		return map_refused(ib, buf, iova, fixed, give_back, errno, e);
 	real_count_add(&ib->c);
 	buf->iova = mp.iova;
 	buf->pages = NULL;

@@ -52,19 +52,22 @@ int iova_get_slow(struct iova_alloc *a, uint64_t len, uint64_t align, uint64_t *
 		  struct err *e);
 void iova_put_slow(struct iova_alloc *a, uint64_t iova, uint64_t len);
 
-/* Whether len rounds up to the cached block size. */
+/* Whether len rounds up to the cached block size, i.e. lies in
+ * (mag_len - min_page, mag_len]: one unsigned compare, which len 0 (and any
+ * len when nothing is cached, mag_len 0) fails by wrapping around. */
 static inline bool iova_mag_fits(const struct iova_alloc *a, uint64_t len)
 {
-	return len && len <= a->mag_len && len > a->mag_len - a->min_page;
+	return len - 1 - (a->mag_len - a->min_page) < a->min_page;
 }
 
 /* A free block of `len` bytes (rounded up to the granule) aligned to `align`
  * (a power of two; values below the granule mean the granule). Inline so
- * the common case, the block just freed, costs no call. */
+ * the common case, the block just freed, costs no call. align 0 needs no
+ * test of its own: align - 1 is then all ones and no cached IOVA is 0. */
 static inline int iova_get(struct iova_alloc *a, uint64_t len, uint64_t align, uint64_t *iova,
 			   struct err *e)
 {
-	if (a->mag_n && iova_mag_fits(a, len) && align && !(align & (align - 1)) &&
+	if (a->mag_n && iova_mag_fits(a, len) && !(align & (align - 1)) &&
 	    !(a->mag[a->mag_n - 1] & (align - 1))) {
 		*iova = a->mag[--a->mag_n];
 		return 0;
