@@ -6,8 +6,12 @@
 # a 1 GiB pool). One boot; the CSV goes to OUT (default bench-ioctl.csv) and
 # a summary to stdout. On a real server run bin/bench-ioctl directly.
 #
+# ICOUNT=N boots the guest with instruction-counted time (run-guest.sh
+# --icount N): each guest instruction then takes 2^N ns, so the figures
+# compare instruction counts and none of the emulator's own costs.
+#
 # usage: sh scripts/bench-ioctl.sh      (PAIRS=5000 OUT=bench-ioctl.csv
-#        BACKENDS="vfio iommufd-kernel iommufd-fixed" SIZES="4K 2M")
+#        BACKENDS="vfio iommufd-kernel iommufd-fixed" SIZES="4K 2M" ICOUNT=)
 set -eu
 PAIRS=${PAIRS:-5000}
 OUT=${OUT:-bench-ioctl.csv}
@@ -44,7 +48,7 @@ for sz in $sizes; do
 done
 GUEST
 sh tests/vm/run-guest.sh --file bin/bench-ioctl:/bin/bench-ioctl --test "$work/run.sh" \
-	--append "$append" --timeout 3000 --out "$work/vm" >"$work/log" 2>&1 || {
+	${ICOUNT:+--icount "$ICOUNT"} --append "$append" --timeout 3000 --out "$work/vm" >"$work/log" 2>&1 || {
 	tail -n 30 "$work/log" >&2
 	exit 1
 }

@@ -6,8 +6,12 @@
 # probes detached and attached; the summary gives the paired median added
 # latency per operation.
 #
+# ICOUNT=N boots the guest with instruction-counted time (run-guest.sh
+# --icount N), so the overhead is counted in guest instructions, free of the
+# emulator's own costs and of run-to-run noise.
+#
 # usage: sh scripts/bench-trace-guest.sh
-#        (ROUNDS=12 OPS=1000 PROBE_SETS="default all" SIZES="4K 2M")
+#        (ROUNDS=12 OPS=1000 PROBE_SETS="default all" SIZES="4K 2M" ICOUNT=)
 set -eu
 ROUNDS=${ROUNDS:-12}
 OPS=${OPS:-1000}
@@ -34,7 +38,7 @@ for sz in $SIZES; do
 done
 GUEST
 sh tests/vm/run-guest.sh --file bin/bench-trace-map:/bin/bench-trace-map --test "$work/trace-bench" \
-	--append "hugepagesz=2M hugepages=8" --timeout 3000 --out "$work/vm" >"$work/log" 2>&1 || {
+	${ICOUNT:+--icount "$ICOUNT"} --append "hugepagesz=2M hugepages=8" --timeout 3000 --out "$work/vm" >"$work/log" 2>&1 || {
 	tail -n 40 "$work/log" >&2
 	exit 1
 }

@@ -25,6 +25,10 @@
 #   --trace [PATTERNS]   QEMU log trace of the given comma-separated event
 #                        patterns (default vtd_iotlb_*,vtd_inv_desc_iotlb_*)
 #                        into OUT/qemu-trace.log
+#   --icount SHIFT       instruction-counted time: the guest's clock advances
+#                        2^SHIFT ns per instruction executed (QEMU -icount,
+#                        single-threaded TCG), so guest timings count guest
+#                        instructions instead of emulation speed
 #   --kernel FILE        bzImage (default: the cached one, build-kernel.sh)
 #   --out DIR            keep console log, trace, disk image and guest files
 #                        here (default: a new directory under $TMPDIR or /tmp)
@@ -36,10 +40,10 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "run-guest: error: $*" >&2; exit 2; }
-usage() { sed -n '7,37p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '7,38p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 initrd="" kernel="" mode=iommu append="" mem=5G smp=2 timeout=300 ttimeout=""
-only="" iommu_opts="" trace="" out="" verbose=0 shell=0
+only="" iommu_opts="" trace="" icount="" out="" verbose=0 shell=0
 payload=0
 # The payload options are kept as positional arguments for mkinitramfs.sh.
 mk_args=""
@@ -64,6 +68,7 @@ while [ $# -gt 0 ]; do
 		"" | --*) trace="vtd_iotlb_*,vtd_inv_desc_iotlb_*" ;;
 		*) trace=$2; shift ;;
 		esac ;;
+	--icount) icount=$2; shift ;;
 	--kernel) kernel=$2; shift ;;
 	--out) out=$2; shift ;;
 	--verbose | -v) verbose=1 ;;
@@ -74,6 +79,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case $mode in iommu | noiommu) ;; *) die "--mode must be iommu or noiommu, not '$mode'" ;; esac
+case $icount in "" | [0-9] | 10) ;; *) die "--icount takes a shift of 0..10, not '$icount'" ;; esac
 [ -n "$initrd" ] || [ "$payload" = 1 ] || die "nothing to run: give --initramfs FILE or --test/--cmd"
 [ -z "$initrd" ] || [ "$payload" = 0 ] || die "give either --initramfs or --test/--file/--cmd, not both"
 
@@ -143,6 +149,12 @@ kargs="$kargs iotlb.timeout=$ttimeout"
 [ "$shell" = 0 ] || kargs="$kargs iotlb.shell=1"
 kargs="$kargs$append"
 set -- "$@" -kernel "$kernel" -initrd "$initrd" -append "$kargs"
+if [ -n "$icount" ]; then
+	# Virtual time from the instruction counter (QEMU docs, "-icount"):
+	# sleep=off lets an idle guest jump to its next timer instead of waiting
+	# in real time, align=off never slows the guest to wall-clock speed.
+	set -- "$@" -icount "shift=$icount,sleep=off,align=off"
+fi
 if [ -n "$trace" ]; then
 	# The "log" trace backend of Debian's QEMU: events named in a file (glob
 	# patterns allowed), output to the -D file (QEMU docs, "Tracing").
