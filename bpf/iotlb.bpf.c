@@ -35,7 +35,7 @@ char LICENSE[] SEC("license") = "GPL";
  * loader zeroes a slot when its case starts and after writing it out. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, TR_CASE_SLOTS * TR_NPROBES);
+	__uint(max_entries, TR_CASE_SLOTS *TR_NPROBES);
 	__type(key, __u32);
 	__type(value, struct tr_hist);
 } hists SEC(".maps");
@@ -80,15 +80,15 @@ __u64 events_dropped;
 __u64 timing_lost; /* exits whose entry time was not there (slot taken, attach mid-call) */
 
 /* Set before loading. */
-const volatile __u32 filter_tgid;	     /* kernel probes: only this process (0: all) */
-const volatile __u8 events_on;		     /* also stream every operation */
-const volatile __u8 fn_size_arg[TR_NFUNC];   /* 1-based argument holding the size */
-const volatile __u8 fn_size_shift[TR_NFUNC]; /* size << shift = bytes (pages -> bytes) */
-const volatile __u8 fn_ret_errno[TR_NFUNC];  /* negative return = failure */
-const volatile __u8 fn_cmd_arg[TR_NFUNC];    /* 1-based argument holding an ioctl command */
-const volatile __u32 fn_cmd[TR_NFUNC];	     /* ... that must equal this for the probe */
-const volatile __u64 ioctl_nr = ~0ull;	     /* the ioctl system call's number */
-const volatile __u32 ioctl_cmd[TR_NIOCTL];   /* per ioctl probe: its command (0: off) */
+const volatile __u32 filter_tgid;	      /* kernel probes: only this process (0: all) */
+const volatile __u8 events_on;		      /* also stream every operation */
+const volatile __u8 fn_size_arg[TR_NFUNC];    /* 1-based argument holding the size */
+const volatile __u8 fn_size_shift[TR_NFUNC];  /* size << shift = bytes (pages -> bytes) */
+const volatile __u8 fn_ret_errno[TR_NFUNC];   /* negative return = failure */
+const volatile __u8 fn_cmd_arg[TR_NFUNC];     /* 1-based argument holding an ioctl command */
+const volatile __u32 fn_cmd[TR_NFUNC];	      /* ... that must equal this for the probe */
+const volatile __u64 ioctl_nr = ~0ull;	      /* the ioctl system call's number */
+const volatile __u32 ioctl_cmd[TR_NIOCTL];    /* per ioctl probe: its command (0: off) */
 const volatile __u8 ioctl_len_off[TR_NIOCTL]; /* offset of the u64 length in its argument */
 
 static __always_inline __u32 msb64(__u64 v)
@@ -206,18 +206,24 @@ static __always_inline void task_start(__u32 tid, __u32 probe, __u64 bytes, __u6
 	s->addr[probe] = addr;
 }
 
-static __always_inline void task_done(__u32 tid, __u32 probe, __s64 result, __u64 addr)
+/* `filtered`: the entry side may have skipped this call on purpose (a
+ * probe on one ioctl command whose exit cannot see the command), so a
+ * missing entry time is not a lost timing. */
+static __always_inline void task_done(__u32 tid, __u32 probe, __s64 result, __u64 addr,
+				      bool filtered)
 {
 	struct tr_task *s = thread_slot(tid, false);
 	if (!s) {
-		__sync_fetch_and_add(&timing_lost, 1);
+		if (!filtered)
+			__sync_fetch_and_add(&timing_lost, 1);
 		return;
 	}
 	if (probe >= TR_NPROBES)
 		return;
 	__u64 ts = s->ts[probe];
 	if (!ts) {
-		__sync_fetch_and_add(&timing_lost, 1);
+		if (!filtered)
+			__sync_fetch_and_add(&timing_lost, 1);
 		return;
 	}
 	s->ts[probe] = 0;
@@ -263,7 +269,7 @@ int BPF_USDT(usdt_map_start, void *backend, __u64 va, __u64 len, __u32 prot)
 SEC("usdt")
 int BPF_USDT(usdt_map_done, void *backend, __u64 iova, __u64 len, long rc)
 {
-	task_done((__u32)bpf_get_current_pid_tgid(), TR_USDT_MAP, rc, iova);
+	task_done((__u32)bpf_get_current_pid_tgid(), TR_USDT_MAP, rc, iova, false);
 	return 0;
 }
 
@@ -277,7 +283,7 @@ int BPF_USDT(usdt_unmap_start, void *backend, __u64 iova, __u64 len)
 SEC("usdt")
 int BPF_USDT(usdt_unmap_done, void *backend, __u64 iova, __u64 len, long rc)
 {
-	task_done((__u32)bpf_get_current_pid_tgid(), TR_USDT_UNMAP, rc, iova);
+	task_done((__u32)bpf_get_current_pid_tgid(), TR_USDT_UNMAP, rc, iova, false);
 	return 0;
 }
 
@@ -458,9 +464,9 @@ static __always_inline __u64 size_bytes(__u32 slot, __u64 v)
 	return v << (fn_size_shift[slot] & 63);
 }
 
-/* The exit side needs no command check: task_done finds no entry time for
- * a slot whose entry filtered the call out (and a kretprobe cannot read the
- * arguments anyway). */
+/* The exit side of a probe filtered by ioctl command: fexit reads the
+ * command again and skips other calls; a kretprobe cannot read arguments,
+ * so there a missing entry time is taken as filtered, not lost. */
 static __always_inline int fn_enter(__u32 slot, bool cmd_ok, __u64 bytes)
 {
 	if (!cmd_ok)
@@ -472,12 +478,15 @@ static __always_inline int fn_enter(__u32 slot, bool cmd_ok, __u64 bytes)
 	return 0;
 }
 
-static __always_inline int fn_exit(__u32 slot, __s64 ret)
+static __always_inline int fn_exit(__u32 slot, bool cmd_ok, __s64 ret)
 {
+	if (!cmd_ok)
+		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	if (filter_tgid && (id >> 32) != filter_tgid)
 		return 0;
-	task_done((__u32)id, TR_FN0 + slot, fn_ret_errno[slot] && ret < 0 ? ret : 0, 0);
+	task_done((__u32)id, TR_FN0 + slot, fn_ret_errno[slot] && ret < 0 ? ret : 0, 0,
+		  fn_cmd_arg[slot] != 0);
 	return 0;
 }
 
@@ -543,7 +552,7 @@ static __always_inline __s64 fexit_ret(void *ctx)
 	}                                                                                          \
 	SEC("fexit") int fexit_##n(void *ctx)                                                      \
 	{                                                                                          \
-		return fn_exit(n, fexit_ret(ctx));                                                 \
+		return fn_exit(n, fentry_cmd_ok(ctx, n), fexit_ret(ctx));                          \
 	}                                                                                          \
 	SEC("kprobe") int kp_##n(struct pt_regs *ctx)                                              \
 	{                                                                                          \
@@ -551,7 +560,7 @@ static __always_inline __s64 fexit_ret(void *ctx)
 	}                                                                                          \
 	SEC("kretprobe") int krp_##n(struct pt_regs *ctx)                                          \
 	{                                                                                          \
-		return fn_exit(n, (__s64)PT_REGS_RC(ctx));                                         \
+		return fn_exit(n, true, (__s64)PT_REGS_RC(ctx));                                   \
 	}
 
 FN_SLOT(0)
