@@ -41,6 +41,11 @@ unsigned backend_iova_ranges(struct backend *b, struct iova_range *out, unsigned
 /* vfio: mappings the type1 driver still allows (VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL
  * at open minus live mappings); -1 when unknown or not a vfio backend. */
 long backend_vfio_dma_avail(struct backend *b);
+/* vfio: what close does on kernels without VFIO_UNMAP_ALL (< 5.12): every
+ * valid IOVA range unmapped whole. Public so tests can run that path on any
+ * kernel. The buffers it unmapped still say they are mapped: free them,
+ * do not unmap them. 0, or the first failure. */
+int backend_vfio_unmap_by_ranges(struct backend *b, struct err *e);
 
 /* The fd the DMA ioctls go to — the VFIO container (vfio) or /dev/iommu
  * (iommufd, with the IOAS id in *ioas) — for benchmarks that compare the

@@ -16,6 +16,15 @@ void real_common_init(struct real_common *rc, const struct pci_addr *a)
 	rc->b.priv = rc;
 }
 
+/* The lock was taken: yield until its holder, a few dozen instructions
+ * from the end of its critical section, lets go. */
+__attribute__((noinline, cold)) void real_alloc_lock_wait(struct real_common *rc)
+{
+	do
+		sched_yield();
+	while (atomic_flag_test_and_set_explicit(&rc->alloc_lock, memory_order_acquire));
+}
+
 int real_err_mapped(const struct dma_buf *buf, struct err *e)
 {
 	return err_set(e, EBUSY, "buffer is already mapped at IOVA %#llx: unmap it first",

@@ -34,10 +34,12 @@ void real_common_init(struct real_common *rc, const struct pci_addr *a);
  * mutex's lock and unlock are two calls into libc; micro/bench_ioctl.c
  * measured the mutex pair at ~90 ns under QEMU TCG, about 2 % of a 4 KiB
  * map. A waiter yields rather than spins. */
+void real_alloc_lock_wait(struct real_common *rc);
+
 static inline void real_alloc_lock(struct real_common *rc)
 {
-	while (atomic_flag_test_and_set_explicit(&rc->alloc_lock, memory_order_acquire))
-		sched_yield();
+	if (atomic_flag_test_and_set_explicit(&rc->alloc_lock, memory_order_acquire))
+		real_alloc_lock_wait(rc); /* out of line: the map path keeps no loop */
 }
 
 static inline void real_alloc_unlock(struct real_common *rc)

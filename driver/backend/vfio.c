@@ -58,12 +58,34 @@ static inline int do_unmap(struct vfio_backend *vb, uint64_t iova, uint64_t len,
 	return 0;
 }
 
+/* Every valid IOVA range unmapped whole: the type1 v2 driver unmaps each
+ * mapping lying wholly inside the range and refuses only a range that
+ * bisects one (vfio_dma_do_unmap), and no mapping lies outside the valid
+ * ranges. 0, or the first failure (the other ranges are still tried). */
+static int unmap_by_ranges(struct vfio_backend *vb, struct err *e)
+{
+	int rc = 0;
+	for (unsigned i = 0; i < vb->iova.nvalid; i++) {
+		const struct iova_range *r = &vb->iova.valid[i];
+		uint64_t mask = vb->iova.min_page - 1;
+		uint64_t start = r->start & ~mask, last = r->last | mask;
+		if (last - start == UINT64_MAX)
+			last--; /* size must fit; nothing maps the top granule */
+		uint64_t len = (last - start + 1) & ~mask;
+		struct vfio_iommu_type1_dma_unmap u = {
+		    .argsz = sizeof(u), .iova = start, .size = len};
+		if (ioctl(vb->container, VFIO_IOMMU_UNMAP_DMA, &u) && !rc)
+			rc = err_set(
+			    e, errno, "VFIO_IOMMU_UNMAP_DMA of range %#llx+%#llx failed: %s",
+			    (unsigned long long)start, (unsigned long long)len, strerror(errno));
+	}
+	return rc;
+}
+
 /* Unmaps whatever the caller left mapped, so teardown keeps its order
  * (mappings, then DMA off, then the fds) instead of leaving it to the
  * container's release. VFIO_DMA_UNMAP_FLAG_ALL (VFIO_UNMAP_ALL extension,
- * Linux 5.12) does it in one call; older type1 drivers unmap every mapping
- * wholly inside a range (v2 refuses only a range that bisects one), so each
- * valid IOVA range goes whole. */
+ * Linux 5.12) does it in one call; older kernels get each valid range. */
 static void unmap_all(struct vfio_backend *vb)
 {
 	if (!real_count(&vb->c))
@@ -76,16 +98,8 @@ static void unmap_all(struct vfio_backend *vb)
 			return;
 		}
 	}
-	for (unsigned i = 0; i < vb->iova.nvalid; i++) {
-		const struct iova_range *r = &vb->iova.valid[i];
-		uint64_t mask = vb->iova.min_page - 1;
-		uint64_t start = r->start & ~mask, last = r->last | mask;
-		if (last - start == UINT64_MAX)
-			last--; /* size must fit; nothing maps the top granule */
-		struct vfio_iommu_type1_dma_unmap u = {
-		    .argsz = sizeof(u), .iova = start, .size = (last - start + 1) & ~mask};
-		ioctl(vb->container, VFIO_IOMMU_UNMAP_DMA, &u);
-	}
+	struct err e = {0};
+	unmap_by_ranges(vb, &e);
 	vb->c.nmaps = 0;
 }
 
@@ -347,6 +361,17 @@ const struct backend_ops backend_vfio_ops = {
 int backend_vfio_container_fd(struct backend *b)
 {
 	return b && b->ops == &backend_vfio_ops ? ((struct vfio_backend *)b)->container : -1;
+}
+
+int backend_vfio_unmap_by_ranges(struct backend *b, struct err *e)
+{
+	if (!b || b->ops != &backend_vfio_ops)
+		return err_set(e, EINVAL, "not a vfio backend");
+	struct vfio_backend *vb = (struct vfio_backend *)b;
+	int rc = unmap_by_ranges(vb, e);
+	if (!rc)
+		vb->c.nmaps = 0;
+	return rc;
 }
 
 long backend_vfio_dma_avail(struct backend *b)
