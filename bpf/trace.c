@@ -254,8 +254,10 @@ static void attach_ioctls(struct trace *t, const bool want[])
 			 "(CONFIG_FTRACE_SYSCALLS off)");
 	else if (btf ? keep(t, bpf_program__attach(s->progs.sys_enter_btf)) ||
 			   keep(t, bpf_program__attach(s->progs.sys_exit_btf))
-		     : keep(t, bpf_program__attach_raw_tracepoint(s->progs.sys_enter, "sys_enter")) ||
-			   keep(t, bpf_program__attach_raw_tracepoint(s->progs.sys_exit, "sys_exit")))
+		     : keep(t,
+			    bpf_program__attach_raw_tracepoint(s->progs.sys_enter, "sys_enter")) ||
+			   keep(t,
+				bpf_program__attach_raw_tracepoint(s->progs.sys_exit, "sys_exit")))
 		snprintf(why, sizeof(why), "%s attach failed: %s", how, strerror(errno));
 	for (unsigned i = 0; i < probe_ndefs; i++)
 		if (want[i] && probe_defs[i].kind == PK_IOCTL)

@@ -14,15 +14,15 @@ enum dma_prot {
 };
 
 struct dma_buf {
-	uint8_t *va;         /* host virtual address */
-	size_t len;          /* bytes */
+	uint8_t *va;	     /* host virtual address */
+	size_t len;	     /* bytes */
 	size_t page_size;    /* backing page size: 4 KiB, 2 MiB, 1 GiB */
 	unsigned page_shift; /* log2(page_size) */
-	uint64_t iova;       /* device address of va[0] when `pages` is NULL */
+	uint64_t iova;	     /* device address of va[0] when `pages` is NULL */
 	uint64_t *pages;     /* device address of each backing page, or NULL */
-	uint32_t prot;       /* enum dma_prot */
-	void *mem_priv;      /* owned by the memory allocator */
-	void *map_priv;      /* owned by the backend that mapped it */
+	uint32_t prot;	     /* enum dma_prot */
+	void *mem_priv;	     /* owned by the memory allocator */
+	void *map_priv;	     /* owned by the backend that mapped it */
 };
 
 /* Device address of byte `off` of the buffer. Hot path: one branch. */

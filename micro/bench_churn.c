@@ -11,11 +11,11 @@
 
 struct churn {
 	struct runner *r;
-	struct dma_buf *buf;   /* qd slots */
+	struct dma_buf *buf; /* qd slots */
 	uint8_t *mapped;
-	uint32_t *pending;     /* slots waiting for a batch unmap */
+	uint32_t *pending; /* slots waiting for a batch unmap */
 	uint32_t npending;
-	uint64_t batch;        /* 0 persistent, 1 per-io, N batch */
+	uint64_t batch; /* 0 persistent, 1 per-io, N batch */
 };
 
 static int unmap_pending(struct churn *ch, struct err *e)
@@ -48,8 +48,8 @@ int bench_churn(struct runner *r, const struct bench_case *c, struct err *e)
 	struct hist *h = malloc(sizeof(*h));
 	struct nvme_queue *q = NULL;
 	int rc = ch.buf && ch.mapped && ch.pending && start && free_slots && h
-			 ? 0
-			 : err_set(e, ENOMEM, "out of memory");
+		     ? 0
+		     : err_set(e, ENOMEM, "out of memory");
 	uint64_t nalloc = 0;
 	for (; !rc && nalloc < nslots; nalloc++)
 		if ((rc = r->be->ops->mem_alloc(r->be, io, ps, &ch.buf[nalloc], e)))
@@ -97,8 +97,9 @@ int bench_churn(struct runner *r, const struct bench_case *c, struct err *e)
 			continue;
 		if (d.status) {
 			char sb[256];
-			rc = err_set(e, nvme_status_errno(d.status), "I/O failed (queue %u, command %u): %s",
-				     q->qid, d.cid, nvme_status_desc(d.status, sb, sizeof(sb)));
+			rc = err_set(e, nvme_status_errno(d.status),
+				     "I/O failed (queue %u, command %u): %s", q->qid, d.cid,
+				     nvme_status_desc(d.status, sb, sizeof(sb)));
 			completed++;
 			break;
 		}

@@ -28,8 +28,8 @@ static int region(struct runner *r, uint64_t len, uint64_t ps, struct dma_buf *m
 {
 	if (ps != 4096)
 		return r->be->ops->mem_alloc(r->be, len, ps, mem, e);
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		       -1, 0);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return err_set(e, ENOMEM, "cannot reserve %llu bytes of address space",
 			       (unsigned long long)len);
@@ -55,7 +55,8 @@ int bench_count(struct runner *r, const struct bench_case *c, struct err *e)
 	uint64_t slot = (size + ps - 1) / ps * ps; /* each mapping starts on a backing page */
 	uint64_t maxn = c->mappings[c->nmappings - 1];
 	if (maxn + 1 > (256ull << 30) / slot)
-		return err_set(e, ENOMEM, "%llu mappings of %llu bytes exceed 256 GiB of address space",
+		return err_set(e, ENOMEM,
+			       "%llu mappings of %llu bytes exceed 256 GiB of address space",
 			       (unsigned long long)maxn, (unsigned long long)slot);
 	struct dma_buf mem;
 	int rc = region(r, (maxn + 1) * slot, ps, &mem, e);

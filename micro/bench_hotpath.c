@@ -29,7 +29,8 @@ int main(int argc, char **argv)
 	if (!rc)
 		rc = nvme_ctrl_create_queue(c, QD + 1, &q, &e);
 	if (!rc)
-		rc = backend_dma_alloc(be, QD * 4096, MEM_4K, DMA_PROT_READ | DMA_PROT_WRITE, &b, &e);
+		rc = backend_dma_alloc(be, QD * 4096, MEM_4K, DMA_PROT_READ | DMA_PROT_WRITE, &b,
+				       &e);
 	if (rc) {
 		fprintf(stderr, "bench-hotpath: %s\n", e.msg);
 		return 1;
@@ -40,8 +41,8 @@ int main(int argc, char **argv)
 	unsigned long long ios = 0, errors = 0;
 	for (unsigned r = 0; r < rounds; r++) {
 		for (unsigned i = 0; i < QD; i++)
-			if (nvme_queue_rw(q, nvme_cmd_read, ns, (uint64_t)i * 8, &b, (size_t)i * 4096,
-					  4096, NULL))
+			if (nvme_queue_rw(q, nvme_cmd_read, ns, (uint64_t)i * 8, &b,
+					  (size_t)i * 4096, 4096, NULL))
 				errors++;
 		emu_process(emu);
 		unsigned got = 0;

@@ -76,7 +76,8 @@ static void *worker_main(void *arg)
 				char sb[256];
 				w->rc = err_set(&w->e, nvme_status_errno(d[i].status),
 						"I/O failed (queue %u, command %u): %s", w->q->qid,
-						d[i].cid, nvme_status_desc(d[i].status, sb, sizeof(sb)));
+						d[i].cid,
+						nvme_status_desc(d[i].status, sb, sizeof(sb)));
 			}
 			uint32_t s = (uint32_t)(uintptr_t)d[i].ctx;
 			if (completed == warmup)
@@ -107,8 +108,9 @@ int bench_latency(struct runner *r, const struct bench_case *c, struct err *e)
 {
 	unsigned nt = (unsigned)c->v[P_THREADS];
 	if (nt > r->c->info.io_queues)
-		return err_set(e, EOPNOTSUPP, "threads = %u but the controller grants %u queue pairs",
-			       nt, r->c->info.io_queues);
+		return err_set(e, EOPNOTSUPP,
+			       "threads = %u but the controller grants %u queue pairs", nt,
+			       r->c->info.io_queues);
 	struct dma_buf b;
 	int rc = bench_buf(r, c->v[P_BUFFER], c->v[P_PAGE_SIZE], &b, e);
 	if (rc)

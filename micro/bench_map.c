@@ -23,8 +23,8 @@ int bench_map(struct runner *r, const struct bench_case *c, struct err *e)
 	int rc = r->be->ops->mem_alloc(r->be, size, ps, &mem, e);
 	if (rc) {
 		free(h);
-		return err_wrap(e, "allocating %llu bytes of %llu KiB pages", (unsigned long long)size,
-				(unsigned long long)(ps >> 10));
+		return err_wrap(e, "allocating %llu bytes of %llu KiB pages",
+				(unsigned long long)size, (unsigned long long)(ps >> 10));
 	}
 	/* A map may cover less than one backing page (4 KiB of a 2 MiB page). */
 	struct dma_buf view = mem;

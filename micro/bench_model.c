@@ -38,14 +38,16 @@ int main(int argc, char **argv)
 		struct iommu *m;
 		uint64_t cost;
 		if (iommu_create(&set->p[p], &m, &e) ||
-		    iommu_map(m, 1, 0x100000000ull, 0x100000000ull, 1 << 20, true, 4096, &cost, &e)) {
+		    iommu_map(m, 1, 0x100000000ull, 0x100000000ull, 1 << 20, true, 4096, &cost,
+			      &e)) {
 			fprintf(stderr, "bench-model: %s\n", e.msg);
 			return 1;
 		}
 		/* 32 pages: inside every preset's IOTLB, so every lookup hits. */
 		double rate = run(m, 32, n);
 		printf("%-18s %8.1f M lookups/s  (hits %llu of %llu)\n", set->p[p].name, rate / 1e6,
-		       (unsigned long long)m->ctr.iotlb_hit, (unsigned long long)m->ctr.iotlb_lookup);
+		       (unsigned long long)m->ctr.iotlb_hit,
+		       (unsigned long long)m->ctr.iotlb_lookup);
 		iommu_destroy(m);
 	}
 	free(set);

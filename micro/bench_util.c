@@ -17,8 +17,9 @@ int bench_wait(struct nvme_queue *q, struct nvme_done *d, struct err *e)
 		;
 	if (d->status) {
 		char sb[256];
-		return err_set(e, nvme_status_errno(d->status), "I/O failed (queue %u, command %u): %s",
-			       q->qid, d->cid, nvme_status_desc(d->status, sb, sizeof(sb)));
+		return err_set(e, nvme_status_errno(d->status),
+			       "I/O failed (queue %u, command %u): %s", q->qid, d->cid,
+			       nvme_status_desc(d->status, sb, sizeof(sb)));
 	}
 	return 0;
 }

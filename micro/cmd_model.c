@@ -14,11 +14,11 @@
 int cmd_model(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"preset", required_argument, NULL, 'p'},
-		{"preset-file", required_argument, NULL, 'P'},
-		{"page-size", required_argument, NULL, 's'},
-		{"trace", required_argument, NULL, 't'},
-		{NULL, 0, NULL, 0},
+	    {"preset", required_argument, NULL, 'p'},
+	    {"preset-file", required_argument, NULL, 'P'},
+	    {"page-size", required_argument, NULL, 's'},
+	    {"trace", required_argument, NULL, 't'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *preset = NULL, *file = NULL, *trace = NULL, *psize = "4k";
 	int ch;

@@ -35,22 +35,22 @@ static const char *resolve_suite(const char *arg, char *buf, size_t len)
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"backend", required_argument, NULL, 'b'},
-		{"device", required_argument, NULL, 'd'},
-		{"preset", required_argument, NULL, 'p'},
-		{"preset-file", required_argument, NULL, 'P'},
-		{"emu-opts", required_argument, NULL, 'E'},
-		{"out", required_argument, NULL, 'o'},
-		{"set", required_argument, NULL, 's'},
-		{"clock", no_argument, NULL, 'c'},
-		{"cpu", required_argument, NULL, 'C'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"force-destroy-data", no_argument, NULL, 'F'},
-		{"lba-range", required_argument, NULL, 'L'},
-		{"trace", optional_argument, NULL, 'T'},
-		{"trace-events", no_argument, NULL, 'V'},
-		{"counters", optional_argument, NULL, 'K'},
-		{NULL, 0, NULL, 0},
+	    {"backend", required_argument, NULL, 'b'},
+	    {"device", required_argument, NULL, 'd'},
+	    {"preset", required_argument, NULL, 'p'},
+	    {"preset-file", required_argument, NULL, 'P'},
+	    {"emu-opts", required_argument, NULL, 'E'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"set", required_argument, NULL, 's'},
+	    {"clock", no_argument, NULL, 'c'},
+	    {"cpu", required_argument, NULL, 'C'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"force-destroy-data", no_argument, NULL, 'F'},
+	    {"lba-range", required_argument, NULL, 'L'},
+	    {"trace", optional_argument, NULL, 'T'},
+	    {"trace-events", no_argument, NULL, 'V'},
+	    {"counters", optional_argument, NULL, 'K'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct run_opts o;
 	memset(&o, 0, sizeof(o));
@@ -81,7 +81,8 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 's':
 			if (o.nset == MAX_SETS) {
-				fprintf(stderr, "iotlbench run: at most %d --set options\n", MAX_SETS);
+				fprintf(stderr, "iotlbench run: at most %d --set options\n",
+					MAX_SETS);
 				return 2;
 			}
 			sets[o.nset++] = optarg;
@@ -120,8 +121,10 @@ int cmd_run(int argc, char **argv)
 			char lo[32], hi[32];
 			struct err e;
 			const char *colon = strchr(optarg, ':');
-			if (!colon || (size_t)(colon - optarg) >= sizeof(lo) || strlen(colon) >= sizeof(hi)) {
-				fprintf(stderr, "iotlbench run: --lba-range '%s': expected START:END\n",
+			if (!colon || (size_t)(colon - optarg) >= sizeof(lo) ||
+			    strlen(colon) >= sizeof(hi)) {
+				fprintf(stderr,
+					"iotlbench run: --lba-range '%s': expected START:END\n",
 					optarg);
 				return 2;
 			}

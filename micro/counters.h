@@ -11,7 +11,7 @@
 
 struct ctr_set {
 	unsigned n;
-	const char *source;      /* "model", "pmu", "bpf" */
+	const char *source; /* "model", "pmu", "bpf" */
 	const char *name[CTR_MAX];
 	uint64_t val[CTR_MAX];
 };

@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 
 const char *const dataset_results_header =
-	"case,suite,backend,page_size,op,io_size,qd,threads,pages,map_size,mappings,churn,ops,"
-	"mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,p9999_ns,max_ns,iops,mem_bytes";
+    "case,suite,backend,page_size,op,io_size,qd,threads,pages,map_size,mappings,churn,ops,"
+    "mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,p9999_ns,max_ns,iops,mem_bytes";
 
 static int mkdir_p(const char *path, struct err *e)
 {
@@ -55,7 +55,7 @@ int dataset_open(struct dataset *d, const char *root, const char *run_id, struct
 		d->hist = open_csv(d, "latency_hist.csv", "case,lo_ns,hi_ns,count", e);
 	if (d->hist)
 		d->counters =
-			open_csv(d, "counters.csv", "case,source,event,value,enabled_ns,running_ns", e);
+		    open_csv(d, "counters.csv", "case,source,event,value,enabled_ns,running_ns", e);
 	if (!d->counters) {
 		dataset_close(d);
 		return -e->code;
@@ -75,7 +75,8 @@ int dataset_write_meta(struct dataset *d, struct err *e)
 	char path[600], tmp[620];
 	snprintf(path, sizeof(path), "%s/meta.json", d->dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (json_object_to_file_ext(tmp, d->meta, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE))
+	if (json_object_to_file_ext(tmp, d->meta,
+				    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE))
 		return err_set(e, EIO, "cannot write %s: %s", tmp, json_util_get_last_err());
 	if (rename(tmp, path))
 		return err_set(e, errno, "cannot rename %s: %s", tmp, strerror(errno));

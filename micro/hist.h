@@ -11,9 +11,9 @@
 
 #include <stdint.h>
 
-#define HIST_SUB_BITS 7                     /* 128 sub-buckets per power of two */
+#define HIST_SUB_BITS 7 /* 128 sub-buckets per power of two */
 #define HIST_SUB      (1u << HIST_SUB_BITS)
-#define HIST_GROUPS   31                    /* up to 2^37 ns */
+#define HIST_GROUPS   31 /* up to 2^37 ns */
 #define HIST_BUCKETS  (HIST_GROUPS * HIST_SUB)
 
 struct hist {

@@ -99,7 +99,8 @@ static json_object *hugepages(void)
 		if (sscanf(de->d_name, "hugepages-%lukB", &kb) != 1)
 			continue;
 		char path[300], v[64], key[32];
-		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/nr_hugepages", de->d_name);
+		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/nr_hugepages",
+			 de->d_name);
 		if (read_line(path, v, sizeof(v)))
 			continue;
 		snprintf(key, sizeof(key), "%lu", kb);

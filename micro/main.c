@@ -18,26 +18,31 @@ int cmd_version(int argc, char **argv)
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-	{"run", "SUITE [--backend NAME] [--preset NAME] [--preset-file F] [--emu-opts K=V,...]\n"
-		"                 run a suite file (e.g. micro/suites/smoke.suite)",
-	 cmd_run},
-	{"model", "--preset NAME [--page-size 4k|2m|1g] --trace FILE.csv [--preset-file F]\n"
-		  "                 replay a DMA trace (iova,len,dir[,domain]) through an IOMMU "
-		  "preset",
-	 cmd_model},
-	{"devices", "[--root DIR]\n"
-		    "                 list NVMe controllers and which backends can open each",
-	 cmd_devices},
-	{"info", "[--root DIR]\n"
-		 "                 IOMMU, hugepage pools, limits and privileges of this host",
-	 cmd_info},
-	{"trace", "[--probes LIST] [--interval SEC] [--list] [--pid PID | -- CMD ARGS...]\n"
-		  "                 live histograms of the kernel (and USDT) probes until Ctrl-C\n"
-		  "                 or the command exits; run --trace[=LIST] --counters[=EVENTS]\n"
-		  "                 records them per case in the dataset",
-	 cmd_trace},
-	{"version", "       print the version and source revision", cmd_version},
-	{"help", "          print this text", cmd_help},
+    {"run",
+     "SUITE [--backend NAME] [--preset NAME] [--preset-file F] [--emu-opts K=V,...]\n"
+     "                 run a suite file (e.g. micro/suites/smoke.suite)",
+     cmd_run},
+    {"model",
+     "--preset NAME [--page-size 4k|2m|1g] --trace FILE.csv [--preset-file F]\n"
+     "                 replay a DMA trace (iova,len,dir[,domain]) through an IOMMU "
+     "preset",
+     cmd_model},
+    {"devices",
+     "[--root DIR]\n"
+     "                 list NVMe controllers and which backends can open each",
+     cmd_devices},
+    {"info",
+     "[--root DIR]\n"
+     "                 IOMMU, hugepage pools, limits and privileges of this host",
+     cmd_info},
+    {"trace",
+     "[--probes LIST] [--interval SEC] [--list] [--pid PID | -- CMD ARGS...]\n"
+     "                 live histograms of the kernel (and USDT) probes until Ctrl-C\n"
+     "                 or the command exits; run --trace[=LIST] --counters[=EVENTS]\n"
+     "                 records them per case in the dataset",
+     cmd_trace},
+    {"version", "       print the version and source revision", cmd_version},
+    {"help", "          print this text", cmd_help},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -22,8 +22,8 @@ struct kind_ops {
 };
 
 static const struct kind_ops kinds[NKINDS] = {
-	{KIND_MAP, bench_map},	   {KIND_COUNT, bench_count},	   {KIND_CHURN, bench_churn},
-	{KIND_REUSE, bench_reuse}, {KIND_LATENCY, bench_latency},
+    {KIND_MAP, bench_map},     {KIND_COUNT, bench_count},     {KIND_CHURN, bench_churn},
+    {KIND_REUSE, bench_reuse}, {KIND_LATENCY, bench_latency},
 };
 
 /* ---- signals: the first stops at the next safe point, the second exits
@@ -81,7 +81,8 @@ void runner_row_init(struct result_row *row, const struct bench_case *c, const c
 		else if (b == 1)
 			snprintf(row->churn, sizeof(row->churn), "per-io");
 		else
-			snprintf(row->churn, sizeof(row->churn), "batch:%llu", (unsigned long long)b);
+			snprintf(row->churn, sizeof(row->churn), "batch:%llu",
+				 (unsigned long long)b);
 	}
 }
 
@@ -122,8 +123,8 @@ int runner_emit(struct runner *r, const struct bench_case *c, struct result_row 
 			(unsigned long long)hi, (unsigned long long)h->b[i]);
 	}
 	for (unsigned i = 0; ctr && i < ctr->n; i++)
-		fprintf(r->ds.counters, "%s,%s,%s,%llu,,\n", row->case_id, ctr->source, ctr->name[i],
-			(unsigned long long)ctr->val[i]);
+		fprintf(r->ds.counters, "%s,%s,%s,%llu,,\n", row->case_id, ctr->source,
+			ctr->name[i], (unsigned long long)ctr->val[i]);
 	if (row->raw && row->raw->on) {
 		if (!r->ds.raw && dataset_open_raw(&r->ds, e))
 			return -e->code;
@@ -131,8 +132,9 @@ int runner_emit(struct runner *r, const struct bench_case *c, struct result_row 
 			fprintf(r->ds.raw, "%s,%llu\n", row->case_id,
 				(unsigned long long)row->raw->v[i]);
 		if (row->raw->failed)
-			fprintf(stderr, "iotlbench: %s: out of memory for raw samples; "
-					"raw_samples.csv holds the first %zu\n",
+			fprintf(stderr,
+				"iotlbench: %s: out of memory for raw samples; "
+				"raw_samples.csv holds the first %zu\n",
 				row->case_id, row->raw->n);
 	}
 	if (ferror(f) || ferror(r->ds.hist) || ferror(r->ds.counters) ||
@@ -165,7 +167,8 @@ static json_object *grid_json(const struct suite *s)
 			if (p == P_MAPPINGS) {
 				json_object *m = json_object_new_array();
 				for (unsigned k = 0; k < c->nmappings; k++)
-					json_object_array_add(m, json_object_new_int64((int64_t)c->mappings[k]));
+					json_object_array_add(
+					    m, json_object_new_int64((int64_t)c->mappings[k]));
 				json_object_object_add(o, "mappings", m);
 			} else {
 				json_object_object_add(o, param_name((enum param_id)p),
@@ -195,12 +198,12 @@ static void meta_init(struct runner *r, const struct suite *s, const char *run_i
 	bool emu = !strcmp(r->be->ops->name, "emu");
 	const char *preset = r->o.bcfg.preset ? r->o.bcfg.preset : BACKEND_DEFAULT_PRESET;
 	json_object_object_add(m, "preset", emu ? json_object_new_string(preset) : NULL);
-	json_object_object_add(m, "emu_opts",
-			       emu && r->o.bcfg.emu_opts ? json_object_new_string(r->o.bcfg.emu_opts)
-							 : NULL);
+	json_object_object_add(
+	    m, "emu_opts",
+	    emu && r->o.bcfg.emu_opts ? json_object_new_string(r->o.bcfg.emu_opts) : NULL);
 	json_object *dev = json_object_new_object();
-	json_object_object_add(dev, "bdf", r->o.bcfg.device ? json_object_new_string(r->o.bcfg.device)
-							     : NULL);
+	json_object_object_add(dev, "bdf",
+			       r->o.bcfg.device ? json_object_new_string(r->o.bcfg.device) : NULL);
 	json_object_object_add(dev, "model", json_object_new_string(r->c->info.model));
 	json_object_object_add(dev, "serial", json_object_new_string(r->c->info.serial));
 	json_object_object_add(dev, "firmware", json_object_new_string(r->c->info.firmware));
@@ -255,16 +258,16 @@ static bool device_trouble(struct runner *r, const struct err *e)
 
 /* Resets the controller after a failed case and records it; returns
  * non-zero when the reset itself failed (the case then stays failed). */
-static int recover(struct runner *r, const struct bench_case *c, struct err *e,
-		   struct progress *pg, unsigned i)
+static int recover(struct runner *r, const struct bench_case *c, struct err *e, struct progress *pg,
+		   unsigned i)
 {
 	char why[ERR_MSG_MAX];
 	snprintf(why, sizeof(why), "%s", e->msg);
 	struct err re;
 	int rc = nvme_ctrl_reset(r->c, &re);
 	char msg[2 * ERR_MSG_MAX + 64];
-	snprintf(msg, sizeof(msg), "%s; controller reset %s%s", why, rc ? "failed: " : "done, retrying",
-		 rc ? re.msg : "");
+	snprintf(msg, sizeof(msg), "%s; controller reset %s%s", why,
+		 rc ? "failed: " : "done, retrying", rc ? re.msg : "");
 	meta_case_problem(r, "recoveries", c->name, msg);
 	progress_done(pg, i, c->name, msg);
 	if (rc)
@@ -296,12 +299,13 @@ static int confine(struct runner *r, const struct suite *s, struct err *e)
 	const struct nvme_ns *full = r->ns;
 	if (r->o.has_range) {
 		if (r->o.lba_lo >= r->o.lba_hi || r->o.lba_hi > full->nlbas)
-			return err_set(e, ERANGE,
-				       "--lba-range %llu:%llu: namespace %u has LBAs 0 to %llu; give "
-				       "START:END with START < END <= %llu",
-				       (unsigned long long)r->o.lba_lo, (unsigned long long)r->o.lba_hi,
-				       full->nsid, (unsigned long long)full->nlbas - 1,
-				       (unsigned long long)full->nlbas);
+			return err_set(
+			    e, ERANGE,
+			    "--lba-range %llu:%llu: namespace %u has LBAs 0 to %llu; give "
+			    "START:END with START < END <= %llu",
+			    (unsigned long long)r->o.lba_lo, (unsigned long long)r->o.lba_hi,
+			    full->nsid, (unsigned long long)full->nlbas - 1,
+			    (unsigned long long)full->nlbas);
 		r->window = *full;
 		r->window.lba_base = r->o.lba_lo;
 		r->window.nlbas = r->o.lba_hi - r->o.lba_lo;
@@ -402,12 +406,13 @@ int runner_main(const struct run_opts *o)
 		 * paths; an in-process backend never enters them. */
 		if (!rc && o->trace && !(o->trace_probes && *o->trace_probes) &&
 		    !backend_is_real(r.be))
-			fprintf(o->quiet ? stderr : stdout,
-				"trace: backend %s never enters the kernel paths the default "
-				"probes watch; --trace=usdt traces the driver's own map/unmap and "
-				"I/O (a uprobe trap per hit, microseconds each, which the latencies "
-				"then include)\n",
-				o->backend);
+			fprintf(
+			    o->quiet ? stderr : stdout,
+			    "trace: backend %s never enters the kernel paths the default "
+			    "probes watch; --trace=usdt traces the driver's own map/unmap and "
+			    "I/O (a uprobe trap per hit, microseconds each, which the latencies "
+			    "then include)\n",
+			    o->backend);
 	}
 	if (rc) {
 		fprintf(stderr, "iotlbench: %s\n", e.msg);
@@ -461,7 +466,8 @@ int runner_main(const struct run_opts *o)
 			bool skip = is_skip(e.code);
 			skipped += skip;
 			failed += !skip;
-			meta_case_problem(&r, skip ? "skipped_cases" : "failed_cases", c->name, e.msg);
+			meta_case_problem(&r, skip ? "skipped_cases" : "failed_cases", c->name,
+					  e.msg);
 			progress_done(&pg, i, c->name, e.msg);
 		}
 	}
@@ -471,16 +477,18 @@ int runner_main(const struct run_opts *o)
 	json_object_object_add(r.ds.meta, "end_time", json_object_new_string(now));
 	json_object_object_add(r.ds.meta, "complete", json_object_new_boolean(!g_stop));
 	if (g_stop)
-		json_object_object_add(r.ds.meta, "interrupted",
-				       json_object_new_string(g_stop == SIGINT ? "SIGINT" : "SIGTERM"));
+		json_object_object_add(
+		    r.ds.meta, "interrupted",
+		    json_object_new_string(g_stop == SIGINT ? "SIGINT" : "SIGTERM"));
 	/* Close the controller first: its queues are mappings too. What is
 	 * still mapped afterwards was leaked, and the dataset says so. */
 	nvme_ctrl_close(r.c);
 	observe_close(r.obs);
 	/* CSTS.RDY after close: the controller must be left disabled (3.1.6). */
 	uint32_t csts = tr_read32(r.be->tr, NVME_REG_CSTS);
-	json_object_object_add(r.ds.meta, "controller_ready_at_exit",
-			       json_object_new_boolean(csts != 0xffffffffu && (csts & NVME_CSTS_BIT_RDY)));
+	json_object_object_add(
+	    r.ds.meta, "controller_ready_at_exit",
+	    json_object_new_boolean(csts != 0xffffffffu && (csts & NVME_CSTS_BIT_RDY)));
 	if (r.be->ops->live_mappings) {
 		uint64_t live = r.be->ops->live_mappings(r.be);
 		json_object_object_add(r.ds.meta, "dma_mappings_at_exit",
@@ -499,10 +507,12 @@ int runner_main(const struct run_opts *o)
 	link_latest(o->out_root ? o->out_root : "datasets/runs", run_id);
 	suite_free(&s);
 	if (g_stop) {
-		fprintf(stderr, "iotlbench: interrupted; partial dataset in %s (complete: false)\n", dir);
+		fprintf(stderr, "iotlbench: interrupted; partial dataset in %s (complete: false)\n",
+			dir);
 		return 128 + g_stop;
 	}
 	if (!o->quiet)
-		printf("dataset: %s (%u cases, %u skipped, %u failed)\n", dir, ncases, skipped, failed);
+		printf("dataset: %s (%u cases, %u skipped, %u failed)\n", dir, ncases, skipped,
+		       failed);
 	return failed ? 1 : 0;
 }

@@ -24,13 +24,13 @@ struct run_opts {
 	struct backend_cfg bcfg;
 	const char *out_root; /* default datasets/runs */
 	bool force_clock;     /* ignore the TSC */
-	int cpu;              /* pin to this CPU; -1 = the one we start on */
+	int cpu;	      /* pin to this CPU; -1 = the one we start on */
 	bool quiet;
 	/* --trace[=PROBES], --trace-events, --counters[=EVENTS] (bpf/observe.h) */
 	bool trace, trace_events, counters;
 	const char *trace_probes, *counter_events;
 	bool force_destroy_data; /* write even over partition tables and file systems */
-	bool has_range;          /* confine every I/O to [lba_lo, lba_hi) */
+	bool has_range;		 /* confine every I/O to [lba_lo, lba_hi) */
 	uint64_t lba_lo, lba_hi;
 };
 
@@ -57,7 +57,7 @@ struct runner {
 	const struct bench_case *cur;
 	unsigned case_index, ncases;
 	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM */
-	struct observe *obs;         /* tracer and counters, or NULL */
+	struct observe *obs;	     /* tracer and counters, or NULL */
 };
 
 /* True once the run must stop; benchmarks check it between operations. */

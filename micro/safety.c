@@ -20,9 +20,10 @@ static int read_span(struct nvme_queue *q, const struct nvme_ns *ns, struct dma_
 		uint64_t chunk = len - done < b->len ? len - done : b->len;
 		if (chunk > q->max_xfer)
 			chunk = q->max_xfer;
-		if (nvme_io_sync(q, nvme_cmd_read, ns, lba + (done >> ns->lba_shift), b, 0, chunk, NULL,
-				 e))
-			return err_wrap(e, "reading namespace %u for the data-safety check", ns->nsid);
+		if (nvme_io_sync(q, nvme_cmd_read, ns, lba + (done >> ns->lba_shift), b, 0, chunk,
+				 NULL, e))
+			return err_wrap(e, "reading namespace %u for the data-safety check",
+					ns->nsid);
 		if (pwrite(fd, b->va, chunk, (off_t)(byte_off + done)) != (ssize_t)chunk)
 			return err_set(e, errno, "data-safety check: cannot stage blocks: %s",
 				       strerror(errno));
@@ -40,7 +41,7 @@ static int probe(int fd, char *what, size_t len, struct err *e)
 	if (!rc) {
 		blkid_probe_enable_superblocks(pr, 1);
 		blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE |
-							      BLKID_SUBLKS_LABEL);
+							  BLKID_SUBLKS_LABEL);
 		blkid_probe_enable_partitions(pr, 1);
 		rc = blkid_do_fullprobe(pr);
 	}
@@ -73,13 +74,14 @@ int safety_check(struct nvme_ctrl *c, const struct nvme_ns *ns, struct err *e)
 	int fd = memfd_create("iotlbench-safety", MFD_CLOEXEC);
 	if (fd < 0)
 		return err_set(e, errno, "data-safety check: memfd_create: %s", strerror(errno));
-	int rc = ftruncate(fd, (off_t)bytes) ? err_set(e, errno, "data-safety check: ftruncate: %s",
-						       strerror(errno))
-					     : 0;
+	int rc = ftruncate(fd, (off_t)bytes)
+		     ? err_set(e, errno, "data-safety check: ftruncate: %s", strerror(errno))
+		     : 0;
 	if (!rc)
 		rc = nvme_ctrl_create_queue(c, 2, &q, e);
 	if (!rc)
-		rc = backend_dma_alloc(c->be, 128 << 10, 4096, DMA_PROT_READ | DMA_PROT_WRITE, &b, e);
+		rc = backend_dma_alloc(c->be, 128 << 10, 4096, DMA_PROT_READ | DMA_PROT_WRITE, &b,
+				       e);
 	uint64_t head = bytes < PROBE_SPAN ? bytes : PROBE_SPAN;
 	if (!rc)
 		rc = read_span(q, ns, &b, 0, head, fd, e);
@@ -89,10 +91,11 @@ int safety_check(struct nvme_ctrl *c, const struct nvme_ns *ns, struct err *e)
 	if (!rc)
 		rc = probe(fd, what, sizeof(what), e);
 	if (!rc && what[0])
-		rc = err_set(e, EEXIST,
-			     "namespace %u holds %s: a write benchmark would destroy it; use another "
-			     "namespace or device, or pass --force-destroy-data",
-			     ns->nsid, what);
+		rc = err_set(
+		    e, EEXIST,
+		    "namespace %u holds %s: a write benchmark would destroy it; use another "
+		    "namespace or device, or pass --force-destroy-data",
+		    ns->nsid, what);
 	struct err ignore;
 	if (b.va)
 		backend_dma_free(c->be, &b);

@@ -8,16 +8,16 @@
 #include "../driver/util/inifile.h"
 #include "../driver/util/parse.h"
 
-#define KM(k) (1u << (k))
+#define KM(k)	  (1u << (k))
 #define ALL_KINDS (KM(NKINDS) - 1)
-#define IO_KINDS (KM(KIND_CHURN) | KM(KIND_REUSE) | KM(KIND_LATENCY))
+#define IO_KINDS  (KM(KIND_CHURN) | KM(KIND_REUSE) | KM(KIND_LATENCY))
 
 enum ptype { T_KIND, T_PAGE, T_SIZE, T_NUM, T_CHURN, T_OP, T_BOOL };
 
 struct pdef {
 	const char *key;
 	enum ptype type;
-	unsigned kinds;  /* kinds the key applies to */
+	unsigned kinds; /* kinds the key applies to */
 	uint64_t min, max;
 	uint64_t dflt[NKINDS];
 	const char *help;
@@ -27,30 +27,76 @@ struct pdef {
  * churn, reuse, latency. A default of 0 for a required key means "must be
  * given" (pages, mappings). */
 static const struct pdef pdefs[NPARAMS] = {
-	[P_KIND] = {"kind", T_KIND, ALL_KINDS, 0, NKINDS - 1, {0}, "map, count, churn, reuse, latency"},
-	[P_PAGE_SIZE] = {"page_size", T_PAGE, ALL_KINDS, 4096, 1ull << 30,
-			 {4096, 4096, 4096, 4096, 4096}, "backing page size: 4k, 2m, 1g"},
-	[P_MAP_SIZE] = {"map_size", T_SIZE, KM(KIND_MAP) | KM(KIND_COUNT), 4096, 64ull << 30,
-			{4096, 4096, 0, 0, 0}, "bytes per mapping, a multiple of 4k"},
-	[P_OPS] = {"ops", T_NUM, KM(KIND_MAP) | KM(KIND_COUNT), 1, 1000000000ull,
-		   {1000, 1000, 0, 0, 0}, "timed map+unmap pairs per point"},
-	[P_MAPPINGS] = {"mappings", T_NUM, KM(KIND_COUNT), 1, 10000000ull, {0}, "live mappings, ascending"},
-	[P_CHURN] = {"churn", T_CHURN, KM(KIND_CHURN), 0, 1u << 20, {0}, "persistent, per-io, batch:N"},
-	[P_PAGES] = {"pages", T_NUM, KM(KIND_REUSE), 1, 1u << 20, {0}, "distinct pages cycled over"},
-	[P_OP] = {"op", T_OP, IO_KINDS, 0, 1, {0}, "read, write"},
-	[P_IO_SIZE] = {"io_size", T_SIZE, IO_KINDS, 512, 2u << 20, {0, 0, 4096, 512, 4096},
-		       "bytes per I/O, a multiple of 512"},
-	[P_IOS] = {"ios", T_NUM, IO_KINDS, 1, 10000000000ull, {0, 0, 20000, 65536, 20000},
-		   "timed I/Os per case"},
-	[P_WARMUP] = {"warmup", T_NUM, ALL_KINDS, 0, 1000000000ull, {10, 10, 1000, 0, 1000},
-		      "untimed operations first (reuse: 0 = two passes)"},
-	[P_QD] = {"qd", T_NUM, KM(KIND_CHURN) | KM(KIND_LATENCY), 1, 65535, {0, 0, 1, 1, 1},
-		  "commands in flight per thread"},
-	[P_THREADS] = {"threads", T_NUM, KM(KIND_LATENCY), 1, 64, {0, 0, 1, 1, 1},
-		       "threads, one queue pair each"},
-	[P_BUFFER] = {"buffer", T_SIZE, KM(KIND_LATENCY), 4096, 64ull << 30, {0, 0, 0, 0, 64u << 20},
-		      "bytes the random I/Os spread over"},
-	[P_RAW] = {"raw", T_BOOL, ALL_KINDS, 0, 1, {0}, "0 or 1: also write every sample"},
+    [P_KIND] = {"kind", T_KIND, ALL_KINDS, 0, NKINDS - 1, {0}, "map, count, churn, reuse, latency"},
+    [P_PAGE_SIZE] = {"page_size",
+		     T_PAGE,
+		     ALL_KINDS,
+		     4096,
+		     1ull << 30,
+		     {4096, 4096, 4096, 4096, 4096},
+		     "backing page size: 4k, 2m, 1g"},
+    [P_MAP_SIZE] = {"map_size",
+		    T_SIZE,
+		    KM(KIND_MAP) | KM(KIND_COUNT),
+		    4096,
+		    64ull << 30,
+		    {4096, 4096, 0, 0, 0},
+		    "bytes per mapping, a multiple of 4k"},
+    [P_OPS] = {"ops",
+	       T_NUM,
+	       KM(KIND_MAP) | KM(KIND_COUNT),
+	       1,
+	       1000000000ull,
+	       {1000, 1000, 0, 0, 0},
+	       "timed map+unmap pairs per point"},
+    [P_MAPPINGS] =
+	{"mappings", T_NUM, KM(KIND_COUNT), 1, 10000000ull, {0}, "live mappings, ascending"},
+    [P_CHURN] = {"churn", T_CHURN, KM(KIND_CHURN), 0, 1u << 20, {0}, "persistent, per-io, batch:N"},
+    [P_PAGES] = {"pages", T_NUM, KM(KIND_REUSE), 1, 1u << 20, {0}, "distinct pages cycled over"},
+    [P_OP] = {"op", T_OP, IO_KINDS, 0, 1, {0}, "read, write"},
+    [P_IO_SIZE] = {"io_size",
+		   T_SIZE,
+		   IO_KINDS,
+		   512,
+		   2u << 20,
+		   {0, 0, 4096, 512, 4096},
+		   "bytes per I/O, a multiple of 512"},
+    [P_IOS] = {"ios",
+	       T_NUM,
+	       IO_KINDS,
+	       1,
+	       10000000000ull,
+	       {0, 0, 20000, 65536, 20000},
+	       "timed I/Os per case"},
+    [P_WARMUP] = {"warmup",
+		  T_NUM,
+		  ALL_KINDS,
+		  0,
+		  1000000000ull,
+		  {10, 10, 1000, 0, 1000},
+		  "untimed operations first (reuse: 0 = two passes)"},
+    [P_QD] = {"qd",
+	      T_NUM,
+	      KM(KIND_CHURN) | KM(KIND_LATENCY),
+	      1,
+	      65535,
+	      {0, 0, 1, 1, 1},
+	      "commands in flight per thread"},
+    [P_THREADS] = {"threads",
+		   T_NUM,
+		   KM(KIND_LATENCY),
+		   1,
+		   64,
+		   {0, 0, 1, 1, 1},
+		   "threads, one queue pair each"},
+    [P_BUFFER] = {"buffer",
+		  T_SIZE,
+		  KM(KIND_LATENCY),
+		  4096,
+		  64ull << 30,
+		  {0, 0, 0, 0, 64u << 20},
+		  "bytes the random I/Os spread over"},
+    [P_RAW] = {"raw", T_BOOL, ALL_KINDS, 0, 1, {0}, "0 or 1: also write every sample"},
 };
 
 static const char *const kind_names[NKINDS] = {"map", "count", "churn", "reuse", "latency"};
@@ -153,7 +199,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
 			       !strcmp(section, "global") ? "description, " : "", allowed);
 	}
 	if (strlen(section) >= sizeof(r->global.name))
-		return err_set(e, EINVAL, "section name '%s' is longer than 31 characters", section);
+		return err_set(e, EINVAL, "section name '%s' is longer than 31 characters",
+			       section);
 	struct section *s = NULL;
 	if (!strcmp(section, "global")) {
 		s = &r->global;
@@ -163,7 +210,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		} else {
 			for (unsigned i = 0; i < r->nsec; i++)
 				if (!strcmp(r->sec[i].name, section))
-					return err_set(e, EEXIST, "section [%s] appears twice", section);
+					return err_set(e, EEXIST, "section [%s] appears twice",
+						       section);
 			struct section *ns = realloc(r->sec, (r->nsec + 1) * sizeof(*ns));
 			if (!ns)
 				return err_set(e, ENOMEM, "out of memory");
@@ -232,7 +280,8 @@ static int parse_one(const struct pdef *d, const char *t, uint64_t *out, struct 
 			       "from 2 to %llu",
 			       t, (unsigned long long)d->max);
 	case T_PAGE:
-		if (!parse_size(t, out, e) && (*out == 4096 || *out == (2u << 20) || *out == (1u << 30)))
+		if (!parse_size(t, out, e) &&
+		    (*out == 4096 || *out == (2u << 20) || *out == (1u << 30)))
 			return 0;
 		return err_set(e, EINVAL, "page_size '%s': allowed values are 4k, 2m, 1g", t);
 	case T_SIZE:
@@ -272,7 +321,8 @@ static int parse_list(enum param_id p, const char *value, uint64_t *vals, unsign
 		while (end > t && (end[-1] == ' ' || end[-1] == '\t'))
 			*--end = '\0';
 		if (*n == MAX_VALUES)
-			return err_set(e, EINVAL, "%s: at most %d values", pdefs[p].key, MAX_VALUES);
+			return err_set(e, EINVAL, "%s: at most %d values", pdefs[p].key,
+				       MAX_VALUES);
 		if (parse_one(&pdefs[p], t, &vals[*n], e))
 			return -e->code;
 		(*n)++;
@@ -319,21 +369,21 @@ static int check_case(const struct bench_case *c, const struct plan *pl, struct 
 		break;
 	case KIND_LATENCY:
 		if (v[P_BUFFER] < v[P_IO_SIZE] * v[P_QD] * v[P_THREADS])
-			return err_set(e, EINVAL,
-				       "line %d: buffer %llu is smaller than io_size x qd x threads "
-				       "(%llu): every I/O in flight needs its own slot",
-				       pl->line[P_BUFFER] ? pl->line[P_BUFFER] : pl->line[P_QD],
-				       (unsigned long long)v[P_BUFFER],
-				       (unsigned long long)(v[P_IO_SIZE] * v[P_QD] * v[P_THREADS]));
+			return err_set(
+			    e, EINVAL,
+			    "line %d: buffer %llu is smaller than io_size x qd x threads "
+			    "(%llu): every I/O in flight needs its own slot",
+			    pl->line[P_BUFFER] ? pl->line[P_BUFFER] : pl->line[P_QD],
+			    (unsigned long long)v[P_BUFFER],
+			    (unsigned long long)(v[P_IO_SIZE] * v[P_QD] * v[P_THREADS]));
 		break;
 	case KIND_COUNT:
 		for (unsigned i = 1; i < c->nmappings; i++)
 			if (c->mappings[i] <= c->mappings[i - 1])
-				return err_set(e, EINVAL,
-					       "line %d: mappings must ascend (%llu after %llu)",
-					       pl->line[P_MAPPINGS],
-					       (unsigned long long)c->mappings[i],
-					       (unsigned long long)c->mappings[i - 1]);
+				return err_set(
+				    e, EINVAL, "line %d: mappings must ascend (%llu after %llu)",
+				    pl->line[P_MAPPINGS], (unsigned long long)c->mappings[i],
+				    (unsigned long long)c->mappings[i - 1]);
 		break;
 	default:
 		break;
@@ -369,7 +419,8 @@ static int expand(const struct raw *r, const struct section *s, struct suite *su
 		if (kv && !param_applies((enum param_id)p, (enum bench_kind)kind)) {
 			char allowed[512];
 			allowed_keys(allowed, sizeof(allowed), kind);
-			return err_set(e, EINVAL, "%s:%d: key '%s' does not apply to kind %s; its keys: %s",
+			return err_set(e, EINVAL,
+				       "%s:%d: key '%s' does not apply to kind %s; its keys: %s",
 				       r->file, kv->line, pdefs[p].key, kind_names[kind], allowed);
 		}
 		if (!param_applies((enum param_id)p, (enum bench_kind)kind))
@@ -400,7 +451,8 @@ static int expand(const struct raw *r, const struct section *s, struct suite *su
 			       r->file, s->line, s->name, (unsigned long long)total);
 	struct bench_case *nc = realloc(su->cases, (su->ncases + total) * sizeof(*nc));
 	if (!nc)
-		return err_set(e, ENOMEM, "out of memory for %llu cases", (unsigned long long)total);
+		return err_set(e, ENOMEM, "out of memory for %llu cases",
+			       (unsigned long long)total);
 	su->cases = nc;
 	unsigned idx[NPARAMS] = {0};
 	for (uint64_t i = 0; i < total; i++) {
@@ -523,10 +575,13 @@ void case_describe(const struct bench_case *c, char *buf, size_t len)
 					      (unsigned long long)c->mappings[0],
 					      (unsigned long long)c->mappings[c->nmappings - 1]);
 		else if (p == P_OP)
-			n += (size_t)snprintf(buf + n, len - n, " op=%s", c->v[p] ? "write" : "read");
+			n += (size_t)snprintf(buf + n, len - n, " op=%s",
+					      c->v[p] ? "write" : "read");
 		else if (p == P_CHURN)
 			n += (size_t)snprintf(buf + n, len - n, " churn=%s%.0llu",
-					      c->v[p] == 0 ? "persistent" : c->v[p] == 1 ? "per-io" : "batch:",
+					      c->v[p] == 0   ? "persistent"
+					      : c->v[p] == 1 ? "per-io"
+							     : "batch:",
 					      c->v[p] > 1 ? (unsigned long long)c->v[p] : 0ull);
 		else
 			n += (size_t)snprintf(buf + n, len - n, " %s=%llu", pdefs[p].key,

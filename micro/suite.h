@@ -34,7 +34,7 @@ enum param_id {
 /* One case: every parameter has exactly one value. Lists (mappings) are
  * the exception: the count suite steps through them within one case. */
 struct bench_case {
-	char name[48];    /* "<section>-<index>" */
+	char name[48]; /* "<section>-<index>" */
 	char section[32];
 	enum bench_kind kind;
 	uint64_t v[NPARAMS];
@@ -44,7 +44,7 @@ struct bench_case {
 };
 
 struct suite {
-	char name[64];  /* file name without .suite */
+	char name[64]; /* file name without .suite */
 	char path[256];
 	char description[256];
 	struct bench_case *cases;

@@ -11,10 +11,10 @@
 #include <time.h>
 
 struct timer {
-	bool tsc;          /* using the TSC */
-	double tsc_hz;     /* calibrated TSC frequency */
-	uint64_t mult;     /* ns = ticks * mult >> 32 */
-	const char *source;/* "tsc" or "clock_monotonic_raw" */
+	bool tsc;	    /* using the TSC */
+	double tsc_hz;	    /* calibrated TSC frequency */
+	uint64_t mult;	    /* ns = ticks * mult >> 32 */
+	const char *source; /* "tsc" or "clock_monotonic_raw" */
 };
 
 extern struct timer g_timer;

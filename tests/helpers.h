@@ -42,11 +42,11 @@ int run_capture(const char *cmd, char *out, size_t len);
 long long trace_calls_field(const char *csv, const char *probe, int col);
 
 /* Asserts a driver call returned 0, printing the error message if not. */
-#define assert_ok(rc, e)                                                                         \
-	do {                                                                                     \
-		int rc_ = (rc);                                                                  \
-		if (rc_)                                                                         \
-			fail_msg("unexpected error %d: %s", rc_, (e)->msg);                      \
+#define assert_ok(rc, e)                                                                           \
+	do {                                                                                       \
+		int rc_ = (rc);                                                                    \
+		if (rc_)                                                                           \
+			fail_msg("unexpected error %d: %s", rc_, (e)->msg);                        \
 	} while (0)
 
 #endif

@@ -15,9 +15,9 @@ struct backend;
 
 /* What to open. Backends ignore fields that do not concern them. */
 struct backend_cfg {
-	const char *device;  /* PCI BDF ("0000:00:04.0") for real devices */
-	const char *emu_opts;/* emulated controller options "key=value,..." */
-	const char *preset;  /* emu: IOMMU model preset (NULL = BACKEND_DEFAULT_PRESET) */
+	const char *device;	 /* PCI BDF ("0000:00:04.0") for real devices */
+	const char *emu_opts;	 /* emulated controller options "key=value,..." */
+	const char *preset;	 /* emu: IOMMU model preset (NULL = BACKEND_DEFAULT_PRESET) */
 	const char *preset_file; /* emu: presets file (NULL = preset_default_path()) */
 };
 

@@ -195,17 +195,17 @@ static uint64_t emu_live(struct backend *b)
 }
 
 const struct backend_ops backend_emu_ops = {
-	.name = "emu",
-	.summary = "in-process emulated NVMe controller behind a software IOMMU model",
-	.open = emu_open,
-	.close = emu_close,
-	.mem_alloc = emu_mem_alloc,
-	.mem_free = emu_mem_free,
-	.map = emu_map,
-	.unmap = emu_unmap,
-	.flush_iotlb = emu_flush_iotlb,
-	.live_mappings = emu_live,
-	.counters = emu_counters,
+    .name = "emu",
+    .summary = "in-process emulated NVMe controller behind a software IOMMU model",
+    .open = emu_open,
+    .close = emu_close,
+    .mem_alloc = emu_mem_alloc,
+    .mem_free = emu_mem_free,
+    .map = emu_map,
+    .unmap = emu_unmap,
+    .flush_iotlb = emu_flush_iotlb,
+    .live_mappings = emu_live,
+    .counters = emu_counters,
 };
 
 struct emu *backend_emu_device(struct backend *b)

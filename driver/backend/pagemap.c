@@ -160,11 +160,11 @@ static int pagemap_map(struct backend *b, struct dma_buf *buf, uint32_t prot, st
 	/* Pin first: only a resident, locked page has a physical address that
 	 * stays put while the device uses it (mlock faults the range in). */
 	int rc = mlock(buf->va, buf->len)
-			 ? err_set(e, errno,
-				   "mlock of %zu bytes failed (%s): raise the memlock limit "
-				   "(ulimit -l, RLIMIT_MEMLOCK) or run as root",
-				   buf->len, strerror(errno))
-			 : mem_phys_pages_fd(pb->pagemap_fd, buf, pages, e);
+		     ? err_set(e, errno,
+			       "mlock of %zu bytes failed (%s): raise the memlock limit "
+			       "(ulimit -l, RLIMIT_MEMLOCK) or run as root",
+			       buf->len, strerror(errno))
+		     : mem_phys_pages_fd(pb->pagemap_fd, buf, pages, e);
 	if (rc) {
 		free(pages);
 		return rc;

@@ -77,8 +77,7 @@ static inline int real_check_unmapped(const struct dma_buf *buf, struct err *e)
 	return buf->map_priv ? real_err_mapped(buf, e) : 0;
 }
 
-static inline int real_check_mapped_by(const struct dma_buf *buf, const void *owner,
-				       struct err *e)
+static inline int real_check_mapped_by(const struct dma_buf *buf, const void *owner, struct err *e)
 {
 	return buf->map_priv != owner ? real_err_not_mapped(buf, e) : 0;
 }

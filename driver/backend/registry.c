@@ -9,7 +9,10 @@
 /* Every backend, in the order help text lists them. Later backends (pagemap,
  * vfio, iommufd) add their ops table here and nowhere else. */
 static const struct backend_ops *const backends[] = {
-	&backend_emu_ops, &backend_pagemap_ops, &backend_vfio_ops, &backend_iommufd_ops,
+    &backend_emu_ops,
+    &backend_pagemap_ops,
+    &backend_vfio_ops,
+    &backend_iommufd_ops,
 };
 
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))

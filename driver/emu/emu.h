@@ -18,7 +18,7 @@ enum emu_mode {
 	EMU_MODE_INLINE, /* processes commands when the driver rings a doorbell and
 			    posts due completions when the driver polls an empty CQ */
 	EMU_MODE_THREAD, /* a device thread polls the doorbells, like real hardware */
-	EMU_MODE_MANUAL  /* nothing runs until emu_process() is called (tests, benches) */
+	EMU_MODE_MANUAL	 /* nothing runs until emu_process() is called (tests, benches) */
 };
 
 /* Direction of a device DMA, seen from the device. */
@@ -42,30 +42,30 @@ struct emu_dma {
 
 enum emu_fault_kind {
 	EMU_FAULT_STATUS, /* complete with `status` (SCT << 8 | SC) instead of executing */
-	EMU_FAULT_DROP,   /* consume the command and never complete it (driver timeout) */
-	EMU_FAULT_FATAL   /* set CSTS.CFS and stop processing until the next reset */
+	EMU_FAULT_DROP,	  /* consume the command and never complete it (driver timeout) */
+	EMU_FAULT_FATAL	  /* set CSTS.CFS and stop processing until the next reset */
 };
 
 struct emu_cfg {
 	enum emu_mode mode;
-	uint16_t mqes;        /* CAP.MQES: max entries per queue minus one (default 1023) */
-	uint8_t dstrd;        /* CAP.DSTRD: doorbell stride 4 << dstrd bytes (default 0) */
-	uint8_t to_500ms;     /* CAP.TO in 500 ms units (default 20 = 10 s) */
-	uint32_t ready_us;    /* how long CSTS.RDY lags a CC.EN change (default 0) */
-	uint8_t mdts;         /* Identify MDTS: 2^mdts pages of 4 KiB (default 5 = 128 KiB) */
+	uint16_t mqes;		/* CAP.MQES: max entries per queue minus one (default 1023) */
+	uint8_t dstrd;		/* CAP.DSTRD: doorbell stride 4 << dstrd bytes (default 0) */
+	uint8_t to_500ms;	/* CAP.TO in 500 ms units (default 20 = 10 s) */
+	uint32_t ready_us;	/* how long CSTS.RDY lags a CC.EN change (default 0) */
+	uint8_t mdts;		/* Identify MDTS: 2^mdts pages of 4 KiB (default 5 = 128 KiB) */
 	uint16_t max_io_queues; /* I/O queue pairs the controller can allocate (default 64) */
-	uint32_t nn;          /* number of namespaces, all the same size (default 1) */
-	uint64_t ns_bytes;    /* size of each namespace (default 64 MiB) */
-	uint8_t lba_shift;    /* 9 (512 B) or 12 (4 KiB) (default 9) */
-	uint64_t base_ns;     /* per-command service time (default 2000) */
+	uint32_t nn;		/* number of namespaces, all the same size (default 1) */
+	uint64_t ns_bytes;	/* size of each namespace (default 64 MiB) */
+	uint8_t lba_shift;	/* 9 (512 B) or 12 (4 KiB) (default 9) */
+	uint64_t base_ns;	/* per-command service time (default 2000) */
 	uint64_t bytes_per_sec; /* data transfer bandwidth, 0 = infinite (default 3.2e9) */
-	const char *serial;   /* Identify SN/MN/FR (defaults "IOTLBEMU0001", ...) */
+	const char *serial;	/* Identify SN/MN/FR (defaults "IOTLBEMU0001", ...) */
 	const char *model;
 	const char *firmware;
 	const char *image;    /* file whose bytes namespace 1 starts with (NULL = zeroes) */
 	uint64_t fault_after; /* > 0: the fault_after-th I/O command meets fault_kind */
 	enum emu_fault_kind fault_kind; /* STATUS answers Data Transfer Error */
-	struct emu_dma dma;   /* NULL xlate = identity (iova is a host pointer) */
+	struct emu_dma dma;		/* NULL xlate = identity (iova is a host pointer) */
 };
 
 /* Fills cfg with the defaults documented above. */
@@ -91,8 +91,8 @@ uint8_t *emu_ns_data(struct emu *emu, uint32_t nsid, uint64_t *bytes);
 /* Error injection. Applies to the next `count` commands that arrive on queue
  * `qid` (0 = admin) whose opcode equals `opcode` (-1 = any). */
 
-int emu_inject(struct emu *emu, uint16_t qid, int opcode, enum emu_fault_kind kind,
-	       uint16_t status, unsigned count, struct err *e);
+int emu_inject(struct emu *emu, uint16_t qid, int opcode, enum emu_fault_kind kind, uint16_t status,
+	       unsigned count, struct err *e);
 
 /* The same, but the rule first lets `skip` matching commands through, and
  * qid EMU_ANY_IO_QUEUE matches every I/O queue: "time out the 5000th I/O". */
@@ -101,12 +101,12 @@ int emu_inject_after(struct emu *emu, uint16_t qid, int opcode, enum emu_fault_k
 		     uint16_t status, unsigned count, uint64_t skip, struct err *e);
 
 struct emu_stats {
-	uint64_t commands;     /* commands fetched */
-	uint64_t completions;  /* CQEs posted */
-	uint64_t bytes_read;   /* data moved device -> host */
-	uint64_t bytes_written;/* data moved host -> device */
-	uint64_t dma_faults;   /* commands failed by a translation fault */
-	uint64_t resets;       /* CC.EN 1 -> 0 transitions */
+	uint64_t commands;	/* commands fetched */
+	uint64_t completions;	/* CQEs posted */
+	uint64_t bytes_read;	/* data moved device -> host */
+	uint64_t bytes_written; /* data moved host -> device */
+	uint64_t dma_faults;	/* commands failed by a translation fault */
+	uint64_t resets;	/* CC.EN 1 -> 0 transitions */
 };
 void emu_get_stats(struct emu *emu, struct emu_stats *st);
 

@@ -27,8 +27,9 @@ static int emu_load_image(struct emu *emu, const char *path, struct err *e)
 	if (bad)
 		return err_set(e, EIO, "emu: reading image %s failed", path);
 	if (more)
-		return err_set(e, EFBIG, "emu: image %s is larger than the namespace (%llu bytes); "
-				   "raise ns_size",
+		return err_set(e, EFBIG,
+			       "emu: image %s is larger than the namespace (%llu bytes); "
+			       "raise ns_size",
 			       path, (unsigned long long)emu->cfg.ns_bytes);
 	(void)n;
 	return 0;

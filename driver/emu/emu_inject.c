@@ -62,9 +62,12 @@ int emu_inject_after(struct emu *emu, uint16_t qid, int opcode, enum emu_fault_k
 		    "the controller (CC.EN 1 -> 0) to clear them",
 		    EMU_INJECT_MAX);
 	}
-	*slot = (struct emu_rule){
-	    .qid = qid, .opcode = opcode, .kind = kind, .status = status, .count = count,
-	    .skip = skip};
+	*slot = (struct emu_rule){.qid = qid,
+				  .opcode = opcode,
+				  .kind = kind,
+				  .status = status,
+				  .count = count,
+				  .skip = skip};
 	atomic_fetch_add(&emu->ninject, 1);
 	pthread_mutex_unlock(&emu->inject_lock);
 	return 0;

@@ -26,10 +26,11 @@ int cache_init(struct cache *c, const struct cache_cfg *cfg, struct err *e)
 			       cfg->entries, ways);
 	uint32_t sets = cfg->entries / ways;
 	if (sets != pow2_floor(sets))
-		return err_set(e, EINVAL,
-			       "%u entries / %u ways = %u sets; the set count must be a power of two "
-			       "(hardware indexes sets by page-number bits)",
-			       cfg->entries, ways, sets);
+		return err_set(
+		    e, EINVAL,
+		    "%u entries / %u ways = %u sets; the set count must be a power of two "
+		    "(hardware indexes sets by page-number bits)",
+		    cfg->entries, ways, sets);
 	c->n = cfg->entries;
 	c->ways = ways;
 	c->sets = sets;

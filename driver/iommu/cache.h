@@ -32,8 +32,8 @@ struct cache_entry {
 	uint64_t tag;
 	uint64_t val;
 	uint64_t stamp; /* LRU: last use; FIFO: insertion */
-	uint32_t next;  /* hash chain */
-	uint32_t aux;   /* caller's bits (permissions) */
+	uint32_t next;	/* hash chain */
+	uint32_t aux;	/* caller's bits (permissions) */
 	uint8_t valid;
 };
 

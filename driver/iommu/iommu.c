@@ -33,10 +33,11 @@ unsigned iommu_counter_list(const struct iommu_counters *c, const char **names, 
 	const char *n[] = {"iotlb_lookup",  "iotlb_hit",     "iotlb_miss", "iotlb_miss_4k",
 			   "iotlb_miss_2m", "iotlb_miss_1g", "walk_reads", "pwc_hit",
 			   "invalidations", "faults"};
-	uint64_t v[] = {c->iotlb_lookup,	c->iotlb_hit,	      c->iotlb_miss,
-			c->iotlb_miss_size[0], c->iotlb_miss_size[1], c->iotlb_miss_size[2],
-			c->walk_reads,	       c->pwc_hit,	      c->invalidations,
-			c->faults};
+	uint64_t v[] = {c->iotlb_lookup,       c->iotlb_hit,
+			c->iotlb_miss,	       c->iotlb_miss_size[0],
+			c->iotlb_miss_size[1], c->iotlb_miss_size[2],
+			c->walk_reads,	       c->pwc_hit,
+			c->invalidations,      c->faults};
 	unsigned k = 0;
 	for (; k < sizeof(n) / sizeof(n[0]) && k < max; k++) {
 		names[k] = n[k];
@@ -176,8 +177,8 @@ static uint64_t domain_flush(struct iommu *m, uint16_t d)
 	return m->cfg.flush_ns;
 }
 
-int iommu_unmap(struct iommu *m, uint16_t domain, uint64_t iova, uint64_t size,
-		uint64_t *cost_ns, struct err *e)
+int iommu_unmap(struct iommu *m, uint16_t domain, uint64_t iova, uint64_t size, uint64_t *cost_ns,
+		struct err *e)
 {
 	*cost_ns = 0;
 	if (!domain_has_tables(m))
@@ -199,7 +200,8 @@ int iommu_unmap(struct iommu *m, uint16_t domain, uint64_t iova, uint64_t size,
 			struct cache *p = &m->pwc[4 - lvl];
 			if (!p->e)
 				continue;
-			uint64_t first = iova >> pt_shift(lvl), last = (iova + size - 1) >> pt_shift(lvl);
+			uint64_t first = iova >> pt_shift(lvl),
+				 last = (iova + size - 1) >> pt_shift(lvl);
 			for (uint64_t k = first; k <= last && k - first < p->n * 4ull; k++)
 				cache_remove(p, pwc_tag(domain, k << pt_shift(lvl), lvl));
 		}

@@ -29,10 +29,10 @@ struct iommu_cfg {
 	char name[64];
 	char description[160];
 	enum iommu_kind kind;
-	bool split;                       /* own IOTLB per page size */
+	bool split;			    /* own IOTLB per page size */
 	struct cache_cfg tlb[IOMMU_NSIZES]; /* unified: tlb[0] only */
-	uint32_t pwc_entries[3];          /* PML4E, PDPTE, PDE caches; 0 = none */
-	uint64_t leaf_sizes;              /* bit i set: leaf size class i supported */
+	uint32_t pwc_entries[3];	    /* PML4E, PDPTE, PDE caches; 0 = none */
+	uint64_t leaf_sizes;		    /* bit i set: leaf size class i supported */
 	enum iommu_inval inval;
 	uint32_t lazy_batch;
 	/* Cost model, nanoseconds. */
@@ -71,7 +71,7 @@ struct iommu_fault {
 	uint8_t kind; /* what the DMA was for (emu_dma_kind) */
 };
 
-#define IOMMU_FAULT_LOG 64
+#define IOMMU_FAULT_LOG	  64
 #define IOMMU_MAX_DOMAINS 16
 
 struct iommu_domain {
@@ -105,8 +105,8 @@ void iommu_destroy(struct iommu *m);
 int iommu_map(struct iommu *m, uint16_t domain, uint64_t iova, uint64_t pa, uint64_t size,
 	      bool writable, uint64_t max_leaf, uint64_t *cost_ns, struct err *e);
 /* Unmaps; in strict mode invalidates the range, in lazy mode queues it. */
-int iommu_unmap(struct iommu *m, uint16_t domain, uint64_t iova, uint64_t size,
-		uint64_t *cost_ns, struct err *e);
+int iommu_unmap(struct iommu *m, uint16_t domain, uint64_t iova, uint64_t size, uint64_t *cost_ns,
+		struct err *e);
 /* Drains the lazy flush queue of every domain now; returns the cost. */
 uint64_t iommu_flush(struct iommu *m);
 /* Drops every cached translation (before each benchmark case). */

@@ -88,8 +88,8 @@ static uint64_t leaf_size(unsigned level)
 }
 
 int pgtable_map(struct pgtable *pt, uint64_t iova, uint64_t pa, uint64_t size, uint64_t prot,
-		uint64_t max_leaf, void (*freed)(void *ctx, uint64_t iova, unsigned level), void *ctx,
-		struct err *e)
+		uint64_t max_leaf, void (*freed)(void *ctx, uint64_t iova, unsigned level),
+		void *ctx, struct err *e)
 {
 	if (size == 0 || ((iova | pa | size) & 0xfff))
 		return err_set(e, EINVAL,
@@ -128,7 +128,8 @@ int pgtable_map(struct pgtable *pt, uint64_t iova, uint64_t pa, uint64_t size, u
 					return err_set(e, ENOMEM,
 						       "out of memory for I/O page tables after "
 						       "mapping 0x%llx of 0x%llx bytes",
-						       (unsigned long long)done, (unsigned long long)size);
+						       (unsigned long long)done,
+						       (unsigned long long)size);
 				*pte = (uint64_t)(uintptr_t)c | PTE_PRESENT | PTE_READ | PTE_WRITE;
 			}
 			n = child_of(*pte);

@@ -11,13 +11,13 @@
 
 #include "../util/err.h"
 
-#define PT_LEVELS   4
+#define PT_LEVELS    4
 #define PT_IOVA_BITS 48
-#define PTE_PRESENT (1ull << 0)
-#define PTE_READ    (1ull << 1) /* device may read */
-#define PTE_WRITE   (1ull << 2) /* device may write */
-#define PTE_LEAF    (1ull << 7) /* PS: this entry maps a page, not a table */
-#define PTE_ADDR    0x000ffffffffff000ull
+#define PTE_PRESENT  (1ull << 0)
+#define PTE_READ     (1ull << 1) /* device may read */
+#define PTE_WRITE    (1ull << 2) /* device may write */
+#define PTE_LEAF     (1ull << 7) /* PS: this entry maps a page, not a table */
+#define PTE_ADDR     0x000ffffffffff000ull
 
 struct pt_node {
 	uint64_t e[512];
@@ -51,8 +51,8 @@ void pgtable_destroy(struct pgtable *pt);
  * level)` for every empty table a large leaf replaces, so that paging-
  * structure caches can drop it. */
 int pgtable_map(struct pgtable *pt, uint64_t iova, uint64_t pa, uint64_t size, uint64_t prot,
-		uint64_t max_leaf, void (*freed)(void *ctx, uint64_t iova, unsigned level), void *ctx,
-		struct err *e);
+		uint64_t max_leaf, void (*freed)(void *ctx, uint64_t iova, unsigned level),
+		void *ctx, struct err *e);
 
 /* Unmaps exactly [iova, iova+size). Every leaf in the range must lie wholly
  * inside it: splitting a large leaf is refused (see the README's IOMMU model

@@ -232,17 +232,18 @@ static int validate(struct iommu_cfg *c, struct err *e)
 		if (c->split && !((c->leaf_sizes >> i) & 1))
 			continue;
 		if (t->entries == 0)
-			return err_set(e, EINVAL,
-				       "preset [%s]: %s needs a non-zero entry count", c->name,
-				       c->split ? "a split IOTLB (entries_4k, entries_2m, entries_1g)"
-						: "a unified IOTLB (entries)");
+			return err_set(
+			    e, EINVAL, "preset [%s]: %s needs a non-zero entry count", c->name,
+			    c->split ? "a split IOTLB (entries_4k, entries_2m, entries_1g)"
+				     : "a unified IOTLB (entries)");
 		uint32_t ways = t->ways == 0 || t->ways > t->entries ? t->entries : t->ways;
 		uint32_t sets = t->entries / ways;
 		if (t->entries % ways || (sets & (sets - 1)))
-			return err_set(e, EINVAL,
-				       "preset [%s]: %u entries in sets of %u ways: entries must be a "
-				       "multiple of ways and entries/ways a power of two",
-				       c->name, t->entries, ways);
+			return err_set(
+			    e, EINVAL,
+			    "preset [%s]: %u entries in sets of %u ways: entries must be a "
+			    "multiple of ways and entries/ways a power of two",
+			    c->name, t->entries, ways);
 	}
 	return 0;
 }
@@ -269,8 +270,7 @@ int preset_load_file(const char *path, struct preset_set *set, struct err *e)
 	return finish(set, rc, path, e);
 }
 
-int preset_load_string(const char *text, const char *name, struct preset_set *set,
-		       struct err *e)
+int preset_load_string(const char *text, const char *name, struct preset_set *set, struct err *e)
 {
 	struct load l = {.set = set};
 	set->n = 0;

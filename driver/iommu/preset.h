@@ -18,8 +18,7 @@ const char *preset_default_path(void);
 
 /* Parses and validates every preset of a file or a string. */
 int preset_load_file(const char *path, struct preset_set *set, struct err *e);
-int preset_load_string(const char *text, const char *name, struct preset_set *set,
-		       struct err *e);
+int preset_load_string(const char *text, const char *name, struct preset_set *set, struct err *e);
 
 /* Looks a preset up by name; the error lists the names that exist. */
 int preset_find(const struct preset_set *set, const char *name, struct iommu_cfg *out,

@@ -73,10 +73,11 @@ static int access_one(struct replay *r)
 		uint64_t host, cost;
 		unsigned lvl;
 		struct iommu_domain *dm = dom < IOMMU_MAX_DOMAINS ? &r->m->dom[dom] : NULL;
-		if (r->m->cfg.kind != IOMMU_NONE && (!dm || !dm->used || !pgtable_find(&dm->pt, a, &lvl))) {
+		if (r->m->cfg.kind != IOMMU_NONE &&
+		    (!dm || !dm->used || !pgtable_find(&dm->pt, a, &lvl))) {
 			uint64_t base = a & ~(r->page_size - 1), mc;
-			if (iommu_map(r->m, (uint16_t)dom, base, base, r->page_size, true, r->page_size,
-				      &mc, e))
+			if (iommu_map(r->m, (uint16_t)dom, base, base, r->page_size, true,
+				      r->page_size, &mc, e))
 				return -e->code;
 		}
 		if (iommu_translate(r->m, (uint16_t)dom, a, write, 0, 0, &host, &cost))
@@ -131,8 +132,8 @@ int replay_trace(struct iommu *m, FILE *csv, const char *name, uint64_t page_siz
 	if (page_size != 4096 && page_size != (2u << 20) && page_size != (1u << 30))
 		return err_set(e, EINVAL, "page size %llu: allowed 4k, 2m, 1g",
 			       (unsigned long long)page_size);
-	struct replay r = {.m = m, .name = name, .page_size = page_size, .st = st, .e = e,
-			   .header = 1};
+	struct replay r = {
+	    .m = m, .name = name, .page_size = page_size, .st = st, .e = e, .header = 1};
 	for (int k = 0; k < NCOLS; k++)
 		r.col_of[k] = -1;
 	memset(st, 0, sizeof(*st));

@@ -44,9 +44,9 @@ int nvme_admin_exec(struct nvme_ctrl *c, const struct nvme_sqe *cmd, const struc
 	int rc = nvme_queue_submit(c->admin, cmd, buf, 0, len, &done);
 	if (rc) {
 		pthread_mutex_unlock(&c->admin_lock);
-		return err_set(e, -rc, "%s (opcode 0x%02x): cannot submit: %s", admin_name(cmd->opc),
-			       cmd->opc,
-			       rc == -EBUSY ? "admin queue full" : "buffer not describable by PRPs");
+		return err_set(
+		    e, -rc, "%s (opcode 0x%02x): cannot submit: %s", admin_name(cmd->opc), cmd->opc,
+		    rc == -EBUSY ? "admin queue full" : "buffer not describable by PRPs");
 	}
 	for (;;) {
 		if (nvme_queue_poll(c->admin, &d, 1) && d.ctx == &done)
@@ -61,7 +61,8 @@ int nvme_admin_exec(struct nvme_ctrl *c, const struct nvme_sqe *cmd, const struc
 	if (d.status) {
 		char sbuf[256];
 		return err_set(e, nvme_status_errno(d.status), "%s failed: %s",
-			       admin_name(cmd->opc), nvme_status_desc(d.status, sbuf, sizeof(sbuf)));
+			       admin_name(cmd->opc),
+			       nvme_status_desc(d.status, sbuf, sizeof(sbuf)));
 	}
 	return 0;
 }

@@ -10,7 +10,7 @@
 /* The largest transfer the driver builds PRP lists for, whatever MDTS says
  * (MDTS = 0 means "no limit"): 2 MiB keeps a slot's PRP list to one page. */
 #define DRIVER_MAX_XFER (2u << 20)
-#define MAX_NAMESPACES  1024u
+#define MAX_NAMESPACES	1024u
 
 void nvme_ctrl_opts_default(struct nvme_ctrl_opts *o)
 {
@@ -52,7 +52,8 @@ static int stage_capabilities(struct nvme_ctrl *c, struct err *e)
 	uint32_t to = (uint32_t)NVME_CAP_TO(c->cap);
 	c->info.timeout_ms = (to ? to : 1) * 500u;
 	if (!(NVME_CAP_CSS(c->cap) & NVME_CAP_CSS_NVM))
-		return err_set(e, ENOTSUP, "controller does not support the NVM command set (CAP.CSS)");
+		return err_set(e, ENOTSUP,
+			       "controller does not support the NVM command set (CAP.CSS)");
 	if (NVME_CAP_MPSMIN(c->cap) > 0)
 		return err_set(e, ENOTSUP,
 			       "controller's smallest memory page is %u KiB (CAP.MPSMIN); the "
@@ -93,9 +94,9 @@ static int stage_admin_queue(struct nvme_ctrl *c, struct err *e)
 	if (entries > 4096) /* AQA.ASQS/ACQS are 12 bits, 0-based (3.1.8) */
 		entries = 4096;
 	if (!c->admin) {
-		int rc = nvme_queue_alloc(c->be, 0, (uint16_t)entries, NVME_PAGE_SIZE,
-					  c->info.dstrd,
-					  (uint64_t)c->opts.admin_timeout_ms * 1000000u, &c->admin, e);
+		int rc =
+		    nvme_queue_alloc(c->be, 0, (uint16_t)entries, NVME_PAGE_SIZE, c->info.dstrd,
+				     (uint64_t)c->opts.admin_timeout_ms * 1000000u, &c->admin, e);
 		if (rc)
 			return rc;
 	} else {
@@ -104,8 +105,9 @@ static int stage_admin_queue(struct nvme_ctrl *c, struct err *e)
 	uint32_t n = (uint32_t)c->admin->entries - 1;
 	tr_write32(c->tr, NVME_REG_AQA, n | n << 16);
 	tr_write64(c->tr, NVME_REG_ASQ, dma_addr(&c->admin->ring, 0));
-	tr_write64(c->tr, NVME_REG_ACQ,
-		   dma_addr(&c->admin->ring, (size_t)((uint8_t *)c->admin->cq - c->admin->ring.va)));
+	tr_write64(
+	    c->tr, NVME_REG_ACQ,
+	    dma_addr(&c->admin->ring, (size_t)((uint8_t *)c->admin->cq - c->admin->ring.va)));
 	return 0;
 }
 
@@ -220,13 +222,10 @@ struct stage {
 };
 
 static const struct stage open_stages[] = {
-	{"read capabilities", stage_capabilities},
-	{"disable controller", stage_disable},
-	{"configure admin queue", stage_admin_queue},
-	{"enable controller", stage_enable},
-	{"identify controller", stage_identify_ctrl},
-	{"identify namespaces", stage_identify_ns},
-	{"negotiate I/O queue count", stage_queue_count},
+    {"read capabilities", stage_capabilities},	      {"disable controller", stage_disable},
+    {"configure admin queue", stage_admin_queue},     {"enable controller", stage_enable},
+    {"identify controller", stage_identify_ctrl},     {"identify namespaces", stage_identify_ns},
+    {"negotiate I/O queue count", stage_queue_count},
 };
 
 static int run_stages(struct nvme_ctrl *c, const struct stage *s, size_t n, struct err *e)
@@ -336,10 +335,10 @@ int nvme_ctrl_delete_queue(struct nvme_ctrl *c, struct nvme_queue *q, struct err
 }
 
 static const struct stage reset_stages[] = {
-	{"disable controller", stage_disable},
-	{"configure admin queue", stage_admin_queue},
-	{"enable controller", stage_enable},
-	{"negotiate I/O queue count", stage_queue_count},
+    {"disable controller", stage_disable},
+    {"configure admin queue", stage_admin_queue},
+    {"enable controller", stage_enable},
+    {"negotiate I/O queue count", stage_queue_count},
 };
 
 int nvme_ctrl_reset(struct nvme_ctrl *c, struct err *e)
@@ -378,7 +377,7 @@ void nvme_ctrl_close(struct nvme_ctrl *c)
 		uint32_t cc = tr_read32(c->tr, NVME_REG_CC);
 		tr_write32(c->tr, NVME_REG_CC,
 			   (cc & ~(NVME_CC_SHN_MASK << NVME_CC_SHN_SHIFT)) |
-				   (NVME_CC_SHN_NORMAL << NVME_CC_SHN_SHIFT));
+			       (NVME_CC_SHN_NORMAL << NVME_CC_SHN_SHIFT));
 		for (uint32_t i = 0; i < c->info.timeout_ms * 10; i++) {
 			uint32_t csts = tr_read32(c->tr, NVME_REG_CSTS);
 			if (csts == 0xffffffffu || NVME_CSTS_SHST(csts) == NVME_CSTS_SHST_CMPLT)

@@ -14,9 +14,9 @@
 
 struct nvme_ctrl_opts {
 	uint32_t admin_timeout_ms; /* per admin command (default 5000) */
-	uint32_t io_timeout_ms;    /* per I/O command (default 5000) */
-	uint16_t admin_entries;    /* admin queue size (default 64) */
-	uint16_t io_queues;        /* I/O queue pairs to ask for (default 64) */
+	uint32_t io_timeout_ms;	   /* per I/O command (default 5000) */
+	uint16_t admin_entries;	   /* admin queue size (default 64) */
+	uint16_t io_queues;	   /* I/O queue pairs to ask for (default 64) */
 };
 
 void nvme_ctrl_opts_default(struct nvme_ctrl_opts *o);
@@ -27,24 +27,24 @@ struct nvme_ctrl_info {
 	char firmware[9];
 	uint16_t vid;
 	uint16_t cntlid;
-	uint32_t version;    /* VS register: major 31:16, minor 15:8, tertiary 7:0 */
-	uint32_t max_xfer;   /* MDTS in bytes, capped at the driver's own limit */
-	uint32_t nn;         /* Identify NN */
-	uint32_t max_entries;/* CAP.MQES + 1 */
-	uint32_t dstrd;      /* CAP.DSTRD */
-	uint32_t timeout_ms; /* CAP.TO in ms */
-	uint16_t io_queues;  /* I/O queue pairs granted by Set Features */
-	bool vwc;            /* volatile write cache present: Flush matters */
+	uint32_t version;     /* VS register: major 31:16, minor 15:8, tertiary 7:0 */
+	uint32_t max_xfer;    /* MDTS in bytes, capped at the driver's own limit */
+	uint32_t nn;	      /* Identify NN */
+	uint32_t max_entries; /* CAP.MQES + 1 */
+	uint32_t dstrd;	      /* CAP.DSTRD */
+	uint32_t timeout_ms;  /* CAP.TO in ms */
+	uint16_t io_queues;   /* I/O queue pairs granted by Set Features */
+	bool vwc;	      /* volatile write cache present: Flush matters */
 };
 
 struct nvme_ns_info {
 	struct nvme_ns ns;
 	uint64_t ncap;
 	uint64_t nuse;
-	uint32_t nlbaf;         /* number of LBA formats (NLBAF + 1) */
-	uint32_t lbaf_ds[16];   /* LBA data size shift of each format */
-	uint32_t lbaf_ms[16];   /* metadata bytes of each format */
-	uint32_t flbas;         /* format in use */
+	uint32_t nlbaf;	      /* number of LBA formats (NLBAF + 1) */
+	uint32_t lbaf_ds[16]; /* LBA data size shift of each format */
+	uint32_t lbaf_ms[16]; /* metadata bytes of each format */
+	uint32_t flbas;	      /* format in use */
 };
 
 struct nvme_ctrl {
@@ -57,8 +57,8 @@ struct nvme_ctrl {
 	uint32_t nns;
 	struct nvme_queue *admin;
 	pthread_mutex_t admin_lock;
-	struct dma_buf scratch; /* 4 KiB for Identify data */
-	struct nvme_queue **ioq;/* by qid - 1; NULL when free */
+	struct dma_buf scratch;	 /* 4 KiB for Identify data */
+	struct nvme_queue **ioq; /* by qid - 1; NULL when free */
 	bool enabled;
 };
 

@@ -4,8 +4,7 @@
 #include "ctrl.h"
 
 int nvme_io_sync(struct nvme_queue *q, uint8_t opc, const struct nvme_ns *ns, uint64_t slba,
-		 const struct dma_buf *buf, size_t off, size_t len, uint32_t *status,
-		 struct err *e)
+		 const struct dma_buf *buf, size_t off, size_t len, uint32_t *status, struct err *e)
 {
 	int token = 0;
 	int rc = opc == nvme_cmd_flush ? nvme_queue_flush(q, ns, &token)

@@ -23,9 +23,9 @@ uint32_t nvme_prp_list_pages_for(uint32_t max_xfer);
 /* Fills sqe->prp1/prp2 for `len` bytes at `off` of `buf`, writing a PRP list
  * into `list_pages` chained pages at offset `loff` of `lbuf` when more than
  * two pages are touched. Each list page's device address is looked up on its
- * own: a buffer need not be contiguous in device space (pagemap). Returns 0, or -EINVAL when the start is
- * not dword aligned (4.3: PRP1's offset bits 1:0 must be zero), a later page
- * boundary is not page aligned in device space, or the list is too small. */
+ * own: a buffer need not be contiguous in device space (pagemap). Returns 0, or -EINVAL when the
+ * start is not dword aligned (4.3: PRP1's offset bits 1:0 must be zero), a later page boundary is
+ * not page aligned in device space, or the list is too small. */
 int nvme_prp_fill(struct nvme_sqe *sqe, const struct dma_buf *buf, size_t off, size_t len,
 		  const struct dma_buf *lbuf, size_t loff, uint32_t list_pages);
 

@@ -24,8 +24,9 @@ int nvme_queue_alloc(struct backend *be, uint16_t qid, uint16_t entries, uint32_
 		     unsigned dstrd, uint64_t timeout_ns, struct nvme_queue **out, struct err *e)
 {
 	if (entries < 2)
-		return err_set(e, EINVAL, "queue %u: %u entries; a queue needs at least 2 (NVMe 4.1.3)",
-			       qid, entries);
+		return err_set(e, EINVAL,
+			       "queue %u: %u entries; a queue needs at least 2 (NVMe 4.1.3)", qid,
+			       entries);
 	struct nvme_queue *q = calloc(1, sizeof(*q));
 	if (!q)
 		return err_set(e, ENOMEM, "queue %u: out of memory", qid);
@@ -59,7 +60,8 @@ int nvme_queue_alloc(struct backend *be, uint16_t qid, uint16_t entries, uint32_
 			       q->ncids);
 	}
 	for (uint32_t i = 0; i < q->ncids; i++)
-		q->slots[i].prp_off = sq_bytes + cq_bytes + (size_t)i * q->list_pages * NVME_PAGE_SIZE;
+		q->slots[i].prp_off =
+		    sq_bytes + cq_bytes + (size_t)i * q->list_pages * NVME_PAGE_SIZE;
 	q->sq_db_off = nvme_sq_db_off(qid, dstrd);
 	q->cq_db_off = nvme_cq_db_off(qid, dstrd);
 	q->sq_db = (volatile uint32_t *)(q->tr->regs + q->sq_db_off);
@@ -136,7 +138,7 @@ static __attribute__((noinline, cold)) void probe_submit(const struct nvme_queue
 }
 
 static __attribute__((noinline, cold)) void probe_complete(const struct nvme_queue *q,
-							     const struct nvme_done *out, unsigned n)
+							   const struct nvme_done *out, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		IOTLB_PROBE3(io_complete, q->qid, out[i].cid, out[i].status);
@@ -213,9 +215,9 @@ int nvme_queue_rw(struct nvme_queue *q, uint8_t opc, const struct nvme_ns *ns, u
 	sqe->cdw10 = (uint32_t)slba;
 	sqe->cdw11 = (uint32_t)(slba >> 32);
 	sqe->cdw12 = (uint32_t)(nlb - 1);
-	if (__builtin_expect(nvme_prp_set(sqe, buf, off, len, &q->ring, q->slots[cid].prp_off,
-					  q->list_pages),
-			     0)) {
+	if (__builtin_expect(
+		nvme_prp_set(sqe, buf, off, len, &q->ring, q->slots[cid].prp_off, q->list_pages),
+		0)) {
 		q->free_cids[q->nfree++] = cid;
 		return -EINVAL;
 	}
@@ -302,7 +304,7 @@ unsigned nvme_queue_poll(struct nvme_queue *q, struct nvme_done *out, unsigned m
 			phase ^= 1u;
 		}
 		if (__builtin_expect(cid >= q->ncids || q->slots[cid].state != SLOT_BUSY ||
-					     c->sqid != q->qid,
+					 c->sqid != q->qid,
 				     0)) {
 			/* A completion we cannot match is never used: the CID
 			 * may belong to a command that timed out (late) or the

@@ -21,9 +21,9 @@ struct backend;
 enum nvme_slot_state { SLOT_FREE = 0, SLOT_BUSY, SLOT_QUARANTINED, SLOT_ABORTED };
 
 struct nvme_slot {
-	void *ctx;         /* caller's cookie, returned with the completion */
+	void *ctx;	   /* caller's cookie, returned with the completion */
 	uint64_t stamp_ns; /* first time a timeout scan saw it busy; 0 = not yet */
-	size_t prp_off;    /* this slot's PRP list pages: offset into the ring buffer */
+	size_t prp_off;	   /* this slot's PRP list pages: offset into the ring buffer */
 	uint8_t state;
 };
 
@@ -33,7 +33,7 @@ struct nvme_slot {
 struct nvme_ns {
 	uint32_t nsid;
 	uint32_t lba_shift; /* log2(LBA data size) */
-	uint64_t nlbas;     /* NSZE, or the window's length */
+	uint64_t nlbas;	    /* NSZE, or the window's length */
 	uint64_t lba_base;  /* first LBA of the window (0 for the whole namespace) */
 };
 
@@ -41,15 +41,15 @@ struct nvme_ns {
 struct nvme_done {
 	void *ctx;
 	uint32_t status; /* 0 = success; see spec.h for device and host bits */
-	uint32_t dw0;    /* command-specific result */
+	uint32_t dw0;	 /* command-specific result */
 	uint16_t cid;
 };
 
 struct nvme_queue_stats {
 	uint64_t completed;
 	uint64_t timeouts;
-	uint64_t bad_cqes;      /* completions that matched no busy command */
-	uint64_t late_cqes;     /* completions for quarantined (timed-out) commands */
+	uint64_t bad_cqes;  /* completions that matched no busy command */
+	uint64_t late_cqes; /* completions for quarantined (timed-out) commands */
 };
 
 struct nvme_queue {
@@ -61,27 +61,27 @@ struct nvme_queue {
 	struct nvme_slot *slots;
 	uint16_t *free_cids; /* stack of free CIDs */
 	uint32_t nfree;
-	uint16_t entries;    /* ring size (QSIZE + 1) */
+	uint16_t entries; /* ring size (QSIZE + 1) */
 	uint16_t sq_tail;
 	uint16_t cq_head;
 	uint16_t cq_phase;
 	uint16_t qid;
 	uint32_t polls;
-	uint32_t max_xfer;   /* MDTS in bytes */
-	uint32_t list_pages; /* PRP list pages per slot */
+	uint32_t max_xfer;				   /* MDTS in bytes */
+	uint32_t list_pages;				   /* PRP list pages per slot */
 	void (*notify)(struct transport *t, uint32_t off); /* tr->notify, one load closer */
 	uint32_t sq_db_off;
 	uint32_t cq_db_off;
 	struct transport *tr;
 	uint64_t timeout_ns;
 	uint32_t inflight;
-	uint8_t sweep;       /* aborted slots wait to be reported */
+	uint8_t sweep; /* aborted slots wait to be reported */
 	struct nvme_queue_stats st;
 	/* Cold: setup and teardown. */
 	struct backend *be;
-	struct dma_buf ring;  /* SQ, CQ and PRP list pages in one mapping */
+	struct dma_buf ring; /* SQ, CQ and PRP list pages in one mapping */
 	uint16_t ncids;
-	uint8_t created;      /* known to the controller */
+	uint8_t created; /* known to the controller */
 };
 
 /* Allocates host memory for a queue pair of `entries` slots whose commands
@@ -97,8 +97,9 @@ void nvme_queue_reset(struct nvme_queue *q);
 
 /* Submits a prepared command (opcode, nsid and cdw10+ set by the caller);
  * sets CID and, when len > 0, PRPs for `len` bytes at `off` of `buf`
- * (with len 0 the command's own PRP fields are sent as they are). Returns 0, -EBUSY when every CID is in use, or -EINVAL for a
- * buffer the PRP rules cannot describe (the queue is left untouched). */
+ * (with len 0 the command's own PRP fields are sent as they are). Returns 0, -EBUSY when every CID
+ * is in use, or -EINVAL for a buffer the PRP rules cannot describe (the queue is left untouched).
+ */
 int nvme_queue_submit(struct nvme_queue *q, const struct nvme_sqe *cmd, const struct dma_buf *buf,
 		      size_t off, size_t len, void *ctx);
 

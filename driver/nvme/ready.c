@@ -9,17 +9,19 @@ int nvme_wait_ready(struct transport *t, bool ready, uint32_t timeout_ms, struct
 	for (;;) {
 		uint32_t csts = tr_read32(t, NVME_REG_CSTS);
 		if (csts == 0xffffffffu)
-			return err_set(e, ENODEV,
-				       "controller registers read as all ones: the device is gone "
-				       "or its BAR is not mapped (check lspci and the bound driver)");
+			return err_set(
+			    e, ENODEV,
+			    "controller registers read as all ones: the device is gone "
+			    "or its BAR is not mapped (check lspci and the bound driver)");
 		if (!!(csts & NVME_CSTS_BIT_RDY) == ready)
 			return 0;
 		/* CFS while enabling: the controller rejected the admin queue or
 		 * CC settings (3.1.6); it will not become ready on its own. */
 		if (ready && (csts & NVME_CSTS_BIT_CFS))
-			return err_set(e, EIO,
-				       "controller fatal status (CSTS.CFS) while enabling: it rejected "
-				       "the admin queue or CC settings; reset the device");
+			return err_set(
+			    e, EIO,
+			    "controller fatal status (CSTS.CFS) while enabling: it rejected "
+			    "the admin queue or CC settings; reset the device");
 		if (clock_now_ns() > deadline)
 			return err_set(e, ETIMEDOUT,
 				       "CSTS.RDY did not become %d within CAP.TO = %u ms; the "

@@ -49,11 +49,11 @@ _Static_assert(sizeof(struct nvme_cqe) == 16, "CQE is 16 bytes (CC.IOCQES = 4)")
 /* The driver always uses a 4 KiB memory page size (CC.MPS = 0): it is the
  * IOMMU's smallest page everywhere and every controller supports it. */
 #define NVME_PAGE_SHIFT 12
-#define NVME_PAGE_SIZE  (1u << NVME_PAGE_SHIFT)
+#define NVME_PAGE_SIZE	(1u << NVME_PAGE_SHIFT)
 
 /* CSTS bits (3.1.6) as masks; libnvme gives only their shifts. */
-#define NVME_CSTS_BIT_RDY  (1u << NVME_CSTS_RDY_SHIFT)
-#define NVME_CSTS_BIT_CFS  (1u << NVME_CSTS_CFS_SHIFT)
+#define NVME_CSTS_BIT_RDY (1u << NVME_CSTS_RDY_SHIFT)
+#define NVME_CSTS_BIT_CFS (1u << NVME_CSTS_CFS_SHIFT)
 
 /* Doorbells (3.1.24/3.1.25): SQ y tail at 0x1000 + (2y) * (4 << DSTRD),
  * CQ y head at 0x1000 + (2y + 1) * (4 << DSTRD). */
@@ -70,15 +70,15 @@ static inline uint32_t nvme_cq_db_off(uint16_t qid, unsigned dstrd)
 /* Status as the driver reports it: the 15-bit status field of the CQE
  * (SC 7:0, SCT 10:8, CRD 12:11, M 13, DNR 14), or a host-side condition in
  * the bits above it when the device never produced a completion. */
-#define NVME_STATUS_SC(s)       ((s) & 0xffu)
-#define NVME_STATUS_SCT(s)      (((s) >> 8) & 0x7u)
-#define NVME_STATUS_DNR         0x4000u
-#define NVME_STATUS_DEVICE_MASK 0x7fffu
-#define NVME_STATUS_MAKE(sct, sc) ((uint32_t)(((sct) & 7u) << 8 | ((sc) & 0xffu)))
+#define NVME_STATUS_SC(s)	  ((s)&0xffu)
+#define NVME_STATUS_SCT(s)	  (((s) >> 8) & 0x7u)
+#define NVME_STATUS_DNR		  0x4000u
+#define NVME_STATUS_DEVICE_MASK	  0x7fffu
+#define NVME_STATUS_MAKE(sct, sc) ((uint32_t)(((sct)&7u) << 8 | ((sc)&0xffu)))
 
 enum nvme_host_status {
-	NVME_HOST_TIMEOUT = 1u << 16,   /* no completion within the command timeout */
-	NVME_HOST_ABORTED = 2u << 16,   /* dropped by a controller reset or queue deletion */
+	NVME_HOST_TIMEOUT = 1u << 16,	/* no completion within the command timeout */
+	NVME_HOST_ABORTED = 2u << 16,	/* dropped by a controller reset or queue deletion */
 	NVME_HOST_CTRL_FATAL = 3u << 16 /* CSTS.CFS set while the command was outstanding */
 };
 #define NVME_HOST_MASK 0xffff0000u

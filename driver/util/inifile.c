@@ -10,7 +10,7 @@ struct ini_state {
 	void *user;
 	struct err *e;
 	const char *name;
-	FILE *f;          /* file input, or */
+	FILE *f;	  /* file input, or */
 	const char *text; /* string input */
 	int lineno;
 	int failed;

@@ -7,8 +7,8 @@
 #include "err.h"
 
 /* Returns 0 to continue, or an error (already set in e) to stop. */
-typedef int (*inifile_handler)(void *user, const char *section, const char *key,
-			       const char *value, int lineno, struct err *e);
+typedef int (*inifile_handler)(void *user, const char *section, const char *key, const char *value,
+			       int lineno, struct err *e);
 
 /* Parses `path`; errors are "path:line: message". */
 int inifile_parse(const char *path, inifile_handler h, void *user, struct err *e);

@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct nvme_ns *ns = nvme_ctrl_ns(d.c, 1);
 	int token[8], seen[8] = {0};
 	for (int i = 0; i < 8; i++)
-		if (nvme_queue_rw(d.q, nvme_cmd_read, ns, 0, &d.buf, (size_t)i * 4096, 512, &token[i]))
+		if (nvme_queue_rw(d.q, nvme_cmd_read, ns, 0, &d.buf, (size_t)i * 4096, 512,
+				  &token[i]))
 			abort();
 	struct nvme_queue *q = d.q;
 	size_t ncqe = size / sizeof(struct nvme_cqe);

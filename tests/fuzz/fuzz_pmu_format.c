@@ -29,8 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!root[0]) {
 		snprintf(root, sizeof(root), "/tmp/iotlb-fuzz-pmu-%d", (int)getpid());
 		char d[256];
-		snprintf(d, sizeof(d), "mkdir -p %s/bus/event_source/devices/fz/format "
-				       "%s/bus/event_source/devices/fz/events",
+		snprintf(d, sizeof(d),
+			 "mkdir -p %s/bus/event_source/devices/fz/format "
+			 "%s/bus/event_source/devices/fz/events",
 			 root, root);
 		if (system(d) != 0)
 			abort();

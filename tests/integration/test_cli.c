@@ -27,8 +27,8 @@ static void write_file(const char *path, const char *text)
 static void expect(int rc, int want, const char *needle)
 {
 	if (rc != want || (needle && !strstr(out, needle)))
-		fail_msg("exit %d (want %d), output lacks '%s':\n%s", rc, want, needle ? needle : "",
-			 out);
+		fail_msg("exit %d (want %d), output lacks '%s':\n%s", rc, want,
+			 needle ? needle : "", out);
 }
 
 static void help_version_unknown(void **state)
@@ -102,8 +102,8 @@ static void model_replay(void **state)
 	assert_non_null(strstr(out, "accesses 600\n"));
 	snprintf(cmd, sizeof(cmd), "bin/iotlbench model --preset none --trace %s", path);
 	expect(sh(cmd), 0, "\niotlb_lookup 0\n");
-	snprintf(cmd, sizeof(cmd), "bin/iotlbench model --preset qemu-vtd --page-size 3k --trace %s",
-		 path);
+	snprintf(cmd, sizeof(cmd),
+		 "bin/iotlbench model --preset qemu-vtd --page-size 3k --trace %s", path);
 	expect(sh(cmd), 1, "page size 3072: allowed 4k, 2m, 1g");
 	expect(sh("bin/iotlbench model --preset qemu-vtd"), 2, "usage: iotlbench model");
 	expect(sh("bin/iotlbench model --preset qemu-vtd --trace /nonexistent.csv"), 1,
@@ -117,7 +117,8 @@ static void trace_without_privileges(void **state)
 {
 	(void)state;
 	if (geteuid() != 0 || system("command -v setpriv >/dev/null 2>&1") != 0) {
-		printf("skip: needs root and setpriv (util-linux) to drop to an unprivileged user\n");
+		printf(
+		    "skip: needs root and setpriv (util-linux) to drop to an unprivileged user\n");
 		skip();
 	}
 	char cwd[512], cmd[1536];
@@ -139,15 +140,16 @@ static void trace_without_privileges(void **state)
 int main(void)
 {
 	if (access("bin/iotlbench", X_OK) != 0) {
-		fprintf(stderr, "skip: bin/iotlbench not built; run from the tree root after make\n");
+		fprintf(stderr,
+			"skip: bin/iotlbench not built; run from the tree root after make\n");
 		return 1;
 	}
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(help_version_unknown),
-		cmocka_unit_test(run_errors),
-		cmocka_unit_test(run_quick),
-		cmocka_unit_test(model_replay),
-		cmocka_unit_test(trace_without_privileges),
+	    cmocka_unit_test(help_version_unknown),
+	    cmocka_unit_test(run_errors),
+	    cmocka_unit_test(run_quick),
+	    cmocka_unit_test(model_replay),
+	    cmocka_unit_test(trace_without_privileges),
 	};
 	return cmocka_run_group_tests_name("cli", t, NULL, NULL);
 }

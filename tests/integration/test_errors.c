@@ -103,12 +103,11 @@ static void injected_status(void **state)
 		  &x.f.e);
 	uint32_t status = 0;
 	/* Writes are not matched by the rule. */
-	assert_ok(nvme_io_sync(x.q, nvme_cmd_write, x.f.ns, 0, &x.b, 0, 512, NULL, &x.f.e),
-		  &x.f.e);
+	assert_ok(nvme_io_sync(x.q, nvme_cmd_write, x.f.ns, 0, &x.b, 0, 512, NULL, &x.f.e), &x.f.e);
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(
-			nvme_io_sync(x.q, nvme_cmd_read, x.f.ns, 0, &x.b, 0, 512, &status, &x.f.e),
-			-EIO);
+		    nvme_io_sync(x.q, nvme_cmd_read, x.f.ns, 0, &x.b, 0, 512, &status, &x.f.e),
+		    -EIO);
 		assert_int_equal(status & 0x7ff, NVME_SC_DATA_XFER_ERROR);
 		assert_non_null(strstr(x.f.e.msg, "Data Transfer Error"));
 	}
@@ -124,9 +123,8 @@ static void timeout_then_reset(void **state)
 	assert_ok(emu_inject(x.f.emu, x.q->qid, -1, EMU_FAULT_DROP, 0, 1, &x.f.e), &x.f.e);
 	uint32_t status = 0;
 	uint64_t t0 = clock_now_ns();
-	assert_int_equal(
-		nvme_io_sync(x.q, nvme_cmd_read, x.f.ns, 0, &x.b, 0, 512, &status, &x.f.e),
-		-ETIMEDOUT);
+	assert_int_equal(nvme_io_sync(x.q, nvme_cmd_read, x.f.ns, 0, &x.b, 0, 512, &status, &x.f.e),
+			 -ETIMEDOUT);
 	uint64_t waited = clock_now_ns() - t0;
 	assert_int_equal(status, NVME_HOST_TIMEOUT);
 	assert_true(waited >= 100000000ull);
@@ -152,8 +150,7 @@ static void fatal_then_reset(void **state)
 	uint32_t status = 0;
 	uint64_t t0 = clock_now_ns();
 	assert_int_equal(
-		nvme_io_sync(x.q, nvme_cmd_write, x.f.ns, 0, &x.b, 0, 512, &status, &x.f.e),
-		-EIO);
+	    nvme_io_sync(x.q, nvme_cmd_write, x.f.ns, 0, &x.b, 0, 512, &status, &x.f.e), -EIO);
 	assert_int_equal(status, NVME_HOST_CTRL_FATAL);
 	assert_non_null(strstr(x.f.e.msg, "CSTS.CFS"));
 	/* Detected from CSTS.CFS, long before the 5 s command timeout. */
@@ -174,8 +171,8 @@ static void reset_aborts_inflight(void **state)
 	assert_ok(emu_inject(x.f.emu, x.q->qid, -1, EMU_FAULT_DROP, 0, 8, &x.f.e), &x.f.e);
 	int ctx[8];
 	for (int i = 0; i < 8; i++)
-		assert_int_equal(nvme_queue_rw(x.q, nvme_cmd_read, x.f.ns, 0, &x.b, 0, 512, &ctx[i]),
-				 0);
+		assert_int_equal(
+		    nvme_queue_rw(x.q, nvme_cmd_read, x.f.ns, 0, &x.b, 0, 512, &ctx[i]), 0);
 	assert_int_equal(nvme_queue_inflight(x.q), 8);
 	uint64_t resets_before;
 	struct emu_stats st;
@@ -235,10 +232,10 @@ static void malformed_completions(void **state)
 	/* The device has not run (manual mode); forge its CQEs. */
 	uint16_t cid_a = x.q->sq[0].cid;
 	struct nvme_cqe forged[4] = {
-		{.cid = 900, .sqid = x.q->qid, .status = 1},           /* CID out of range */
-		{.cid = cid_a, .sqid = (uint16_t)(x.q->qid + 1), .status = 1}, /* wrong queue */
-		{.cid = cid_a, .sqid = x.q->qid, .status = 1},         /* the real one */
-		{.cid = cid_a, .sqid = x.q->qid, .status = 1},         /* a duplicate */
+	    {.cid = 900, .sqid = x.q->qid, .status = 1},		   /* CID out of range */
+	    {.cid = cid_a, .sqid = (uint16_t)(x.q->qid + 1), .status = 1}, /* wrong queue */
+	    {.cid = cid_a, .sqid = x.q->qid, .status = 1},		   /* the real one */
+	    {.cid = cid_a, .sqid = x.q->qid, .status = 1},		   /* a duplicate */
 	};
 	for (int i = 0; i < 4; i++)
 		memcpy((void *)&x.q->cq[i], &forged[i], sizeof(forged[i]));
@@ -281,11 +278,11 @@ static void bad_emu_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(invalid_opcode),       cmocka_unit_test(lba_out_of_range),
-		cmocka_unit_test(injected_status),      cmocka_unit_test(timeout_then_reset),
-		cmocka_unit_test(fatal_then_reset),     cmocka_unit_test(reset_aborts_inflight),
-		cmocka_unit_test(admin_injected_error), cmocka_unit_test(bad_emu_config),
-		cmocka_unit_test(malformed_completions),
+	    cmocka_unit_test(invalid_opcode),	     cmocka_unit_test(lba_out_of_range),
+	    cmocka_unit_test(injected_status),	     cmocka_unit_test(timeout_then_reset),
+	    cmocka_unit_test(fatal_then_reset),	     cmocka_unit_test(reset_aborts_inflight),
+	    cmocka_unit_test(admin_injected_error),  cmocka_unit_test(bad_emu_config),
+	    cmocka_unit_test(malformed_completions),
 	};
 	return cmocka_run_group_tests_name("errors", t, NULL, NULL);
 }

@@ -115,13 +115,10 @@ static void unknown_backend(void **state)
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(identify_fields),
-		cmocka_unit_test(lba_4k_format),
-		cmocka_unit_test(capabilities),
-		cmocka_unit_test(ready_delay_within_timeout),
-		cmocka_unit_test(ready_timeout_is_error),
-		cmocka_unit_test(identify_bad_cns),
-		cmocka_unit_test(unknown_backend),
+	    cmocka_unit_test(identify_fields),	      cmocka_unit_test(lba_4k_format),
+	    cmocka_unit_test(capabilities),	      cmocka_unit_test(ready_delay_within_timeout),
+	    cmocka_unit_test(ready_timeout_is_error), cmocka_unit_test(identify_bad_cns),
+	    cmocka_unit_test(unknown_backend),
 	};
 	return cmocka_run_group_tests_name("identify", t, NULL, NULL);
 }

@@ -34,12 +34,12 @@ static void integrity_in_mode(const char *opts)
 	struct nvme_queue *q;
 	assert_ok(nvme_ctrl_create_queue(f.c, 8, &q, &f.e), &f.e);
 	struct dma_buf wb, rb;
-	assert_ok(backend_dma_alloc(f.be, BUF_BYTES, MEM_4K, DMA_PROT_READ | DMA_PROT_WRITE, &wb,
-				    &f.e),
-		  &f.e);
-	assert_ok(backend_dma_alloc(f.be, BUF_BYTES, MEM_4K, DMA_PROT_READ | DMA_PROT_WRITE, &rb,
-				    &f.e),
-		  &f.e);
+	assert_ok(
+	    backend_dma_alloc(f.be, BUF_BYTES, MEM_4K, DMA_PROT_READ | DMA_PROT_WRITE, &wb, &f.e),
+	    &f.e);
+	assert_ok(
+	    backend_dma_alloc(f.be, BUF_BYTES, MEM_4K, DMA_PROT_READ | DMA_PROT_WRITE, &rb, &f.e),
+	    &f.e);
 	uint32_t lba = 1u << f.ns->lba_shift;
 	uint64_t seed = 1;
 	/* Every size from one LBA up to MDTS, doubling, plus odd multiples. */
@@ -98,8 +98,7 @@ static void rejects_bad_requests(void **state)
 	struct nvme_queue *q;
 	assert_ok(nvme_ctrl_create_queue(f.c, 4, &q, &f.e), &f.e);
 	struct dma_buf b;
-	assert_ok(backend_dma_alloc(f.be, 65536, MEM_4K, DMA_PROT_READ | DMA_PROT_WRITE, &b,
-				    &f.e),
+	assert_ok(backend_dma_alloc(f.be, 65536, MEM_4K, DMA_PROT_READ | DMA_PROT_WRITE, &b, &f.e),
 		  &f.e);
 	/* Not a multiple of the LBA size, beyond MDTS, past the namespace end,
 	 * and an odd buffer address: refused before anything reaches the device. */
@@ -111,9 +110,9 @@ static void rejects_bad_requests(void **state)
 			 -ERANGE);
 	assert_int_equal(nvme_queue_rw(q, nvme_cmd_read, f.ns, 0, &b, 2, 512, NULL), -EINVAL);
 	assert_int_equal(nvme_queue_inflight(q), 0);
-	assert_int_equal(nvme_io_sync(q, nvme_cmd_read, f.ns, f.ns->nlbas - 1, &b, 0, 1024, NULL,
-				      &f.e),
-			 -ERANGE);
+	assert_int_equal(
+	    nvme_io_sync(q, nvme_cmd_read, f.ns, f.ns->nlbas - 1, &b, 0, 1024, NULL, &f.e),
+	    -ERANGE);
 	assert_non_null(strstr(f.e.msg, "outside namespace 1"));
 	/* Still usable. */
 	assert_ok(nvme_io_sync(q, nvme_cmd_read, f.ns, f.ns->nlbas - 1, &b, 0, 512, NULL, &f.e),
@@ -173,11 +172,14 @@ static void timing_model(void **state)
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(inline_512),  cmocka_unit_test(inline_4k),
-		cmocka_unit_test(thread_mode), cmocka_unit_test(manual_mode),
-		cmocka_unit_test(large_mdts_chained_lists), cmocka_unit_test(rejects_bad_requests),
-		cmocka_unit_test(lba_window),
-		cmocka_unit_test(timing_model),
+	    cmocka_unit_test(inline_512),
+	    cmocka_unit_test(inline_4k),
+	    cmocka_unit_test(thread_mode),
+	    cmocka_unit_test(manual_mode),
+	    cmocka_unit_test(large_mdts_chained_lists),
+	    cmocka_unit_test(rejects_bad_requests),
+	    cmocka_unit_test(lba_window),
+	    cmocka_unit_test(timing_model),
 	};
 	return cmocka_run_group_tests_name("io", t, NULL, NULL);
 }

@@ -13,17 +13,16 @@
 
 /* An 8-entry LRU IOTLB whose miss costs 20 us: far above the noise of a
  * shared machine, so one miss per I/O shows in the median. */
-static const char *presets =
-	"[tiny]\n"
-	"entries = 8\n"
-	"replacement = lru\n"
-	"pwc = 4,4,4\n"
-	"miss_ns = 20000\n"
-	"walk_read_ns = 0\n"
-	"[big]\n"
-	"entries = 1024\n"
-	"replacement = lru\n"
-	"miss_ns = 20000\n";
+static const char *presets = "[tiny]\n"
+			     "entries = 8\n"
+			     "replacement = lru\n"
+			     "pwc = 4,4,4\n"
+			     "miss_ns = 20000\n"
+			     "walk_read_ns = 0\n"
+			     "[big]\n"
+			     "entries = 1024\n"
+			     "replacement = lru\n"
+			     "miss_ns = 20000\n";
 
 static char preset_path[64];
 
@@ -49,8 +48,8 @@ static int remove_presets(void **state)
 static void open_with(struct fixture *f, const char *preset, const char *emu_opts)
 {
 	memset(f, 0, sizeof(*f));
-	struct backend_cfg cfg = {.emu_opts = emu_opts, .preset = preset,
-				  .preset_file = preset_path};
+	struct backend_cfg cfg = {
+	    .emu_opts = emu_opts, .preset = preset, .preset_file = preset_path};
 	assert_ok(backend_open("emu", &cfg, &f->be, &f->e), &f->e);
 	f->emu = backend_emu_device(f->be);
 	assert_ok(nvme_ctrl_open(f->be, NULL, &f->c, &f->e), &f->e);
@@ -70,8 +69,8 @@ static uint64_t reuse_median(struct fixture *f, struct nvme_queue *q, struct dma
 	uint64_t *lat = calloc(ios, sizeof(*lat));
 	for (unsigned i = 0; i < ios + pages; i++) {
 		uint64_t t0 = clock_now_ns();
-		assert_ok(nvme_io_sync(q, nvme_cmd_read, f->ns, 0, b, (size_t)(i % pages) * 4096, 512,
-				       NULL, &f->e),
+		assert_ok(nvme_io_sync(q, nvme_cmd_read, f->ns, 0, b, (size_t)(i % pages) * 4096,
+				       512, NULL, &f->e),
 			  &f->e);
 		if (i >= pages) /* the first pass only warms up */
 			lat[i - pages] = clock_now_ns() - t0;
@@ -90,9 +89,9 @@ static void latency_follows_iotlb(void **state)
 	struct nvme_queue *q;
 	assert_ok(nvme_ctrl_create_queue(f.c, 2, &q, &f.e), &f.e);
 	struct dma_buf b;
-	assert_ok(backend_dma_alloc(f.be, 64 * 4096, MEM_4K, DMA_PROT_READ | DMA_PROT_WRITE, &b,
-				    &f.e),
-		  &f.e);
+	assert_ok(
+	    backend_dma_alloc(f.be, 64 * 4096, MEM_4K, DMA_PROT_READ | DMA_PROT_WRITE, &b, &f.e),
+	    &f.e);
 	struct iommu *m = backend_emu_model(f.be);
 	/* 4 data pages + SQ + CQ fit in 8 entries: no misses after warm-up. */
 	uint64_t fit = reuse_median(&f, q, &b, 4, 200);
@@ -191,8 +190,8 @@ static void every_shipped_preset_runs(void **state)
 			  &f.e);
 		for (int k = 0; k < 64; k++) {
 			fill_pattern(b.va + k * 4096, 4096, k);
-			assert_ok(nvme_io_sync(q, nvme_cmd_write, f.ns, k * 8, &b, k * 4096, 4096, NULL,
-					       &f.e),
+			assert_ok(nvme_io_sync(q, nvme_cmd_write, f.ns, k * 8, &b, k * 4096, 4096,
+					       NULL, &f.e),
 				  &f.e);
 		}
 		struct backend_counter c[16];
@@ -223,11 +222,11 @@ static void unknown_preset(void **state)
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(latency_follows_iotlb),
-		cmocka_unit_test(read_into_readonly_buffer_faults),
-		cmocka_unit_test(unmapped_buffer_faults),
-		cmocka_unit_test(every_shipped_preset_runs),
-		cmocka_unit_test(unknown_preset),
+	    cmocka_unit_test(latency_follows_iotlb),
+	    cmocka_unit_test(read_into_readonly_buffer_faults),
+	    cmocka_unit_test(unmapped_buffer_faults),
+	    cmocka_unit_test(every_shipped_preset_runs),
+	    cmocka_unit_test(unknown_preset),
 	};
 	return cmocka_run_group_tests_name("model", t, write_presets, remove_presets);
 }

@@ -23,8 +23,9 @@ static void run_depth(struct fixture *f, struct nvme_queue *q, uint32_t qd, uint
 	while (completed < total) {
 		while (submitted < total && submitted - completed < qd) {
 			uint32_t slot = submitted % qd;
-			int rc = nvme_queue_rw(q, nvme_cmd_write, f->ns, submitted % f->ns->nlbas, &b,
-					       slot * io, io, (void *)(uintptr_t)(submitted + 1));
+			int rc =
+			    nvme_queue_rw(q, nvme_cmd_write, f->ns, submitted % f->ns->nlbas, &b,
+					  slot * io, io, (void *)(uintptr_t)(submitted + 1));
 			assert_int_equal(rc, 0);
 			submitted++;
 		}
@@ -199,7 +200,8 @@ static void recreate_same_qid(void **state)
 		assert_ok(nvme_ctrl_create_queue(f.c, 2, &q, &f.e), &f.e);
 		assert_int_equal(q->qid, 1);
 		for (int i = 0; i < 3 + round; i++)
-			assert_ok(nvme_io_sync(q, nvme_cmd_read, f.ns, 0, &b, 0, 512, NULL, &f.e), &f.e);
+			assert_ok(nvme_io_sync(q, nvme_cmd_read, f.ns, 0, &b, 0, 512, NULL, &f.e),
+				  &f.e);
 		assert_ok(nvme_ctrl_delete_queue(f.c, q, &f.e), &f.e);
 	}
 	backend_dma_free(f.be, &b);
@@ -209,12 +211,9 @@ static void recreate_same_qid(void **state)
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(depths),
-		cmocka_unit_test(depth_full_queue_busy),
-		cmocka_unit_test(threads_inline),
-		cmocka_unit_test(threads_device_thread),
-		cmocka_unit_test(creation_limits),
-		cmocka_unit_test(recreate_same_qid),
+	    cmocka_unit_test(depths),	       cmocka_unit_test(depth_full_queue_busy),
+	    cmocka_unit_test(threads_inline),  cmocka_unit_test(threads_device_thread),
+	    cmocka_unit_test(creation_limits), cmocka_unit_test(recreate_same_qid),
 	};
 	return cmocka_run_group_tests_name("queues", t, NULL, NULL);
 }

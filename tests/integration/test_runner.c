@@ -64,7 +64,7 @@ static char *slurp(const char *path)
 }
 
 #define MAXROWS 4096
-#define NCOL 22
+#define NCOL	22
 
 struct table {
 	char *text;
@@ -438,7 +438,9 @@ static void device_faults(void **state)
 		const char *why = json_object_get_string(get(one, "reason"));
 		assert_string_equal(json_object_get_string(get(one, "case")), "latency-0001");
 		assert_non_null(strstr(why, "queue 1, command"));
-		assert_non_null(strstr(why, k == 0 ? "timed out" : k == 1 ? "CSTS.CFS" : "Data Transfer"));
+		assert_non_null(strstr(why, k == 0   ? "timed out"
+					    : k == 1 ? "CSTS.CFS"
+						     : "Data Transfer"));
 		assert_int_equal(json_object_get_int(get(m, "dma_mappings_at_exit")), 0);
 		assert_true(json_object_get_boolean(get(m, "complete")));
 		json_object_put(m);
@@ -459,13 +461,13 @@ int main(void)
 		return 1;
 	}
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(schema),
-		cmocka_unit_test(interrupted),
-		cmocka_unit_test(second_signal),
-		cmocka_unit_test(reuse_finds_64_entries),
-		cmocka_unit_test(count_reaches_a_million),
-		cmocka_unit_test(raw_samples),
-		cmocka_unit_test(device_faults),
+	    cmocka_unit_test(schema),
+	    cmocka_unit_test(interrupted),
+	    cmocka_unit_test(second_signal),
+	    cmocka_unit_test(reuse_finds_64_entries),
+	    cmocka_unit_test(count_reaches_a_million),
+	    cmocka_unit_test(raw_samples),
+	    cmocka_unit_test(device_faults),
 	};
 	return cmocka_run_group_tests_name("runner", t, setup, teardown);
 }

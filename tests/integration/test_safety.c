@@ -44,8 +44,8 @@ static void check_image(const char *img, const char *needle)
 {
 	char cmd[1024];
 	snprintf(cmd, sizeof(cmd),
-		 "bin/iotlbench run %s/w.suite --emu-opts ns_size=8m,image=%s --out %s/runs -q", dir,
-		 img, dir);
+		 "bin/iotlbench run %s/w.suite --emu-opts ns_size=8m,image=%s --out %s/runs -q",
+		 dir, img, dir);
 	int rc = sh(cmd);
 	if (rc != 1 || !strstr(out, needle) || !strstr(out, "--force-destroy-data"))
 		fail_msg("write over %s: exit %d, want 1 and '%s':\n%s", img, rc, needle, out);
@@ -54,8 +54,8 @@ static void check_image(const char *img, const char *needle)
 	if (rc != 0)
 		fail_msg("with --force-destroy-data: exit %d:\n%s", rc, out);
 	snprintf(cmd, sizeof(cmd),
-		 "bin/iotlbench run %s/r.suite --emu-opts ns_size=8m,image=%s --out %s/runs -q", dir,
-		 img, dir);
+		 "bin/iotlbench run %s/r.suite --emu-opts ns_size=8m,image=%s --out %s/runs -q",
+		 dir, img, dir);
 	rc = sh(cmd);
 	if (rc != 0)
 		fail_msg("read-only suite over %s: exit %d:\n%s", img, rc, out);
@@ -79,7 +79,8 @@ static void ext4(void **state)
 	(void)state;
 	char img[256], cmd[1024];
 	snprintf(img, sizeof(img), "%s/ext4.img", dir);
-	snprintf(cmd, sizeof(cmd), "truncate -s 8M %s && mkfs.ext4 -F -q -L benchdata %s", img, img);
+	snprintf(cmd, sizeof(cmd), "truncate -s 8M %s && mkfs.ext4 -F -q -L benchdata %s", img,
+		 img);
 	if (sh(cmd)) {
 		printf("skip: mkfs.ext4 failed (apt-get install e2fsprogs): %s\n", out);
 		skip();
@@ -95,7 +96,8 @@ static void lvm(void **state)
 	snprintf(img, sizeof(img), "%s/lvm.img", dir);
 	snprintf(cmd, sizeof(cmd),
 		 "truncate -s 8M %s && dev=$(losetup --show -f %s) && "
-		 "{ pvcreate -qq -ff -y --devices \"$dev\" \"$dev\"; rc=$?; losetup -d \"$dev\"; exit $rc; }",
+		 "{ pvcreate -qq -ff -y --devices \"$dev\" \"$dev\"; rc=$?; losetup -d \"$dev\"; "
+		 "exit $rc; }",
 		 img, img);
 	if (sh(cmd)) {
 		printf("skip: cannot make an LVM physical volume here (needs root, a loop device "
@@ -110,8 +112,8 @@ static void zeroes_are_fine(void **state)
 {
 	(void)state;
 	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "bin/iotlbench run %s/w.suite --emu-opts ns_size=8m --out %s/runs -q",
-		 dir, dir);
+	snprintf(cmd, sizeof(cmd),
+		 "bin/iotlbench run %s/w.suite --emu-opts ns_size=8m --out %s/runs -q", dir, dir);
 	int rc = sh(cmd);
 	if (rc != 0)
 		fail_msg("write to an empty namespace: exit %d:\n%s", rc, out);
@@ -121,14 +123,16 @@ static void lba_range_arguments(void **state)
 {
 	(void)state;
 	char cmd[512];
-	snprintf(cmd, sizeof(cmd),
-		 "bin/iotlbench run %s/w.suite --emu-opts ns_size=8m --out %s/runs -q --lba-range %s",
-		 dir, dir, "100:50");
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "bin/iotlbench run %s/w.suite --emu-opts ns_size=8m --out %s/runs -q --lba-range %s",
+	    dir, dir, "100:50");
 	assert_int_equal(sh(cmd), 1);
 	assert_non_null(strstr(out, "give START:END with START < END <= 16384"));
-	snprintf(cmd, sizeof(cmd),
-		 "bin/iotlbench run %s/w.suite --emu-opts ns_size=8m --out %s/runs -q --lba-range 5",
-		 dir, dir);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "bin/iotlbench run %s/w.suite --emu-opts ns_size=8m --out %s/runs -q --lba-range 5",
+	    dir, dir);
 	assert_int_equal(sh(cmd), 2);
 	assert_non_null(strstr(out, "expected START:END"));
 	snprintf(cmd, sizeof(cmd),
@@ -145,11 +149,11 @@ int main(void)
 		return 1;
 	}
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(gpt),
-		cmocka_unit_test(ext4),
-		cmocka_unit_test(lvm),
-		cmocka_unit_test(zeroes_are_fine),
-		cmocka_unit_test(lba_range_arguments),
+	    cmocka_unit_test(gpt),
+	    cmocka_unit_test(ext4),
+	    cmocka_unit_test(lvm),
+	    cmocka_unit_test(zeroes_are_fine),
+	    cmocka_unit_test(lba_range_arguments),
 	};
 	return cmocka_run_group_tests_name("safety", t, setup, teardown);
 }

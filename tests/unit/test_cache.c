@@ -27,10 +27,10 @@ static void lru(void **state)
 	cache_insert(&c, 10, 0, 0);
 	cache_insert(&c, 20, 0, 0);
 	cache_insert(&c, 30, 0, 0);
-	assert_true(has(&c, 10)); /* 10 becomes most recent: order 20, 30, 10 */
+	assert_true(has(&c, 10));   /* 10 becomes most recent: order 20, 30, 10 */
 	cache_insert(&c, 40, 0, 0); /* evicts 20 */
 	assert_false(cache_lookup(&c, 20) != NULL);
-	assert_true(has(&c, 30)); /* order 10, 40, 30 */
+	assert_true(has(&c, 30));   /* order 10, 40, 30 */
 	cache_insert(&c, 50, 0, 0); /* evicts 10 */
 	assert_false(cache_lookup(&c, 10) != NULL);
 	assert_true(has(&c, 40) && has(&c, 30) && has(&c, 50));
@@ -45,7 +45,7 @@ static void fifo(void **state)
 	cache_insert(&c, 10, 0, 0);
 	cache_insert(&c, 20, 0, 0);
 	cache_insert(&c, 30, 0, 0);
-	assert_true(has(&c, 10)); /* a hit does not matter to FIFO */
+	assert_true(has(&c, 10));   /* a hit does not matter to FIFO */
 	cache_insert(&c, 40, 0, 0); /* evicts 10, the oldest insertion */
 	assert_false(has(&c, 10));
 	cache_insert(&c, 50, 0, 0); /* evicts 20 */
@@ -168,10 +168,13 @@ static void bad_geometry(void **state)
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(lru),		   cmocka_unit_test(fifo),
-		cmocka_unit_test(wipe),		   cmocka_unit_test(random_repl),
-		cmocka_unit_test(set_associative), cmocka_unit_test(remove_and_match),
-		cmocka_unit_test(bad_geometry),
+	    cmocka_unit_test(lru),
+	    cmocka_unit_test(fifo),
+	    cmocka_unit_test(wipe),
+	    cmocka_unit_test(random_repl),
+	    cmocka_unit_test(set_associative),
+	    cmocka_unit_test(remove_and_match),
+	    cmocka_unit_test(bad_geometry),
 	};
 	return cmocka_run_group_tests_name("cache", t, NULL, NULL);
 }

@@ -66,8 +66,8 @@ static void quantiles_match_exact(void **state)
 		uint64_t got = hist_quantile(h, qs[k]);
 		double rel = fabs((double)got - (double)exact) / (double)exact;
 		if (rel > 0.01)
-			fail_msg("q%.4f: histogram %llu, exact %llu", qs[k], (unsigned long long)got,
-				 (unsigned long long)exact);
+			fail_msg("q%.4f: histogram %llu, exact %llu", qs[k],
+				 (unsigned long long)got, (unsigned long long)exact);
 	}
 	assert_int_equal(hist_quantile(h, 1.0), v[N - 1]);
 	assert_int_equal(hist_quantile(h, 0.0), v[0]);
@@ -119,10 +119,10 @@ static void edges(void **state)
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(buckets_cover_range),
-		cmocka_unit_test(quantiles_match_exact),
-		cmocka_unit_test(merge_is_addition),
-		cmocka_unit_test(edges),
+	    cmocka_unit_test(buckets_cover_range),
+	    cmocka_unit_test(quantiles_match_exact),
+	    cmocka_unit_test(merge_is_addition),
+	    cmocka_unit_test(edges),
 	};
 	return cmocka_run_group_tests_name("hist", t, NULL, NULL);
 }

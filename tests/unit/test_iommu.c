@@ -7,9 +7,9 @@
 #include "../helpers.h"
 #include "../../driver/iommu/iommu.h"
 
-#define K4 0x1000ull
-#define M2 0x200000ull
-#define G1 0x40000000ull
+#define K4   0x1000ull
+#define M2   0x200000ull
+#define G1   0x40000000ull
 #define BASE 0x100000000ull /* 4 GiB: aligned for every leaf size */
 
 static struct iommu *model(unsigned entries, enum cache_repl r, bool split, unsigned e2m,
@@ -257,8 +257,7 @@ static void faults(void **state)
 	assert_int_equal(iommu_translate(m, 1, BASE + 0x10, true, 2, 7, &host, &cost), -EFAULT);
 	assert_int_equal(iommu_translate(m, 1, BASE + K4, true, 2, 8, &host, &cost), -EFAULT);
 	/* Unmapped IOVA. */
-	assert_int_equal(iommu_translate(m, 1, BASE + 64 * K4, false, 2, 9, &host, &cost),
-			 -EFAULT);
+	assert_int_equal(iommu_translate(m, 1, BASE + 64 * K4, false, 2, 9, &host, &cost), -EFAULT);
 	assert_int_equal(m->ctr.faults, 3);
 	assert_int_equal(m->faults[0].iova, BASE + 0x10);
 	assert_int_equal(m->faults[0].write, 1);
@@ -315,11 +314,11 @@ static void counter_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(leaf_selection),   cmocka_unit_test(overlap_and_unmap_rules),
-		cmocka_unit_test(cyclic_lru),       cmocka_unit_test(unified_vs_split),
-		cmocka_unit_test(walk_and_pwc),     cmocka_unit_test(strict_vs_lazy),
-		cmocka_unit_test(faults),           cmocka_unit_test(ideal_and_none),
-		cmocka_unit_test(counter_names),
+	    cmocka_unit_test(leaf_selection), cmocka_unit_test(overlap_and_unmap_rules),
+	    cmocka_unit_test(cyclic_lru),     cmocka_unit_test(unified_vs_split),
+	    cmocka_unit_test(walk_and_pwc),   cmocka_unit_test(strict_vs_lazy),
+	    cmocka_unit_test(faults),	      cmocka_unit_test(ideal_and_none),
+	    cmocka_unit_test(counter_names),
 	};
 	return cmocka_run_group_tests_name("iommu", t, NULL, NULL);
 }

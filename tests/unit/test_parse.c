@@ -48,9 +48,9 @@ static void emu_options(void **state)
 	struct emu_cfg c;
 	char store[256];
 	emu_cfg_default(&c);
-	assert_int_equal(emu_opts_parse("mode=thread,base_ns=0,lba=4096,ns_size=8m,serial=ABC",
-					&c, store, &e),
-			 0);
+	assert_int_equal(
+	    emu_opts_parse("mode=thread,base_ns=0,lba=4096,ns_size=8m,serial=ABC", &c, store, &e),
+	    0);
 	assert_int_equal(c.mode, EMU_MODE_THREAD);
 	assert_int_equal(c.base_ns, 0);
 	assert_int_equal(c.lba_shift, 12);
@@ -69,9 +69,9 @@ static void emu_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(sizes),
-		cmocka_unit_test(integers),
-		cmocka_unit_test(emu_options),
+	    cmocka_unit_test(sizes),
+	    cmocka_unit_test(integers),
+	    cmocka_unit_test(emu_options),
 	};
 	return cmocka_run_group_tests_name("parse", t, NULL, NULL);
 }

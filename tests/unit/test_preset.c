@@ -100,9 +100,9 @@ static void errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(shipped_presets),
-		cmocka_unit_test(user_preset),
-		cmocka_unit_test(errors),
+	    cmocka_unit_test(shipped_presets),
+	    cmocka_unit_test(user_preset),
+	    cmocka_unit_test(errors),
 	};
 	return cmocka_run_group_tests_name("preset", t, NULL, NULL);
 }

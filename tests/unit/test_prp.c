@@ -144,10 +144,13 @@ static void list_pages_for(void **state)
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(one_page),          cmocka_unit_test(two_pages),
-		cmocka_unit_test(list),              cmocka_unit_test(chained_list),
-		cmocka_unit_test(unaligned_rejected), cmocka_unit_test(per_page_addresses),
-		cmocka_unit_test(list_pages_for),
+	    cmocka_unit_test(one_page),
+	    cmocka_unit_test(two_pages),
+	    cmocka_unit_test(list),
+	    cmocka_unit_test(chained_list),
+	    cmocka_unit_test(unaligned_rejected),
+	    cmocka_unit_test(per_page_addresses),
+	    cmocka_unit_test(list_pages_for),
 	};
 	return cmocka_run_group_tests_name("prp", t, setup, teardown);
 }

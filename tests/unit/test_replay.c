@@ -131,9 +131,9 @@ static void errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(counts),
-		cmocka_unit_test(chunks),
-		cmocka_unit_test(errors),
+	    cmocka_unit_test(counts),
+	    cmocka_unit_test(chunks),
+	    cmocka_unit_test(errors),
 	};
 	return cmocka_run_group_tests_name("replay", t, NULL, NULL);
 }

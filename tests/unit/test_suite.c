@@ -93,7 +93,8 @@ static void expect_error(const char *text, const char *needle)
 static void errors(void **state)
 {
 	(void)state;
-	expect_error("[reuse]\npages = 4\nqdepth = 1\n", "e.suite:3: unknown key 'qdepth'; allowed:");
+	expect_error("[reuse]\npages = 4\nqdepth = 1\n",
+		     "e.suite:3: unknown key 'qdepth'; allowed:");
 	expect_error("[reuse]\npages = 4\npage_size = 3m\n",
 		     "e.suite:3: page_size '3m': allowed values are 4k, 2m, 1g");
 	expect_error("[reuse]\npages = 0\n", "e.suite:2: pages = 0: allowed 1 to");
@@ -101,9 +102,11 @@ static void errors(void **state)
 	expect_error("[reuse]\nios = 5\n", "[reuse] (kind reuse) needs 'pages = ...'");
 	expect_error("[reuse]\npages = 4\nmap_size = 4k\n",
 		     "e.suite:3: key 'map_size' does not apply to kind reuse; its keys:");
-	expect_error("[foo]\nqd = 1\n", "section [foo] needs 'kind = map|count|churn|reuse|latency'");
+	expect_error("[foo]\nqd = 1\n",
+		     "section [foo] needs 'kind = map|count|churn|reuse|latency'");
 	expect_error("[x]\nkind = fast\n", "kind 'fast': allowed values are map, count");
-	expect_error("[reuse]\npages = 4\nio_size = 1000\n", "io_size = 1000: must be a multiple of 512");
+	expect_error("[reuse]\npages = 4\nio_size = 1000\n",
+		     "io_size = 1000: must be a multiple of 512");
 	expect_error("[reuse]\npages = 4\nio_size = 8k\n",
 		     "io_size 8192 exceeds page_size 4096: a reuse I/O must touch one page");
 	expect_error("[reuse]\npages = 100000\npage_size = 1g\n", "need more than 64 GiB");
@@ -111,8 +114,10 @@ static void errors(void **state)
 	expect_error("[churn]\nchurn = sometimes\n",
 		     "churn 'sometimes': allowed values are persistent, per-io, batch:N");
 	expect_error("[churn]\nchurn = batch:1\n", "batch:N with N from 2");
-	expect_error("[latency]\nbuffer = 4k\nqd = 8\n", "buffer 4096 is smaller than io_size x qd");
-	expect_error("[latency]\nop = readwrite\n", "op 'readwrite': allowed values are read, write");
+	expect_error("[latency]\nbuffer = 4k\nqd = 8\n",
+		     "buffer 4096 is smaller than io_size x qd");
+	expect_error("[latency]\nop = readwrite\n",
+		     "op 'readwrite': allowed values are read, write");
 	expect_error("[global]\npage_size = 4k\n", "no case sections");
 	expect_error("qd = 1\n", "before any [section]");
 	expect_error("[reuse]\npages = 4\n[map]\nops = 1\n[reuse]\npages = 8\n",
@@ -143,10 +148,10 @@ static void shipped_suites_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-		cmocka_unit_test(grid),
-		cmocka_unit_test(overrides),
-		cmocka_unit_test(errors),
-		cmocka_unit_test(shipped_suites_parse),
+	    cmocka_unit_test(grid),
+	    cmocka_unit_test(overrides),
+	    cmocka_unit_test(errors),
+	    cmocka_unit_test(shipped_suites_parse),
 	};
 	return cmocka_run_group_tests_name("suite", t, NULL, NULL);
 }
