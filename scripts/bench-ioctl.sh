@@ -18,8 +18,9 @@ OUT=${OUT:-bench-ioctl.csv}
 BACKENDS=${BACKENDS:-vfio iommufd-kernel iommufd-fixed}
 sizes=${SIZES:-4K 2M}
 append="hugepagesz=2M hugepages=8"
+case " $sizes " in *" 1G "*) [ "${BENCH_1G:-0}" = 1 ] || BENCH_1G=1 ;; esac
 if [ "${BENCH_1G:-0}" = 1 ]; then
-	sizes="$sizes 1G"
+	case " $sizes " in *" 1G "*) ;; *) sizes="$sizes 1G" ;; esac
 	append="$append hugepagesz=1G hugepages=1"
 fi
 [ -x bin/bench-ioctl ] || { echo "bench-ioctl.sh: build first (make)" >&2; exit 2; }
