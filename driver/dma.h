@@ -6,6 +6,7 @@
 #define IOTLB_DMA_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 enum dma_prot {
@@ -21,6 +22,7 @@ struct dma_buf {
 	uint64_t iova;	     /* device address of va[0] when `pages` is NULL */
 	uint64_t *pages;     /* device address of each backing page, or NULL */
 	uint32_t prot;	     /* enum dma_prot */
+	bool locked;	     /* resident and mlocked since allocation (pagemap's mem_alloc) */
 	void *mem_priv;	     /* owned by the memory allocator */
 	void *map_priv;	     /* owned by the backend that mapped it */
 };

@@ -135,8 +135,10 @@ static int pagemap_mem_alloc(struct backend *b, size_t len, size_t page_size, st
 	if (mlock(buf->va, buf->len)) {
 		rc = real_pin_error(errno, buf->len, "mlock", e);
 		mem_free(buf);
+		return rc;
 	}
-	return rc;
+	buf->locked = true;
+	return 0;
 }
 
 static void pagemap_mem_free(struct backend *b, struct dma_buf *buf)
@@ -144,6 +146,7 @@ static void pagemap_mem_free(struct backend *b, struct dma_buf *buf)
 	(void)b;
 	if (buf->va)
 		munlock(buf->va, buf->len);
+	buf->locked = false;
 	mem_free(buf);
 }
 
@@ -158,8 +161,11 @@ static int pagemap_map(struct backend *b, struct dma_buf *buf, uint32_t prot, st
 	if (!pages)
 		return err_set(e, ENOMEM, "out of memory for %zu page addresses", n);
 	/* Pin first: only a resident, locked page has a physical address that
-	 * stays put while the device uses it (mlock faults the range in). */
-	int rc = mlock(buf->va, buf->len)
+	 * stays put while the device uses it (mlock faults the range in). A
+	 * buffer from pagemap_mem_alloc is locked already: mlock again would
+	 * be a system call that takes mmap_lock for writing and walks every
+	 * page (__mm_populate) on each map, for nothing. */
+	int rc = !buf->locked && mlock(buf->va, buf->len)
 		     ? err_set(e, errno,
 			       "mlock of %zu bytes failed (%s): raise the memlock limit "
 			       "(ulimit -l, RLIMIT_MEMLOCK) or run as root",

@@ -67,7 +67,13 @@ int mem_phys_pages_fd(int fd, const struct dma_buf *buf, uint64_t *pages, struct
 	uint64_t frames[CHUNK];
 	int rc = 0;
 	size_t n = buf->len / buf->page_size, per = buf->page_size / MEM_4K;
-	for (size_t i = 0; !rc && i < n; i++) {
+	/* 4 KiB pages: their entries are consecutive in the file, so up to
+	 * CHUNK pages come from one pread instead of one system call each (a
+	 * 64 KiB buffer: 38.5 k -> 5.5 k guest instructions to map). */
+	for (size_t i = 0; !rc && per == 1 && i < n; i += CHUNK)
+		rc = read_frames(fd, (uintptr_t)buf->va + i * MEM_4K, n - i < CHUNK ? n - i : CHUNK,
+				 pages + i, e);
+	for (size_t i = 0; !rc && per > 1 && i < n; i++) {
 		uintptr_t va = (uintptr_t)buf->va + i * buf->page_size;
 		/* hugetlb pages are contiguous by construction, but a THP range
 		 * may be backed by 4 KiB pages (no free hugepage, or khugepaged
