@@ -23,6 +23,7 @@ struct dma_buf {
 	uint64_t *pages;     /* device address of each backing page, or NULL */
 	uint32_t prot;	     /* enum dma_prot */
 	bool locked;	     /* resident and mlocked since allocation (pagemap's mem_alloc) */
+	bool hugetlb;	     /* backed by hugetlbfs pages: each one physically contiguous */
 	void *mem_priv;	     /* owned by the memory allocator */
 	void *map_priv;	     /* owned by the backend that mapped it */
 };

@@ -201,6 +201,10 @@ int mem_alloc_kind(size_t len, size_t page_size, enum mem_kind kind, struct dma_
 	buf->len = rounded;
 	buf->page_size = page_size;
 	buf->page_shift = (unsigned)shift;
+	/* hugetlb (also a MFD_HUGETLB memfd) hands out whole compound pages,
+	 * physically contiguous by construction; THP may fall back to 4 KiB
+	 * frames. */
+	buf->hugetlb = kind == MEM_KIND_HUGETLB || (kind == MEM_KIND_MEMFD && page_size > MEM_4K);
 	return 0;
 }
 

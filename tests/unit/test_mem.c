@@ -88,6 +88,9 @@ static void check_buf(const struct dma_buf *b, size_t len, size_t page_size)
 	assert_int_equal(1ul << b->page_shift, page_size);
 	assert_int_equal(b->len, (len + page_size - 1) & ~(page_size - 1));
 	assert_int_equal((uintptr_t)b->va % page_size, 0);
+	/* Only hugetlb guarantees contiguous pages; 4 KiB buffers never claim it. */
+	if (page_size == 4096)
+		assert_false(b->hugetlb);
 	for (size_t off = 0; off < b->len; off += 4096) {
 		assert_int_equal(b->va[off], 0);
 		b->va[off] = (uint8_t)(off >> 12);
@@ -139,6 +142,8 @@ static void thp_2m(void **state)
 	if (rc)
 		fail_msg("thp: %s", e.msg);
 	check_buf(&b, 4 * MEM_2M, MEM_2M);
+	/* THP may fall back to 4 KiB frames: pagemap must check them all. */
+	assert_false(b.hugetlb);
 	/* Whether hugepages formed depends on free memory; report it. */
 	unsigned char vec[1];
 	assert_int_equal(mincore(b.va, 4096, vec), 0);
@@ -165,12 +170,21 @@ static void hugetlb_2m(void **state)
 		/* hugetlb pages are physically contiguous and size-aligned. */
 		uint64_t pa[2];
 		assert_int_equal(mlock(b.va, b.len), 0);
+		assert_true(b.hugetlb);
 		rc = mem_phys_pages(&b, pa, &e);
 		if (rc)
 			fail_msg("pagemap: %s", e.msg);
 		assert_int_equal(pa[0] % MEM_2M, 0);
 		assert_int_equal(pa[1] % MEM_2M, 0);
 		assert_true(pa[0] != pa[1]);
+		/* Reading one frame per hugetlb page must agree with reading
+		 * and checking all 512, the path for pages of unknown kind. */
+		uint64_t full[2];
+		struct dma_buf any = b;
+		any.hugetlb = false;
+		assert_int_equal(mem_phys_pages(&any, full, &e), 0);
+		assert_int_equal(full[0], pa[0]);
+		assert_int_equal(full[1], pa[1]);
 	}
 	mem_free(&b);
 	rc = mem_alloc_kind(MEM_2M, MEM_2M, MEM_KIND_MEMFD, &b, &e);
@@ -179,6 +193,7 @@ static void hugetlb_2m(void **state)
 		fail_msg("memfd 2M: %s", e.msg);
 	}
 	check_buf(&b, MEM_2M, MEM_2M);
+	assert_true(b.hugetlb); /* MFD_HUGETLB */
 	mem_free(&b);
 	restore_pool();
 }
