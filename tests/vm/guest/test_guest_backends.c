@@ -44,6 +44,17 @@ static const char *bdf(void)
 		}                                                                                  \
 	} while (0)
 
+/* The backend on the guest's NVMe function; the test fails if it will not
+ * open. */
+static struct backend *open_on_device(const char *backend)
+{
+	struct backend *be = NULL;
+	struct err e = {0};
+	struct backend_cfg cfg = {.device = bdf()};
+	assert_ok(backend_open(backend, &cfg, &be, &e), &e);
+	return be;
+}
+
 struct rig {
 	struct backend *be;
 	struct nvme_ctrl *c;
@@ -172,10 +183,8 @@ static void integrity(const char *backend)
  * page size; mappings are reused after unmap. */
 static void map_unmap(const char *backend)
 {
-	struct backend *be;
+	struct backend *be = open_on_device(backend);
 	struct err e = {0};
-	struct backend_cfg cfg = {.device = bdf()};
-	assert_ok(backend_open(backend, &cfg, &be, &e), &e);
 	struct iova_range rg[16];
 	unsigned n = backend_iova_ranges(be, rg, 16);
 	assert_true(n > 0);
@@ -208,10 +217,8 @@ static void map_unmap(const char *backend)
 /* An IOVA in the hole between two ranges, or past the last, is refused. */
 static void outside_ranges(const char *backend)
 {
-	struct backend *be;
+	struct backend *be = open_on_device(backend);
 	struct err e = {0};
-	struct backend_cfg cfg = {.device = bdf()};
-	assert_ok(backend_open(backend, &cfg, &be, &e), &e);
 	struct iova_range rg[16];
 	unsigned n = backend_iova_ranges(be, rg, 16);
 	assert_true(n > 0);
@@ -247,10 +254,8 @@ static void vfio_dma_avail(void **s)
 {
 	(void)s;
 	need_mode("iommu");
-	struct backend *be;
+	struct backend *be = open_on_device("vfio");
 	struct err e = {0};
-	struct backend_cfg cfg = {.device = bdf()};
-	assert_ok(backend_open("vfio", &cfg, &be, &e), &e);
 	long avail = backend_vfio_dma_avail(be);
 	if (avail < 0 || avail > 200000) {
 		backend_close(be);
@@ -301,10 +306,8 @@ static void vfio_unmap_by_ranges(void **s)
 {
 	(void)s;
 	need_mode("iommu");
-	struct backend *be;
+	struct backend *be = open_on_device("vfio");
 	struct err e = {0};
-	struct backend_cfg cfg = {.device = bdf()};
-	assert_ok(backend_open("vfio", &cfg, &be, &e), &e);
 	long before = kernel_dma_avail(be);
 	if (before < 0) {
 		backend_close(be);
