@@ -380,14 +380,18 @@ int BPF_PROG(tp_flush_np, void *tag, unsigned long start, unsigned long end)
 
 static __always_inline int ioctl_enter(__u32 cmd, __u64 argp)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	if (filter_tgid && (id >> 32) != filter_tgid)
+	/* The command first: it is in a register, the process needs a helper
+	 * call. 0 in ioctl_cmd marks a probe not wanted, and no DMA ioctl is 0. */
+	if (!cmd)
 		return 0;
 	__u32 i = 0;
 	for (; i < TR_NIOCTL; i++)
-		if (ioctl_cmd[i] && ioctl_cmd[i] == cmd)
+		if (ioctl_cmd[i] == cmd)
 			break;
 	if (i >= TR_NIOCTL)
+		return 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	if (filter_tgid && (id >> 32) != filter_tgid)
 		return 0;
 	/* The length inside the user's argument struct, where the uapi puts it
 	 * (vfio_iommu_type1_dma_map.size and iommu_ioas_map.length at 24, the
@@ -395,34 +399,26 @@ static __always_inline int ioctl_enter(__u32 cmd, __u64 argp)
 	__u64 len = 0;
 	bpf_probe_read_user(&len, sizeof(len), (void *)(argp + (ioctl_len_off[i] & 63)));
 	struct tr_task *s = thread_slot((__u32)id, true);
-	__u32 probe = TR_IOCTL0 + i;
-	if (!s || probe >= TR_NPROBES)
+	if (!s)
 		return 0;
-	s->ioctl = probe;
-	s->bytes[probe] = len;
-	s->ts[probe] = bpf_ktime_get_ns();
+	s->ioctl = TR_IOCTL0 + i;
+	s->ioctl_bytes = len;
+	s->ioctl_ts = bpf_ktime_get_ns();
 	return 0;
 }
 
+/* No process filter here: a slot tagged with this thread's tid and holding
+ * an ioctl was set by this thread's entry, which passed the filter. */
 static __always_inline int ioctl_exit(long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	if (filter_tgid && (id >> 32) != filter_tgid)
-		return 0;
-	struct tr_task *s = thread_slot((__u32)id, false);
+	struct tr_task *s = thread_slot((__u32)bpf_get_current_pid_tgid(), false);
 	if (!s || !s->ioctl)
 		return 0;
 	__u32 probe = s->ioctl;
 	s->ioctl = 0;
-	if (probe >= TR_NPROBES)
-		return 0;
-	__u64 ts = s->ts[probe];
-	if (!ts)
-		return 0;
-	s->ts[probe] = 0;
-	__u64 dur = bpf_ktime_get_ns() - ts;
-	record(probe, s->bytes[probe], ret < 0, true, dur);
-	emit(probe, dur, 0, s->bytes[probe], ret < 0 ? ret : 0);
+	__u64 dur = bpf_ktime_get_ns() - s->ioctl_ts;
+	record(probe, s->ioctl_bytes, ret < 0, true, dur);
+	emit(probe, dur, 0, s->ioctl_bytes, ret < 0 ? ret : 0);
 	return 0;
 }
 

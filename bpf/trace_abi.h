@@ -58,7 +58,9 @@ struct tr_hist {
 #define TR_THREAD_SLOTS 1024
 struct tr_task {
 	__u32 tid;
-	__u32 ioctl; /* the DMA ioctl probe in flight (sys_enter -> sys_exit), 0 none */
+	__u32 ioctl;	   /* the DMA ioctl probe in flight (sys_enter -> sys_exit), 0 none */
+	__u64 ioctl_ts;	   /* ... its entry time */
+	__u64 ioctl_bytes; /* ... and length */
 	__u64 ts[TR_NPROBES];
 	__u64 bytes[TR_NPROBES];
 	__u64 addr[TR_NPROBES];
