@@ -127,16 +127,7 @@ struct series {
 static int one_backend(struct backend *be, struct dma_buf *b, struct series *s, unsigned i,
 		       struct err *e)
 {
-	uint64_t t0 = timer_ticks();
-	if (be->ops->map(be, b, DMA_PROT_READ | DMA_PROT_WRITE, e))
-		return -1;
-	uint64_t t1 = timer_ticks();
-	if (be->ops->unmap(be, b, e))
-		return -1;
-	uint64_t t2 = timer_ticks();
-	s->v[BE_MAP][i] = timer_ns(t1 - t0);
-	s->v[BE_UNMAP][i] = timer_ns(t2 - t1);
-	return 0;
+	return bench_map_unmap(be, b, &s->v[BE_MAP][i], &s->v[BE_UNMAP][i], e);
 }
 
 static int one_bare(struct bare *x, struct series *s, unsigned i, struct err *e)

@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include "timer.h"
+
 int bench_cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -63,4 +65,19 @@ void bench_prog_close(struct backend *be, struct dma_buf *b)
 	if (b->va)
 		be->ops->mem_free(be, b);
 	backend_close(be);
+}
+
+int bench_map_unmap(struct backend *be, struct dma_buf *b, uint64_t *map_ns, uint64_t *unmap_ns,
+		    struct err *e)
+{
+	uint64_t t0 = timer_ticks();
+	if (be->ops->map(be, b, DMA_PROT_READ | DMA_PROT_WRITE, e))
+		return -1;
+	uint64_t t1 = timer_ticks();
+	if (be->ops->unmap(be, b, e))
+		return -1;
+	uint64_t t2 = timer_ticks();
+	*map_ns = timer_ns(t1 - t0);
+	*unmap_ns = timer_ns(t2 - t1);
+	return 0;
 }

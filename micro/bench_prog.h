@@ -22,6 +22,9 @@ double bench_median_double(double *v, unsigned n);
  * bytes backed by `page`-sized pages. On failure nothing stays open. */
 int bench_prog_open(const char *name, const char *bdf, uint64_t page, struct backend **be,
 		    struct dma_buf *b, struct err *e);
+/* Maps b read/write and unmaps it, each call timed on its own (ns). */
+int bench_map_unmap(struct backend *be, struct dma_buf *b, uint64_t *map_ns, uint64_t *unmap_ns,
+		    struct err *e);
 /* Unmaps b if it is mapped, frees it and closes be; be may be NULL. */
 void bench_prog_close(struct backend *be, struct dma_buf *b);
 

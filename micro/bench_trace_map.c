@@ -28,16 +28,9 @@
 static int block(struct backend *be, struct dma_buf *b, unsigned n, uint64_t *tm, uint64_t *tu,
 		 double *map_ns, double *unmap_ns, struct err *e)
 {
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t t0 = timer_ticks();
-		if (be->ops->map(be, b, DMA_PROT_READ | DMA_PROT_WRITE, e))
+	for (unsigned i = 0; i < n; i++)
+		if (bench_map_unmap(be, b, &tm[i], &tu[i], e))
 			return -1;
-		uint64_t t1 = timer_ticks();
-		if (be->ops->unmap(be, b, e))
-			return -1;
-		tm[i] = timer_ns(t1 - t0);
-		tu[i] = timer_ns(timer_ticks() - t1);
-	}
 	*map_ns = bench_median_u64(tm, n);
 	*unmap_ns = bench_median_u64(tu, n);
 	return 0;

@@ -216,11 +216,8 @@ static __attribute__((noinline, cold)) int map_refused(struct iommufd_backend *i
 						       bool fixed, bool give_back, int err,
 						       struct err *e)
 {
-	if (give_back) {
-		real_alloc_lock(&ib->c);
-		iova_put(&ib->iova, iova, buf->len);
-		real_alloc_unlock(&ib->c);
-	}
+	if (give_back)
+		real_iova_put(&ib->c, &ib->iova, iova, buf->len);
 	return map_error(err, buf, iova, fixed, e);
 }
 
@@ -272,9 +269,7 @@ static int iommufd_map(struct backend *b, struct dma_buf *buf, uint32_t prot, st
 	if (!tracked(ib))
 		return map_ioctl(ib, buf, 0, false, false, prot, e);
 	uint64_t iova;
-	real_alloc_lock(&ib->c);
-	int rc = iova_get(&ib->iova, buf->len, buf->page_size, &iova, e);
-	real_alloc_unlock(&ib->c);
+	int rc = real_iova_get(&ib->c, &ib->iova, buf, &iova, e);
 	return rc ? rc : map_ioctl(ib, buf, iova, true, true, prot, e);
 }
 
@@ -296,9 +291,7 @@ static int iommufd_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova,
 		    (unsigned long long)iova, (unsigned long long)(iova + buf->len - 1), ranges);
 	}
 	if (track) {
-		real_alloc_lock(&ib->c);
-		int rc = iova_reserve(&ib->iova, iova, buf->len, e);
-		real_alloc_unlock(&ib->c);
+		int rc = real_iova_reserve(&ib->c, &ib->iova, iova, buf->len, e);
 		if (rc)
 			return rc;
 	}
@@ -315,11 +308,8 @@ static int iommufd_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 	if (rc)
 		return rc;
 	real_count_sub(&ib->c);
-	if (tracked(ib)) {
-		real_alloc_lock(&ib->c);
-		iova_put(&ib->iova, buf->iova, buf->len);
-		real_alloc_unlock(&ib->c);
-	}
+	if (tracked(ib))
+		real_iova_put(&ib->c, &ib->iova, buf->iova, buf->len);
 	buf->map_priv = NULL;
 	buf->iova = 0;
 	return 0;

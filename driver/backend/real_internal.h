@@ -47,6 +47,35 @@ static inline void real_alloc_unlock(struct real_common *rc)
 	atomic_flag_clear_explicit(&rc->alloc_lock, memory_order_release);
 }
 
+/* The allocator's three operations, each under the lock (a is the backend's
+ * own allocator, passed rather than read through rc->iova: one load fewer
+ * on every map and unmap). */
+static inline int real_iova_get(struct real_common *rc, struct iova_alloc *a,
+				const struct dma_buf *buf, uint64_t *iova, struct err *e)
+{
+	real_alloc_lock(rc);
+	int r = iova_get(a, buf->len, buf->page_size, iova, e);
+	real_alloc_unlock(rc);
+	return r;
+}
+
+static inline int real_iova_reserve(struct real_common *rc, struct iova_alloc *a, uint64_t iova,
+				    uint64_t len, struct err *e)
+{
+	real_alloc_lock(rc);
+	int r = iova_reserve(a, iova, len, e);
+	real_alloc_unlock(rc);
+	return r;
+}
+
+static inline void real_iova_put(struct real_common *rc, struct iova_alloc *a, uint64_t iova,
+				 uint64_t len)
+{
+	real_alloc_lock(rc);
+	iova_put(a, iova, len);
+	real_alloc_unlock(rc);
+}
+
 /* The live-mapping count: atomic, so the map/unmap paths need no lock for
  * it (vfio, iommufd). */
 static inline void real_count_add(struct real_common *rc)

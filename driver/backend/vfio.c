@@ -261,9 +261,7 @@ static __attribute__((noinline, cold)) int map_refused(struct vfio_backend *vb,
 						       const struct dma_buf *buf, uint64_t iova,
 						       int err, struct err *e)
 {
-	real_alloc_lock(&vb->c);
-	iova_put(&vb->iova, iova, buf->len);
-	real_alloc_unlock(&vb->c);
+	real_iova_put(&vb->c, &vb->iova, iova, buf->len);
 	return map_error(vb, err, buf, iova, e);
 }
 
@@ -308,9 +306,7 @@ static int vfio_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struc
 	int bad = real_check_unmapped(buf, e);
 	if (bad)
 		return bad;
-	real_alloc_lock(&vb->c);
-	int rc = iova_get(&vb->iova, buf->len, buf->page_size, &iova, e);
-	real_alloc_unlock(&vb->c);
+	int rc = real_iova_get(&vb->c, &vb->iova, buf, &iova, e);
 	return rc ? rc : map_claimed(vb, buf, iova, prot, e);
 }
 
@@ -321,9 +317,7 @@ static int vfio_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, ui
 	int bad = real_check_unmapped(buf, e);
 	if (bad)
 		return bad;
-	real_alloc_lock(&vb->c);
-	int rc = iova_reserve(&vb->iova, iova, buf->len, e);
-	real_alloc_unlock(&vb->c);
+	int rc = real_iova_reserve(&vb->c, &vb->iova, iova, buf->len, e);
 	return rc ? rc : map_claimed(vb, buf, iova, prot, e);
 }
 
@@ -337,9 +331,7 @@ static int vfio_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 	if (rc)
 		return rc;
 	real_count_sub(&vb->c);
-	real_alloc_lock(&vb->c);
-	iova_put(&vb->iova, buf->iova, buf->len);
-	real_alloc_unlock(&vb->c);
+	real_iova_put(&vb->c, &vb->iova, buf->iova, buf->len);
 	buf->map_priv = NULL;
 	buf->iova = 0;
 	return 0;

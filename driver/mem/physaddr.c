@@ -69,11 +69,14 @@ int mem_phys_pages_fd(int fd, const struct dma_buf *buf, uint64_t *pages, struct
 	size_t n = buf->len / buf->page_size, per = buf->page_size / MEM_4K;
 	/* 4 KiB pages: their entries are consecutive in the file, so up to
 	 * CHUNK pages come from one pread instead of one system call each (a
-	 * 64 KiB buffer: 38.5 k -> 5.5 k guest instructions to map). */
-	for (size_t i = 0; !rc && per == 1 && i < n; i += CHUNK)
-		rc = read_frames(fd, (uintptr_t)buf->va + i * MEM_4K, n - i < CHUNK ? n - i : CHUNK,
-				 pages + i, e);
-	for (size_t i = 0; !rc && per > 1 && i < n; i++) {
+	 * 64 KiB buffer: one read instead of 16). */
+	if (per == 1) {
+		for (size_t i = 0; !rc && i < n; i += CHUNK)
+			rc = read_frames(fd, (uintptr_t)buf->va + i * MEM_4K,
+					 n - i < CHUNK ? n - i : CHUNK, pages + i, e);
+		return rc;
+	}
+	for (size_t i = 0; !rc && i < n; i++) {
 		uintptr_t va = (uintptr_t)buf->va + i * buf->page_size;
 		/* A hugetlb page is contiguous by construction: its first frame
 		 * is enough (and the kernel walks only the entries asked for, so
