@@ -12,75 +12,59 @@ SANITIZE = 0
 SANFLAGS_0 =
 SANFLAGS_1 = -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SANFLAGS = $(SANFLAGS_$(SANITIZE))
-CFLAGS = -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE $(SANFLAGS) $(EXTRA_CFLAGS)
+CFLAGS = -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE -I. $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS = -pthread $(SANFLAGS)
 LIBS = -lnvme -linih -ljson-c -lcsv -lblkid -lbpf -lelf -lz -lpfm
 TEST_LIBS = -lcmocka -lm -ljson-c
 
-UTIL_OBJS = driver/util/err.o driver/util/clock.o driver/util/parse.o driver/util/inifile.o \
-	driver/util/probes.o
-NVME_OBJS = driver/nvme/prp.o driver/nvme/queue.o driver/nvme/admin.o \
-	driver/nvme/ctrl.o driver/nvme/ready.o driver/nvme/status.o driver/nvme/io.o
-EMU_OBJS = driver/emu/emu_admin.o driver/emu/emu_core.o driver/emu/emu_cq.o \
-	driver/emu/emu_dma.o driver/emu/emu_inject.o driver/emu/emu_io.o driver/emu/emu_regs.o \
-	driver/emu/emu_sq.o driver/emu/emu_thread.o
-IOMMU_OBJS = driver/iommu/cache.o driver/iommu/pgtable.o driver/iommu/iommu.o \
-	driver/iommu/preset.o driver/iommu/replay.o
-BACKEND_OBJS = driver/backend/registry.o driver/backend/emu.o driver/backend/emu_opts.o \
-	driver/backend/hostfs.o driver/backend/iommufd.o driver/backend/iova.o \
-	driver/backend/pagemap.o driver/backend/pci.o driver/backend/pci_cfg.o \
-	driver/backend/precheck.o driver/backend/real_common.o driver/backend/sysinfo.o \
-	driver/backend/vfio.o driver/backend/vfio_dev.o driver/backend/vfio_info.o \
-	driver/mem/mem.o driver/mem/mem_pool.o driver/mem/physaddr.o
+UTIL_OBJS = build/driver/util/err.o build/driver/util/clock.o build/driver/util/parse.o build/driver/util/inifile.o \
+	build/driver/util/probes.o
+NVME_OBJS = build/driver/nvme/prp.o build/driver/nvme/queue.o build/driver/nvme/admin.o \
+	build/driver/nvme/ctrl.o build/driver/nvme/ready.o build/driver/nvme/status.o build/driver/nvme/io.o
+EMU_OBJS = build/driver/emu/emu_admin.o build/driver/emu/emu_core.o build/driver/emu/emu_cq.o \
+	build/driver/emu/emu_dma.o build/driver/emu/emu_inject.o build/driver/emu/emu_io.o build/driver/emu/emu_regs.o \
+	build/driver/emu/emu_sq.o build/driver/emu/emu_thread.o
+IOMMU_OBJS = build/driver/iommu/cache.o build/driver/iommu/pgtable.o build/driver/iommu/iommu.o \
+	build/driver/iommu/preset.o build/driver/iommu/replay.o
+BACKEND_OBJS = build/driver/backend/registry.o build/driver/backend/emu.o build/driver/backend/emu_opts.o \
+	build/driver/backend/hostfs.o build/driver/backend/iommufd.o build/driver/backend/iova.o \
+	build/driver/backend/pagemap.o build/driver/backend/pci.o build/driver/backend/pci_cfg.o \
+	build/driver/backend/precheck.o build/driver/backend/real_common.o build/driver/backend/sysinfo.o \
+	build/driver/backend/vfio.o build/driver/backend/vfio_dev.o build/driver/backend/vfio_info.o \
+	build/driver/mem/mem.o build/driver/mem/mem_pool.o build/driver/mem/physaddr.o
 DRIVER_OBJS = $(UTIL_OBJS) $(NVME_OBJS) $(EMU_OBJS) $(IOMMU_OBJS) $(BACKEND_OBJS)
-DRIVER_HDRS = driver/transport.h driver/dma.h driver/util/err.h driver/util/clock.h \
-	driver/util/parse.h driver/util/inifile.h driver/util/probes.h driver/iommu/cache.h driver/iommu/pgtable.h \
-	driver/iommu/iommu.h driver/iommu/preset.h driver/iommu/replay.h driver/nvme/spec.h driver/nvme/queue.h driver/nvme/prp.h \
-	driver/nvme/ctrl.h driver/nvme/admin.h driver/emu/emu.h driver/emu/emu_internal.h \
-	driver/backend/backend.h driver/backend/emu_opts.h driver/mem/mem.h \
-	driver/backend/hostfs.h driver/backend/iova.h driver/backend/pci.h driver/backend/pci_cfg.h \
-	driver/backend/precheck.h driver/backend/real.h driver/backend/real_internal.h \
-	driver/backend/sysinfo.h driver/backend/vfio_dev.h driver/backend/vfio_info.h \
-	driver/backend/uapi/iommufd_abi.h
-
-BPF_OBJS = bpf/pmu_sysfs.o bpf/perf_cpu.o bpf/perf_set.o bpf/probe_table.o bpf/kcheck.o \
-	bpf/privs.o bpf/trace.o bpf/trace_out.o bpf/observe.o
-BPF_HDRS = bpf/trace_abi.h bpf/trace.h bpf/trace_internal.h bpf/probe_table.h bpf/kcheck.h \
-	bpf/privs.h bpf/pmu_sysfs.h bpf/perf_cpu.h bpf/perf_set.h bpf/observe.h
+BPF_OBJS = build/bpf/pmu_sysfs.o build/bpf/perf_cpu.o build/bpf/perf_set.o build/bpf/probe_table.o build/bpf/kcheck.o \
+	build/bpf/privs.o build/bpf/trace.o build/bpf/trace_out.o build/bpf/observe.o
 BPF_SKEL = build/bpf/iotlb.skel.h
 
-MICRO_LIB_OBJS = $(BPF_OBJS) micro/suite.o micro/runner.o micro/dataset.o micro/hostinfo.o \
-	micro/counters.o micro/progress.o micro/timer.o micro/hist.o micro/bench_util.o \
-	micro/bench_map.o micro/bench_count.o micro/bench_churn.o micro/bench_reuse.o \
-	micro/bench_latency.o micro/samples.o micro/safety.o micro/bench_prog.o
-MICRO_OBJS = micro/main.o micro/cmd_run.o micro/cmd_model.o micro/cmd_devices.o micro/cmd_info.o \
-	micro/cmd_trace.o
-MICRO_HDRS = micro/cmd.h micro/version.h micro/suite.h micro/runner.h micro/dataset.h \
-	micro/hostinfo.h micro/counters.h micro/progress.h micro/timer.h micro/hist.h \
-	micro/bench_util.h micro/samples.h micro/safety.h micro/bench_prog.h $(BPF_HDRS)
-
-TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu tests/unit/test_cache \
-	tests/unit/test_iommu tests/unit/test_preset tests/unit/test_replay tests/unit/test_suite \
-	tests/unit/test_hist tests/unit/test_pmu_sysfs tests/unit/test_pci tests/unit/test_iova \
-	tests/unit/test_mem tests/unit/test_backend_errors tests/unit/test_sysinfo \
-	tests/unit/test_uapi_abi tests/integration/test_model \
-	tests/integration/test_identify tests/integration/test_io \
-	tests/integration/test_queues tests/integration/test_errors \
-	tests/integration/test_cli tests/integration/test_runner tests/integration/test_safety \
-	tests/integration/test_trace
-# Tests that run in one process (the CLI and runner tests spawn bin/iotlbench).
-MEMCHECK_TESTS = tests/unit/test_prp tests/unit/test_parse tests/unit/test_emu \
-	tests/unit/test_cache tests/unit/test_iommu tests/unit/test_preset tests/unit/test_replay \
-	tests/unit/test_suite tests/unit/test_hist tests/unit/test_pmu_sysfs \
-	tests/integration/test_model tests/integration/test_identify tests/integration/test_io tests/integration/test_queues \
-	tests/integration/test_errors
-TEST_HDRS = tests/helpers.h tests/unit/sysfs_fixture.h
-TEST_HELPER_OBJS = tests/helpers.o
+MICRO_LIB_OBJS = $(BPF_OBJS) build/micro/suite.o build/micro/runner.o build/micro/dataset.o build/micro/hostinfo.o \
+	build/micro/counters.o build/micro/progress.o build/micro/timer.o build/micro/hist.o build/micro/bench_util.o \
+	build/micro/bench_map.o build/micro/bench_count.o build/micro/bench_churn.o build/micro/bench_reuse.o \
+	build/micro/bench_latency.o build/micro/samples.o build/micro/safety.o build/micro/bench_prog.o
+MICRO_OBJS = build/micro/main.o build/micro/cmd_run.o build/micro/cmd_model.o build/micro/cmd_devices.o build/micro/cmd_info.o \
+	build/micro/cmd_trace.o
+# Every test program, in two lists: those that run in one process (valgrind
+# memcheck runs them all) and those that spawn bin/iotlbench or load BPF
+# programs (memcheck would follow the child or the kernel, not the test).
+INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse build/tests/unit/test_emu \
+	build/tests/unit/test_cache build/tests/unit/test_iommu build/tests/unit/test_preset \
+	build/tests/unit/test_replay build/tests/unit/test_suite build/tests/unit/test_hist \
+	build/tests/unit/test_pmu_sysfs build/tests/unit/test_pci build/tests/unit/test_iova \
+	build/tests/unit/test_mem build/tests/unit/test_backend_errors build/tests/unit/test_sysinfo \
+	build/tests/unit/test_uapi_abi build/tests/integration/test_model \
+	build/tests/integration/test_identify build/tests/integration/test_io \
+	build/tests/integration/test_queues build/tests/integration/test_errors
+SPAWN_TESTS = build/tests/integration/test_cli build/tests/integration/test_runner \
+	build/tests/integration/test_safety build/tests/integration/test_trace
+TESTS = $(INPROC_TESTS) $(SPAWN_TESTS)
+# Programs run inside the QEMU guest (tests/vm/README.md).
+GUEST_PROGS = build/tests/vm/guest/test_guest_backends build/tests/vm/guest/test_guest_trace
+TEST_HELPER_OBJS = build/tests/helpers.o
 
 BENCH = bin/bench-hotpath bin/bench-model bin/bench-timer bin/bench-ioctl bin/bench-trace \
 	bin/bench-trace-map
-BENCH_OBJS = micro/bench_hotpath.o micro/bench_model.o micro/bench_timer.o micro/bench_ioctl.o \
-	micro/bench_trace.o micro/bench_trace_map.o
+BENCH_OBJS = build/micro/bench_hotpath.o build/micro/bench_model.o build/micro/bench_timer.o build/micro/bench_ioctl.o \
+	build/micro/bench_trace.o build/micro/bench_trace_map.o
 
 LIB = build/libiotlb.a
 MLIB = build/libiotlb-micro.a
@@ -88,29 +72,29 @@ BIN = bin/iotlbench
 
 all: $(BIN) $(BENCH)
 
-bin/bench-hotpath: $(LIB) micro/bench_hotpath.o
+bin/bench-hotpath: $(LIB) build/micro/bench_hotpath.o
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ micro/bench_hotpath.o $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ build/micro/bench_hotpath.o $(LIB) $(LIBS)
 
-bin/bench-timer: $(MLIB) micro/bench_timer.o
+bin/bench-timer: $(MLIB) build/micro/bench_timer.o
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ micro/bench_timer.o $(MLIB) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ build/micro/bench_timer.o $(MLIB) $(LIB) $(LIBS)
 
-bin/bench-ioctl: $(MLIB) micro/bench_ioctl.o
+bin/bench-ioctl: $(MLIB) build/micro/bench_ioctl.o
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -Wl,--wrap=ioctl -o $@ micro/bench_ioctl.o $(MLIB) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -Wl,--wrap=ioctl -o $@ build/micro/bench_ioctl.o $(MLIB) $(LIB) $(LIBS)
 
-bin/bench-trace: $(MLIB) micro/bench_trace.o
+bin/bench-trace: $(MLIB) build/micro/bench_trace.o
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ micro/bench_trace.o $(MLIB) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ build/micro/bench_trace.o $(MLIB) $(LIB) $(LIBS)
 
-bin/bench-trace-map: $(MLIB) micro/bench_trace_map.o
+bin/bench-trace-map: $(MLIB) build/micro/bench_trace_map.o
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ micro/bench_trace_map.o $(MLIB) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ build/micro/bench_trace_map.o $(MLIB) $(LIB) $(LIBS)
 
-bin/bench-model: $(LIB) micro/bench_model.o
+bin/bench-model: $(LIB) build/micro/bench_model.o
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ micro/bench_model.o $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ build/micro/bench_model.o $(LIB) $(LIBS)
 
 $(BIN): $(MLIB) $(LIB) $(MICRO_OBJS)
 	@mkdir -p bin
@@ -131,32 +115,32 @@ $(LIB): $(DRIVER_OBJS)
 $(BPF_SKEL): bpf/iotlb.bpf.c bpf/trace_abi.h bpf/build.sh
 	sh bpf/build.sh $(BPF_SKEL)
 
-$(BPF_OBJS): $(BPF_SKEL) $(BPF_HDRS)
+# BPF loader objects include the skeleton; main and runner the version.
+$(BPF_OBJS): $(BPF_SKEL)
+build/micro/main.o build/micro/runner.o: build/version.h
 
 STAMP = build/flags.stamp
+
+# Every object and test program depends on the compiler and flags (a change
+# rebuilds all) and, through build/deps.mk (written by scripts/cc.sh from the
+# compiler's -MMD output), on its own source and the headers it includes.
+ALL_OBJS = $(DRIVER_OBJS) $(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS) $(TEST_HELPER_OBJS)
+$(ALL_OBJS): $(STAMP)
+	sh scripts/cc.sh obj $@ $(CC) $(CFLAGS)
 
 $(STAMP): FORCE
 	sh scripts/gen-flags.sh $@ $(CC) $(CFLAGS) $(LDFLAGS)
 
-$(DRIVER_OBJS) $(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS) $(TEST_HELPER_OBJS): $(STAMP)
-$(DRIVER_OBJS): $(DRIVER_HDRS)
-$(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS): $(DRIVER_HDRS) $(MICRO_HDRS)
-$(TEST_HELPER_OBJS): $(DRIVER_HDRS) $(TEST_HDRS)
-
-micro/version.h: FORCE
+build/version.h: FORCE
 	sh scripts/gen-version.sh $@ $(VERSION)
 
 FORCE:
 
-.SUFFIXES: .c .o
-.c.o:
-	$(CC) $(CFLAGS) -c $< -o $@
+# Test programs: one per file, linked against both libraries.
+$(TESTS) $(GUEST_PROGS): $(STAMP) $(MLIB) $(LIB) $(TEST_HELPER_OBJS)
+	sh scripts/cc.sh prog $@ $(CC) $(CFLAGS) $(LDFLAGS) -- $(TEST_HELPER_OBJS) $(MLIB) $(LIB) $(TEST_LIBS) $(LIBS)
 
-# Test programs: one per file, linked against the driver library.
-.c:
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(MLIB) $(LIB) $(TEST_LIBS) $(LIBS)
-
-$(TESTS): $(STAMP) $(MLIB) $(LIB) $(TEST_HELPER_OBJS) $(DRIVER_HDRS) $(MICRO_HDRS) $(TEST_HDRS)
+-include build/deps.mk
 
 tests: $(TESTS)
 
@@ -187,12 +171,8 @@ report-demo: deps
 	@echo "reports: report/index.html (emu) and report/guest/index.html (QEMU guest)"
 
 # Programs and scripts run inside the QEMU guest (tests/vm/README.md).
-GUEST_TESTS = tests/vm/guest/test_guest_backends tests/vm/guest/test_guest_trace \
+GUEST_TESTS = $(GUEST_PROGS) \
 	tests/vm/guest/suites.sh tests/vm/guest/sigint.sh
-GUEST_PROGS = tests/vm/guest/test_guest_backends tests/vm/guest/test_guest_trace
-
-# The guest's test programs too: a stale one would test an old library.
-$(GUEST_PROGS): $(STAMP) $(MLIB) $(LIB) $(TEST_HELPER_OBJS) $(DRIVER_HDRS) $(MICRO_HDRS) $(TEST_HDRS)
 
 SKIP_VM = 0
 
@@ -219,12 +199,12 @@ fuzz: deps
 
 # The sources of the library and runner, for builds outside this Makefile.
 print-srcs:
-	@echo $(DRIVER_OBJS:.o=.c) $(MICRO_LIB_OBJS:.o=.c)
+	@echo $(DRIVER_OBJS:.o=.c) $(MICRO_LIB_OBJS:.o=.c) | sed 's|build/||g'
 
 # Valgrind memcheck over the unit and in-process integration tests.
 memcheck: deps
 	$(MAKE) all tests
-	sh scripts/memcheck.sh $(MEMCHECK_TESTS)
+	sh scripts/memcheck.sh $(INPROC_TESTS)
 
 bench-hotpath: deps
 	$(MAKE) all
@@ -258,7 +238,6 @@ bench-dataset: deps
 	sh scripts/bench-dataset.sh
 
 clean:
-	rm -f $(DRIVER_OBJS) $(MICRO_OBJS) $(MICRO_LIB_OBJS) $(BENCH_OBJS) $(TEST_HELPER_OBJS) $(TESTS) $(GUEST_PROGS) $(LIB) $(BIN) micro/version.h
 	rm -rf build bin tests/logs
 
 .PHONY: all deps run report report-demo test test-vm tests clean bench-trace bench-ioctl bench-trace-guest fuzz print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE

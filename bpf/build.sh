@@ -32,7 +32,7 @@ command -v "$BPFTOOL" >/dev/null || { echo "bpf/build.sh: bpftool missing: apt-g
 mv "$dir/vmlinux.h.tmp" "$dir/vmlinux.h"
 # -I/usr/include/x86_64-linux-gnu: usdt.bpf.h reaches asm/errno.h through it.
 "$CLANG" -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
-	-I"$dir" -Ibpf -I/usr/include/x86_64-linux-gnu \
+	-I"$dir" -I. -Ibpf -I/usr/include/x86_64-linux-gnu \
 	-c bpf/iotlb.bpf.c -o "$dir/iotlb.bpf.o"
 "$BPFTOOL" gen skeleton "$dir/iotlb.bpf.o" name iotlb_bpf >"$out.tmp"
 mv "$out.tmp" "$out"

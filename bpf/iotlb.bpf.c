@@ -24,7 +24,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/usdt.bpf.h>
 
-#include "trace_abi.h"
+#include "bpf/trace_abi.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

@@ -1,4 +1,4 @@
-#include "kcheck.h"
+#include "bpf/kcheck.h"
 
 #include <bpf/btf.h>
 #include <stdio.h>

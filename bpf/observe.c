@@ -1,12 +1,12 @@
-#include "observe.h"
+#include "bpf/observe.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "perf_set.h"
-#include "trace.h"
+#include "bpf/perf_set.h"
+#include "bpf/trace.h"
 
 struct observe {
 	struct trace *t;

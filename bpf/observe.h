@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "../driver/util/err.h"
+#include "driver/util/err.h"
 
 struct observe_opts {
 	bool trace;

@@ -1,4 +1,4 @@
-#include "perf_cpu.h"
+#include "bpf/perf_cpu.h"
 
 #include <cpuid.h>
 #include <errno.h>

@@ -6,7 +6,7 @@
 
 #include <linux/perf_event.h>
 
-#include "../driver/util/err.h"
+#include "driver/util/err.h"
 
 /* The default CPU events for this machine's vendor, NULL-terminated:
  * page-walk events of the vendor's core PMU, then the generic perf::

@@ -1,12 +1,12 @@
-#include "perf_set.h"
+#include "bpf/perf_set.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "perf_cpu.h"
-#include "pmu_sysfs.h"
+#include "bpf/perf_cpu.h"
+#include "bpf/pmu_sysfs.h"
 
 static int perf_open(struct perf_event_attr *a, int pid, int cpu)
 {

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../driver/util/err.h"
+#include "driver/util/err.h"
 
 #define PERF_SET_MAX   32
 #define PERF_UNITS_MAX 16

@@ -1,4 +1,4 @@
-#include "pmu_sysfs.h"
+#include "bpf/pmu_sysfs.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -12,7 +12,7 @@
 
 #include <linux/perf_event.h>
 
-#include "../driver/util/err.h"
+#include "driver/util/err.h"
 
 #define PMU_NAME_MAX 64
 

@@ -1,4 +1,4 @@
-#include "privs.h"
+#include "bpf/privs.h"
 
 #include <errno.h>
 #include <linux/capability.h>

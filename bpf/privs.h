@@ -3,7 +3,7 @@
 #ifndef IOTLB_PRIVS_H
 #define IOTLB_PRIVS_H
 
-#include "../driver/util/err.h"
+#include "driver/util/err.h"
 
 /* Fails unless the process has CAP_BPF and CAP_PERFMON (kernel 5.8+,
  * include/uapi/linux/capability.h) or CAP_SYS_ADMIN. */

@@ -1,11 +1,12 @@
-#include "probe_table.h"
+#include "bpf/probe_table.h"
 
 #include <string.h>
 
 #include <linux/vfio.h>
 
-#include "../driver/backend/uapi/iommufd_abi.h"
-#include "trace_abi.h"
+#include "driver/backend/uapi/iommufd_abi.h"
+#include "bpf/trace_abi.h"
+#include "driver/util/array.h"
 
 #define FN(slot, n, a, sz, sh, er, cov)                                                            \
 	{                                                                                          \
@@ -128,7 +129,7 @@ const struct probe_def probe_defs[] = {
     FN(16, "pin_user_pages_fast", NULL, 2, 12, 1, NULL),
 };
 
-const unsigned probe_ndefs = sizeof(probe_defs) / sizeof(probe_defs[0]);
+const unsigned probe_ndefs = ARRAY_SIZE(probe_defs);
 
 const char *probe_kind_name(enum probe_kind k)
 {

@@ -1,4 +1,4 @@
-#include "trace.h"
+#include "bpf/trace.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -7,10 +7,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "kcheck.h"
-#include "privs.h"
-#include "probe_table.h"
-#include "trace_internal.h"
+#include "bpf/kcheck.h"
+#include "bpf/privs.h"
+#include "bpf/probe_table.h"
+#include "bpf/trace_internal.h"
+#include "driver/util/array.h"
 
 /* ---- selection ---- */
 
@@ -195,7 +196,7 @@ static void attach_usdt(struct trace *t, const struct trace_opts *o, const bool 
 	    {s->progs.usdt_case_start, "case_start"},
 	};
 	char why[320] = "";
-	for (unsigned i = 0; i < sizeof(sites) / sizeof(sites[0]); i++) {
+	for (unsigned i = 0; i < ARRAY_SIZE(sites); i++) {
 		struct bpf_link *l = bpf_program__attach_usdt(
 		    sites[i].p, o->usdt_pid, o->usdt_binary, "iotlbench", sites[i].name, NULL);
 		/* case_start lives in the runner: a program without it (a test,

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "../driver/util/err.h"
-#include "trace_abi.h"
+#include "driver/util/err.h"
+#include "bpf/trace_abi.h"
 
 struct trace_opts {
 	/* Comma-separated probe names or groups (default, all, usdt, kernel,

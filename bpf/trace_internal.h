@@ -4,9 +4,9 @@
 
 #include <pthread.h>
 
-#include "trace.h"
+#include "bpf/trace.h"
 /* After trace.h: the skeleton names struct tr_hist (trace_abi.h). */
-#include "../build/bpf/iotlb.skel.h"
+#include "build/bpf/iotlb.skel.h"
 
 #define TRACE_MAX_LINKS 128
 

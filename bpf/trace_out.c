@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "probe_table.h"
-#include "trace_internal.h"
+#include "bpf/probe_table.h"
+#include "bpf/trace_internal.h"
 
 void trace_bucket_bounds(unsigned i, uint64_t *lo, uint64_t *hi)
 {

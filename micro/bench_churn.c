@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "bench_util.h"
+#include "micro/bench_util.h"
 
 struct churn {
 	struct runner *r;

@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "bench_util.h"
+#include "micro/bench_util.h"
 
 static uint64_t rss_bytes(void)
 {

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../driver/backend/backend.h"
-#include "../driver/emu/emu.h"
-#include "../driver/mem/mem.h"
-#include "../driver/nvme/ctrl.h"
+#include "driver/backend/backend.h"
+#include "driver/emu/emu.h"
+#include "driver/mem/mem.h"
+#include "driver/nvme/ctrl.h"
 
 #define QD 32
 

@@ -27,11 +27,11 @@
 #include <sys/ioctl.h>
 #include <linux/vfio.h>
 
-#include "../driver/backend/real.h"
-#include "../driver/backend/uapi/iommufd_abi.h"
-#include "../driver/util/parse.h"
-#include "bench_prog.h"
-#include "timer.h"
+#include "driver/backend/real.h"
+#include "driver/backend/uapi/iommufd_abi.h"
+#include "driver/util/parse.h"
+#include "micro/bench_prog.h"
+#include "micro/timer.h"
 
 /* ---- the ioctl wrapper (linked with -Wl,--wrap=ioctl) ---- */
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench_util.h"
+#include "micro/bench_util.h"
 
 struct worker {
 	struct runner *r;

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "../driver/iommu/preset.h"
-#include "../driver/util/clock.h"
+#include "driver/iommu/preset.h"
+#include "driver/util/clock.h"
 
 static double run(struct iommu *m, unsigned pages, uint64_t n)
 {

@@ -1,8 +1,8 @@
-#include "bench_prog.h"
+#include "micro/bench_prog.h"
 
 #include <stdlib.h>
 
-#include "timer.h"
+#include "micro/timer.h"
 
 int bench_cmp_u64(const void *a, const void *b)
 {

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "../driver/backend/backend.h"
+#include "driver/backend/backend.h"
 
 /* qsort comparators. */
 int bench_cmp_u64(const void *a, const void *b);

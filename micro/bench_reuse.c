@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "bench_util.h"
+#include "micro/bench_util.h"
 
 int bench_reuse(struct runner *r, const struct bench_case *c, struct err *e)
 {

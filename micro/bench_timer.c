@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hist.h"
-#include "timer.h"
+#include "micro/hist.h"
+#include "micro/timer.h"
 
 static volatile uint64_t sink;
 

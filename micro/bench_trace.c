@@ -20,10 +20,10 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
-#include "../bpf/probe_table.h"
-#include "../bpf/trace.h"
-#include "bench_prog.h"
-#include "timer.h"
+#include "bpf/probe_table.h"
+#include "bpf/trace.h"
+#include "micro/bench_prog.h"
+#include "micro/timer.h"
 
 #define CALLS  200000
 #define ROUNDS 5

@@ -18,11 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../bpf/trace.h"
-#include "../driver/backend/real.h"
-#include "../driver/util/parse.h"
-#include "bench_prog.h"
-#include "timer.h"
+#include "bpf/trace.h"
+#include "driver/backend/real.h"
+#include "driver/util/parse.h"
+#include "micro/bench_prog.h"
+#include "micro/timer.h"
 
 /* One block: n map+unmap pairs; median map and unmap latency in ns. */
 static int block(struct backend *be, struct dma_buf *b, unsigned n, uint64_t *tm, uint64_t *tu,

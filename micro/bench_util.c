@@ -1,4 +1,4 @@
-#include "bench_util.h"
+#include "micro/bench_util.h"
 
 #include <errno.h>
 

@@ -4,8 +4,8 @@
 
 #include <stdint.h>
 
-#include "runner.h"
-#include "timer.h"
+#include "micro/runner.h"
+#include "micro/timer.h"
 
 /* Allocates `len` bytes backed by `page_size` pages and maps them RW. */
 int bench_buf(struct runner *r, size_t len, uint64_t page_size, struct dma_buf *b, struct err *e);

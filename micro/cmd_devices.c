@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../driver/backend/hostfs.h"
-#include "../driver/backend/sysinfo.h"
-#include "cmd.h"
+#include "driver/backend/hostfs.h"
+#include "driver/backend/sysinfo.h"
+#include "micro/cmd.h"
 
 #define MAX_DEVICES 64
 

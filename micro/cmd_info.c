@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../driver/backend/hostfs.h"
-#include "../driver/backend/sysinfo.h"
-#include "cmd.h"
+#include "driver/backend/hostfs.h"
+#include "driver/backend/sysinfo.h"
+#include "micro/cmd.h"
 
 static void print_limit(const char *name, uint64_t v)
 {

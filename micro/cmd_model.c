@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../driver/iommu/preset.h"
-#include "../driver/iommu/replay.h"
-#include "../driver/util/parse.h"
-#include "cmd.h"
+#include "driver/iommu/preset.h"
+#include "driver/iommu/replay.h"
+#include "driver/util/parse.h"
+#include "micro/cmd.h"
 
 /* iotlbench model --preset P [--page-size S] --trace FILE.csv: replays a
  * DMA trace through a preset and prints one "name value" line per counter. */

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../driver/util/parse.h"
-#include "cmd.h"
-#include "runner.h"
+#include "driver/util/parse.h"
+#include "micro/cmd.h"
+#include "micro/runner.h"
 
 #define MAX_SETS 64
 

@@ -13,10 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../bpf/probe_table.h"
-#include "../bpf/trace.h"
-#include "../driver/util/parse.h"
-#include "cmd.h"
+#include "bpf/probe_table.h"
+#include "bpf/trace.h"
+#include "driver/util/parse.h"
+#include "micro/cmd.h"
 
 static volatile sig_atomic_t g_trace_stop;
 

@@ -1,4 +1,4 @@
-#include "counters.h"
+#include "micro/counters.h"
 
 #include <string.h>
 

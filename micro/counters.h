@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "../driver/backend/backend.h"
+#include "driver/backend/backend.h"
 
 #define CTR_MAX 32
 

@@ -1,4 +1,4 @@
-#include "dataset.h"
+#include "micro/dataset.h"
 
 #include <errno.h>
 #include <stdlib.h>

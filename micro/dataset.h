@@ -7,7 +7,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
-#include "../driver/util/err.h"
+#include "driver/util/err.h"
 
 struct dataset {
 	char dir[512];

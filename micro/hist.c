@@ -1,4 +1,4 @@
-#include "hist.h"
+#include "micro/hist.h"
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-#include "hostinfo.h"
+#include "micro/hostinfo.h"
 
 #include <dirent.h>
 #include <stdlib.h>

@@ -2,10 +2,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../driver/backend/backend.h"
-#include "../driver/backend/emu_opts.h"
-#include "cmd.h"
-#include "version.h"
+#include "driver/backend/backend.h"
+#include "driver/backend/emu_opts.h"
+#include "micro/cmd.h"
+#include "build/version.h"
+#include "driver/util/array.h"
 
 int cmd_version(int argc, char **argv)
 {
@@ -45,7 +46,7 @@ static const struct command commands[] = {
     {"help", "          print this text", cmd_help},
 };
 
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define NCOMMANDS (ARRAY_SIZE(commands))
 
 static void usage(FILE *f)
 {

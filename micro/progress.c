@@ -1,8 +1,8 @@
-#include "progress.h"
+#include "micro/progress.h"
 
 #include <unistd.h>
 
-#include "../driver/util/clock.h"
+#include "driver/util/clock.h"
 
 void progress_init(struct progress *p, FILE *f, unsigned ncases, bool quiet)
 {

@@ -1,4 +1,4 @@
-#include "runner.h"
+#include "micro/runner.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -8,13 +8,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../driver/backend/real.h"
-#include "../driver/util/probes.h"
-#include "hostinfo.h"
-#include "progress.h"
-#include "safety.h"
-#include "timer.h"
-#include "version.h"
+#include "driver/backend/real.h"
+#include "driver/util/probes.h"
+#include "micro/hostinfo.h"
+#include "micro/progress.h"
+#include "micro/safety.h"
+#include "micro/timer.h"
+#include "build/version.h"
 
 struct kind_ops {
 	enum bench_kind kind;

@@ -7,14 +7,14 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "../driver/backend/backend.h"
-#include "../bpf/observe.h"
-#include "../driver/nvme/ctrl.h"
-#include "counters.h"
-#include "dataset.h"
-#include "hist.h"
-#include "samples.h"
-#include "suite.h"
+#include "driver/backend/backend.h"
+#include "bpf/observe.h"
+#include "driver/nvme/ctrl.h"
+#include "micro/counters.h"
+#include "micro/dataset.h"
+#include "micro/hist.h"
+#include "micro/samples.h"
+#include "micro/suite.h"
 
 struct run_opts {
 	const char *suite_path;

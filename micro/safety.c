@@ -1,4 +1,4 @@
-#include "safety.h"
+#include "micro/safety.h"
 
 #include <blkid/blkid.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
 #ifndef IOTLB_SAFETY_H
 #define IOTLB_SAFETY_H
 
-#include "../driver/nvme/ctrl.h"
+#include "driver/nvme/ctrl.h"
 
 /* Returns 0 when nothing was found, -EEXIST with a message naming what was
  * found and the flag otherwise. */

@@ -1,4 +1,4 @@
-#include "samples.h"
+#include "micro/samples.h"
 
 #include <stdlib.h>
 

@@ -1,12 +1,13 @@
-#include "suite.h"
+#include "micro/suite.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../driver/util/inifile.h"
-#include "../driver/util/parse.h"
+#include "driver/util/inifile.h"
+#include "driver/util/parse.h"
+#include "driver/util/array.h"
 
 #define KM(k)	  (1u << (k))
 #define ALL_KINDS (KM(NKINDS) - 1)
@@ -170,7 +171,7 @@ static int set_kv(struct section *s, const char *key, const char *value, int lin
 			s->kv[i].line = line;
 			return 0;
 		}
-	if (s->n == sizeof(s->kv) / sizeof(s->kv[0]))
+	if (s->n == ARRAY_SIZE(s->kv))
 		return err_set(e, EINVAL, "too many keys in [%s]", s->name);
 	struct kv *kv = &s->kv[s->n];
 	snprintf(kv->key, sizeof(kv->key), "%s", key);

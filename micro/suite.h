@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "../driver/util/err.h"
+#include "driver/util/err.h"
 
 enum bench_kind { KIND_MAP, KIND_COUNT, KIND_CHURN, KIND_REUSE, KIND_LATENCY, NKINDS };
 

@@ -1,4 +1,4 @@
-#include "timer.h"
+#include "micro/timer.h"
 
 #include <string.h>
 #if defined(__x86_64__)

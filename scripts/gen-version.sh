@@ -1,5 +1,5 @@
 #!/bin/sh
-# Writes micro/version.h with the version and git revision, touching the file
+# Writes build/version.h with the version and git revision, touching the file
 # only when its content changes so that builds stay incremental.
 set -eu
 out=$1

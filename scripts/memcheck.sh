@@ -5,7 +5,7 @@ set -u
 mkdir -p tests/logs
 ok=0 bad=0
 for t in "$@"; do
-	log="tests/logs/memcheck_$(echo "$t" | tr '/' '_').log"
+	log="tests/logs/memcheck_$(echo "${t#build/}" | tr '/' '_').log"
 	if valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
 		"./$t" >"$log" 2>&1; then
 		ok=$((ok + 1))

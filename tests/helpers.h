@@ -9,10 +9,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "../driver/backend/backend.h"
-#include "../driver/emu/emu.h"
-#include "../driver/mem/mem.h"
-#include "../driver/nvme/ctrl.h"
+#include "driver/backend/backend.h"
+#include "driver/emu/emu.h"
+#include "driver/mem/mem.h"
+#include "driver/nvme/ctrl.h"
 
 struct fixture {
 	struct backend *be;

@@ -11,7 +11,7 @@ passed=0 failed=0 skipped=0 bad=""
 # $GUEST_TESTS through tests/vm/test-vm.sh; VM:1 counts them as one skipped
 # entry and says why.
 for t in "$@"; do
-	name=$(echo "$t" | tr '/:' '__')
+	name=$(echo "${t#build/}" | tr '/:' '__')
 	log="tests/logs/$name.log"
 	case "$t" in
 	VM:1)
@@ -62,7 +62,7 @@ for t in "$@"; do
 	fi
 done
 for t in $bad; do
-	name=$(echo "$t" | tr '/:' '__')
+	name=$(echo "${t#build/}" | tr '/:' '__')
 	echo "---- $t (tests/logs/$name.log) ----"
 	cat "tests/logs/$name.log"
 done

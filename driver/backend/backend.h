@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../dma.h"
-#include "../transport.h"
-#include "../util/err.h"
+#include "driver/dma.h"
+#include "driver/transport.h"
+#include "driver/util/err.h"
 
 struct backend;
 

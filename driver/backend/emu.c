@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../emu/emu.h"
-#include "../iommu/preset.h"
-#include "../mem/mem.h"
-#include "../util/clock.h"
-#include "backend.h"
-#include "emu_opts.h"
+#include "driver/emu/emu.h"
+#include "driver/iommu/preset.h"
+#include "driver/mem/mem.h"
+#include "driver/util/clock.h"
+#include "driver/backend/backend.h"
+#include "driver/backend/emu_opts.h"
 
 /* VT-d reserves domain 0 in caching mode; the device lives in domain 1. */
 #define EMU_DOMAIN 1

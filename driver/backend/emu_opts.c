@@ -1,11 +1,12 @@
-#include "emu_opts.h"
+#include "driver/backend/emu_opts.h"
 
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "../util/parse.h"
+#include "driver/util/parse.h"
+#include "driver/util/array.h"
 
 enum opt_kind {
 	OPT_U8,
@@ -51,7 +52,7 @@ static const struct opt opts_table[] = {
      "(KIND timeout, fatal, error)"},
 };
 
-#define NOPTS (sizeof(opts_table) / sizeof(opts_table[0]))
+#define NOPTS (ARRAY_SIZE(opts_table))
 
 static int set_opt(const struct opt *o, const char *val, struct emu_cfg *cfg, struct err *e)
 {

@@ -3,7 +3,7 @@
 #ifndef IOTLB_EMU_OPTS_H
 #define IOTLB_EMU_OPTS_H
 
-#include "../emu/emu.h"
+#include "driver/emu/emu.h"
 
 /* `opts` may be NULL or empty. String values point into `storage`, which
  * must outlive cfg and hold at least strlen(opts) + 1 bytes. */

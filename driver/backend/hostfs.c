@@ -1,4 +1,4 @@
-#include "hostfs.h"
+#include "driver/backend/hostfs.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -11,11 +11,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "hostfs.h"
-#include "precheck.h"
-#include "real_internal.h"
-#include "uapi/iommufd_abi.h"
-#include "vfio_dev.h"
+#include "driver/backend/hostfs.h"
+#include "driver/backend/precheck.h"
+#include "driver/backend/real_internal.h"
+#include "driver/backend/uapi/iommufd_abi.h"
+#include "driver/backend/vfio_dev.h"
 
 #define IOMMUFD_MAX_RANGES 32
 

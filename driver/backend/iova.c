@@ -1,4 +1,4 @@
-#include "iova.h"
+#include "driver/backend/iova.h"
 
 #include <errno.h>
 #include <stdio.h>

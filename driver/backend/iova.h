@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../util/err.h"
+#include "driver/util/err.h"
 
 struct iova_range {
 	uint64_t start;

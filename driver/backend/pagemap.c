@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hostfs.h"
-#include "pci_cfg.h"
-#include "precheck.h"
-#include "real_internal.h"
+#include "driver/backend/hostfs.h"
+#include "driver/backend/pci_cfg.h"
+#include "driver/backend/precheck.h"
+#include "driver/backend/real_internal.h"
 
 struct pagemap_backend {
 	struct real_common c;

@@ -1,4 +1,4 @@
-#include "pci.h"
+#include "driver/backend/pci.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hostfs.h"
+#include "driver/backend/hostfs.h"
 
 #define PCI_DEVICES "/sys/bus/pci/devices"
 

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "../util/err.h"
+#include "driver/util/err.h"
 
 /* NVM Express I/O controller: base class 01h (mass storage), subclass 08h
  * (non-volatile memory), programming interface 02h (NVMe). */

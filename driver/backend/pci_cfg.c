@@ -1,4 +1,4 @@
-#include "pci_cfg.h"
+#include "driver/backend/pci_cfg.h"
 
 #include <errno.h>
 #include <string.h>

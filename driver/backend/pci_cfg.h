@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../util/err.h"
+#include "driver/util/err.h"
 
 #define PCI_CFG_COMMAND 0x04
 #define PCI_CMD_MEMORY	(1u << 1)

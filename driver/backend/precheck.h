@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/err.h"
-#include "pci.h"
+#include "driver/util/err.h"
+#include "driver/backend/pci.h"
 
 /* Capability bits (include/uapi/linux/capability.h). */
 #define CAP_BIT_IPC_LOCK  14

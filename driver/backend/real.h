@@ -7,9 +7,9 @@
 
 #include <stdint.h>
 
-#include "../mem/mem.h"
-#include "backend.h"
-#include "iova.h"
+#include "driver/mem/mem.h"
+#include "driver/backend/backend.h"
+#include "driver/backend/iova.h"
 
 extern const struct backend_ops backend_pagemap_ops;
 extern const struct backend_ops backend_vfio_ops;

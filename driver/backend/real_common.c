@@ -1,6 +1,6 @@
 #include <stdlib.h>
 
-#include "real_internal.h"
+#include "driver/backend/real_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -6,8 +6,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "pci.h"
-#include "real.h"
+#include "driver/backend/pci.h"
+#include "driver/backend/real.h"
 
 struct real_common {
 	struct backend b;

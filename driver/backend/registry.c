@@ -1,10 +1,11 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../mem/mem.h"
-#include "../util/probes.h"
-#include "backend.h"
-#include "real.h"
+#include "driver/mem/mem.h"
+#include "driver/util/probes.h"
+#include "driver/backend/backend.h"
+#include "driver/backend/real.h"
+#include "driver/util/array.h"
 
 /* Every backend, in the order help text lists them. Later backends (pagemap,
  * vfio, iommufd) add their ops table here and nowhere else. */
@@ -15,7 +16,7 @@ static const struct backend_ops *const backends[] = {
     &backend_iommufd_ops,
 };
 
-#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
+#define NBACKENDS (ARRAY_SIZE(backends))
 
 const struct backend_ops *backend_find(const char *name)
 {

@@ -1,4 +1,4 @@
-#include "sysinfo.h"
+#include "driver/backend/sysinfo.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "hostfs.h"
-#include "precheck.h"
+#include "driver/backend/hostfs.h"
+#include "driver/backend/precheck.h"
 
 const char *const sysinfo_backend_names[SYSINFO_NBACKENDS] = {"pagemap", "vfio", "iommufd"};
 

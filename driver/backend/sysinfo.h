@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../util/err.h"
-#include "pci.h"
+#include "driver/util/err.h"
+#include "driver/backend/pci.h"
 
 #define SYSINFO_MAX_POOLS 4
 #define SYSINFO_MAX_UNITS 8

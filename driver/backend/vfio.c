@@ -12,11 +12,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "hostfs.h"
-#include "precheck.h"
-#include "real_internal.h"
-#include "vfio_dev.h"
-#include "vfio_info.h"
+#include "driver/backend/hostfs.h"
+#include "driver/backend/precheck.h"
+#include "driver/backend/real_internal.h"
+#include "driver/backend/vfio_dev.h"
+#include "driver/backend/vfio_info.h"
 
 struct vfio_backend {
 	struct real_common c;

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "../transport.h"
-#include "../util/err.h"
+#include "driver/transport.h"
+#include "driver/util/err.h"
 
 struct vfio_dev {
 	int fd;

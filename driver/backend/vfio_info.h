@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/err.h"
-#include "iova.h"
+#include "driver/util/err.h"
+#include "driver/backend/iova.h"
 
 #define VFIO_INFO_MAX_RANGES 32
 

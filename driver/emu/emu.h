@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../transport.h"
-#include "../util/err.h"
+#include "driver/transport.h"
+#include "driver/util/err.h"
 
 /* How the controller gets CPU time. */
 enum emu_mode {

@@ -3,7 +3,7 @@
  * Runs with ctrl_lock and the admin SQ lock held. */
 #include <string.h>
 
-#include "emu_internal.h"
+#include "driver/emu/emu_internal.h"
 
 static void emu_pad(char *dst, size_t n, const char *src)
 {

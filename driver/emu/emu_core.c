@@ -6,7 +6,7 @@
 #include <sys/mman.h>
 #include <string.h>
 
-#include "emu_internal.h"
+#include "driver/emu/emu_internal.h"
 
 #define EMU_DEF_SERIAL "IOTLBEMU0001"
 #define EMU_DEF_MODEL  "iotlbench emulated NVMe controller"

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu_internal.h"
-#include "../util/clock.h"
+#include "driver/emu/emu_internal.h"
+#include "driver/util/clock.h"
 
 static bool cpl_before(const struct emu_cpl *a, const struct emu_cpl *b)
 {

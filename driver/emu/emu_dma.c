@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emu_internal.h"
+#include "driver/emu/emu_internal.h"
 
 int emu_dma_map(struct emu *emu, uint64_t iova, uint32_t len, enum emu_dma_dir dir,
 		enum emu_dma_kind kind, uint16_t cid, void **host, uint64_t *cost_ns)

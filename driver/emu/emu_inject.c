@@ -3,7 +3,7 @@
  * error), so driver error paths can be exercised deterministically. */
 #include <errno.h>
 
-#include "emu_internal.h"
+#include "driver/emu/emu_internal.h"
 
 int emu_inject(struct emu *emu, uint16_t qid, int opcode, enum emu_fault_kind kind, uint16_t status,
 	       unsigned count, struct err *e)

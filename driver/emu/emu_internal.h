@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "emu.h"
-#include "../nvme/spec.h"
+#include "driver/emu/emu.h"
+#include "driver/nvme/spec.h"
 
 #define EMU_PAGE_SIZE  NVME_PAGE_SIZE
 #define EMU_PAGE_MASK  ((uint64_t)NVME_PAGE_SIZE - 1)

@@ -1,6 +1,6 @@
 /* NVM command set (NVM Express NVM Command Set; Read, Write and Flush as in
  * NVMe 1.4 section 6) against RAM-backed namespaces. Runs with the SQ lock. */
-#include "emu_internal.h"
+#include "driver/emu/emu_internal.h"
 
 /* Read / Write: SLBA in CDW11:CDW10, 0-based NLB in CDW12 15:0. */
 static uint16_t emu_rw(struct emu *emu, struct emu_sq *sq, struct emu_cmd *cmd, bool write)

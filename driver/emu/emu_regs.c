@@ -2,8 +2,8 @@
  * drive: CC.EN enable/reset (7.6.1, 7.3.2), CC.SHN shutdown (7.6.2), CSTS. */
 #include <string.h>
 
-#include "emu_internal.h"
-#include "../util/clock.h"
+#include "driver/emu/emu_internal.h"
+#include "driver/util/clock.h"
 
 #define CSTS_RDY       (1u << NVME_CSTS_RDY_SHIFT)
 #define CSTS_CFS       (1u << NVME_CSTS_CFS_SHIFT)

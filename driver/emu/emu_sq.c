@@ -3,8 +3,8 @@
  * the timing model. */
 #include <string.h>
 
-#include "emu_internal.h"
-#include "../util/clock.h"
+#include "driver/emu/emu_internal.h"
+#include "driver/util/clock.h"
 
 static void emu_qlimit_raise(struct emu *emu, uint16_t qid)
 {

@@ -4,8 +4,8 @@
 #include <sched.h>
 #include <string.h>
 
-#include "emu_internal.h"
-#include "../util/clock.h"
+#include "driver/emu/emu_internal.h"
+#include "driver/util/clock.h"
 
 /* Empty rounds spun with PAUSE before yielding: short enough that a driver
  * sharing a core with the device thread is not starved, long enough that a

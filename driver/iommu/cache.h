@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "../util/err.h"
+#include "driver/util/err.h"
 
 enum cache_repl {
 	REPL_LRU,    /* least recently used way of the set */

@@ -1,4 +1,5 @@
-#include "iommu.h"
+#include "driver/iommu/iommu.h"
+#include "driver/util/array.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -39,7 +40,7 @@ unsigned iommu_counter_list(const struct iommu_counters *c, const char **names, 
 			c->walk_reads,	       c->pwc_hit,
 			c->invalidations,      c->faults};
 	unsigned k = 0;
-	for (; k < sizeof(n) / sizeof(n[0]) && k < max; k++) {
+	for (; k < ARRAY_SIZE(n) && k < max; k++) {
 		names[k] = n[k];
 		vals[k] = v[k];
 	}

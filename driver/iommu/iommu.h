@@ -8,9 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../util/err.h"
-#include "cache.h"
-#include "pgtable.h"
+#include "driver/util/err.h"
+#include "driver/iommu/cache.h"
+#include "driver/iommu/pgtable.h"
 
 enum iommu_kind {
 	IOMMU_MODEL, /* translate through page tables and caches */

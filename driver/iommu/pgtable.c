@@ -1,4 +1,4 @@
-#include "pgtable.h"
+#include "driver/iommu/pgtable.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "../util/err.h"
+#include "driver/util/err.h"
 
 #define PT_LEVELS    4
 #define PT_IOVA_BITS 48

@@ -1,4 +1,4 @@
-#include "preset.h"
+#include "driver/iommu/preset.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../util/inifile.h"
-#include "../util/parse.h"
+#include "driver/util/inifile.h"
+#include "driver/util/parse.h"
 
 #ifndef IOTLB_PRESET_INSTALL_PATH
 #define IOTLB_PRESET_INSTALL_PATH "/usr/local/share/iotlbench/presets.ini"
@@ -28,9 +28,9 @@ const char *preset_default_path(void)
 		char *slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			/* bin/ is one level below the tree, tests/unit/ two. */
-			static const char *const up[] = {"..", "../.."};
-			for (unsigned i = 0; i < 2; i++) {
+			/* bin/ is one level below the tree, build/tests/unit/ three. */
+			static const char *const up[] = {"..", "../..", "../../.."};
+			for (unsigned i = 0; i < 3; i++) {
 				snprintf(path, sizeof(path), "%.*s/%s/driver/iommu/presets.ini",
 					 (int)(sizeof(path) - 40), exe, up[i]);
 				if (access(path, R_OK) == 0)

@@ -3,7 +3,7 @@
 #ifndef IOTLB_IOMMU_PRESET_H
 #define IOTLB_IOMMU_PRESET_H
 
-#include "iommu.h"
+#include "driver/iommu/iommu.h"
 
 #define PRESET_MAX 64
 

@@ -1,11 +1,11 @@
-#include "replay.h"
+#include "driver/iommu/replay.h"
 
 #include <csv.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/parse.h"
+#include "driver/util/parse.h"
 
 enum col { COL_IOVA, COL_LEN, COL_DIR, COL_DOMAIN, NCOLS };
 

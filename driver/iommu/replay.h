@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "iommu.h"
+#include "driver/iommu/iommu.h"
 
 struct replay_stats {
 	uint64_t accesses;

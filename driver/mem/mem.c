@@ -1,4 +1,5 @@
-#include "mem.h"
+#include "driver/mem/mem.h"
+#include "driver/util/array.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -38,12 +39,12 @@ static const char *const kind_names[] = {
 
 const char *mem_kind_name(enum mem_kind kind)
 {
-	return (unsigned)kind < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[kind] : "?";
+	return (unsigned)kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : "?";
 }
 
 int mem_kind_parse(const char *s, enum mem_kind *kind, struct err *e)
 {
-	for (unsigned i = 0; s && i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
+	for (unsigned i = 0; s && i < ARRAY_SIZE(kind_names); i++)
 		if (!strcmp(s, kind_names[i])) {
 			*kind = (enum mem_kind)i;
 			return 0;

@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../dma.h"
-#include "../util/err.h"
+#include "driver/dma.h"
+#include "driver/util/err.h"
 
 #define MEM_4K (4096ul)
 #define MEM_2M (2ul << 20)

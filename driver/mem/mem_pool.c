@@ -1,12 +1,12 @@
 /* Hugepage pools: what the kernel has preallocated, and why an allocation
  * from them failed (Documentation/admin-guide/mm/hugetlbpage.rst). */
-#include "mem.h"
+#include "driver/mem/mem.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "../backend/hostfs.h"
+#include "driver/backend/hostfs.h"
 
 int mem_hugepool(size_t page_size, uint64_t *free_pages, uint64_t *total_pages)
 {

@@ -2,7 +2,7 @@
  * per 4 KiB virtual page; bit 63 "present", bits 0-54 the page frame number
  * (Documentation/admin-guide/mm/pagemap.rst). Since Linux 4.2 the PFN field
  * reads as zero unless the reader has CAP_SYS_ADMIN. */
-#include "mem.h"
+#include "driver/mem/mem.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,9 +1,9 @@
-#include "admin.h"
+#include "driver/nvme/admin.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "../util/clock.h"
+#include "driver/util/clock.h"
 
 static const char *admin_name(uint8_t opc)
 {

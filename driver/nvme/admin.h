@@ -3,7 +3,7 @@
 #ifndef IOTLB_NVME_ADMIN_H
 #define IOTLB_NVME_ADMIN_H
 
-#include "ctrl.h"
+#include "driver/nvme/ctrl.h"
 
 int nvme_identify(struct nvme_ctrl *c, uint8_t cns, uint32_t nsid, struct err *e);
 int nvme_set_num_queues(struct nvme_ctrl *c, uint16_t want, uint16_t *granted, struct err *e);

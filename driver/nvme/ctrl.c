@@ -1,11 +1,12 @@
-#include "ctrl.h"
+#include "driver/nvme/ctrl.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/clock.h"
-#include "admin.h"
+#include "driver/util/clock.h"
+#include "driver/nvme/admin.h"
+#include "driver/util/array.h"
 
 /* The largest transfer the driver builds PRP lists for, whatever MDTS says
  * (MDTS = 0 means "no limit"): 2 MiB keeps a slot's PRP list to one page. */
@@ -260,7 +261,7 @@ int nvme_ctrl_open(struct backend *be, const struct nvme_ctrl_opts *o, struct nv
 		free(c);
 		return err_wrap(e, "allocating the Identify buffer");
 	}
-	rc = run_stages(c, open_stages, sizeof(open_stages) / sizeof(open_stages[0]), e);
+	rc = run_stages(c, open_stages, ARRAY_SIZE(open_stages), e);
 	if (rc) {
 		nvme_ctrl_close(c);
 		return rc;
@@ -347,7 +348,7 @@ int nvme_ctrl_reset(struct nvme_ctrl *c, struct err *e)
 	 * disabled, so force the disable stage to run. */
 	tr_write32(c->tr, NVME_REG_CC, tr_read32(c->tr, NVME_REG_CC) & ~1u);
 	c->enabled = false;
-	int rc = run_stages(c, reset_stages, sizeof(reset_stages) / sizeof(reset_stages[0]), e);
+	int rc = run_stages(c, reset_stages, ARRAY_SIZE(reset_stages), e);
 	if (rc)
 		return err_wrap(e, "controller reset");
 	for (uint16_t i = 0; i < c->info.io_queues; i++) {

@@ -8,9 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../backend/backend.h"
-#include "queue.h"
-#include "spec.h"
+#include "driver/backend/backend.h"
+#include "driver/nvme/queue.h"
+#include "driver/nvme/spec.h"
 
 struct nvme_ctrl_opts {
 	uint32_t admin_timeout_ms; /* per admin command (default 5000) */

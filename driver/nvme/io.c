@@ -1,7 +1,7 @@
 #include <errno.h>
 
-#include "../util/clock.h"
-#include "ctrl.h"
+#include "driver/util/clock.h"
+#include "driver/nvme/ctrl.h"
 
 int nvme_io_sync(struct nvme_queue *q, uint8_t opc, const struct nvme_ns *ns, uint64_t slba,
 		 const struct dma_buf *buf, size_t off, size_t len, uint32_t *status, struct err *e)

@@ -1,4 +1,4 @@
-#include "prp.h"
+#include "driver/nvme/prp.h"
 
 #include <errno.h>
 

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../dma.h"
-#include "spec.h"
+#include "driver/dma.h"
+#include "driver/nvme/spec.h"
 
 /* PRP list entries that fit in `list_pages` chained list pages: each page but
  * the last gives its final entry to the pointer to the next page. */

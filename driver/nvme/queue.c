@@ -1,13 +1,13 @@
-#include "queue.h"
+#include "driver/nvme/queue.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../backend/backend.h"
-#include "../util/clock.h"
-#include "../util/probes.h"
-#include "prp.h"
+#include "driver/backend/backend.h"
+#include "driver/util/clock.h"
+#include "driver/util/probes.h"
+#include "driver/nvme/prp.h"
 
 /* How often the slow path (timeouts, CSTS.CFS, aborted slots) runs: after
  * this many consecutive empty polls, and after this many polls in any case

@@ -11,10 +11,10 @@
 
 #include <stdint.h>
 
-#include "../dma.h"
-#include "../transport.h"
-#include "../util/err.h"
-#include "spec.h"
+#include "driver/dma.h"
+#include "driver/transport.h"
+#include "driver/util/err.h"
+#include "driver/nvme/spec.h"
 
 struct backend;
 

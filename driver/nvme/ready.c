@@ -1,7 +1,7 @@
 #include <errno.h>
 
-#include "../util/clock.h"
-#include "ctrl.h"
+#include "driver/util/clock.h"
+#include "driver/nvme/ctrl.h"
 
 int nvme_wait_ready(struct transport *t, bool ready, uint32_t timeout_ms, struct err *e)
 {

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <nvme/util.h>
 
-#include "ctrl.h"
+#include "driver/nvme/ctrl.h"
 
 const char *nvme_status_str(uint32_t status)
 {

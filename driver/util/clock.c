@@ -1,4 +1,4 @@
-#include "clock.h"
+#include "driver/util/clock.h"
 
 #include <errno.h>
 

@@ -1,4 +1,4 @@
-#include "inifile.h"
+#include "driver/util/inifile.h"
 
 #include <errno.h>
 #include <ini.h>

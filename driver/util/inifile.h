@@ -4,7 +4,7 @@
 #ifndef IOTLB_INIFILE_H
 #define IOTLB_INIFILE_H
 
-#include "err.h"
+#include "driver/util/err.h"
 
 /* Returns 0 to continue, or an error (already set in e) to stop. */
 typedef int (*inifile_handler)(void *user, const char *section, const char *key, const char *value,

@@ -1,4 +1,4 @@
-#include "parse.h"
+#include "driver/util/parse.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "err.h"
+#include "driver/util/err.h"
 
 /* "4096", "4k", "2M", "1g" (powers of 1024). */
 int parse_size(const char *s, uint64_t *out, struct err *e);

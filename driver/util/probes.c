@@ -2,7 +2,7 @@
  * section systemtap's dtrace(1) uses and USDT consumers expect; the note of
  * each probe site records the semaphore's address, from which the consumer
  * derives the file offset it passes to the kernel as ref_ctr_offset. */
-#include "probes.h"
+#include "driver/util/probes.h"
 
 #define IOTLB_PROBE_DEFINE(name)                                                                   \
 	volatile unsigned short IOTLB_PROBE_SEMAPHORE(name) __attribute__((section(".probes")))

@@ -7,8 +7,8 @@ cd "$(dirname "$0")/../.."
 out=build/fuzz
 mkdir -p "$out"
 srcs=$(make -s print-srcs)
-flags="-std=gnu11 -O1 -g -D_GNU_SOURCE -pthread -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer"
-make -s micro/version.h >/dev/null
+flags="-std=gnu11 -I. -O1 -g -D_GNU_SOURCE -pthread -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer"
+make -s build/version.h build/bpf/iotlb.skel.h >/dev/null
 objs=""
 for s in $srcs; do
 	o="$out/$(echo "$s" | tr '/' '_' | sed 's/\.c$/.o/')"

@@ -4,9 +4,9 @@
 #ifndef IOTLB_FUZZ_COMMON_H
 #define IOTLB_FUZZ_COMMON_H
 
-#include "../../driver/backend/backend.h"
-#include "../../driver/emu/emu.h"
-#include "../../driver/nvme/ctrl.h"
+#include "driver/backend/backend.h"
+#include "driver/emu/emu.h"
+#include "driver/nvme/ctrl.h"
 
 struct fuzz_dev {
 	struct backend *be;

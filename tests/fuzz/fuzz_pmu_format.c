@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../bpf/pmu_sysfs.h"
+#include "bpf/pmu_sysfs.h"
 
 static char root[64];
 

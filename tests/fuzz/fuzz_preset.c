@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../driver/iommu/preset.h"
+#include "driver/iommu/preset.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

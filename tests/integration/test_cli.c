@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../helpers.h"
+#include "tests/helpers.h"
 
 static char out[1 << 16];
 

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../helpers.h"
-#include "../../driver/util/clock.h"
+#include "tests/helpers.h"
+#include "driver/util/clock.h"
 
 struct efix {
 	struct fixture f;

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../helpers.h"
+#include "tests/helpers.h"
 
 static void identify_fields(void **state)
 {

@@ -4,8 +4,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../helpers.h"
-#include "../../driver/util/clock.h"
+#include "tests/helpers.h"
+#include "driver/util/clock.h"
+#include "driver/util/array.h"
 
 #define BUF_BYTES (8u << 20)
 
@@ -45,7 +46,7 @@ static void integrity_in_mode(const char *opts)
 	/* Every size from one LBA up to MDTS, doubling, plus odd multiples. */
 	for (size_t len = lba; len <= f.c->info.max_xfer; len *= 2) {
 		const size_t offs[] = {0, 512, 4096 - 512, 4096 + 2048, 12};
-		for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		for (size_t i = 0; i < ARRAY_SIZE(offs); i++) {
 			roundtrip(&f, q, &wb, &rb, seed * 7 % 1000, offs[i], len, seed);
 			seed++;
 		}

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../helpers.h"
-#include "../../driver/iommu/iommu.h"
-#include "../../driver/util/clock.h"
+#include "tests/helpers.h"
+#include "driver/iommu/iommu.h"
+#include "driver/util/clock.h"
 
 /* An 8-entry LRU IOTLB whose miss costs 20 us: far above the noise of a
  * shared machine, so one miss per I/O shows in the median. */

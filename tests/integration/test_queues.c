@@ -5,7 +5,8 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "../helpers.h"
+#include "tests/helpers.h"
+#include "driver/util/array.h"
 
 /* Keeps `qd` commands in flight on one queue until `total` have completed;
  * checks each context comes back exactly once and data round-trips. */
@@ -54,7 +55,7 @@ static void depths(void **state)
 	struct fixture f;
 	fixture_open(&f, "mode=inline,base_ns=0,bw=0,mqes=1024", NULL);
 	const uint32_t qds[] = {1, 2, 7, 32, 255, 1023, 1024};
-	for (size_t i = 0; i < sizeof(qds) / sizeof(qds[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(qds); i++) {
 		struct nvme_queue *q;
 		assert_ok(nvme_ctrl_create_queue(f.c, (uint16_t)(qds[i] + 1), &q, &f.e), &f.e);
 		assert_int_equal(q->ncids, qds[i]);

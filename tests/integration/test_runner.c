@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../helpers.h"
-#include "../../micro/dataset.h"
+#include "tests/helpers.h"
+#include "micro/dataset.h"
 
 static char root[128];
 

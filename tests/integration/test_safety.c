@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../helpers.h"
+#include "tests/helpers.h"
 
 static char dir[128];
 static char out[1 << 14];

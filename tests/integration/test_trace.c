@@ -15,12 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../driver/backend/uapi/iommufd_abi.h"
-#include "../../bpf/perf_cpu.h"
-#include "../../bpf/privs.h"
-#include "../../bpf/probe_table.h"
-#include "../../bpf/trace.h"
-#include "../helpers.h"
+#include "driver/backend/uapi/iommufd_abi.h"
+#include "bpf/perf_cpu.h"
+#include "bpf/privs.h"
+#include "bpf/probe_table.h"
+#include "bpf/trace.h"
+#include "tests/helpers.h"
 
 /* With the privileges there, only a kernel that forbids BPF outright
  * (lockdown, seccomp: EPERM) is a reason to skip; any other load failure,

@@ -10,9 +10,9 @@
 #include <dirent.h>
 #include <sys/resource.h>
 
-#include "../../driver/backend/precheck.h"
-#include "../../driver/backend/real.h"
-#include "sysfs_fixture.h"
+#include "driver/backend/precheck.h"
+#include "driver/backend/real.h"
+#include "tests/unit/sysfs_fixture.h"
 
 /* All capabilities, as root has them. */
 #define ALL_CAPS 0x000001ffffffffffull

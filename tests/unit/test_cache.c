@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../helpers.h"
-#include "../../driver/iommu/cache.h"
+#include "tests/helpers.h"
+#include "driver/iommu/cache.h"
 
 static struct cache mk(uint32_t entries, uint32_t ways, enum cache_repl r, uint64_t seed)
 {

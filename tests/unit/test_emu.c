@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../driver/emu/emu.h"
-#include "../../driver/nvme/spec.h"
-#include "../../driver/util/clock.h"
+#include "driver/emu/emu.h"
+#include "driver/nvme/spec.h"
+#include "driver/util/clock.h"
 
 #define ARENA_LEN   (8u << 20)
 #define ARENA_IOVA  0x7e0000000000ull /* far from any host pointer */

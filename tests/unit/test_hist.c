@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../helpers.h"
-#include "../../micro/hist.h"
+#include "tests/helpers.h"
+#include "micro/hist.h"
 
 static void buckets_cover_range(void **state)
 {

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../helpers.h"
-#include "../../driver/iommu/iommu.h"
+#include "tests/helpers.h"
+#include "driver/iommu/iommu.h"
 
 #define K4   0x1000ull
 #define M2   0x200000ull

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../driver/backend/iova.h"
+#include "driver/backend/iova.h"
 
 #define K4	0x1000ull
 #define M2	0x200000ull

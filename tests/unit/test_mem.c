@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../driver/mem/mem.h"
+#include "driver/mem/mem.h"
 
 #define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
 

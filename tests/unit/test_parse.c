@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../helpers.h"
-#include "../../driver/backend/emu_opts.h"
-#include "../../driver/util/parse.h"
+#include "tests/helpers.h"
+#include "driver/backend/emu_opts.h"
+#include "driver/util/parse.h"
 
 static void sizes(void **state)
 {

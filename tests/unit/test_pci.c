@@ -8,9 +8,10 @@
 
 #include <fcntl.h>
 
-#include "../../driver/backend/pci.h"
-#include "../../driver/backend/pci_cfg.h"
-#include "sysfs_fixture.h"
+#include "driver/backend/pci.h"
+#include "driver/backend/pci_cfg.h"
+#include "tests/unit/sysfs_fixture.h"
+#include "driver/util/array.h"
 
 static void parse_good(void **state)
 {
@@ -48,7 +49,7 @@ static void parse_bad(void **state)
 	    "0000:000:4.0",
 	    "/sys/bus/pci/devices/0000:00:04.0",
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct pci_addr a;
 		struct err e = {0};
 		assert_int_equal(pci_addr_parse(bad[i], &a, &e), -EINVAL);

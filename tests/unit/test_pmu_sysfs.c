@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../bpf/perf_set.h"
-#include "../../bpf/pmu_sysfs.h"
+#include "bpf/perf_set.h"
+#include "bpf/pmu_sysfs.h"
 
 #define ROOT "tests/fixtures/pmu"
 

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../helpers.h"
-#include "../../driver/iommu/preset.h"
+#include "tests/helpers.h"
+#include "driver/iommu/preset.h"
 
 static struct preset_set set;
 

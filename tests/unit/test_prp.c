@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../helpers.h"
-#include "../../driver/nvme/prp.h"
+#include "tests/helpers.h"
+#include "driver/nvme/prp.h"
 
 #define PG 4096u
 

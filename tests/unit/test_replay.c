@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../helpers.h"
-#include "../../driver/iommu/replay.h"
+#include "tests/helpers.h"
+#include "driver/iommu/replay.h"
 
 static struct iommu *lru_model(unsigned entries)
 {

@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../helpers.h"
-#include "../../micro/suite.h"
+#include "tests/helpers.h"
+#include "micro/suite.h"
+#include "driver/util/array.h"
 
 static void grid(void **state)
 {
@@ -133,7 +134,7 @@ static void shipped_suites_parse(void **state)
 {
 	(void)state;
 	const char *names[] = {"default", "quick", "reuse", "map", "count", "churn", "latency"};
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
 		char path[128];
 		snprintf(path, sizeof(path), "micro/suites/%s.suite", names[i]);
 		struct suite s;

@@ -5,8 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "../../driver/backend/sysinfo.h"
-#include "sysfs_fixture.h"
+#include "driver/backend/sysinfo.h"
+#include "tests/unit/sysfs_fixture.h"
 
 #define ALL_CAPS 0x000001ffffffffffull
 

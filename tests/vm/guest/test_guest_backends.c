@@ -16,10 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../helpers.h"
-#include "../../../driver/backend/pci.h"
-#include "../../../driver/backend/real.h"
-#include "../../../driver/backend/vfio_info.h"
+#include "tests/helpers.h"
+#include "driver/backend/pci.h"
+#include "driver/backend/real.h"
+#include "driver/backend/vfio_info.h"
+#include "driver/util/array.h"
 
 #define RW (DMA_PROT_READ | DMA_PROT_WRITE)
 
@@ -130,7 +131,7 @@ static void integrity(const char *backend)
 	uint32_t lba = 1u << r.ns->lba_shift;
 	size_t max = r.c->info.max_xfer;
 	int tried = 0;
-	for (size_t p = 0; p < sizeof(page_sizes) / sizeof(page_sizes[0]); p++) {
+	for (size_t p = 0; p < ARRAY_SIZE(page_sizes); p++) {
 		size_t ps = page_sizes[p];
 		/* Two pages per buffer where a transfer can straddle them. A
 		 * guest often gets a single 1 GiB page: the write buffer takes
@@ -143,7 +144,7 @@ static void integrity(const char *backend)
 		assert_ok(backend_dma_alloc(r.be, bytes, ps, RW, &wb, &r.e), &r.e);
 		assert_ok(backend_dma_alloc(r.be, rbytes, rps, RW, &rb, &r.e), &r.e);
 		static const size_t sizes[] = {512, 4096, 8192, 65536, 131072, 1u << 20};
-		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
 			size_t len = sizes[s] < lba ? lba : sizes[s];
 			if (len > max)
 				continue;

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../../bpf/probe_table.h"
-#include "../../../bpf/trace.h"
-#include "../../helpers.h"
+#include "bpf/probe_table.h"
+#include "bpf/trace.h"
+#include "tests/helpers.h"
 
 #define N 200
 
