@@ -17,7 +17,7 @@ LDFLAGS = -pthread $(SANFLAGS)
 LIBS = -lnvme -linih -ljson-c -lcsv -lblkid -lbpf -lelf -lz -lpfm
 TEST_LIBS = -lcmocka -lm -ljson-c
 
-UTIL_OBJS = build/driver/util/err.o build/driver/util/clock.o build/driver/util/parse.o build/driver/util/inifile.o \
+UTIL_OBJS = build/driver/util/keys.o build/driver/util/err.o build/driver/util/clock.o build/driver/util/parse.o build/driver/util/inifile.o \
 	build/driver/util/probes.o
 NVME_OBJS = build/driver/nvme/prp.o build/driver/nvme/queue.o build/driver/nvme/admin.o \
 	build/driver/nvme/ctrl.o build/driver/nvme/ready.o build/driver/nvme/status.o build/driver/nvme/io.o
@@ -46,7 +46,7 @@ MICRO_OBJS = build/micro/main.o build/micro/cmd_run.o build/micro/cmd_model.o bu
 # Every test program, in two lists: those that run in one process (valgrind
 # memcheck runs them all) and those that spawn bin/iotlbench or load BPF
 # programs (memcheck would follow the child or the kernel, not the test).
-INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse build/tests/unit/test_emu \
+INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse build/tests/unit/test_keys build/tests/unit/test_emu \
 	build/tests/unit/test_cache build/tests/unit/test_iommu build/tests/unit/test_preset \
 	build/tests/unit/test_replay build/tests/unit/test_suite build/tests/unit/test_hist \
 	build/tests/unit/test_pmu_sysfs build/tests/unit/test_pci build/tests/unit/test_iova \
