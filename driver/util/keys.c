@@ -74,14 +74,14 @@ int key_value(const struct key_def *d, const char *text, uint64_t *out, struct e
 				*out = d->choice_vals ? d->choice_vals[i] : i;
 				return 0;
 			}
-		return err_set(e, EINVAL, "%s = %s: allowed values are %s", d->name, text,
+		return err_set(e, EINVAL, "%s '%s': allowed values are %s", d->name, text,
 			       key_allowed(d, allowed, sizeof(allowed)));
 	case KEY_BOOL:
 		if ((text[0] == '0' || text[0] == '1') && !text[1]) {
 			*out = text[0] == '1';
 			return 0;
 		}
-		return err_set(e, EINVAL, "%s = %s: allowed values are 0, 1", d->name, text);
+		return err_set(e, EINVAL, "%s '%s': allowed values are 0, 1", d->name, text);
 	case KEY_STR:
 		if (strlen(text) > d->max)
 			return err_set(e, EINVAL, "%s = '%s' is longer than %llu characters",
@@ -99,9 +99,12 @@ int key_value(const struct key_def *d, const char *text, uint64_t *out, struct e
 			return err_wrap(e, "%s", d->name);
 		break;
 	}
-	if (*out < d->min || *out > d->max || (d->unit > 1 && *out % d->unit))
+	if (*out < d->min || *out > d->max)
 		return err_set(e, ERANGE, "%s = %s: allowed %s (%s)", d->name, text,
 			       key_allowed(d, allowed, sizeof(allowed)), d->help);
+	if (d->unit > 1 && *out % d->unit)
+		return err_set(e, EINVAL, "%s = %s: must be a multiple of %llu", d->name, text,
+			       (unsigned long long)d->unit);
 	return 0;
 }
 

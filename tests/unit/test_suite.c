@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tests/helpers.h"
-#include "micro/suite.h"
+#include "micro/run/suite.h"
 #include "driver/util/array.h"
 
 static void grid(void **state)
@@ -34,28 +34,28 @@ static void grid(void **state)
 	assert_string_equal(s.description, "test");
 	assert_string_equal(s.name, "t");
 	/* The last key varies fastest, page_size slowest. */
-	assert_int_equal(s.cases[0].kind, KIND_REUSE);
-	assert_int_equal(s.cases[0].v[P_PAGE_SIZE], 4096);
-	assert_int_equal(s.cases[0].v[P_PAGES], 1);
-	assert_int_equal(s.cases[1].v[P_PAGES], 2);
-	assert_int_equal(s.cases[3].v[P_PAGE_SIZE], 2u << 20);
+	assert_string_equal(s.cases[0].kind->name, "reuse");
+	assert_int_equal(case_value(&s.cases[0], "page_size"), 4096);
+	assert_int_equal(case_value(&s.cases[0], "pages"), 1);
+	assert_int_equal(case_value(&s.cases[1], "pages"), 2);
+	assert_int_equal(case_value(&s.cases[3], "page_size"), 2u << 20);
 	assert_string_equal(s.cases[0].name, "reuse-0001");
 	assert_string_equal(s.cases[5].name, "reuse-0006");
 	/* Defaults: reuse ios 65536, one I/O in flight. */
-	assert_int_equal(s.cases[0].v[P_IOS], 65536);
+	assert_int_equal(case_value(&s.cases[0], "ios"), 65536);
 	/* A section's own page_size wins over [global]. */
-	assert_int_equal(s.cases[6].kind, KIND_MAP);
-	assert_int_equal(s.cases[6].v[P_PAGE_SIZE], 1u << 30);
-	assert_int_equal(s.cases[7].v[P_MAP_SIZE], 65536);
-	assert_int_equal(s.cases[8].kind, KIND_LATENCY);
+	assert_string_equal(s.cases[6].kind->name, "map");
+	assert_int_equal(case_value(&s.cases[6], "page_size"), 1u << 30);
+	assert_int_equal(case_value(&s.cases[7], "map_size"), 65536);
+	assert_string_equal(s.cases[8].kind->name, "latency");
 	assert_string_equal(s.cases[8].section, "tp");
-	assert_int_equal(s.cases[9].v[P_THREADS], 2);
-	assert_int_equal(s.cases[10].v[P_QD], 8);
+	assert_int_equal(case_value(&s.cases[9], "threads"), 2);
+	assert_int_equal(case_value(&s.cases[10], "qd"), 8);
 	/* count keeps mappings as one list inside each case. */
 	struct bench_case *c = &s.cases[16];
-	assert_int_equal(c->kind, KIND_COUNT);
-	assert_int_equal(c->nmappings, 3);
-	assert_int_equal(c->mappings[2], 100);
+	assert_string_equal(c->kind->name, "count");
+	assert_int_equal(c->nlist, 3);
+	assert_int_equal(c->list[2], 100);
 	suite_free(&s);
 }
 
@@ -68,11 +68,11 @@ static void overrides(void **state)
 	const char *sets[] = {"ios=77", "pages=64", "page_size=2m,4k"};
 	assert_ok(suite_load_string(text, "o.suite", sets, 3, &s, &e), &e);
 	assert_int_equal(s.ncases, 2 + 2);
-	assert_int_equal(s.cases[0].v[P_PAGES], 64);
-	assert_int_equal(s.cases[0].v[P_IOS], 77);
-	assert_int_equal(s.cases[0].v[P_PAGE_SIZE], 2u << 20);
-	assert_int_equal(s.cases[2].v[P_IOS], 77);
-	assert_int_equal(s.cases[2].v[P_QD], 4);
+	assert_int_equal(case_value(&s.cases[0], "pages"), 64);
+	assert_int_equal(case_value(&s.cases[0], "ios"), 77);
+	assert_int_equal(case_value(&s.cases[0], "page_size"), 2u << 20);
+	assert_int_equal(case_value(&s.cases[2], "ios"), 77);
+	assert_int_equal(case_value(&s.cases[2], "qd"), 4);
 	suite_free(&s);
 	const char *bad[] = {"qdepth=4"};
 	assert_int_not_equal(suite_load_string(text, "o.suite", bad, 1, &s, &e), 0);
