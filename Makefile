@@ -59,7 +59,7 @@ SPAWN_TESTS = build/tests/integration/test_cli build/tests/integration/test_runn
 TESTS = $(INPROC_TESTS) $(SPAWN_TESTS)
 # Programs run inside the QEMU guest (tests/vm/README.md).
 GUEST_PROGS = build/tests/vm/guest/test_guest_backends build/tests/vm/guest/test_guest_trace
-TEST_HELPER_OBJS = build/tests/helpers.o
+TEST_HELPER_OBJS = build/tests/helpers.o build/tests/unit/emu_fixture.o
 
 BENCH = bin/bench-hotpath bin/bench-model bin/bench-timer bin/bench-ioctl bin/bench-trace \
 	bin/bench-trace-map
