@@ -46,8 +46,9 @@ MICRO_OBJS = build/micro/main.o build/micro/cmd_run.o build/micro/cmd_model.o bu
 # Every test program, in two lists: those that run in one process (valgrind
 # memcheck runs them all) and those that spawn bin/iotlbench or load BPF
 # programs (memcheck would follow the child or the kernel, not the test).
-INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse build/tests/unit/test_emu \
-	build/tests/unit/test_emu_admin build/tests/unit/test_emu_dma build/tests/unit/test_emu_io \
+INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse \
+	build/tests/unit/test_emu_admin build/tests/unit/test_emu_core \
+	build/tests/unit/test_emu_dma build/tests/unit/test_emu_io \
 	build/tests/unit/test_emu_queues build/tests/unit/test_emu_regs \
 	build/tests/unit/test_cache build/tests/unit/test_iommu build/tests/unit/test_preset \
 	build/tests/unit/test_replay build/tests/unit/test_suite build/tests/unit/test_hist \

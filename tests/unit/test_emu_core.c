@@ -1,6 +1,7 @@
-/* Unit tests for the emulated NVMe controller, driven the way a host driver
- * would: raw register stores, hand-built SQEs, CQEs polled by phase tag.
- * No driver code is involved. */
+/* Unit tests for the emulated controller as a whole (driver/emu/emu_core.c,
+ * emu_thread.c): configuration checks on creation, THREAD and INLINE modes
+ * (INLINE with concurrent driver threads), and random commands that must be
+ * answered without harming the controller. */
 #include <pthread.h>
 #include <string.h>
 
@@ -249,5 +250,5 @@ int main(void)
 	    cmocka_unit_test(test_inline_threads), cmocka_unit_test(test_create_validation),
 	    cmocka_unit_test(test_fuzz),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("emu_core", tests, NULL, NULL);
 }
