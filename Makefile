@@ -57,7 +57,10 @@ MICRO_OBJS = build/micro/cli/main.o build/micro/cli/help.o build/micro/cli/cmd_r
 # Every test program, in two lists: those that run in one process (valgrind
 # memcheck runs them all) and those that spawn bin/iotlbench or load BPF
 # programs (memcheck would follow the child or the kernel, not the test).
-INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse build/tests/unit/test_keys build/tests/unit/test_emu \
+INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse build/tests/unit/test_keys \
+	build/tests/unit/test_emu_admin build/tests/unit/test_emu_core \
+	build/tests/unit/test_emu_dma build/tests/unit/test_emu_io \
+	build/tests/unit/test_emu_queues build/tests/unit/test_emu_regs \
 	build/tests/unit/test_cache build/tests/unit/test_iommu build/tests/unit/test_preset \
 	build/tests/unit/test_replay build/tests/unit/test_suite build/tests/unit/test_hist \
 	build/tests/unit/test_pmu_sysfs build/tests/unit/test_pci build/tests/unit/test_iova \
@@ -70,7 +73,7 @@ SPAWN_TESTS = build/tests/integration/test_cli build/tests/integration/test_runn
 TESTS = $(INPROC_TESTS) $(SPAWN_TESTS)
 # Programs run inside the QEMU guest (tests/vm/README.md).
 GUEST_PROGS = build/tests/vm/guest/test_guest_backends build/tests/vm/guest/test_guest_trace
-TEST_HELPER_OBJS = build/tests/helpers.o
+TEST_HELPER_OBJS = build/tests/helpers.o build/tests/unit/emu_fixture.o
 
 BENCH = bin/bench-hotpath bin/bench-model bin/bench-timer bin/bench-ioctl bin/bench-trace \
 	bin/bench-trace-map
