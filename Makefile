@@ -67,7 +67,8 @@ INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse build/tests
 	build/tests/unit/test_mem build/tests/unit/test_backend_errors build/tests/unit/test_sysinfo \
 	build/tests/unit/test_uapi_abi build/tests/integration/test_model \
 	build/tests/integration/test_identify build/tests/integration/test_io \
-	build/tests/integration/test_queues build/tests/integration/test_errors
+	build/tests/integration/test_queues build/tests/integration/test_errors \
+	build/tests/integration/test_kind_extension
 SPAWN_TESTS = build/tests/integration/test_cli build/tests/integration/test_runner \
 	build/tests/integration/test_safety build/tests/integration/test_trace
 TESTS = $(INPROC_TESTS) $(SPAWN_TESTS)
