@@ -38,6 +38,12 @@ static void help_version_unknown(void **state)
 	expect(sh("bin/iotlbench help"), 0, "commands:");
 	expect(sh("bin/iotlbench --help"), 0, "emulated controller options");
 	expect(sh("bin/iotlbench version"), 0, "iotlbench 0.");
+	/* help and run --help list every kind's keys from the descriptors. */
+	expect(sh("bin/iotlbench help"), 0, "  reuse: ");
+	expect(sh("bin/iotlbench help"), 0, "      pages      (required)");
+	expect(sh("bin/iotlbench run --help"), 0, "--set KEY=VALUE");
+	expect(sh("bin/iotlbench run --help"), 0, "      threads    1 ");
+	expect(sh("bin/iotlbench run --nosuch"), 2, "iotlbench run --help");
 	expect(sh("bin/iotlbench frobnicate"), 2, "unknown command 'frobnicate'");
 }
 
@@ -137,6 +143,26 @@ static void trace_without_privileges(void **state)
 	assert_non_null(strstr(out, "setcap cap_bpf,cap_perfmon+ep"));
 }
 
+/* The README's kind table is the generated one, so it cannot drift from the
+ * descriptors: regenerate it with `bin/iotlbench help kinds --markdown`. */
+static void readme_kind_table_is_generated(void **state)
+{
+	(void)state;
+	expect(sh("bin/iotlbench help kinds --markdown"), 0, "| `reuse` |");
+	char table[sizeof(out)];
+	snprintf(table, sizeof(table), "%s", out);
+	FILE *f = fopen("README.md", "r");
+	assert_non_null(f);
+	static char readme[1 << 17];
+	size_t n = fread(readme, 1, sizeof(readme) - 1, f);
+	readme[n] = '\0';
+	fclose(f);
+	if (!strstr(readme, table))
+		fail_msg("README.md lacks the table `bin/iotlbench help kinds --markdown` "
+			 "prints; paste it in:\n%s",
+			 table);
+}
+
 int main(void)
 {
 	if (access("bin/iotlbench", X_OK) != 0) {
@@ -146,6 +172,7 @@ int main(void)
 	}
 	const struct CMUnitTest t[] = {
 	    cmocka_unit_test(help_version_unknown),
+	    cmocka_unit_test(readme_kind_table_is_generated),
 	    cmocka_unit_test(run_errors),
 	    cmocka_unit_test(run_quick),
 	    cmocka_unit_test(model_replay),
