@@ -1,5 +1,6 @@
 /* iotlbench run SUITE [options]: parses the options (run_opts_table) and
  * hands the run to the runner (micro/run/). */
+#include <dirent.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -15,23 +16,60 @@
 
 #define MAX_SETS 64
 
-/* A suite is a path, or a name found in micro/suites/ of the source tree
- * the binary belongs to. */
+/* The shipped suites' directory: micro/suites/ of the source tree the
+ * binary belongs to (bin/iotlbench -> ../micro/suites). */
+static int suites_dir(char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	snprintf(buf, len, "%.*s/../micro/suites", (int)(len - 32), exe);
+	return access(buf, R_OK) == 0 ? 0 : -1;
+}
+
+/* "churn, count, default, ..." from the shipped suites' directory. */
+static void shipped_suites(const char *dir, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	struct dirent **ents = NULL;
+	int k = scandir(dir, &ents, NULL, alphasort);
+	for (int i = 0; i < k; i++) {
+		const char *name = ents[i]->d_name;
+		size_t l = strlen(name);
+		if (l > 6 && !strcmp(name + l - 6, ".suite") && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%.*s", n ? ", " : "",
+					      (int)(l - 6), name);
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+/* A suite is a path, or a name found in the shipped suites' directory. An
+ * unknown name is an error that lists the shipped ones. */
 static const char *resolve_suite(const char *arg, char *buf, size_t len)
 {
 	if (strchr(arg, '/') || access(arg, R_OK) == 0)
 		return arg;
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
+	char dir[PATH_MAX - 96];
+	if (suites_dir(dir, sizeof(dir)))
 		return arg;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return arg;
-	*slash = '\0';
-	snprintf(buf, len, "%.*s/../micro/suites/%.64s.suite", (int)(len - 96), exe, arg);
-	return access(buf, R_OK) == 0 ? buf : arg;
+	snprintf(buf, len, "%s/%.64s.suite", dir, arg);
+	if (access(buf, R_OK) == 0)
+		return buf;
+	char names[512];
+	shipped_suites(dir, names, sizeof(names));
+	fprintf(stderr,
+		"iotlbench: cannot open %s: no such file, and no shipped suite of that name; "
+		"shipped suites: %s\n",
+		arg, names);
+	return NULL;
 }
 
 /* run's options and their help, one table: getopt reads the first column,
@@ -186,6 +224,8 @@ int cmd_run(int argc, char **argv)
 	}
 	char path[PATH_MAX];
 	o.suite_path = resolve_suite(argv[optind], path, sizeof(path));
+	if (!o.suite_path)
+		return 1;
 	o.sets = sets;
 	return runner_main(&o);
 }

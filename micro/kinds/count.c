@@ -168,12 +168,12 @@ static int run_count(struct runner *r, const struct bench_case *c, struct err *e
 	return rc;
 }
 
-static int check(const struct bench_case *c, const int *line, struct err *e)
+static int check(const struct bench_case *c, const char *const *where, struct err *e)
 {
 	for (unsigned i = 1; i < c->nlist; i++)
 		if (c->list[i] <= c->list[i - 1])
-			return err_set(e, EINVAL, "line %d: mappings must ascend (%llu after %llu)",
-				       line[P_MAPPINGS], (unsigned long long)c->list[i],
+			return err_set(e, EINVAL, "%s: mappings must ascend (%llu after %llu)",
+				       where[P_MAPPINGS], (unsigned long long)c->list[i],
 				       (unsigned long long)c->list[i - 1]);
 	return 0;
 }

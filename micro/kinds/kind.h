@@ -57,8 +57,9 @@ struct kind {
 	const struct kind_key *keys;
 	unsigned nkeys;
 	/* Optional: checks one expanded case across its keys (e.g. io_size
-	 * within page_size). `line` gives the suite line of key i for messages. */
-	int (*check)(const struct bench_case *c, const int *line, struct err *e);
+	 * within page_size). where[i] says where key i's value came from
+	 * ("line 7", "--set io_size=8k", "default") for the message. */
+	int (*check)(const struct bench_case *c, const char *const *where, struct err *e);
 	/* Fills the row columns this kind's cases describe (io_size, qd, ...). */
 	void (*fill_row)(struct result_row *row, const struct bench_case *c);
 	int (*run)(struct runner *r, const struct bench_case *c, struct err *e);

@@ -206,16 +206,16 @@ static int run_latency(struct runner *r, const struct bench_case *c, struct err 
 	return rc;
 }
 
-static int check(const struct bench_case *c, const int *line, struct err *e)
+static int check(const struct bench_case *c, const char *const *where, struct err *e)
 {
 	const uint64_t *v = c->v;
 	uint64_t need = v[P_IO_SIZE] * v[P_QD] * v[P_THREADS];
 	if (v[P_BUFFER] < need)
 		return err_set(e, EINVAL,
-			       "line %d: buffer %llu is smaller than io_size x qd x threads "
+			       "%s: buffer %llu is smaller than io_size x qd x threads "
 			       "(%llu): every I/O in flight needs its own slot",
-			       line[P_BUFFER] ? line[P_BUFFER] : line[P_QD],
-			       (unsigned long long)v[P_BUFFER], (unsigned long long)need);
+			       where[P_BUFFER], (unsigned long long)v[P_BUFFER],
+			       (unsigned long long)need);
 	return 0;
 }
 

@@ -74,18 +74,18 @@ static int run_reuse(struct runner *r, const struct bench_case *c, struct err *e
 	return rc;
 }
 
-static int check(const struct bench_case *c, const int *line, struct err *e)
+static int check(const struct bench_case *c, const char *const *where, struct err *e)
 {
 	const uint64_t *v = c->v;
 	if (v[P_IO_SIZE] > v[P_PAGE_SIZE])
 		return err_set(e, EINVAL,
-			       "line %d: io_size %llu exceeds page_size %llu: a reuse I/O must "
+			       "%s: io_size %llu exceeds page_size %llu: a reuse I/O must "
 			       "touch one page",
-			       line[P_IO_SIZE], (unsigned long long)v[P_IO_SIZE],
+			       where[P_IO_SIZE], (unsigned long long)v[P_IO_SIZE],
 			       (unsigned long long)v[P_PAGE_SIZE]);
 	if (v[P_PAGES] * v[P_PAGE_SIZE] > (64ull << 30))
-		return err_set(e, EINVAL, "line %d: %llu pages of %llu bytes need more than 64 GiB",
-			       line[P_PAGES], (unsigned long long)v[P_PAGES],
+		return err_set(e, EINVAL, "%s: %llu pages of %llu bytes need more than 64 GiB",
+			       where[P_PAGES], (unsigned long long)v[P_PAGES],
 			       (unsigned long long)v[P_PAGE_SIZE]);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "micro/dataset/meta.h"
 #include "micro/kinds/keys.h"
 #include "micro/measure/timer.h"
+#include "micro/run/limits.h"
 #include "micro/run/progress.h"
 #include "micro/run/safety.h"
 #include "micro/run/suite.h"
@@ -65,6 +66,8 @@ static int open_device(struct run *run, struct err *e)
 		rc = nvme_ctrl_open(r->be, NULL, &r->c, e);
 	if (!rc && !(r->ns = nvme_ctrl_ns(r->c, 1)))
 		rc = err_set(e, ENODEV, "the controller has no namespace 1");
+	if (!rc)
+		rc = limits_check(&run->s, r->c, r->ns, e);
 	if (!rc)
 		rc = confine(r, &run->s, e);
 	return rc;

@@ -220,7 +220,8 @@ static int parse_list(const struct key_def *d, const char *value, uint64_t *vals
 struct plan {
 	uint64_t vals[KIND_MAX_KEYS][MAX_VALUES];
 	unsigned n[KIND_MAX_KEYS];
-	int line[KIND_MAX_KEYS];
+	char where[KIND_MAX_KEYS][96]; /* "line 7", "--set qd=8", "default" */
+	const char *wp[KIND_MAX_KEYS];
 };
 
 static int section_kind(const struct raw *r, const struct section *s, const struct kind **out,
@@ -265,7 +266,12 @@ static int plan_section(const struct raw *r, const struct section *s, const stru
 		if (kv) {
 			if (parse_list(d, kv->value, pl->vals[i], &pl->n[i], e))
 				return blame(r, kv, e);
-			pl->line[i] = kv->line;
+			if (kv->line)
+				snprintf(pl->where[i], sizeof(pl->where[i]), "line %d", kv->line);
+			else
+				snprintf(pl->where[i], sizeof(pl->where[i]), "--set %.40s=%.40s",
+					 kv->key, kv->value);
+			pl->wp[i] = pl->where[i];
 			continue;
 		}
 		if (!k->keys[i].dflt)
@@ -274,7 +280,9 @@ static int plan_section(const struct raw *r, const struct section *s, const stru
 		if (key_value(d, k->keys[i].dflt, &pl->vals[i][0], e))
 			return err_wrap(e, "kind %s: default of %s", k->name, d->name);
 		pl->n[i] = 1;
-		pl->line[i] = s->line;
+		snprintf(pl->where[i], sizeof(pl->where[i]), "line %d ([%s], %s by default)",
+			 s->line, s->name, d->name);
+		pl->wp[i] = pl->where[i];
 	}
 	return 0;
 }
@@ -317,7 +325,7 @@ static int expand(const struct raw *r, const struct section *s, struct suite *su
 				c->v[q] = pl->vals[q][idx[q]];
 			}
 		}
-		if (k->check && k->check(c, pl->line, e)) {
+		if (k->check && k->check(c, pl->wp, e)) {
 			rc = err_wrap(e, "%s: [%s]", r->file, s->name);
 			break;
 		}

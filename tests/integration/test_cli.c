@@ -53,6 +53,16 @@ static void run_errors(void **state)
 	expect(sh("bin/iotlbench run"), 2, "expected exactly one SUITE");
 	expect(sh("bin/iotlbench run /nonexistent.suite"), 1, "cannot open /nonexistent.suite");
 	expect(sh("bin/iotlbench run nosuchsuite"), 1, "cannot open nosuchsuite");
+	expect(sh("bin/iotlbench run nosuchsuite"), 1, "shipped suites: churn, count, default");
+	/* Device limits are checked before the first case, naming the limit. */
+	expect(sh("bin/iotlbench run quick --set qd=4096 --out /tmp/iotlb-cli-none"), 1,
+	       "qd = 4096: the controller's queues hold at most 1024 entries");
+	expect(sh("bin/iotlbench run quick --emu-opts lba=4096 --out /tmp/iotlb-cli-none"), 1,
+	       "io_size 512 is not a multiple of namespace 1's 4096-byte LBAs: add --set "
+	       "io_size=4096");
+	expect(sh("bin/iotlbench run quick --set io_size=8k"), 1,
+	       "--set io_size=8k: io_size 8192 exceeds page_size 4096");
+	expect(sh("bin/iotlbench run quick --cpu 4095"), 1, "--cpu 4095: this machine has CPUs");
 	expect(sh("bin/iotlbench run quick --backend nosuch --out /tmp/iotlb-cli-none"), 1,
 	       "unknown backend 'nosuch'; available: emu");
 	expect(sh("bin/iotlbench run quick --preset nosuch --out /tmp/iotlb-cli-none"), 1,
@@ -70,6 +80,10 @@ static void run_errors(void **state)
 	expect(sh(cmd), 1, ":3: unknown key 'qdepth'; allowed:");
 	write_file(path, "[reuse]\npages = 4\nio_size = 3000\n");
 	expect(sh(cmd), 1, ":3: io_size = 3000: must be a multiple of 512");
+	write_file(path, "[latency]\nio_size = 64k\nios = 10\n");
+	snprintf(cmd, sizeof(cmd),
+		 "bin/iotlbench run %s --emu-opts mdts=1 --out /tmp/iotlb-cli-none", path);
+	expect(sh(cmd), 1, "io_size 64 KiB exceeds the controller's MDTS of 8 KiB");
 	unlink(path);
 }
 

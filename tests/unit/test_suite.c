@@ -77,6 +77,10 @@ static void overrides(void **state)
 	const char *bad[] = {"qdepth=4"};
 	assert_int_not_equal(suite_load_string(text, "o.suite", bad, 1, &s, &e), 0);
 	assert_non_null(strstr(e.msg, "--set qdepth: unknown key"));
+	const char *bad3[] = {"page_size=3k"};
+	assert_int_not_equal(suite_load_string(text, "o.suite", bad3, 1, &s, &e), 0);
+	if (!strstr(e.msg, "--set page_size=3k: page_size '3k'") || strstr(e.msg, "o.suite:0"))
+		fail_msg("--set error blamed elsewhere: %s", e.msg);
 	const char *bad2[] = {"ios"};
 	assert_int_not_equal(suite_load_string(text, "o.suite", bad2, 1, &s, &e), 0);
 	assert_non_null(strstr(e.msg, "expected key=value"));
@@ -124,6 +128,11 @@ static void errors(void **state)
 	expect_error("[reuse]\npages = 4\n[map]\nops = 1\n[reuse]\npages = 8\n",
 		     "section [reuse] appears twice");
 	expect_error("[reuse]\npages 4\n", "e.suite:2: syntax error");
+	/* A repeated section right after itself used to merge silently. */
+	expect_error("[reuse]\npages = 4\n[reuse]\npages = 8\n",
+		     "e.suite:3: section [reuse] appears twice (first on line 1)");
+	/* A '[' without ']' is named at its own line, not at the key after it. */
+	expect_error("[global]\n[reuse\npages = 4\n", "e.suite:2: section header without ']'");
 	struct suite s;
 	struct err e;
 	assert_int_equal(suite_load("/nonexistent/x.suite", NULL, 0, &s, &e), -ENOENT);
