@@ -1,6 +1,6 @@
-# The whole pipeline: load -> reach -> figures -> tables -> index.html, all
-# written flat into one output directory so the HTML can reference every
-# image and table by a bare relative file name.
+# The whole pipeline, build_report(): load -> reach -> figures -> tables ->
+# index.html, all written flat into one output directory so the HTML can
+# reference every image and table by a bare relative file name.
 
 FIGURE_BUILDERS <- list(
   tail = function(d, reach) fig_tail(d),
