@@ -1,11 +1,11 @@
-# Loads the analysis code and the synthetic generator for every test file.
-# testthat runs this with the working directory at tests/testthat.
+# Loads the analysis code the way report.R does (load_analysis(), loader.R)
+# and the synthetic generator, for every test file. testthat runs this with
+# the working directory at tests/testthat. Nothing else is attached: the
+# tests' own fread(), data.table(), ... are the package's data.table imports,
+# so code in R/ that only works with a package attached fails here too.
 analysis_root <- normalizePath(file.path(getwd(), "..", ".."))
-suppressPackageStartupMessages({
-  library(data.table)
-  library(ggplot2)
-})
-for (f in sort(list.files(file.path(analysis_root, "R"), pattern = "\\.R$", full.names = TRUE))) source(f)
+source(file.path(analysis_root, "loader.R"))
+load_analysis(analysis_root)
 source(file.path(analysis_root, "tools", "synth.R"))
 
 # Small fixture datasets, written once per test session into a temp dir.
