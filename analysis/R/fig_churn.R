@@ -16,8 +16,8 @@ fig_churn <- function(data) {
   if (nrow(r) == 0) return(skip_figure(name, title, "no `churn` suite in the data"))
   long <- data.table::rbindlist(list(
     r[, .(run, series, page_label, churn, metric = "IOPS (thousands)", value = iops / 1e3)],
-    r[, .(run, series, page_label, churn, metric = "median latency (µs)", value = p50_ns / 1e3)],
-    r[, .(run, series, page_label, churn, metric = "p99 latency (µs)", value = p99_ns / 1e3)]))
+    r[, .(run, series, page_label, churn, metric = "median latency (\u00b5s)", value = p50_ns / 1e3)],
+    r[, .(run, series, page_label, churn, metric = "p99 latency (\u00b5s)", value = p99_ns / 1e3)]))
   long <- long[!is.na(value)]
   long[, churn := factor(churn, levels = churn_levels(r$churn))]
   ns <- n_series(long$series)

@@ -36,7 +36,7 @@ bytes_label <- function(bytes) page_size_label(bytes)
 fmt_ns <- function(ns) {
   ifelse(is.na(ns), "NA",
   ifelse(abs(ns) >= 1e6, sprintf("%.2f ms", ns / 1e6),
-  ifelse(abs(ns) >= 1e3, sprintf("%.2f µs", ns / 1e3), sprintf("%.0f ns", ns))))
+  ifelse(abs(ns) >= 1e3, sprintf("%.2f \u00b5s", ns / 1e3), sprintf("%.0f ns", ns))))
 }
 
 # Robust standard deviation: the MAD scaled to agree with sd() for Gaussian
