@@ -8,11 +8,11 @@
 #   trace    trace_hist.csv    (run, case, probe, lo_ns, hi_ns, count)
 # Cases are unique only within a run, so every join uses (run, case).
 
-RESULT_COLS <- c("case", "suite", "backend", "page_size", "op", "io_size", "qd",
+RESULT_COLS <- c("case", "kind", "backend", "page_size", "op", "io_size", "qd",
                  "threads", "pages", "map_size", "mappings", "churn", "ops",
                  "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "p9999_ns",
                  "max_ns", "iops")
-RESULT_TEXT_COLS <- c("case", "suite", "backend", "op", "churn")
+RESULT_TEXT_COLS <- c("case", "kind", "backend", "op", "churn")
 RESULT_NUM_COLS <- setdiff(RESULT_COLS, RESULT_TEXT_COLS)
 
 # Metadata that becomes columns of every results row, so that runs from several
@@ -49,11 +49,23 @@ meta_row <- function(meta, dir) {
 
 `%|na|%` <- function(a, b) if (length(a) == 0 || is.na(a)) b else a
 
+# The benchmark kind of a results row (map, count, churn, reuse, latency) is
+# the column `kind`; datasets written before it was renamed call it `suite`,
+# which now means only the suite's file name (as meta.json's "suite" does).
+# Returns the name of the column that holds the kind in `names`, NA if none:
+# `kind` when present, else a `suite` from before the rename.
+kind_column <- function(names) {
+  if ("kind" %in% names) "kind" else if ("suite" %in% names) "suite" else NA_character_
+}
+
 # results.csv is small (one row per case): read everything as text, then type
 # the known columns. This keeps unknown extra columns and tolerates files from
-# other tools that leave a column empty or omit it entirely.
+# other tools that leave a column empty or omit it entirely. An old `suite`
+# column holding the kind becomes `kind`; next to `kind`, `suite` is the suite
+# name and is kept as an extra column.
 read_results <- function(path) {
   dt <- data.table::fread(path, colClasses = "character", na.strings = c("", "NA"))
+  if (identical(kind_column(names(dt)), "suite")) data.table::setnames(dt, "suite", "kind")
   miss <- setdiff(RESULT_COLS, names(dt))
   for (m in miss) data.table::set(dt, j = m, value = NA_character_)
   for (m in RESULT_NUM_COLS)

@@ -16,7 +16,7 @@ FIGURE_BUILDERS <- list(
 # the key only when the sweeps actually vary them.
 reach_groups <- function(r) {
   by <- c("host", "preset")
-  rr <- r[!is.na(suite) & suite == "reuse"]
+  rr <- r[!is.na(kind) & kind == "reuse"]
   for (k in c("op", "io_size", "qd", "threads"))
     if (length(unique(rr[[k]])) > 1) by <- c(by, k)
   by

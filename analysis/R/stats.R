@@ -3,7 +3,7 @@
 # R/hist.R) or by the delta method. The result is a data.table; R/tables.R
 # formats it (table_comparison()) and R/answers.R summarises it.
 
-MATCH_KEYS <- c("host", "suite", "page_size", "op", "io_size", "qd", "threads",
+MATCH_KEYS <- c("host", "kind", "page_size", "op", "io_size", "qd", "threads",
                 "pages", "map_size", "mappings", "churn")
 
 # Ratio of each configuration's p50 and p99 to the no-IOMMU baseline on the
@@ -60,7 +60,7 @@ compare_backends <- function(data, B = 200, seed = 1) {
            p99_ratio = ci[, 7], p99_lo = ci[, 3], p99_hi = ci[, 4],
            p50_diff_ns = p50_ns - b_p50_ns,
            ci_method = c("bootstrap", "delta")[ci[, 5]])]
-  data.table::setorderv(m, c("host", "config", "suite", "page_size", "op", "case"), na.last = TRUE)
+  data.table::setorderv(m, c("host", "config", "kind", "page_size", "op", "case"), na.last = TRUE)
   m
 }
 
