@@ -35,9 +35,11 @@ report_cores <- function() {
 
 build_report <- function(dirs, out_dir, quiet = FALSE) {
   say <- function(...) if (!quiet) msg(...)
-  dir.create(out_dir, recursive = TRUE, showWarnings = FALSE)
+  # Load first: input that cannot be read must leave nothing behind, not even
+  # the output directory (by default it is DATASET_DIR/report).
   data <- load_datasets(dirs)
   say("loaded %d run(s), %d cases", nrow(data$runs), nrow(data$results))
+  dir.create(out_dir, recursive = TRUE, showWarnings = FALSE)
 
   reach <- infer_reach(reach_input(data), by = reach_groups(data$results))
   reach_file <- NULL

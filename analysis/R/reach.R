@@ -191,5 +191,5 @@ reach_input <- function(data) {
 }
 
 reach_from_csv <- function(path, by = NULL, ...) {
-  infer_reach(read_results(path), by = by, ...)
+  infer_reach(read_results(path, required = c("backend", "page_size", "pages", "p50_ns")), by = by, ...)
 }

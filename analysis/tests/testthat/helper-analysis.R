@@ -28,3 +28,24 @@ fixture_baseline <- function() fixture("nommu", run_id = "20250102-010000-all-em
                                        hostname = "hostA", preset = "none", iommu_type = "none",
                                        iommu_mode = "off", entries = c(`4096` = Inf, `2097152` = Inf),
                                        hit_ns = 0, counters = FALSE, seed = 102)
+
+# A fresh copy of a run directory, to be damaged or edited by a test.
+copy_run <- function(src, name) {
+  dir <- file.path(tempdir(), name)
+  unlink(dir, recursive = TRUE)
+  dir.create(dir, recursive = TRUE)
+  file.copy(list.files(src, full.names = TRUE), dir)
+  dir
+}
+
+# The input error `expr` raises, or NULL when it raises none. Any other error
+# propagates, and fails the test.
+input_error_of <- function(expr) tryCatch({ expr; NULL }, iotlb_input_error = function(e) e)
+
+# Runs report.R in a fresh R process; returns its exit status and output.
+run_report_cli <- function(...) {
+  out <- suppressWarnings(system2(file.path(R.home("bin"), "Rscript"),
+                                  c(file.path(analysis_root, "report.R"), ...),
+                                  stdout = TRUE, stderr = TRUE))
+  list(status = attr(out, "status") %||% 0L, output = paste(out, collapse = "\n"))
+}
