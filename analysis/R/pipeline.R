@@ -1,6 +1,6 @@
-# The whole pipeline: load -> reach -> figures -> tables -> index.html, all
-# written flat into one output directory so the HTML can reference every
-# image and table by a bare relative file name.
+# The whole pipeline, build_report(): load -> reach -> figures -> tables ->
+# index.html, all written flat into one output directory so the HTML can
+# reference every image and table by a bare relative file name.
 
 FIGURE_BUILDERS <- list(
   tail = function(d, reach) fig_tail(d),
@@ -16,7 +16,7 @@ FIGURE_BUILDERS <- list(
 # the key only when the sweeps actually vary them.
 reach_groups <- function(r) {
   by <- c("host", "preset")
-  rr <- r[!is.na(suite) & suite == "reuse"]
+  rr <- r[!is.na(kind) & kind == "reuse"]
   for (k in c("op", "io_size", "qd", "threads"))
     if (length(unique(rr[[k]])) > 1) by <- c(by, k)
   by
@@ -35,9 +35,11 @@ report_cores <- function() {
 
 build_report <- function(dirs, out_dir, quiet = FALSE) {
   say <- function(...) if (!quiet) msg(...)
-  dir.create(out_dir, recursive = TRUE, showWarnings = FALSE)
+  # Load first: input that cannot be read must leave nothing behind, not even
+  # the output directory (by default it is DATASET_DIR/report).
   data <- load_datasets(dirs)
   say("loaded %d run(s), %d cases", nrow(data$runs), nrow(data$results))
+  dir.create(out_dir, recursive = TRUE, showWarnings = FALSE)
 
   reach <- infer_reach(reach_input(data), by = reach_groups(data$results))
   reach_file <- NULL
