@@ -18,7 +18,7 @@ LIBS = -lnvme -linih -ljson-c -lcsv -lblkid -lbpf -lelf -lz -lpfm
 TEST_LIBS = -lcmocka -lm -ljson-c
 
 UTIL_OBJS = build/driver/util/keys.o build/driver/util/err.o build/driver/util/clock.o build/driver/util/parse.o build/driver/util/inifile.o \
-	build/driver/util/probes.o
+	build/driver/util/probes.o build/driver/util/hostfs.o
 NVME_OBJS = build/driver/nvme/prp.o build/driver/nvme/queue.o build/driver/nvme/admin.o \
 	build/driver/nvme/ctrl.o build/driver/nvme/ready.o build/driver/nvme/status.o build/driver/nvme/io.o
 EMU_OBJS = build/driver/emu/emu_admin.o build/driver/emu/emu_core.o build/driver/emu/emu_cq.o \
@@ -27,7 +27,7 @@ EMU_OBJS = build/driver/emu/emu_admin.o build/driver/emu/emu_core.o build/driver
 IOMMU_OBJS = build/driver/iommu/cache.o build/driver/iommu/pgtable.o build/driver/iommu/iommu.o \
 	build/driver/iommu/preset.o build/driver/iommu/replay.o
 BACKEND_OBJS = build/driver/backend/registry.o build/driver/backend/emu.o build/driver/backend/emu_opts.o \
-	build/driver/backend/hostfs.o build/driver/backend/iommufd.o build/driver/backend/iova.o \
+	build/driver/backend/iommufd.o build/driver/backend/iova.o \
 	build/driver/backend/pagemap.o build/driver/backend/pci.o build/driver/backend/pci_cfg.o \
 	build/driver/backend/precheck.o build/driver/backend/real_common.o build/driver/backend/sysinfo.o \
 	build/driver/backend/vfio.o build/driver/backend/vfio_dev.o build/driver/backend/vfio_info.o \

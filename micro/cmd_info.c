@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "driver/backend/hostfs.h"
+#include "driver/util/hostfs.h"
 #include "driver/backend/sysinfo.h"
 #include "micro/cmd.h"
 

@@ -11,7 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "driver/backend/hostfs.h"
+#include "driver/util/hostfs.h"
 #include "driver/backend/precheck.h"
 #include "driver/backend/real_internal.h"
 #include "driver/backend/uapi/iommufd_abi.h"

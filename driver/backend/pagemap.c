@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "driver/backend/hostfs.h"
+#include "driver/util/hostfs.h"
 #include "driver/backend/pci_cfg.h"
 #include "driver/backend/precheck.h"
 #include "driver/backend/real_internal.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver/backend/hostfs.h"
+#include "driver/util/hostfs.h"
 
 #define PCI_DEVICES "/sys/bus/pci/devices"
 

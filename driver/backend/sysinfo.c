@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "driver/backend/hostfs.h"
+#include "driver/util/hostfs.h"
 #include "driver/backend/precheck.h"
 
 const char *const sysinfo_backend_names[SYSINFO_NBACKENDS] = {"pagemap", "vfio", "iommufd"};

@@ -12,7 +12,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "driver/backend/hostfs.h"
+#include "driver/util/hostfs.h"
 #include "driver/backend/precheck.h"
 #include "driver/backend/real_internal.h"
 #include "driver/backend/vfio_dev.h"
