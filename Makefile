@@ -26,13 +26,13 @@ EMU_OBJS = build/driver/emu/emu_admin.o build/driver/emu/emu_core.o build/driver
 	build/driver/emu/emu_sq.o build/driver/emu/emu_thread.o
 IOMMU_OBJS = build/driver/iommu/cache.o build/driver/iommu/pgtable.o build/driver/iommu/iommu.o \
 	build/driver/iommu/preset.o build/driver/iommu/replay.o
+HOST_OBJS = build/driver/host/pci.o build/driver/host/pci_cfg.o build/driver/host/precheck.o \
+	build/driver/host/sysinfo.o build/driver/host/vfio_dev.o build/driver/host/vfio_info.o
+MEM_OBJS = build/driver/mem/mem.o build/driver/mem/mem_pool.o build/driver/mem/physaddr.o
 BACKEND_OBJS = build/driver/backend/registry.o build/driver/backend/emu.o build/driver/backend/emu_opts.o \
-	build/driver/backend/iommufd.o build/driver/backend/iova.o \
-	build/driver/backend/pagemap.o build/driver/backend/pci.o build/driver/backend/pci_cfg.o \
-	build/driver/backend/precheck.o build/driver/backend/real_common.o build/driver/backend/sysinfo.o \
-	build/driver/backend/vfio.o build/driver/backend/vfio_dev.o build/driver/backend/vfio_info.o \
-	build/driver/mem/mem.o build/driver/mem/mem_pool.o build/driver/mem/physaddr.o
-DRIVER_OBJS = $(UTIL_OBJS) $(NVME_OBJS) $(EMU_OBJS) $(IOMMU_OBJS) $(BACKEND_OBJS)
+	build/driver/backend/iommufd.o build/driver/backend/iova.o build/driver/backend/pagemap.o \
+	build/driver/backend/real_common.o build/driver/backend/vfio.o
+DRIVER_OBJS = $(UTIL_OBJS) $(NVME_OBJS) $(EMU_OBJS) $(IOMMU_OBJS) $(HOST_OBJS) $(MEM_OBJS) $(BACKEND_OBJS)
 BPF_OBJS = build/bpf/pmu_sysfs.o build/bpf/perf_cpu.o build/bpf/perf_set.o build/bpf/probe_table.o build/bpf/kcheck.o \
 	build/bpf/privs.o build/bpf/trace.o build/bpf/trace_out.o build/bpf/observe.o
 BPF_SKEL = build/bpf/iotlb.skel.h

@@ -28,7 +28,7 @@
 #include <linux/vfio.h>
 
 #include "driver/backend/real.h"
-#include "driver/backend/uapi/iommufd_abi.h"
+#include "driver/host/uapi/iommufd_abi.h"
 #include "driver/util/parse.h"
 #include "micro/bench_prog.h"
 #include "micro/timer.h"

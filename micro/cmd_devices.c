@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "driver/util/hostfs.h"
-#include "driver/backend/sysinfo.h"
+#include "driver/host/sysinfo.h"
 #include "micro/cmd.h"
 
 #define MAX_DEVICES 64

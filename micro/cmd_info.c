@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "driver/util/hostfs.h"
-#include "driver/backend/sysinfo.h"
+#include "driver/host/sysinfo.h"
 #include "micro/cmd.h"
 
 static void print_limit(const char *name, uint64_t v)

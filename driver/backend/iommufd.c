@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "driver/util/hostfs.h"
-#include "driver/backend/precheck.h"
+#include "driver/host/precheck.h"
 #include "driver/backend/real_internal.h"
-#include "driver/backend/uapi/iommufd_abi.h"
-#include "driver/backend/vfio_dev.h"
+#include "driver/host/uapi/iommufd_abi.h"
+#include "driver/host/vfio_dev.h"
 
 #define IOMMUFD_MAX_RANGES 32
 

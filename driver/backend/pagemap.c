@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "driver/util/hostfs.h"
-#include "driver/backend/pci_cfg.h"
-#include "driver/backend/precheck.h"
+#include "driver/host/pci_cfg.h"
+#include "driver/host/precheck.h"
 #include "driver/backend/real_internal.h"
 
 struct pagemap_backend {

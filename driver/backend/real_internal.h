@@ -6,7 +6,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "driver/backend/pci.h"
+#include "driver/host/pci.h"
 #include "driver/backend/real.h"
 
 struct real_common {

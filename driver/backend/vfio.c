@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include "driver/util/hostfs.h"
-#include "driver/backend/precheck.h"
+#include "driver/host/precheck.h"
 #include "driver/backend/real_internal.h"
-#include "driver/backend/vfio_dev.h"
-#include "driver/backend/vfio_info.h"
+#include "driver/host/vfio_dev.h"
+#include "driver/host/vfio_info.h"
 
 struct vfio_backend {
 	struct real_common c;

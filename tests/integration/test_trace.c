@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "driver/backend/uapi/iommufd_abi.h"
+#include "driver/host/uapi/iommufd_abi.h"
 #include "bpf/perf_cpu.h"
 #include "bpf/privs.h"
 #include "bpf/probe_table.h"

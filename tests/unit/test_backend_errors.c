@@ -10,7 +10,7 @@
 #include <dirent.h>
 #include <sys/resource.h>
 
-#include "driver/backend/precheck.h"
+#include "driver/host/precheck.h"
 #include "driver/backend/real.h"
 #include "tests/unit/sysfs_fixture.h"
 

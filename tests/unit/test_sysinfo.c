@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "driver/backend/sysinfo.h"
+#include "driver/host/sysinfo.h"
 #include "tests/unit/sysfs_fixture.h"
 
 #define ALL_CAPS 0x000001ffffffffffull

@@ -17,9 +17,9 @@
 #include <string.h>
 
 #include "tests/helpers.h"
-#include "driver/backend/pci.h"
+#include "driver/host/pci.h"
 #include "driver/backend/real.h"
-#include "driver/backend/vfio_info.h"
+#include "driver/host/vfio_info.h"
 #include "driver/util/array.h"
 
 #define RW (DMA_PROT_READ | DMA_PROT_WRITE)

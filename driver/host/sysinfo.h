@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "driver/util/err.h"
-#include "driver/backend/pci.h"
+#include "driver/host/pci.h"
 
 #define SYSINFO_MAX_POOLS 4
 #define SYSINFO_MAX_UNITS 8

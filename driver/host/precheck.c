@@ -1,4 +1,4 @@
-#include "driver/backend/precheck.h"
+#include "driver/host/precheck.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "driver/backend/pci.h"
+#include "driver/host/pci.h"
 
 #include <dirent.h>
 #include <errno.h>

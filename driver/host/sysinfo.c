@@ -1,4 +1,4 @@
-#include "driver/backend/sysinfo.h"
+#include "driver/host/sysinfo.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <sys/resource.h>
 
 #include "driver/util/hostfs.h"
-#include "driver/backend/precheck.h"
+#include "driver/host/precheck.h"
 
 const char *const sysinfo_backend_names[SYSINFO_NBACKENDS] = {"pagemap", "vfio", "iommufd"};
 
