@@ -1,6 +1,7 @@
 #include "driver/util/keys.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -185,11 +186,15 @@ size_t key_help(const struct key_table *t, int indent, char *buf, size_t len)
 	char allowed[256];
 	for (unsigned i = 0; i < t->n; i++) {
 		const struct key_def *d = &t->defs[i];
+		/* A custom key's help says what it takes; with no default
+		 * either, there is nothing to put in parentheses. */
+		const char *a =
+		    d->type == KEY_CUSTOM ? "" : key_allowed(d, allowed, sizeof(allowed));
+		bool paren = d->dflt || *a;
 		int w = snprintf(
-		    n < len ? buf + n : NULL, n < len ? len - n : 0, "%*s%-12s %s (%s%s%s%s)\n",
-		    indent, "", d->name, d->help, d->dflt ? "default " : "", d->dflt ? d->dflt : "",
-		    d->dflt && d->type != KEY_CUSTOM ? "; " : "",
-		    d->type == KEY_CUSTOM ? "" : key_allowed(d, allowed, sizeof(allowed)));
+		    n < len ? buf + n : NULL, n < len ? len - n : 0, "%*s%-12s %s%s%s%s%s%s%s\n",
+		    indent, "", d->name, d->help, paren ? " (" : "", d->dflt ? "default " : "",
+		    d->dflt ? d->dflt : "", d->dflt && *a ? "; " : "", a, paren ? ")" : "");
 		if (w > 0)
 			n += (size_t)w;
 	}
