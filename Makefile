@@ -23,13 +23,13 @@ NVME_OBJS = build/driver/nvme/prp.o build/driver/nvme/queue.o build/driver/nvme/
 	build/driver/nvme/ctrl.o build/driver/nvme/ready.o build/driver/nvme/status.o build/driver/nvme/io.o
 EMU_OBJS = build/driver/emu/emu_admin.o build/driver/emu/emu_core.o build/driver/emu/emu_cq.o \
 	build/driver/emu/emu_dma.o build/driver/emu/emu_inject.o build/driver/emu/emu_io.o build/driver/emu/emu_regs.o \
-	build/driver/emu/emu_sq.o build/driver/emu/emu_thread.o
+	build/driver/emu/emu_sq.o build/driver/emu/emu_thread.o build/driver/emu/emu_opts.o
 IOMMU_OBJS = build/driver/iommu/cache.o build/driver/iommu/pgtable.o build/driver/iommu/iommu.o \
 	build/driver/iommu/preset.o build/driver/iommu/replay.o
 HOST_OBJS = build/driver/host/pci.o build/driver/host/pci_cfg.o build/driver/host/precheck.o \
 	build/driver/host/sysinfo.o build/driver/host/vfio_dev.o build/driver/host/vfio_info.o
 MEM_OBJS = build/driver/mem/mem.o build/driver/mem/mem_pool.o build/driver/mem/physaddr.o
-BACKEND_OBJS = build/driver/backend/registry.o build/driver/backend/emu.o build/driver/backend/emu_opts.o \
+BACKEND_OBJS = build/driver/backend/registry.o build/driver/backend/emu.o \
 	build/driver/backend/iommufd.o build/driver/backend/iova.o build/driver/backend/pagemap.o \
 	build/driver/backend/real_common.o build/driver/backend/vfio.o
 DRIVER_OBJS = $(UTIL_OBJS) $(NVME_OBJS) $(EMU_OBJS) $(IOMMU_OBJS) $(HOST_OBJS) $(MEM_OBJS) $(BACKEND_OBJS)

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "driver/backend/backend.h"
-#include "driver/backend/emu_opts.h"
+#include "driver/emu/emu_opts.h"
 #include "micro/cmd.h"
 #include "build/version.h"
 #include "driver/util/array.h"

@@ -11,7 +11,7 @@
 #include "driver/mem/mem.h"
 #include "driver/util/clock.h"
 #include "driver/backend/backend.h"
-#include "driver/backend/emu_opts.h"
+#include "driver/emu/emu_opts.h"
 
 /* VT-d reserves domain 0 in caching mode; the device lives in domain 1. */
 #define EMU_DOMAIN 1
