@@ -130,15 +130,8 @@ void key_store(const struct key_def *d, void *target, uint64_t v)
 	}
 }
 
-int key_set(const struct key_table *t, void *target, const char *name, const char *text,
-	    struct err *e)
+int key_apply(const struct key_def *d, void *target, const char *text, struct err *e)
 {
-	const struct key_def *d = key_find(t, name);
-	if (!d) {
-		char names[1024];
-		return err_set(e, EINVAL, "unknown %s '%s'; allowed: %s", t->what, name,
-			       key_names(t, names, sizeof(names)));
-	}
 	uint64_t v = 0;
 	int rc;
 	if (d->type == KEY_CUSTOM) {
@@ -152,6 +145,19 @@ int key_set(const struct key_table *t, void *target, const char *name, const cha
 		if (!rc)
 			key_store(d, target, v);
 	}
+	return rc;
+}
+
+int key_set(const struct key_table *t, void *target, const char *name, const char *text,
+	    struct err *e)
+{
+	const struct key_def *d = key_find(t, name);
+	if (!d) {
+		char names[1024];
+		return err_set(e, EINVAL, "unknown %s '%s'; allowed: %s", t->what, name,
+			       key_names(t, names, sizeof(names)));
+	}
+	int rc = key_apply(d, target, text, e);
 	return rc ? err_wrap(e, "%s %s", t->what, name) : 0;
 }
 
