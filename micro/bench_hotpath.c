@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "driver/backend/backend.h"
+#include "driver/backend/emu.h"
 #include "driver/emu/emu.h"
 #include "driver/mem/mem.h"
 #include "driver/nvme/ctrl.h"

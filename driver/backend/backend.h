@@ -79,14 +79,4 @@ int backend_dma_alloc(struct backend *b, size_t len, size_t page_size, uint32_t 
 		      struct dma_buf *buf, struct err *e);
 void backend_dma_free(struct backend *b, struct dma_buf *buf);
 
-extern const struct backend_ops backend_emu_ops;
-
-/* The emulated controller behind an emu backend (tests inject faults and
- * inspect namespaces through it), or NULL for any other backend. */
-struct emu;
-struct emu *backend_emu_device(struct backend *b);
-/* Its IOMMU model (tests check faults and counters through it). */
-struct iommu;
-struct iommu *backend_emu_model(struct backend *b);
-
 #endif

@@ -10,7 +10,7 @@
 #include "driver/iommu/preset.h"
 #include "driver/mem/mem.h"
 #include "driver/util/clock.h"
-#include "driver/backend/backend.h"
+#include "driver/backend/emu.h"
 #include "driver/emu/emu_opts.h"
 
 /* VT-d reserves domain 0 in caching mode; the device lives in domain 1. */

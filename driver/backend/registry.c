@@ -3,7 +3,7 @@
 
 #include "driver/mem/mem.h"
 #include "driver/util/probes.h"
-#include "driver/backend/backend.h"
+#include "driver/backend/emu.h"
 #include "driver/backend/real.h"
 #include "driver/util/array.h"
 

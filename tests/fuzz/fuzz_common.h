@@ -4,7 +4,7 @@
 #ifndef IOTLB_FUZZ_COMMON_H
 #define IOTLB_FUZZ_COMMON_H
 
-#include "driver/backend/backend.h"
+#include "driver/backend/emu.h"
 #include "driver/emu/emu.h"
 #include "driver/nvme/ctrl.h"
 

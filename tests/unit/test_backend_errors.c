@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include "driver/host/precheck.h"
+#include "driver/backend/emu.h"
 #include "driver/backend/real.h"
 #include "tests/unit/sysfs_fixture.h"
 
