@@ -76,19 +76,19 @@ bin/bench-hotpath: $(LIB) build/micro/bench_hotpath.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ build/micro/bench_hotpath.o $(LIB) $(LIBS)
 
-bin/bench-timer: $(MLIB) build/micro/bench_timer.o
+bin/bench-timer: $(MLIB) $(LIB) build/micro/bench_timer.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ build/micro/bench_timer.o $(MLIB) $(LIB) $(LIBS)
 
-bin/bench-ioctl: $(MLIB) build/micro/bench_ioctl.o
+bin/bench-ioctl: $(MLIB) $(LIB) build/micro/bench_ioctl.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -Wl,--wrap=ioctl -o $@ build/micro/bench_ioctl.o $(MLIB) $(LIB) $(LIBS)
 
-bin/bench-trace: $(MLIB) build/micro/bench_trace.o
+bin/bench-trace: $(MLIB) $(LIB) build/micro/bench_trace.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ build/micro/bench_trace.o $(MLIB) $(LIB) $(LIBS)
 
-bin/bench-trace-map: $(MLIB) build/micro/bench_trace_map.o
+bin/bench-trace-map: $(MLIB) $(LIB) build/micro/bench_trace_map.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ build/micro/bench_trace_map.o $(MLIB) $(LIB) $(LIBS)
 
