@@ -4,11 +4,14 @@
 #ifndef IOTLB_BACKEND_H
 #define IOTLB_BACKEND_H
 
+#include <assert.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "driver/dma.h"
 #include "driver/transport.h"
+#include "driver/util/container_of.h"
 #include "driver/util/err.h"
 
 struct backend;
@@ -56,8 +59,14 @@ struct backend_ops {
 struct backend {
 	const struct backend_ops *ops;
 	struct transport *tr;
-	void *priv;
 };
+
+/* A backend's own struct around `b` (which it embeds as `member`), after
+ * checking that b was opened by that backend, as SPDK's transports do: a
+ * function handed another backend's handle stops at the assertion instead
+ * of reading a struct of the wrong type. */
+#define BACKEND_DOWNCAST(b, type, member, backend_ops)                                             \
+	(assert((b)->ops == (backend_ops)), container_of(b, type, member))
 
 /* Registry. */
 const struct backend_ops *backend_find(const char *name);

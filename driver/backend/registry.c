@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -48,7 +49,9 @@ int backend_open(const char *name, const struct backend_cfg *cfg, struct backend
 	int rc = ops->open(cfg, out, e);
 	if (rc)
 		return err_wrap(e, "opening backend %s", ops->name);
-	(*out)->ops = ops;
+	/* Each backend sets its own table when it allocates its handle, so
+	 * its checked downcasts hold from the start. */
+	assert((*out)->ops == ops);
 	return 0;
 }
 
