@@ -438,8 +438,7 @@ int runner_main(const struct run_opts *o)
 		r.cur = c;
 		r.case_index = i;
 		/* Each case starts with a cold IOTLB (or fresh mappings). */
-		if (r.be->ops->flush_iotlb)
-			r.be->ops->flush_iotlb(r.be);
+		backend_flush_iotlb(r.be);
 		err_clear(&e);
 		int crc = 0;
 		/* A device that timed out, aborted or went fatal gets one bounded
@@ -489,8 +488,8 @@ int runner_main(const struct run_opts *o)
 	json_object_object_add(
 	    r.ds.meta, "controller_ready_at_exit",
 	    json_object_new_boolean(csts != 0xffffffffu && (csts & NVME_CSTS_BIT_RDY)));
-	if (r.be->ops->live_mappings) {
-		uint64_t live = r.be->ops->live_mappings(r.be);
+	uint64_t live;
+	if (backend_live_mappings(r.be, &live)) {
 		json_object_object_add(r.ds.meta, "dma_mappings_at_exit",
 				       json_object_new_int64((int64_t)live));
 		if (live)

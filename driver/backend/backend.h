@@ -34,6 +34,8 @@ struct backend_counter {
 	uint64_t value;
 };
 
+/* Implemented by each backend; called only through the backend_*
+ * functions below, which add the probes and check the optional ops. */
 struct backend_ops {
 	const char *name;
 	const char *summary;
@@ -82,6 +84,61 @@ void backend_close(struct backend *b);
  * call these, never the ops directly, so a trace sees every mapping. */
 int backend_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e);
 int backend_unmap(struct backend *b, struct dma_buf *buf, struct err *e);
+
+/* The ops themselves, for the few callers that must leave the probes out:
+ * benchmarks that measure the backend's own bookkeeping against the bare
+ * ioctl (micro/bench_ioctl.c). */
+static inline int backend_map_untraced(struct backend *b, struct dma_buf *buf, uint32_t prot,
+				       struct err *e)
+{
+	return b->ops->map(b, buf, prot, e);
+}
+
+static inline int backend_unmap_untraced(struct backend *b, struct dma_buf *buf, struct err *e)
+{
+	return b->ops->unmap(b, buf, e);
+}
+
+/* The other ops, each through one inline forwarder; the optional ones are
+ * checked here and nowhere else. */
+static inline int backend_mem_alloc(struct backend *b, size_t len, size_t page_size,
+				    struct dma_buf *buf, struct err *e)
+{
+	return b->ops->mem_alloc(b, len, page_size, buf, e);
+}
+
+static inline void backend_mem_free(struct backend *b, struct dma_buf *buf)
+{
+	b->ops->mem_free(b, buf);
+}
+
+/* Empties the IOTLB so a case starts cold; false when the backend cannot
+ * (benchmarks then rely on fresh mappings instead). */
+static inline bool backend_flush_iotlb(struct backend *b)
+{
+	if (!b->ops->flush_iotlb)
+		return false;
+	b->ops->flush_iotlb(b);
+	return true;
+}
+
+/* Mappings made by map and not yet unmapped into *live; false when the
+ * backend does not count them. */
+static inline bool backend_live_mappings(struct backend *b, uint64_t *live)
+{
+	if (!b->ops->live_mappings)
+		return false;
+	*live = b->ops->live_mappings(b);
+	return true;
+}
+
+/* Up to `max` translation counters of the backend's own IOMMU model; 0
+ * when it has none. */
+static inline unsigned backend_counters(struct backend *b, struct backend_counter *out,
+					unsigned max)
+{
+	return b->ops->counters ? b->ops->counters(b, out, max) : 0;
+}
 
 /* Convenience: allocate and map in one step, undoing the allocation on failure. */
 int backend_dma_alloc(struct backend *b, size_t len, size_t page_size, uint32_t prot,

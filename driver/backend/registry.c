@@ -96,12 +96,12 @@ int backend_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 int backend_dma_alloc(struct backend *b, size_t len, size_t page_size, uint32_t prot,
 		      struct dma_buf *buf, struct err *e)
 {
-	int rc = b->ops->mem_alloc(b, len, page_size, buf, e);
+	int rc = backend_mem_alloc(b, len, page_size, buf, e);
 	if (rc)
 		return rc;
 	rc = backend_map(b, buf, prot, e);
 	if (rc) {
-		b->ops->mem_free(b, buf);
+		backend_mem_free(b, buf);
 		return rc;
 	}
 	return 0;
@@ -111,5 +111,5 @@ void backend_dma_free(struct backend *b, struct dma_buf *buf)
 {
 	struct err ignore;
 	backend_unmap(b, buf, &ignore);
-	b->ops->mem_free(b, buf);
+	backend_mem_free(b, buf);
 }
