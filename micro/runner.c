@@ -358,7 +358,7 @@ int runner_main(const struct run_opts *o)
 	install_signals();
 	rc = backend_open(o->backend, &o->bcfg, &r.be, &e);
 	if (!rc)
-		rc = nvme_ctrl_open(r.be, NULL, &r.c, &e);
+		rc = nvme_ctrl_open(&r.be->dev, NULL, &r.c, &e);
 	if (!rc && !(r.ns = nvme_ctrl_ns(r.c, 1)))
 		rc = err_set(&e, ENODEV, "the controller has no namespace 1");
 	if (!rc)
@@ -484,7 +484,7 @@ int runner_main(const struct run_opts *o)
 	nvme_ctrl_close(r.c);
 	observe_close(r.obs);
 	/* CSTS.RDY after close: the controller must be left disabled (3.1.6). */
-	uint32_t csts = tr_read32(r.be->tr, NVME_REG_CSTS);
+	uint32_t csts = tr_read32(r.be->dev.tr, NVME_REG_CSTS);
 	json_object_object_add(
 	    r.ds.meta, "controller_ready_at_exit",
 	    json_object_new_boolean(csts != 0xffffffffu && (csts & NVME_CSTS_BIT_RDY)));

@@ -59,8 +59,11 @@ struct backend_ops {
 };
 
 struct backend {
+	/* What the NVMe core gets: the register transport (set by the
+	 * backend's open) and DMA buffers through backend_dma_alloc/free (ops
+	 * set by backend_open). */
+	struct dma_dev dev;
 	const struct backend_ops *ops;
-	struct transport *tr;
 };
 
 /* A backend's own struct around `b` (which it embeds as `member`), after

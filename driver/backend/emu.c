@@ -108,7 +108,7 @@ static int emu_open(const struct backend_cfg *cfg, struct backend **out, struct 
 		emu_close(&eb->b);
 		return rc;
 	}
-	eb->b.tr = emu_transport(eb->emu);
+	eb->b.dev.tr = emu_transport(eb->emu);
 	*out = &eb->b;
 	return 0;
 }

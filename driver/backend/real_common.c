@@ -14,7 +14,7 @@ void real_common_init(struct real_common *rc, const struct backend_ops *ops,
 	rc->addr = *a;
 	rc->kind = MEM_KIND_DEFAULT;
 	atomic_flag_clear(&rc->alloc_lock);
-	rc->b.tr = &rc->tr;
+	rc->b.dev.tr = &rc->tr;
 }
 
 /* The lock was taken: yield until its holder, a few dozen instructions

@@ -39,6 +39,21 @@ const char *backend_names(void)
 	return names;
 }
 
+/* The NVMe core's view of a backend (driver/dma.h). */
+static int dev_alloc(struct dma_dev *d, size_t len, size_t page_size, uint32_t prot,
+		     struct dma_buf *buf, struct err *e)
+{
+	return backend_dma_alloc(container_of(d, struct backend, dev), len, page_size, prot, buf,
+				 e);
+}
+
+static void dev_free(struct dma_dev *d, struct dma_buf *buf)
+{
+	backend_dma_free(container_of(d, struct backend, dev), buf);
+}
+
+static const struct dma_dev_ops backend_dev_ops = {.alloc = dev_alloc, .free = dev_free};
+
 int backend_open(const char *name, const struct backend_cfg *cfg, struct backend **out,
 		 struct err *e)
 {
@@ -52,6 +67,7 @@ int backend_open(const char *name, const struct backend_cfg *cfg, struct backend
 	/* Each backend sets its own table when it allocates its handle, so
 	 * its checked downcasts hold from the start. */
 	assert((*out)->ops == ops);
+	(*out)->dev.ops = &backend_dev_ops;
 	return 0;
 }
 

@@ -32,7 +32,7 @@ static inline int fuzz_dev_open(struct fuzz_dev *d, uint16_t entries)
 	if (backend_open("emu", &cfg, &d->be, &e))
 		return -1;
 	d->emu = backend_emu_device(d->be);
-	if (nvme_ctrl_open(d->be, &o, &d->c, &e) ||
+	if (nvme_ctrl_open(&d->be->dev, &o, &d->c, &e) ||
 	    nvme_ctrl_create_queue(d->c, entries, &d->q, &e) ||
 	    backend_dma_alloc(d->be, 65536, 4096, DMA_PROT_READ | DMA_PROT_WRITE, &d->buf, &e))
 		return -1;

@@ -52,7 +52,7 @@ static void open_with(struct fixture *f, const char *preset, const char *emu_opt
 	    .emu_opts = emu_opts, .preset = preset, .preset_file = preset_path};
 	assert_ok(backend_open("emu", &cfg, &f->be, &f->e), &f->e);
 	f->emu = backend_emu_device(f->be);
-	assert_ok(nvme_ctrl_open(f->be, NULL, &f->c, &f->e), &f->e);
+	assert_ok(nvme_ctrl_open(&f->be->dev, NULL, &f->c, &f->e), &f->e);
 	f->ns = nvme_ctrl_ns(f->c, 1);
 }
 
@@ -180,7 +180,7 @@ static void every_shipped_preset_runs(void **state)
 		struct backend_cfg cfg = {.emu_opts = "base_ns=0,bw=0", .preset = names[i]};
 		assert_ok(backend_open("emu", &cfg, &f.be, &f.e), &f.e);
 		f.emu = backend_emu_device(f.be);
-		assert_ok(nvme_ctrl_open(f.be, NULL, &f.c, &f.e), &f.e);
+		assert_ok(nvme_ctrl_open(&f.be->dev, NULL, &f.c, &f.e), &f.e);
 		f.ns = nvme_ctrl_ns(f.c, 1);
 		struct nvme_queue *q;
 		assert_ok(nvme_ctrl_create_queue(f.c, 8, &q, &f.e), &f.e);

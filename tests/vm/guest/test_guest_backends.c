@@ -69,7 +69,7 @@ static void rig_open(struct rig *r, const char *backend)
 	memset(r, 0, sizeof(*r));
 	struct backend_cfg cfg = {.device = bdf()};
 	assert_ok(backend_open(backend, &cfg, &r->be, &r->e), &r->e);
-	assert_ok(nvme_ctrl_open(r->be, NULL, &r->c, &r->e), &r->e);
+	assert_ok(nvme_ctrl_open(&r->be->dev, NULL, &r->c, &r->e), &r->e);
 	r->ns = nvme_ctrl_ns(r->c, 1);
 	assert_non_null(r->ns);
 	assert_ok(nvme_ctrl_create_queue(r->c, 16, &r->q, &r->e), &r->e);
