@@ -121,10 +121,12 @@ static void cmdline_mode(const char *cmd, char *mode, size_t len, char *word, si
 
 static void probe_mode(struct sysinfo *s)
 {
-	char cmd[4096], m[16] = "", w[64] = "";
+	char m[16] = "", w[64] = "";
 	probe_groups(s);
-	if (hostfs_read("/proc/cmdline", cmd, sizeof(cmd)) > 0)
-		cmdline_mode(cmd, m, sizeof(m), w, sizeof(w));
+	if (hostfs_read("/proc/cmdline", s->cmdline, sizeof(s->cmdline)) > 0)
+		cmdline_mode(s->cmdline, m, sizeof(m), w, sizeof(w));
+	else
+		s->cmdline[0] = '\0';
 	if (s->mode[0]) {
 		if (m[0]) {
 			size_t n = strlen(s->mode_source);
