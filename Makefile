@@ -18,21 +18,21 @@ LIBS = -lnvme -linih -ljson-c -lcsv -lblkid -lbpf -lelf -lz -lpfm
 TEST_LIBS = -lcmocka -lm -ljson-c
 
 UTIL_OBJS = build/driver/util/keys.o build/driver/util/err.o build/driver/util/clock.o build/driver/util/parse.o build/driver/util/inifile.o \
-	build/driver/util/probes.o
+	build/driver/util/probes.o build/driver/util/hostfs.o
 NVME_OBJS = build/driver/nvme/prp.o build/driver/nvme/queue.o build/driver/nvme/admin.o \
 	build/driver/nvme/ctrl.o build/driver/nvme/ready.o build/driver/nvme/status.o build/driver/nvme/io.o
 EMU_OBJS = build/driver/emu/emu_admin.o build/driver/emu/emu_core.o build/driver/emu/emu_cq.o \
 	build/driver/emu/emu_dma.o build/driver/emu/emu_inject.o build/driver/emu/emu_io.o build/driver/emu/emu_regs.o \
-	build/driver/emu/emu_sq.o build/driver/emu/emu_thread.o
+	build/driver/emu/emu_sq.o build/driver/emu/emu_thread.o build/driver/emu/emu_opts.o
 IOMMU_OBJS = build/driver/iommu/cache.o build/driver/iommu/pgtable.o build/driver/iommu/iommu.o \
 	build/driver/iommu/preset.o build/driver/iommu/replay.o
-BACKEND_OBJS = build/driver/backend/registry.o build/driver/backend/emu.o build/driver/backend/emu_opts.o \
-	build/driver/backend/hostfs.o build/driver/backend/iommufd.o build/driver/backend/iova.o \
-	build/driver/backend/pagemap.o build/driver/backend/pci.o build/driver/backend/pci_cfg.o \
-	build/driver/backend/precheck.o build/driver/backend/real_common.o build/driver/backend/sysinfo.o \
-	build/driver/backend/vfio.o build/driver/backend/vfio_dev.o build/driver/backend/vfio_info.o \
-	build/driver/mem/mem.o build/driver/mem/mem_pool.o build/driver/mem/physaddr.o
-DRIVER_OBJS = $(UTIL_OBJS) $(NVME_OBJS) $(EMU_OBJS) $(IOMMU_OBJS) $(BACKEND_OBJS)
+HOST_OBJS = build/driver/host/pci.o build/driver/host/pci_cfg.o build/driver/host/precheck.o \
+	build/driver/host/sysinfo.o build/driver/host/vfio_dev.o build/driver/host/vfio_info.o
+MEM_OBJS = build/driver/mem/mem.o build/driver/mem/mem_pool.o build/driver/mem/physaddr.o
+BACKEND_OBJS = build/driver/backend/registry.o build/driver/backend/emu.o \
+	build/driver/backend/iommufd.o build/driver/backend/iova.o build/driver/backend/pagemap.o \
+	build/driver/backend/real_common.o build/driver/backend/vfio.o
+DRIVER_OBJS = $(UTIL_OBJS) $(NVME_OBJS) $(EMU_OBJS) $(IOMMU_OBJS) $(HOST_OBJS) $(MEM_OBJS) $(BACKEND_OBJS)
 BPF_OBJS = build/bpf/pmu_sysfs.o build/bpf/perf_cpu.o build/bpf/perf_set.o build/bpf/probe_table.o build/bpf/kcheck.o \
 	build/bpf/privs.o build/bpf/trace.o build/bpf/trace_out.o build/bpf/observe.o
 BPF_SKEL = build/bpf/iotlb.skel.h
@@ -94,19 +94,19 @@ bin/bench-hotpath: $(LIB) build/tools/devbench/bench_hotpath.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ build/tools/devbench/bench_hotpath.o $(LIB) $(LIBS)
 
-bin/bench-timer: $(MLIB) build/tools/devbench/bench_timer.o
+bin/bench-timer: $(MLIB) $(LIB) build/tools/devbench/bench_timer.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ build/tools/devbench/bench_timer.o $(MLIB) $(LIB) $(LIBS)
 
-bin/bench-ioctl: $(MLIB) build/tools/devbench/bench_ioctl.o build/tools/devbench/bench_prog.o
+bin/bench-ioctl: $(MLIB) $(LIB) build/tools/devbench/bench_ioctl.o build/tools/devbench/bench_prog.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -Wl,--wrap=ioctl -o $@ build/tools/devbench/bench_ioctl.o build/tools/devbench/bench_prog.o $(MLIB) $(LIB) $(LIBS)
 
-bin/bench-trace: $(MLIB) build/tools/devbench/bench_trace.o build/tools/devbench/bench_prog.o
+bin/bench-trace: $(MLIB) $(LIB) build/tools/devbench/bench_trace.o build/tools/devbench/bench_prog.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ build/tools/devbench/bench_trace.o build/tools/devbench/bench_prog.o $(MLIB) $(LIB) $(LIBS)
 
-bin/bench-trace-map: $(MLIB) build/tools/devbench/bench_trace_map.o build/tools/devbench/bench_prog.o
+bin/bench-trace-map: $(MLIB) $(LIB) build/tools/devbench/bench_trace_map.o build/tools/devbench/bench_prog.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ build/tools/devbench/bench_trace_map.o build/tools/devbench/bench_prog.o $(MLIB) $(LIB) $(LIBS)
 

@@ -4,7 +4,7 @@
 
 #include <linux/vfio.h>
 
-#include "driver/backend/uapi/iommufd_abi.h"
+#include "driver/host/uapi/iommufd_abi.h"
 #include "bpf/trace_abi.h"
 #include "driver/util/array.h"
 

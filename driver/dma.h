@@ -36,4 +36,39 @@ static inline uint64_t dma_addr(const struct dma_buf *b, size_t off)
 	return b->pages[off >> b->page_shift] + (off & (b->page_size - 1));
 }
 
+struct err;
+struct transport;
+struct dma_dev;
+
+/* How a driver gets memory its device can reach. The NVMe core calls these
+ * only to set up and tear down (queue rings, the Identify page), never per
+ * I/O, so the indirection costs the hot path nothing. */
+struct dma_dev_ops {
+	/* `len` bytes on pages of `page_size`, mapped for the device with
+	 * `prot` (enum dma_prot); buf gets both addresses. */
+	int (*alloc)(struct dma_dev *d, size_t len, size_t page_size, uint32_t prot,
+		     struct dma_buf *buf, struct err *e);
+	/* Unmaps and frees a buffer from alloc. */
+	void (*free)(struct dma_dev *d, struct dma_buf *buf);
+};
+
+/* A device as the NVMe core sees it: the transport to its registers and
+ * the way to give it DMA memory. Whatever grants the device DMA access (a
+ * backend in driver/backend/) embeds one and implements the ops. */
+struct dma_dev {
+	const struct dma_dev_ops *ops;
+	struct transport *tr;
+};
+
+static inline int dma_alloc(struct dma_dev *d, size_t len, size_t page_size, uint32_t prot,
+			    struct dma_buf *buf, struct err *e)
+{
+	return d->ops->alloc(d, len, page_size, prot, buf, e);
+}
+
+static inline void dma_free(struct dma_dev *d, struct dma_buf *buf)
+{
+	d->ops->free(d, buf);
+}
+
 #endif

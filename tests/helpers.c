@@ -12,7 +12,7 @@ void fixture_open(struct fixture *f, const char *emu_opts, const struct nvme_ctr
 	assert_ok(backend_open("emu", &cfg, &f->be, &f->e), &f->e);
 	f->emu = backend_emu_device(f->be);
 	assert_non_null(f->emu);
-	assert_ok(nvme_ctrl_open(f->be, o, &f->c, &f->e), &f->e);
+	assert_ok(nvme_ctrl_open(&f->be->dev, o, &f->c, &f->e), &f->e);
 	f->ns = nvme_ctrl_ns(f->c, 1);
 	assert_non_null(f->ns);
 }

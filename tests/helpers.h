@@ -9,7 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "driver/backend/backend.h"
+#include "driver/backend/emu.h"
 #include "driver/emu/emu.h"
 #include "driver/mem/mem.h"
 #include "driver/nvme/ctrl.h"

@@ -4,11 +4,14 @@
 #ifndef IOTLB_BACKEND_H
 #define IOTLB_BACKEND_H
 
+#include <assert.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "driver/dma.h"
 #include "driver/transport.h"
+#include "driver/util/container_of.h"
 #include "driver/util/err.h"
 
 struct backend;
@@ -31,6 +34,8 @@ struct backend_counter {
 	uint64_t value;
 };
 
+/* Implemented by each backend; called only through the backend_*
+ * functions below, which add the probes and check the optional ops. */
 struct backend_ops {
 	const char *name;
 	const char *summary;
@@ -54,10 +59,19 @@ struct backend_ops {
 };
 
 struct backend {
+	/* What the NVMe core gets: the register transport (set by the
+	 * backend's open) and DMA buffers through backend_dma_alloc/free (ops
+	 * set by backend_open). */
+	struct dma_dev dev;
 	const struct backend_ops *ops;
-	struct transport *tr;
-	void *priv;
 };
+
+/* A backend's own struct around `b` (which it embeds as `member`), after
+ * checking that b was opened by that backend, as SPDK's transports do: a
+ * function handed another backend's handle stops at the assertion instead
+ * of reading a struct of the wrong type. */
+#define BACKEND_DOWNCAST(b, type, member, backend_ops)                                             \
+	(assert((b)->ops == (backend_ops)), container_of(b, type, member))
 
 /* Registry. */
 const struct backend_ops *backend_find(const char *name);
@@ -74,19 +88,64 @@ void backend_close(struct backend *b);
 int backend_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e);
 int backend_unmap(struct backend *b, struct dma_buf *buf, struct err *e);
 
+/* The ops themselves, for the few callers that must leave the probes out:
+ * benchmarks that measure the backend's own bookkeeping against the bare
+ * ioctl (micro/bench_ioctl.c). */
+static inline int backend_map_untraced(struct backend *b, struct dma_buf *buf, uint32_t prot,
+				       struct err *e)
+{
+	return b->ops->map(b, buf, prot, e);
+}
+
+static inline int backend_unmap_untraced(struct backend *b, struct dma_buf *buf, struct err *e)
+{
+	return b->ops->unmap(b, buf, e);
+}
+
+/* The other ops, each through one inline forwarder; the optional ones are
+ * checked here and nowhere else. */
+static inline int backend_mem_alloc(struct backend *b, size_t len, size_t page_size,
+				    struct dma_buf *buf, struct err *e)
+{
+	return b->ops->mem_alloc(b, len, page_size, buf, e);
+}
+
+static inline void backend_mem_free(struct backend *b, struct dma_buf *buf)
+{
+	b->ops->mem_free(b, buf);
+}
+
+/* Empties the IOTLB so a case starts cold; false when the backend cannot
+ * (benchmarks then rely on fresh mappings instead). */
+static inline bool backend_flush_iotlb(struct backend *b)
+{
+	if (!b->ops->flush_iotlb)
+		return false;
+	b->ops->flush_iotlb(b);
+	return true;
+}
+
+/* Mappings made by map and not yet unmapped into *live; false when the
+ * backend does not count them. */
+static inline bool backend_live_mappings(struct backend *b, uint64_t *live)
+{
+	if (!b->ops->live_mappings)
+		return false;
+	*live = b->ops->live_mappings(b);
+	return true;
+}
+
+/* Up to `max` translation counters of the backend's own IOMMU model; 0
+ * when it has none. */
+static inline unsigned backend_counters(struct backend *b, struct backend_counter *out,
+					unsigned max)
+{
+	return b->ops->counters ? b->ops->counters(b, out, max) : 0;
+}
+
 /* Convenience: allocate and map in one step, undoing the allocation on failure. */
 int backend_dma_alloc(struct backend *b, size_t len, size_t page_size, uint32_t prot,
 		      struct dma_buf *buf, struct err *e);
 void backend_dma_free(struct backend *b, struct dma_buf *buf);
-
-extern const struct backend_ops backend_emu_ops;
-
-/* The emulated controller behind an emu backend (tests inject faults and
- * inspect namespaces through it), or NULL for any other backend. */
-struct emu;
-struct emu *backend_emu_device(struct backend *b);
-/* Its IOMMU model (tests check faults and counters through it). */
-struct iommu;
-struct iommu *backend_emu_model(struct backend *b);
 
 #endif

@@ -10,8 +10,8 @@
 #include "driver/iommu/preset.h"
 #include "driver/mem/mem.h"
 #include "driver/util/clock.h"
-#include "driver/backend/backend.h"
-#include "driver/backend/emu_opts.h"
+#include "driver/backend/emu.h"
+#include "driver/emu/emu_opts.h"
 
 /* VT-d reserves domain 0 in caching mode; the device lives in domain 1. */
 #define EMU_DOMAIN 1
@@ -27,6 +27,11 @@ struct emu_backend {
 	uint64_t live; /* mappings made and not yet unmapped */
 	char opt_storage[];
 };
+
+static struct emu_backend *to_emu(struct backend *b)
+{
+	return BACKEND_DOWNCAST(b, struct emu_backend, b, &backend_emu_ops);
+}
 
 static int emu_xlate(void *ctx, uint64_t iova, uint32_t len, enum emu_dma_dir dir,
 		     enum emu_dma_kind kind, uint16_t cid, void **host, uint64_t *cost_ns)
@@ -73,7 +78,7 @@ static int load_model(const struct backend_cfg *cfg, struct iommu **out, struct 
 
 static void emu_close(struct backend *b)
 {
-	struct emu_backend *eb = (struct emu_backend *)b;
+	struct emu_backend *eb = to_emu(b);
 	emu_destroy(eb->emu);
 	iommu_destroy(eb->mmu);
 	pthread_spin_destroy(&eb->lock);
@@ -87,6 +92,7 @@ static int emu_open(const struct backend_cfg *cfg, struct backend **out, struct 
 	struct emu_backend *eb = calloc(1, sizeof(*eb) + olen);
 	if (!eb)
 		return err_set(e, ENOMEM, "out of memory");
+	eb->b.ops = &backend_emu_ops;
 	pthread_spin_init(&eb->lock, PTHREAD_PROCESS_PRIVATE);
 	struct emu_cfg ecfg;
 	emu_cfg_default(&ecfg);
@@ -102,8 +108,7 @@ static int emu_open(const struct backend_cfg *cfg, struct backend **out, struct 
 		emu_close(&eb->b);
 		return rc;
 	}
-	eb->b.tr = emu_transport(eb->emu);
-	eb->b.priv = eb->emu;
+	eb->b.dev.tr = emu_transport(eb->emu);
 	*out = &eb->b;
 	return 0;
 }
@@ -117,7 +122,7 @@ static int emu_mem_alloc(struct backend *b, size_t len, size_t page_size, struct
 
 static void emu_mem_free(struct backend *b, struct dma_buf *buf)
 {
-	struct emu_backend *eb = (struct emu_backend *)b;
+	struct emu_backend *eb = to_emu(b);
 	/* In lazy mode stale IOTLB entries may still point into this memory;
 	 * drain the flush queue before the pages go back to the kernel, so the
 	 * emulated device can never touch freed memory. */
@@ -129,7 +134,7 @@ static void emu_mem_free(struct backend *b, struct dma_buf *buf)
 
 static int emu_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e)
 {
-	struct emu_backend *eb = (struct emu_backend *)b;
+	struct emu_backend *eb = to_emu(b);
 	uint64_t iova = (uint64_t)(uintptr_t)buf->va, cost = 0;
 	pthread_spin_lock(&eb->lock);
 	int rc = iommu_map(eb->mmu, EMU_DOMAIN, iova, iova, buf->len, prot & DMA_PROT_WRITE,
@@ -147,7 +152,7 @@ static int emu_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct
 
 static int emu_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 {
-	struct emu_backend *eb = (struct emu_backend *)b;
+	struct emu_backend *eb = to_emu(b);
 	uint64_t cost = 0;
 	pthread_spin_lock(&eb->lock);
 	int rc = iommu_unmap(eb->mmu, EMU_DOMAIN, buf->iova, buf->len, &cost, e);
@@ -162,7 +167,7 @@ static int emu_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 
 static void emu_flush_iotlb(struct backend *b)
 {
-	struct emu_backend *eb = (struct emu_backend *)b;
+	struct emu_backend *eb = to_emu(b);
 	pthread_spin_lock(&eb->lock);
 	iommu_flush(eb->mmu);
 	iommu_flush_caches(eb->mmu);
@@ -171,7 +176,7 @@ static void emu_flush_iotlb(struct backend *b)
 
 static unsigned emu_counters(struct backend *b, struct backend_counter *out, unsigned max)
 {
-	struct emu_backend *eb = (struct emu_backend *)b;
+	struct emu_backend *eb = to_emu(b);
 	const char *names[16];
 	uint64_t vals[16];
 	pthread_spin_lock(&eb->lock);
@@ -187,7 +192,7 @@ static unsigned emu_counters(struct backend *b, struct backend_counter *out, uns
 
 static uint64_t emu_live(struct backend *b)
 {
-	struct emu_backend *eb = (struct emu_backend *)b;
+	struct emu_backend *eb = to_emu(b);
 	pthread_spin_lock(&eb->lock);
 	uint64_t n = eb->live;
 	pthread_spin_unlock(&eb->lock);
@@ -210,10 +215,10 @@ const struct backend_ops backend_emu_ops = {
 
 struct emu *backend_emu_device(struct backend *b)
 {
-	return b && b->ops == &backend_emu_ops ? ((struct emu_backend *)b)->emu : NULL;
+	return b && b->ops == &backend_emu_ops ? to_emu(b)->emu : NULL;
 }
 
 struct iommu *backend_emu_model(struct backend *b)
 {
-	return b && b->ops == &backend_emu_ops ? ((struct emu_backend *)b)->mmu : NULL;
+	return b && b->ops == &backend_emu_ops ? to_emu(b)->mmu : NULL;
 }

@@ -11,11 +11,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "driver/backend/hostfs.h"
-#include "driver/backend/precheck.h"
+#include "driver/util/hostfs.h"
+#include "driver/host/precheck.h"
 #include "driver/backend/real_internal.h"
-#include "driver/backend/uapi/iommufd_abi.h"
-#include "driver/backend/vfio_dev.h"
+#include "driver/host/uapi/iommufd_abi.h"
+#include "driver/host/vfio_dev.h"
 
 #define IOMMUFD_MAX_RANGES 32
 
@@ -29,6 +29,11 @@ struct iommufd_backend {
 	struct vfio_dev dev;
 	struct iova_alloc iova;
 };
+
+static struct iommufd_backend *to_iommufd(struct backend *b)
+{
+	return BACKEND_DOWNCAST(b, struct iommufd_backend, c.b, &backend_iommufd_ops);
+}
 
 /* IOAS_UNMAP failed (err) or unmapped `done` bytes instead of len. Out of
  * line, so do_unmap's success path carries no message formatting. */
@@ -59,7 +64,7 @@ static inline int do_unmap(struct iommufd_backend *ib, uint64_t iova, uint64_t l
 
 static void iommufd_close(struct backend *b)
 {
-	struct iommufd_backend *ib = (struct iommufd_backend *)b;
+	struct iommufd_backend *ib = to_iommufd(b);
 	/* Whatever the caller left mapped goes first, in one call: IOVA 0 with
 	 * length U64_MAX is IOMMU_IOAS_UNMAP's "everything"
 	 * (drivers/iommu/iommufd/ioas.c, iopt_unmap_all). */
@@ -167,7 +172,7 @@ static int iommufd_open(const struct backend_cfg *cfg, struct backend **out, str
 	struct iommufd_backend *ib = calloc(1, sizeof(*ib));
 	if (!ib)
 		return err_set(e, ENOMEM, "out of memory");
-	real_common_init(&ib->c, &a);
+	real_common_init(&ib->c, &backend_iommufd_ops, &a);
 	ib->iommufd = ib->device_fd = -1;
 	ib->c.map_at = iommufd_map_at;
 	ib->c.iova = &ib->iova;
@@ -262,7 +267,7 @@ static bool tracked(const struct iommufd_backend *ib)
 
 static int iommufd_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e)
 {
-	struct iommufd_backend *ib = (struct iommufd_backend *)b;
+	struct iommufd_backend *ib = to_iommufd(b);
 	int bad = real_check_unmapped(buf, e);
 	if (bad)
 		return bad;
@@ -276,7 +281,7 @@ static int iommufd_map(struct backend *b, struct dma_buf *buf, uint32_t prot, st
 static int iommufd_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
 			  struct err *e)
 {
-	struct iommufd_backend *ib = (struct iommufd_backend *)b;
+	struct iommufd_backend *ib = to_iommufd(b);
 	int bad = real_check_unmapped(buf, e);
 	if (bad)
 		return bad;
@@ -300,7 +305,7 @@ static int iommufd_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova,
 
 static int iommufd_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 {
-	struct iommufd_backend *ib = (struct iommufd_backend *)b;
+	struct iommufd_backend *ib = to_iommufd(b);
 	int bad = real_check_mapped_by(buf, ib, e);
 	if (bad)
 		return bad;
@@ -331,7 +336,7 @@ int backend_iommufd_set_iova_mode(struct backend *b, enum iommufd_iova_mode m, s
 {
 	if (!b || b->ops != &backend_iommufd_ops)
 		return err_set(e, EINVAL, "only the iommufd backend has an IOVA mode");
-	struct iommufd_backend *ib = (struct iommufd_backend *)b;
+	struct iommufd_backend *ib = to_iommufd(b);
 	real_alloc_lock(&ib->c);
 	int busy = real_count(&ib->c) != 0;
 	if (!busy)
@@ -347,7 +352,7 @@ int backend_iommufd_set_iova_mode(struct backend *b, enum iommufd_iova_mode m, s
 int backend_dma_fd(struct backend *b, uint32_t *ioas)
 {
 	if (b && b->ops == &backend_iommufd_ops) {
-		struct iommufd_backend *ib = (struct iommufd_backend *)b;
+		struct iommufd_backend *ib = to_iommufd(b);
 		*ioas = ib->ioas;
 		return ib->iommufd;
 	}

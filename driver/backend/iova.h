@@ -15,12 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "driver/host/iova_range.h"
 #include "driver/util/err.h"
-
-struct iova_range {
-	uint64_t start;
-	uint64_t last; /* inclusive, as the kernel reports it */
-};
 
 #define IOVA_MAG 16
 

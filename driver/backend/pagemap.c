@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "driver/backend/hostfs.h"
-#include "driver/backend/pci_cfg.h"
-#include "driver/backend/precheck.h"
+#include "driver/util/hostfs.h"
+#include "driver/host/pci_cfg.h"
+#include "driver/host/precheck.h"
 #include "driver/backend/real_internal.h"
 
 struct pagemap_backend {
@@ -27,9 +27,14 @@ struct pagemap_backend {
 	bool master_on;
 };
 
+static struct pagemap_backend *to_pagemap(struct backend *b)
+{
+	return BACKEND_DOWNCAST(b, struct pagemap_backend, c.b, &backend_pagemap_ops);
+}
+
 static void pagemap_close(struct backend *b)
 {
-	struct pagemap_backend *pb = (struct pagemap_backend *)b;
+	struct pagemap_backend *pb = to_pagemap(b);
 	/* Bus mastering off first: after that the device cannot touch
 	 * memory, whatever its queues still point at. */
 	if (pb->master_on)
@@ -109,7 +114,7 @@ static int pagemap_open(const struct backend_cfg *cfg, struct backend **out, str
 	struct pagemap_backend *pb = calloc(1, sizeof(*pb));
 	if (!pb)
 		return err_set(e, ENOMEM, "out of memory");
-	real_common_init(&pb->c, &a);
+	real_common_init(&pb->c, &backend_pagemap_ops, &a);
 	pb->cfg_fd = pb->bar_fd = -1;
 	pb->pagemap_fd = mem_pagemap_open(e);
 	rc = pb->pagemap_fd < 0 ? pb->pagemap_fd : open_files(pb, e);
@@ -152,7 +157,7 @@ static void pagemap_mem_free(struct backend *b, struct dma_buf *buf)
 
 static int pagemap_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e)
 {
-	struct pagemap_backend *pb = (struct pagemap_backend *)b;
+	struct pagemap_backend *pb = to_pagemap(b);
 	size_t n = buf->len / buf->page_size;
 	int bad = real_check_unmapped(buf, e);
 	if (bad)
@@ -187,7 +192,7 @@ static int pagemap_map(struct backend *b, struct dma_buf *buf, uint32_t prot, st
 
 static int pagemap_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 {
-	struct pagemap_backend *pb = (struct pagemap_backend *)b;
+	struct pagemap_backend *pb = to_pagemap(b);
 	int bad = real_check_mapped_by(buf, pb, e);
 	if (bad)
 		return bad;

@@ -7,13 +7,14 @@
 #include <string.h>
 #include <sys/resource.h>
 
-void real_common_init(struct real_common *rc, const struct pci_addr *a)
+void real_common_init(struct real_common *rc, const struct backend_ops *ops,
+		      const struct pci_addr *a)
 {
+	rc->b.ops = ops;
 	rc->addr = *a;
 	rc->kind = MEM_KIND_DEFAULT;
 	atomic_flag_clear(&rc->alloc_lock);
-	rc->b.tr = &rc->tr;
-	rc->b.priv = rc;
+	rc->b.dev.tr = &rc->tr;
 }
 
 /* The lock was taken: yield until its holder, a few dozen instructions
@@ -39,7 +40,7 @@ int real_err_not_mapped(const struct dma_buf *buf, struct err *e)
 
 uint64_t real_live_mappings(struct backend *b)
 {
-	return real_count((struct real_common *)b);
+	return real_count(real_of(b));
 }
 
 bool backend_is_real(const struct backend *b)
@@ -58,14 +59,14 @@ int backend_set_mem_kind(struct backend *b, enum mem_kind kind, struct err *e)
 		return err_set(e, EINVAL,
 			       "pagemap needs physically contiguous pages and a transparent "
 			       "hugepage may be split at any time: use hugetlb or memfd");
-	((struct real_common *)b)->kind = kind;
+	real_of(b)->kind = kind;
 	return 0;
 }
 
 int real_mem_alloc(struct backend *b, size_t len, size_t page_size, struct dma_buf *buf,
 		   struct err *e)
 {
-	return mem_alloc_kind(len, page_size, ((struct real_common *)b)->kind, buf, e);
+	return mem_alloc_kind(len, page_size, real_of(b)->kind, buf, e);
 }
 
 void real_mem_free(struct backend *b, struct dma_buf *buf)
@@ -94,7 +95,7 @@ int real_pin_error(int err, size_t len, const char *what, struct err *e)
 int backend_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
 		   struct err *e)
 {
-	struct real_common *rc = backend_is_real(b) ? (struct real_common *)b : NULL;
+	struct real_common *rc = backend_is_real(b) ? real_of(b) : NULL;
 	if (!rc || !rc->map_at)
 		return err_set(e, EINVAL,
 			       "backend %s has no IOVA space to map at: only vfio and "
@@ -105,7 +106,7 @@ int backend_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32
 
 unsigned backend_iova_ranges(struct backend *b, struct iova_range *out, unsigned max)
 {
-	struct real_common *rc = backend_is_real(b) ? (struct real_common *)b : NULL;
+	struct real_common *rc = backend_is_real(b) ? real_of(b) : NULL;
 	if (!rc || !rc->iova)
 		return 0;
 	unsigned n = rc->iova->nvalid < max ? rc->iova->nvalid : max;

@@ -2,11 +2,12 @@
 #ifndef IOTLB_REAL_INTERNAL_H
 #define IOTLB_REAL_INTERNAL_H
 
+#include <assert.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "driver/backend/pci.h"
+#include "driver/host/pci.h"
 #include "driver/backend/real.h"
 
 struct real_common {
@@ -26,7 +27,18 @@ struct real_common {
 	struct iova_alloc *iova;
 };
 
-void real_common_init(struct real_common *rc, const struct pci_addr *a);
+/* Sets up the common part; `ops` is the backend's own table, set before
+ * anything can fail so that close (and its checked downcast) works on a
+ * half-opened backend. */
+void real_common_init(struct real_common *rc, const struct backend_ops *ops,
+		      const struct pci_addr *a);
+
+/* The common part of a real backend's handle, checked to be one. */
+static inline struct real_common *real_of(struct backend *b)
+{
+	assert(backend_is_real(b));
+	return container_of(b, struct real_common, b);
+}
 /* Guards the IOVA allocator of vfio and iommufd. Its critical sections are
  * a few dozen instructions (the allocator's cache hit, or one free-list
  * pass) and never contain a system call: the ioctls run outside. A

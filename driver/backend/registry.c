@@ -1,9 +1,10 @@
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
 #include "driver/mem/mem.h"
 #include "driver/util/probes.h"
-#include "driver/backend/backend.h"
+#include "driver/backend/emu.h"
 #include "driver/backend/real.h"
 #include "driver/util/array.h"
 
@@ -38,6 +39,21 @@ const char *backend_names(void)
 	return names;
 }
 
+/* The NVMe core's view of a backend (driver/dma.h). */
+static int dev_alloc(struct dma_dev *d, size_t len, size_t page_size, uint32_t prot,
+		     struct dma_buf *buf, struct err *e)
+{
+	return backend_dma_alloc(container_of(d, struct backend, dev), len, page_size, prot, buf,
+				 e);
+}
+
+static void dev_free(struct dma_dev *d, struct dma_buf *buf)
+{
+	backend_dma_free(container_of(d, struct backend, dev), buf);
+}
+
+static const struct dma_dev_ops backend_dev_ops = {.alloc = dev_alloc, .free = dev_free};
+
 int backend_open(const char *name, const struct backend_cfg *cfg, struct backend **out,
 		 struct err *e)
 {
@@ -48,7 +64,10 @@ int backend_open(const char *name, const struct backend_cfg *cfg, struct backend
 	int rc = ops->open(cfg, out, e);
 	if (rc)
 		return err_wrap(e, "opening backend %s", ops->name);
-	(*out)->ops = ops;
+	/* Each backend sets its own table when it allocates its handle, so
+	 * its checked downcasts hold from the start. */
+	assert((*out)->ops == ops);
+	(*out)->dev.ops = &backend_dev_ops;
 	return 0;
 }
 
@@ -93,12 +112,12 @@ int backend_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 int backend_dma_alloc(struct backend *b, size_t len, size_t page_size, uint32_t prot,
 		      struct dma_buf *buf, struct err *e)
 {
-	int rc = b->ops->mem_alloc(b, len, page_size, buf, e);
+	int rc = backend_mem_alloc(b, len, page_size, buf, e);
 	if (rc)
 		return rc;
 	rc = backend_map(b, buf, prot, e);
 	if (rc) {
-		b->ops->mem_free(b, buf);
+		backend_mem_free(b, buf);
 		return rc;
 	}
 	return 0;
@@ -108,5 +127,5 @@ void backend_dma_free(struct backend *b, struct dma_buf *buf)
 {
 	struct err ignore;
 	backend_unmap(b, buf, &ignore);
-	b->ops->mem_free(b, buf);
+	backend_mem_free(b, buf);
 }

@@ -12,11 +12,11 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "driver/backend/hostfs.h"
-#include "driver/backend/precheck.h"
+#include "driver/util/hostfs.h"
+#include "driver/host/precheck.h"
 #include "driver/backend/real_internal.h"
-#include "driver/backend/vfio_dev.h"
-#include "driver/backend/vfio_info.h"
+#include "driver/host/vfio_dev.h"
+#include "driver/host/vfio_info.h"
 
 struct vfio_backend {
 	struct real_common c;
@@ -26,6 +26,11 @@ struct vfio_backend {
 	struct vfio_iommu_caps caps;
 	struct iova_alloc iova;
 };
+
+static struct vfio_backend *to_vfio(struct backend *b)
+{
+	return BACKEND_DOWNCAST(b, struct vfio_backend, c.b, &backend_vfio_ops);
+}
 
 static int vfio_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
 		       struct err *e);
@@ -105,7 +110,7 @@ static void unmap_all(struct vfio_backend *vb)
 
 static void vfio_close(struct backend *b)
 {
-	struct vfio_backend *vb = (struct vfio_backend *)b;
+	struct vfio_backend *vb = to_vfio(b);
 	/* Reverse of open: mappings, bus mastering and BAR, then the fds
 	 * (device, group, container: the group must leave the container
 	 * before the container goes). */
@@ -209,7 +214,7 @@ static int vfio_open(const struct backend_cfg *cfg, struct backend **out, struct
 	struct vfio_backend *vb = calloc(1, sizeof(*vb));
 	if (!vb)
 		return err_set(e, ENOMEM, "out of memory");
-	real_common_init(&vb->c, &a);
+	real_common_init(&vb->c, &backend_vfio_ops, &a);
 	vb->container = vb->group_fd = vb->device_fd = -1;
 	vb->group = group;
 	vb->c.map_at = vfio_map_at;
@@ -301,7 +306,7 @@ static inline __attribute__((always_inline)) int map_claimed(struct vfio_backend
 
 static int vfio_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e)
 {
-	struct vfio_backend *vb = (struct vfio_backend *)b;
+	struct vfio_backend *vb = to_vfio(b);
 	uint64_t iova;
 	int bad = real_check_unmapped(buf, e);
 	if (bad)
@@ -313,7 +318,7 @@ static int vfio_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struc
 static int vfio_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,
 		       struct err *e)
 {
-	struct vfio_backend *vb = (struct vfio_backend *)b;
+	struct vfio_backend *vb = to_vfio(b);
 	int bad = real_check_unmapped(buf, e);
 	if (bad)
 		return bad;
@@ -323,7 +328,7 @@ static int vfio_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, ui
 
 static int vfio_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 {
-	struct vfio_backend *vb = (struct vfio_backend *)b;
+	struct vfio_backend *vb = to_vfio(b);
 	int bad = real_check_mapped_by(buf, vb, e);
 	if (bad)
 		return bad;
@@ -352,14 +357,14 @@ const struct backend_ops backend_vfio_ops = {
 
 int backend_vfio_container_fd(struct backend *b)
 {
-	return b && b->ops == &backend_vfio_ops ? ((struct vfio_backend *)b)->container : -1;
+	return b && b->ops == &backend_vfio_ops ? to_vfio(b)->container : -1;
 }
 
 int backend_vfio_unmap_by_ranges(struct backend *b, struct err *e)
 {
 	if (!b || b->ops != &backend_vfio_ops)
 		return err_set(e, EINVAL, "not a vfio backend");
-	struct vfio_backend *vb = (struct vfio_backend *)b;
+	struct vfio_backend *vb = to_vfio(b);
 	int rc = unmap_by_ranges(vb, e);
 	if (!rc)
 		vb->c.nmaps = 0;
@@ -370,7 +375,7 @@ long backend_vfio_dma_avail(struct backend *b)
 {
 	if (!b || b->ops != &backend_vfio_ops)
 		return -1;
-	struct vfio_backend *vb = (struct vfio_backend *)b;
+	struct vfio_backend *vb = to_vfio(b);
 	if (!vb->caps.has_dma_avail)
 		return -1;
 	return (long)vb->caps.dma_avail - (long)real_count(&vb->c);

@@ -2,12 +2,15 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "driver/util/array.h"
 #include "driver/util/inifile.h"
+#include "driver/util/keys.h"
 #include "driver/util/parse.h"
 
 #ifndef IOTLB_PRESET_INSTALL_PATH
@@ -44,86 +47,240 @@ const char *preset_default_path(void)
 struct load {
 	struct preset_set *set;
 	struct iommu_cfg *cur;
-	int have_entries;
 };
 
-static const char *const size_names[IOMMU_NSIZES] = {"4k", "2m", "1g"};
+/* The IOTLB of every page size gets the value: presets have one count per
+ * size (entries_4k, ...) but one associativity, policy and seed. The
+ * definition's own range and choices describe the value; `off` is the
+ * field in tlb[0]. Seeds step by one per size so that the three random
+ * replacement streams differ. */
+static int every_size_step(const struct key_def *d, const char *text, void *target, uint64_t step,
+			   struct err *e)
+{
+	struct key_def one = *d;
+	one.type = d->choices ? KEY_CHOICE : KEY_UINT;
+	uint64_t v;
+	int rc = key_value(&one, text, &v, e);
+	if (rc || !target)
+		return rc;
+	for (unsigned i = 0; i < IOMMU_NSIZES; i++) {
+		one.off = d->off + i * sizeof(struct cache_cfg);
+		key_store(&one, target, v + i * step);
+	}
+	return 0;
+}
 
-static void cfg_defaults(struct iommu_cfg *c, const char *name)
+static int every_size(const struct key_def *d, const char *text, void *target, uint64_t *out,
+		      struct err *e)
+{
+	(void)out;
+	return every_size_step(d, text, target, 0, e);
+}
+
+static int every_size_seed(const struct key_def *d, const char *text, void *target, uint64_t *out,
+			   struct err *e)
+{
+	(void)out;
+	return every_size_step(d, text, target, 1, e);
+}
+
+static int parse_description(const struct key_def *d, const char *text, void *target, uint64_t *out,
+			     struct err *e)
+{
+	(void)d;
+	(void)out;
+	(void)e;
+	struct iommu_cfg *c = target;
+	if (c)
+		snprintf(c->description, sizeof(c->description), "%s", text);
+	return 0;
+}
+
+/* "a,b,c": the PML4E, PDPTE and PDE cache sizes. */
+static int parse_pwc(const struct key_def *d, const char *text, void *target, uint64_t *out,
+		     struct err *e)
+{
+	(void)out;
+	uint32_t pwc[3];
+	unsigned n = 3, i = 0;
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", text);
+	char *save = NULL;
+	for (char *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		uint64_t x;
+		if (i == n)
+			return err_set(e, EINVAL, "%s: at most %u values", d->name, n);
+		if (parse_u64(t, d->max, &x, e))
+			return err_wrap(e, "%s", d->name);
+		pwc[i++] = (uint32_t)x;
+	}
+	if (i != n)
+		return err_set(e, EINVAL, "%s: expected %u comma-separated values", d->name, n);
+	struct iommu_cfg *c = target;
+	if (c)
+		memcpy(c->pwc_entries, pwc, sizeof(pwc));
+	return 0;
+}
+
+static const char *const size_names[] = {"4k", "2m", "1g", NULL};
+static const struct key_def leaf_size = {
+    .name = "leaf_sizes", .type = KEY_CHOICE, .choices = size_names};
+
+/* "4k,2m,1g" into a mask of size classes; 4 KiB leaves are always needed. */
+static int parse_leaf_sizes(const struct key_def *d, const char *text, void *target, uint64_t *out,
+			    struct err *e)
+{
+	(void)d;
+	(void)target;
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%s", text);
+	uint64_t mask = 0, k;
+	char *save = NULL;
+	for (char *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		if (key_value(&leaf_size, t, &k, e))
+			return -e->code;
+		mask |= 1ull << k;
+	}
+	if (!(mask & 1))
+		return err_set(e, EINVAL, "leaf_sizes = %s: 4k must be included", text);
+	*out = mask;
+	return 0;
+}
+
+static const char *const kinds[] = {"model", "ideal", "none", NULL};
+static const uint64_t kind_vals[] = {IOMMU_MODEL, IOMMU_IDEAL, IOMMU_NONE};
+static const char *const orgs[] = {"unified", "split", NULL};
+static const char *const repls[] = {"lru", "fifo", "random", "wipe", NULL};
+static const uint64_t repl_vals[] = {REPL_LRU, REPL_FIFO, REPL_RANDOM, REPL_WIPE};
+static const char *const invals[] = {"strict", "lazy", NULL};
+static const uint64_t inval_vals[] = {INVAL_STRICT, INVAL_LAZY};
+
+/* Width and offset of a field of struct iommu_cfg. */
+#define F(field)                                                                                   \
+	.width = sizeof(((struct iommu_cfg *)0)->field), .off = offsetof(struct iommu_cfg, field)
+#define NS(key, field, what)                                                                       \
+	{                                                                                          \
+		.name = key, .type = KEY_UINT, F(field), .max = 1000000000, .dflt = "0",           \
+		.help = what ", in ns"                                                             \
+	}
+
+/* Every key of a preset section. A preset starts from these defaults;
+ * fields without one (the entry counts, the seed) start at 0. */
+static const struct key_def defs[] = {
+    {.name = "description", .type = KEY_CUSTOM, .parse = parse_description, .help = "free text"},
+    {.name = "kind",
+     .type = KEY_CHOICE,
+     F(kind),
+     .choices = kinds,
+     .choice_vals = kind_vals,
+     .dflt = "model",
+     .help = "model, ideal (never misses) or none (no IOMMU)"},
+    {.name = "iotlb",
+     .type = KEY_CHOICE,
+     F(split),
+     .choices = orgs,
+     .dflt = "unified",
+     .help = "one IOTLB for every page size, or one per size"},
+    {.name = "entries",
+     .type = KEY_UINT,
+     F(tlb[0].entries),
+     .max = 1u << 24,
+     .help = "entries of a unified IOTLB"},
+    {.name = "entries_4k",
+     .type = KEY_UINT,
+     F(tlb[0].entries),
+     .max = 1u << 24,
+     .help = "entries of a split IOTLB's 4 KiB part"},
+    {.name = "entries_2m",
+     .type = KEY_UINT,
+     F(tlb[1].entries),
+     .max = 1u << 24,
+     .help = "entries of a split IOTLB's 2 MiB part"},
+    {.name = "entries_1g",
+     .type = KEY_UINT,
+     F(tlb[2].entries),
+     .max = 1u << 24,
+     .help = "entries of a split IOTLB's 1 GiB part"},
+    {.name = "ways",
+     .type = KEY_CUSTOM,
+     F(tlb[0].ways),
+     .max = 1u << 24,
+     .parse = every_size,
+     .dflt = "0",
+     .help = "associativity; 0 = fully associative"},
+    {.name = "replacement",
+     .type = KEY_CUSTOM,
+     F(tlb[0].repl),
+     .choices = repls,
+     .choice_vals = repl_vals,
+     .parse = every_size,
+     .dflt = "lru",
+     .help = "lru, fifo, random or wipe"},
+    {.name = "seed",
+     .type = KEY_CUSTOM,
+     F(tlb[0].seed),
+     .max = UINT64_MAX,
+     .parse = every_size_seed,
+     .help = "seed of the random replacement (0 when not given)"},
+    {.name = "pwc",
+     .type = KEY_CUSTOM,
+     .max = 1u << 20,
+     .parse = parse_pwc,
+     .dflt = "0,0,0",
+     .help = "entries of the PML4E, PDPTE and PDE caches"},
+    {.name = "leaf_sizes",
+     .type = KEY_CUSTOM,
+     F(leaf_sizes),
+     .parse = parse_leaf_sizes,
+     .dflt = "4k,2m,1g",
+     .help = "page sizes the page tables may use"},
+    {.name = "invalidation",
+     .type = KEY_CHOICE,
+     F(inval),
+     .choices = invals,
+     .choice_vals = inval_vals,
+     .dflt = "strict",
+     .help = "page-selective on every unmap, or a flush queue"},
+    {.name = "lazy_batch",
+     .type = KEY_UINT,
+     F(lazy_batch),
+     .min = 1,
+     .max = 1u << 20,
+     .dflt = "256",
+     .help = "unmaps per whole-domain flush in lazy mode"},
+    NS("hit_ns", hit_ns, "added to every translation that hits"),
+    NS("miss_ns", miss_ns, "an IOTLB miss whose walk reads one entry"),
+    NS("walk_read_ns", walk_read_ns, "each further page-table read of a walk"),
+    NS("inval_ns", inval_ns, "one page-selective invalidation"),
+    NS("flush_ns", flush_ns, "one whole-domain invalidation"),
+};
+
+static const struct key_table preset_keys = {defs, ARRAY_SIZE(defs), "key"};
+
+/* entries_<size> for a size the model does not have gets the sizes it has
+ * rather than the whole key list. */
+static int unknown_key(const char *key, struct err *e)
+{
+	if (!strncmp(key, "entries_", 8))
+		return err_set(e, EINVAL,
+			       "unknown key '%s': entries_ takes a page size; allowed values are "
+			       "4k, 2m, 1g",
+			       key);
+	char names[512];
+	return err_set(e, EINVAL, "unknown key '%s'; allowed: %s", key,
+		       key_names(&preset_keys, names, sizeof(names)));
+}
+
+/* A new preset: zeroes, the name, then every key's default. */
+static int cfg_defaults(struct iommu_cfg *c, const char *name, struct err *e)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", name);
-	c->kind = IOMMU_MODEL;
-	for (unsigned i = 0; i < IOMMU_NSIZES; i++)
-		c->tlb[i].repl = REPL_LRU;
-	c->leaf_sizes = 7;
-	c->inval = INVAL_STRICT;
-	c->lazy_batch = 256;
-}
-
-static int parse_keyword(const char *key, const char *v, const char *const *words, unsigned n,
-			 int *out, struct err *e)
-{
-	char allowed[128] = "";
-	for (unsigned i = 0; i < n; i++) {
-		if (strcmp(v, words[i]) == 0) {
-			*out = (int)i;
-			return 0;
-		}
-		strncat(allowed, i ? ", " : "", sizeof(allowed) - strlen(allowed) - 1);
-		strncat(allowed, words[i], sizeof(allowed) - strlen(allowed) - 1);
+	for (unsigned i = 0; i < preset_keys.n; i++) {
+		const struct key_def *d = &preset_keys.defs[i];
+		if (d->dflt && key_apply(d, c, d->dflt, e))
+			return err_wrap(e, "default of %s", d->name);
 	}
-	return err_set(e, EINVAL, "%s = %s: allowed values are %s", key, v, allowed);
-}
-
-static int parse_u32(const char *key, const char *v, uint32_t max, uint32_t *out, struct err *e)
-{
-	uint64_t x;
-	if (parse_u64(v, max, &x, e))
-		return err_wrap(e, "%s", key);
-	*out = (uint32_t)x;
-	return 0;
-}
-
-static int parse_ns(const char *key, const char *v, uint64_t *out, struct err *e)
-{
-	if (parse_u64(v, 1000000000ull, out, e))
-		return err_wrap(e, "%s (nanoseconds, at most 1 s)", key);
-	return 0;
-}
-
-/* "a,b,c" into up to n numbers. */
-static int parse_list(const char *key, const char *v, uint32_t *out, unsigned n, struct err *e)
-{
-	char buf[128];
-	snprintf(buf, sizeof(buf), "%s", v);
-	char *save = NULL;
-	unsigned i = 0;
-	for (char *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
-		if (i == n)
-			return err_set(e, EINVAL, "%s: at most %u values", key, n);
-		if (parse_u32(key, t, 1u << 20, &out[i++], e))
-			return -e->code;
-	}
-	if (i != n)
-		return err_set(e, EINVAL, "%s: expected %u comma-separated values", key, n);
-	return 0;
-}
-
-static int parse_sizes(const char *v, uint64_t *mask, struct err *e)
-{
-	char buf[64];
-	snprintf(buf, sizeof(buf), "%s", v);
-	*mask = 0;
-	char *save = NULL;
-	for (char *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
-		int k;
-		if (parse_keyword("leaf_sizes", t, size_names, IOMMU_NSIZES, &k, e))
-			return -e->code;
-		*mask |= 1ull << k;
-	}
-	if (!(*mask & 1))
-		return err_set(e, EINVAL, "leaf_sizes = %s: 4k must be included", v);
 	return 0;
 }
 
@@ -143,82 +300,12 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		if (strlen(section) >= sizeof(l->cur->name))
 			return err_set(e, EINVAL, "preset name '%s' is too long", section);
 		l->cur = &l->set->p[l->set->n++];
-		cfg_defaults(l->cur, section);
+		int rc = cfg_defaults(l->cur, section, e);
+		if (rc)
+			return rc;
 	}
-	struct iommu_cfg *c = l->cur;
-	static const char *const kinds[] = {"model", "ideal", "none"};
-	static const char *const orgs[] = {"unified", "split"};
-	static const char *const repls[] = {"lru", "fifo", "random", "wipe"};
-	static const char *const invals[] = {"strict", "lazy"};
-	int k = 0;
-	if (!strcmp(key, "description")) {
-		snprintf(c->description, sizeof(c->description), "%s", v);
-	} else if (!strcmp(key, "kind")) {
-		if (parse_keyword(key, v, kinds, 3, &k, e))
-			return -e->code;
-		c->kind = (enum iommu_kind)k;
-	} else if (!strcmp(key, "iotlb")) {
-		if (parse_keyword(key, v, orgs, 2, &k, e))
-			return -e->code;
-		c->split = k == 1;
-	} else if (!strcmp(key, "entries")) {
-		if (parse_u32(key, v, 1u << 24, &c->tlb[0].entries, e))
-			return -e->code;
-	} else if (!strncmp(key, "entries_", 8)) {
-		if (parse_keyword(key, key + 8, size_names, IOMMU_NSIZES, &k, e) ||
-		    parse_u32(key, v, 1u << 24, &c->tlb[k].entries, e))
-			return -e->code;
-	} else if (!strcmp(key, "ways")) {
-		uint32_t w = 0;
-		if (parse_u32(key, v, 1u << 24, &w, e))
-			return -e->code;
-		for (unsigned i = 0; i < IOMMU_NSIZES; i++)
-			c->tlb[i].ways = w;
-	} else if (!strcmp(key, "replacement")) {
-		if (parse_keyword(key, v, repls, 4, &k, e))
-			return -e->code;
-		for (unsigned i = 0; i < IOMMU_NSIZES; i++)
-			c->tlb[i].repl = (enum cache_repl)k;
-	} else if (!strcmp(key, "seed")) {
-		uint64_t s = 0;
-		if (parse_u64(v, UINT64_MAX, &s, e))
-			return err_wrap(e, "seed");
-		for (unsigned i = 0; i < IOMMU_NSIZES; i++)
-			c->tlb[i].seed = s + i;
-	} else if (!strcmp(key, "pwc")) {
-		if (parse_list(key, v, c->pwc_entries, 3, e))
-			return -e->code;
-	} else if (!strcmp(key, "leaf_sizes")) {
-		if (parse_sizes(v, &c->leaf_sizes, e))
-			return -e->code;
-	} else if (!strcmp(key, "invalidation")) {
-		if (parse_keyword(key, v, invals, 2, &k, e))
-			return -e->code;
-		c->inval = (enum iommu_inval)k;
-	} else if (!strcmp(key, "lazy_batch")) {
-		if (parse_u32(key, v, 1u << 20, &c->lazy_batch, e))
-			return -e->code;
-		if (c->lazy_batch == 0)
-			return err_set(e, EINVAL, "lazy_batch must be at least 1");
-	} else if (!strcmp(key, "hit_ns")) {
-		return parse_ns(key, v, &c->hit_ns, e);
-	} else if (!strcmp(key, "miss_ns")) {
-		return parse_ns(key, v, &c->miss_ns, e);
-	} else if (!strcmp(key, "walk_read_ns")) {
-		return parse_ns(key, v, &c->walk_read_ns, e);
-	} else if (!strcmp(key, "inval_ns")) {
-		return parse_ns(key, v, &c->inval_ns, e);
-	} else if (!strcmp(key, "flush_ns")) {
-		return parse_ns(key, v, &c->flush_ns, e);
-	} else {
-		return err_set(e, EINVAL,
-			       "unknown key '%s'; allowed: description, kind, iotlb, entries, "
-			       "entries_4k, entries_2m, entries_1g, ways, replacement, seed, pwc, "
-			       "leaf_sizes, invalidation, lazy_batch, hit_ns, miss_ns, "
-			       "walk_read_ns, inval_ns, flush_ns",
-			       key);
-	}
-	return 0;
+	const struct key_def *d = key_find(&preset_keys, key);
+	return d ? key_apply(d, l->cur, v, e) : unknown_key(key, e);
 }
 
 /* Whole-preset checks once every key is known. */

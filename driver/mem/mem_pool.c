@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "driver/backend/hostfs.h"
+#include "driver/util/hostfs.h"
 
 int mem_hugepool(size_t page_size, uint64_t *free_pages, uint64_t *total_pages)
 {

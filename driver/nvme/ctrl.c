@@ -96,7 +96,7 @@ static int stage_admin_queue(struct nvme_ctrl *c, struct err *e)
 		entries = 4096;
 	if (!c->admin) {
 		int rc =
-		    nvme_queue_alloc(c->be, 0, (uint16_t)entries, NVME_PAGE_SIZE, c->info.dstrd,
+		    nvme_queue_alloc(c->dev, 0, (uint16_t)entries, NVME_PAGE_SIZE, c->info.dstrd,
 				     (uint64_t)c->opts.admin_timeout_ms * 1000000u, &c->admin, e);
 		if (rc)
 			return rc;
@@ -239,14 +239,14 @@ static int run_stages(struct nvme_ctrl *c, const struct stage *s, size_t n, stru
 	return 0;
 }
 
-int nvme_ctrl_open(struct backend *be, const struct nvme_ctrl_opts *o, struct nvme_ctrl **out,
+int nvme_ctrl_open(struct dma_dev *dev, const struct nvme_ctrl_opts *o, struct nvme_ctrl **out,
 		   struct err *e)
 {
 	struct nvme_ctrl *c = calloc(1, sizeof(*c));
 	if (!c)
 		return err_set(e, ENOMEM, "out of memory");
-	c->be = be;
-	c->tr = be->tr;
+	c->dev = dev;
+	c->tr = dev->tr;
 	if (o)
 		c->opts = *o;
 	else
@@ -254,8 +254,8 @@ int nvme_ctrl_open(struct backend *be, const struct nvme_ctrl_opts *o, struct nv
 	if (c->opts.io_queues == 0)
 		c->opts.io_queues = 1;
 	pthread_mutex_init(&c->admin_lock, NULL);
-	int rc = backend_dma_alloc(be, NVME_PAGE_SIZE, NVME_PAGE_SIZE,
-				   DMA_PROT_READ | DMA_PROT_WRITE, &c->scratch, e);
+	int rc = dma_alloc(dev, NVME_PAGE_SIZE, NVME_PAGE_SIZE, DMA_PROT_READ | DMA_PROT_WRITE,
+			   &c->scratch, e);
 	if (rc) {
 		pthread_mutex_destroy(&c->admin_lock);
 		free(c);
@@ -304,7 +304,7 @@ int nvme_ctrl_create_queue(struct nvme_ctrl *c, uint16_t entries, struct nvme_qu
 			       "one or use fewer threads",
 			       c->info.io_queues);
 	struct nvme_queue *q;
-	int rc = nvme_queue_alloc(c->be, qid, entries, c->info.max_xfer, c->info.dstrd,
+	int rc = nvme_queue_alloc(c->dev, qid, entries, c->info.max_xfer, c->info.dstrd,
 				  (uint64_t)c->opts.io_timeout_ms * 1000000u, &q, e);
 	if (rc)
 		return rc;
@@ -393,7 +393,7 @@ void nvme_ctrl_close(struct nvme_ctrl *c)
 		stage_disable(c, &ignore);
 	nvme_queue_free(c->admin);
 	if (c->scratch.va)
-		backend_dma_free(c->be, &c->scratch);
+		dma_free(c->dev, &c->scratch);
 	free(c->ioq);
 	free(c->ns);
 	pthread_mutex_destroy(&c->admin_lock);

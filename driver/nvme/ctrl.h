@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "driver/backend/backend.h"
+#include "driver/dma.h"
 #include "driver/nvme/queue.h"
 #include "driver/nvme/spec.h"
 
@@ -48,8 +48,8 @@ struct nvme_ns_info {
 };
 
 struct nvme_ctrl {
-	struct backend *be;
-	struct transport *tr;
+	struct dma_dev *dev;
+	struct transport *tr; /* dev->tr */
 	uint64_t cap;
 	struct nvme_ctrl_opts opts;
 	struct nvme_ctrl_info info;
@@ -62,8 +62,10 @@ struct nvme_ctrl {
 	bool enabled;
 };
 
-/* Brings the controller up behind `be` (which stays owned by the caller). */
-int nvme_ctrl_open(struct backend *be, const struct nvme_ctrl_opts *o, struct nvme_ctrl **out,
+/* Brings up the controller behind `dev` (which stays owned by the caller):
+ * its registers through dev->tr, its queues and Identify buffer from
+ * dma_alloc. */
+int nvme_ctrl_open(struct dma_dev *dev, const struct nvme_ctrl_opts *o, struct nvme_ctrl **out,
 		   struct err *e);
 /* Deletes every I/O queue, shuts the controller down, disables it. */
 void nvme_ctrl_close(struct nvme_ctrl *c);

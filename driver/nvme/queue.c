@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver/backend/backend.h"
 #include "driver/util/clock.h"
 #include "driver/util/probes.h"
 #include "driver/nvme/prp.h"
@@ -20,7 +19,7 @@ static size_t round_page(size_t n)
 	return (n + NVME_PAGE_SIZE - 1) & ~((size_t)NVME_PAGE_SIZE - 1);
 }
 
-int nvme_queue_alloc(struct backend *be, uint16_t qid, uint16_t entries, uint32_t max_xfer,
+int nvme_queue_alloc(struct dma_dev *dev, uint16_t qid, uint16_t entries, uint32_t max_xfer,
 		     unsigned dstrd, uint64_t timeout_ns, struct nvme_queue **out, struct err *e)
 {
 	if (entries < 2)
@@ -38,14 +37,14 @@ int nvme_queue_alloc(struct backend *be, uint16_t qid, uint16_t entries, uint32_
 	q->max_xfer = max_xfer;
 	q->list_pages = nvme_prp_list_pages_for(max_xfer);
 	q->timeout_ns = timeout_ns;
-	q->be = be;
-	q->tr = be->tr;
+	q->dev = dev;
+	q->tr = dev->tr;
 
 	size_t sq_bytes = round_page((size_t)entries << NVME_SQE_SHIFT);
 	size_t cq_bytes = round_page((size_t)entries << NVME_CQE_SHIFT);
 	size_t prp_bytes = (size_t)q->ncids * q->list_pages * NVME_PAGE_SIZE;
-	int rc = backend_dma_alloc(be, sq_bytes + cq_bytes + prp_bytes, NVME_PAGE_SIZE,
-				   DMA_PROT_READ | DMA_PROT_WRITE, &q->ring, e);
+	int rc = dma_alloc(dev, sq_bytes + cq_bytes + prp_bytes, NVME_PAGE_SIZE,
+			   DMA_PROT_READ | DMA_PROT_WRITE, &q->ring, e);
 	if (rc) {
 		free(q);
 		return err_wrap(e, "queue %u: allocating rings", qid);
@@ -78,7 +77,7 @@ void nvme_queue_free(struct nvme_queue *q)
 	if (!q)
 		return;
 	if (q->ring.va)
-		backend_dma_free(q->be, &q->ring);
+		dma_free(q->dev, &q->ring);
 	free(q->slots);
 	free(q->free_cids);
 	free(q);

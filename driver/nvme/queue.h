@@ -16,8 +16,6 @@
 #include "driver/util/err.h"
 #include "driver/nvme/spec.h"
 
-struct backend;
-
 enum nvme_slot_state { SLOT_FREE = 0, SLOT_BUSY, SLOT_QUARANTINED, SLOT_ABORTED };
 
 struct nvme_slot {
@@ -78,7 +76,7 @@ struct nvme_queue {
 	uint8_t sweep; /* aborted slots wait to be reported */
 	struct nvme_queue_stats st;
 	/* Cold: setup and teardown. */
-	struct backend *be;
+	struct dma_dev *dev;
 	struct dma_buf ring; /* SQ, CQ and PRP list pages in one mapping */
 	uint16_t ncids;
 	uint8_t created; /* known to the controller */
@@ -86,7 +84,7 @@ struct nvme_queue {
 
 /* Allocates host memory for a queue pair of `entries` slots whose commands
  * move at most `max_xfer` bytes. The queue is not yet known to a device. */
-int nvme_queue_alloc(struct backend *be, uint16_t qid, uint16_t entries, uint32_t max_xfer,
+int nvme_queue_alloc(struct dma_dev *dev, uint16_t qid, uint16_t entries, uint32_t max_xfer,
 		     unsigned dstrd, uint64_t timeout_ns, struct nvme_queue **out, struct err *e);
 void nvme_queue_free(struct nvme_queue *q);
 

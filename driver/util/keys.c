@@ -1,6 +1,7 @@
 #include "driver/util/keys.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -132,15 +133,8 @@ void key_store(const struct key_def *d, void *target, uint64_t v)
 	}
 }
 
-int key_set(const struct key_table *t, void *target, const char *name, const char *text,
-	    struct err *e)
+int key_apply(const struct key_def *d, void *target, const char *text, struct err *e)
 {
-	const struct key_def *d = key_find(t, name);
-	if (!d) {
-		char names[1024];
-		return err_set(e, EINVAL, "unknown %s '%s'; allowed: %s", t->what, name,
-			       key_names(t, names, sizeof(names)));
-	}
 	uint64_t v = 0;
 	int rc;
 	if (d->type == KEY_CUSTOM) {
@@ -154,6 +148,19 @@ int key_set(const struct key_table *t, void *target, const char *name, const cha
 		if (!rc)
 			key_store(d, target, v);
 	}
+	return rc;
+}
+
+int key_set(const struct key_table *t, void *target, const char *name, const char *text,
+	    struct err *e)
+{
+	const struct key_def *d = key_find(t, name);
+	if (!d) {
+		char names[1024];
+		return err_set(e, EINVAL, "unknown %s '%s'; allowed: %s", t->what, name,
+			       key_names(t, names, sizeof(names)));
+	}
+	int rc = key_apply(d, target, text, e);
 	return rc ? err_wrap(e, "%s %s", t->what, name) : 0;
 }
 
@@ -188,11 +195,15 @@ size_t key_help(const struct key_table *t, int indent, char *buf, size_t len)
 	char allowed[256];
 	for (unsigned i = 0; i < t->n; i++) {
 		const struct key_def *d = &t->defs[i];
+		/* A custom key's help says what it takes; with no default
+		 * either, there is nothing to put in parentheses. */
+		const char *a =
+		    d->type == KEY_CUSTOM ? "" : key_allowed(d, allowed, sizeof(allowed));
+		bool paren = d->dflt || *a;
 		int w = snprintf(
-		    n < len ? buf + n : NULL, n < len ? len - n : 0, "%*s%-12s %s (%s%s%s%s)\n",
-		    indent, "", d->name, d->help, d->dflt ? "default " : "", d->dflt ? d->dflt : "",
-		    d->dflt && d->type != KEY_CUSTOM ? "; " : "",
-		    d->type == KEY_CUSTOM ? "" : key_allowed(d, allowed, sizeof(allowed)));
+		    n < len ? buf + n : NULL, n < len ? len - n : 0, "%*s%-12s %s%s%s%s%s%s%s\n",
+		    indent, "", d->name, d->help, paren ? " (" : "", d->dflt ? "default " : "",
+		    d->dflt ? d->dflt : "", d->dflt && *a ? "; " : "", a, paren ? ")" : "");
 		if (w > 0)
 			n += (size_t)w;
 	}

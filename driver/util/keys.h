@@ -61,8 +61,14 @@ int key_value(const struct key_def *d, const char *text, uint64_t *out, struct e
 /* Stores v into the field of `target` that d describes (width 0: nothing). */
 void key_store(const struct key_def *d, void *target, uint64_t v);
 
-/* key_find + key_value + key_store. An unknown key is an error that lists
- * every key of the table. KEY_STR stores `text` itself: keep it alive. */
+/* key_value + key_store for one definition, a KEY_CUSTOM parser given
+ * `target` so it may write several fields itself. Errors are key_value's
+ * (or the parser's), with no context added: for callers whose syntax has
+ * its own (a file and line). KEY_STR stores `text` itself: keep it alive. */
+int key_apply(const struct key_def *d, void *target, const char *text, struct err *e);
+
+/* key_find + key_apply, errors prefixed with the table's `what` and the
+ * key. An unknown key is an error that lists every key of the table. */
 int key_set(const struct key_table *t, void *target, const char *name, const char *text,
 	    struct err *e);
 

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "driver/backend/hostfs.h"
-#include "driver/backend/sysinfo.h"
+#include "driver/util/hostfs.h"
+#include "driver/host/sysinfo.h"
 #include "micro/cli/cmd.h"
 
 static void print_limit(const char *name, uint64_t v)

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "driver/backend/backend.h"
-#include "driver/backend/emu_opts.h"
+#include "driver/emu/emu_opts.h"
 #include "micro/cli/cmd.h"
 #include "micro/cli/help.h"
 #include "build/version.h"

@@ -1,23 +1,12 @@
 #include "micro/dataset/hostinfo.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-static int read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
+#include "driver/host/sysinfo.h"
 
 static void cpu_model(char *buf, size_t len)
 {
@@ -39,74 +28,15 @@ static void cpu_model(char *buf, size_t len)
 	fclose(f);
 }
 
-/* /sys/class/iommu has one entry per IOMMU unit: dmar* (Intel VT-d) or
- * ivhd* (AMD-Vi). */
-static const char *iommu_type(void)
-{
-	DIR *d = opendir("/sys/class/iommu");
-	const char *t = "none";
-	if (!d)
-		return t;
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "dmar", 4))
-			t = "intel";
-		else if (!strncmp(de->d_name, "ivhd", 4))
-			t = "amd";
-	closedir(d);
-	return t;
-}
-
-/* The default domain type of any IOMMU group (DMA, DMA-FQ, identity) gives
- * the mode: strict, lazy (flush queue) or passthrough. */
-static const char *iommu_mode(const char *type)
-{
-	if (!strcmp(type, "none"))
-		return "off";
-	DIR *d = opendir("/sys/kernel/iommu_groups");
-	if (!d)
-		return "unknown";
-	struct dirent *de;
-	const char *mode = "unknown";
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char path[300], t[64];
-		snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/type", de->d_name);
-		if (read_line(path, t, sizeof(t)))
-			continue;
-		if (!strcmp(t, "DMA"))
-			mode = "strict";
-		else if (!strcmp(t, "DMA-FQ"))
-			mode = "lazy";
-		else if (!strcmp(t, "identity"))
-			mode = "passthrough";
-		break;
-	}
-	closedir(d);
-	return mode;
-}
-
-static json_object *hugepages(void)
+/* Hugepage pools: page size in KiB -> pages in the pool. */
+static json_object *hugepages(const struct sysinfo *si)
 {
 	json_object *o = json_object_new_object();
-	DIR *d = opendir("/sys/kernel/mm/hugepages");
-	if (!d)
-		return o;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		unsigned long kb;
-		if (sscanf(de->d_name, "hugepages-%lukB", &kb) != 1)
-			continue;
-		char path[300], v[64], key[32];
-		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/nr_hugepages",
-			 de->d_name);
-		if (read_line(path, v, sizeof(v)))
-			continue;
-		snprintf(key, sizeof(key), "%lu", kb);
-		json_object_object_add(o, key, json_object_new_int64(atoll(v)));
+	for (int i = 0; i < si->npools; i++) {
+		char key[32];
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)si->pools[i].size_kb);
+		json_object_object_add(o, key, json_object_new_int64((int64_t)si->pools[i].total));
 	}
-	closedir(d);
 	return o;
 }
 
@@ -115,19 +45,21 @@ json_object *hostinfo_json(void)
 	json_object *h = json_object_new_object();
 	struct utsname u;
 	char buf[1024];
+	/* The host probe `iotlbench info` prints: one answer per host. */
+	struct sysinfo si;
+	struct err e;
+	sysinfo_probe(&si, &e);
 	uname(&u);
 	json_object_object_add(h, "hostname", json_object_new_string(u.nodename));
-	json_object_object_add(h, "kernel", json_object_new_string(u.release));
+	json_object_object_add(h, "kernel", json_object_new_string(si.kernel));
 	json_object_object_add(h, "kernel_version", json_object_new_string(u.version));
-	if (read_line("/proc/cmdline", buf, sizeof(buf)))
-		buf[0] = '\0';
-	json_object_object_add(h, "cmdline", json_object_new_string(buf));
+	json_object_object_add(h, "cmdline", json_object_new_string(si.cmdline));
 	cpu_model(buf, sizeof(buf));
 	json_object_object_add(h, "cpu_model", json_object_new_string(buf));
 	json_object_object_add(h, "cpus", json_object_new_int64(sysconf(_SC_NPROCESSORS_ONLN)));
-	const char *t = iommu_type();
-	json_object_object_add(h, "iommu_type", json_object_new_string(t));
-	json_object_object_add(h, "iommu_mode", json_object_new_string(iommu_mode(t)));
-	json_object_object_add(h, "hugepages", hugepages());
+	json_object_object_add(h, "iommu_type",
+			       json_object_new_string(si.iommu_type[0] ? si.iommu_type : "none"));
+	json_object_object_add(h, "iommu_mode", json_object_new_string(si.mode));
+	json_object_object_add(h, "hugepages", hugepages(&si));
 	return h;
 }

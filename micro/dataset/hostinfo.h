@@ -1,5 +1,6 @@
 /* What meta.json says about the machine: kernel, command line, CPU, IOMMU
- * type and mode, hugepage pools. Read from /proc and /sys. */
+ * type and mode, hugepage pools. The host parts come from sysinfo_probe
+ * (driver/host/sysinfo.h), the probe `iotlbench info` prints. */
 #ifndef IOTLB_HOSTINFO_H
 #define IOTLB_HOSTINFO_H
 

@@ -111,7 +111,7 @@ static int run_churn(struct runner *r, const struct bench_case *c, struct err *e
 		     : err_set(e, ENOMEM, "out of memory");
 	uint64_t nalloc = 0;
 	for (; !rc && nalloc < nslots; nalloc++)
-		if ((rc = r->be->ops->mem_alloc(r->be, io, ps, &ch.buf[nalloc], e)))
+		if ((rc = backend_mem_alloc(r->be, io, ps, &ch.buf[nalloc], e)))
 			break;
 	if (!rc)
 		rc = nvme_ctrl_create_queue(r->c, (uint16_t)(qd + 1), &q, e);
@@ -204,7 +204,7 @@ static int run_churn(struct runner *r, const struct bench_case *c, struct err *e
 	for (uint64_t s = 0; s < nalloc; s++) {
 		if (ch.mapped[s])
 			backend_unmap(r->be, &ch.buf[s], &ignore);
-		r->be->ops->mem_free(r->be, &ch.buf[s]);
+		backend_mem_free(r->be, &ch.buf[s]);
 	}
 	free(ch.buf);
 	free(ch.mapped);

@@ -47,7 +47,7 @@ static uint64_t rss_bytes(void)
 static int region(struct runner *r, uint64_t len, uint64_t ps, struct dma_buf *mem, struct err *e)
 {
 	if (ps != 4096)
-		return r->be->ops->mem_alloc(r->be, len, ps, mem, e);
+		return backend_mem_alloc(r->be, len, ps, mem, e);
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
@@ -64,7 +64,7 @@ static int region(struct runner *r, uint64_t len, uint64_t ps, struct dma_buf *m
 static void region_free(struct runner *r, struct dma_buf *mem)
 {
 	if (mem->page_size != 4096)
-		r->be->ops->mem_free(r->be, mem);
+		backend_mem_free(r->be, mem);
 	else
 		munmap(mem->va, mem->len);
 }

@@ -30,7 +30,7 @@ static int run_map(struct runner *r, const struct bench_case *c, struct err *e)
 	samples_init(&raw[0], (int)c->v[P_RAW]);
 	samples_init(&raw[1], (int)c->v[P_RAW]);
 	struct dma_buf mem;
-	int rc = r->be->ops->mem_alloc(r->be, size, ps, &mem, e);
+	int rc = backend_mem_alloc(r->be, size, ps, &mem, e);
 	if (rc) {
 		free(h);
 		return err_wrap(e, "allocating %llu bytes of %llu KiB pages",
@@ -75,7 +75,7 @@ static int run_map(struct runner *r, const struct bench_case *c, struct err *e)
 		row.raw = &raw[k];
 		rc = case_emit(r, &row, &h[k], &acc[k], e);
 	}
-	r->be->ops->mem_free(r->be, &mem);
+	backend_mem_free(r->be, &mem);
 	samples_free(&raw[0]);
 	samples_free(&raw[1]);
 	free(h);

@@ -6,10 +6,8 @@ void ctr_read(struct backend *be, struct ctr_set *s)
 {
 	s->n = 0;
 	s->source = "model";
-	if (!be->ops->counters)
-		return;
 	struct backend_counter c[CTR_MAX];
-	s->n = be->ops->counters(be, c, CTR_MAX);
+	s->n = backend_counters(be, c, CTR_MAX);
 	for (unsigned i = 0; i < s->n; i++) {
 		s->name[i] = c[i].name;
 		s->val[i] = c[i].value;

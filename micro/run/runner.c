@@ -63,7 +63,7 @@ static int open_device(struct run *run, struct err *e)
 	struct runner *r = &run->r;
 	int rc = backend_open(r->o.backend, &r->o.bcfg, &r->be, e);
 	if (!rc)
-		rc = nvme_ctrl_open(r->be, NULL, &r->c, e);
+		rc = nvme_ctrl_open(&r->be->dev, NULL, &r->c, e);
 	if (!rc && !(r->ns = nvme_ctrl_ns(r->c, 1)))
 		rc = err_set(e, ENODEV, "the controller has no namespace 1");
 	if (!rc)
@@ -246,8 +246,7 @@ static int run_case(struct run *run, unsigned i)
 	r->cur = c;
 	r->case_index = i;
 	/* Each case starts with a cold IOTLB where the backend can empty it. */
-	if (r->be->ops->flush_iotlb)
-		r->be->ops->flush_iotlb(r->be);
+	backend_flush_iotlb(r->be);
 	struct err e = {0};
 	int crc = 0;
 	/* A device that timed out, aborted or went fatal gets one bounded
@@ -312,12 +311,12 @@ static void close_run(struct run *run)
 	observe_close(r->obs);
 	r->obs = NULL;
 	/* CSTS.RDY after close: the controller must be left disabled (3.1.6). */
-	uint32_t csts = tr_read32(r->be->tr, NVME_REG_CSTS);
+	uint32_t csts = tr_read32(r->be->dev.tr, NVME_REG_CSTS);
 	json_object_object_add(
 	    meta, "controller_ready_at_exit",
 	    json_object_new_boolean(csts != 0xffffffffu && (csts & NVME_CSTS_BIT_RDY)));
-	if (r->be->ops->live_mappings) {
-		uint64_t live = r->be->ops->live_mappings(r->be);
+	uint64_t live;
+	if (backend_live_mappings(r->be, &live)) {
 		json_object_object_add(meta, "dma_mappings_at_exit",
 				       json_object_new_int64((int64_t)live));
 		if (live)

@@ -80,8 +80,7 @@ int safety_check(struct nvme_ctrl *c, const struct nvme_ns *ns, struct err *e)
 	if (!rc)
 		rc = nvme_ctrl_create_queue(c, 2, &q, e);
 	if (!rc)
-		rc = backend_dma_alloc(c->be, 128 << 10, 4096, DMA_PROT_READ | DMA_PROT_WRITE, &b,
-				       e);
+		rc = dma_alloc(c->dev, 128 << 10, 4096, DMA_PROT_READ | DMA_PROT_WRITE, &b, e);
 	uint64_t head = bytes < PROBE_SPAN ? bytes : PROBE_SPAN;
 	if (!rc)
 		rc = read_span(q, ns, &b, 0, head, fd, e);
@@ -98,7 +97,7 @@ int safety_check(struct nvme_ctrl *c, const struct nvme_ns *ns, struct err *e)
 		    ns->nsid, what);
 	struct err ignore;
 	if (b.va)
-		backend_dma_free(c->be, &b);
+		dma_free(c->dev, &b);
 	if (q)
 		nvme_ctrl_delete_queue(c, q, &ignore);
 	close(fd);

@@ -4,7 +4,7 @@
 #ifndef IOTLB_FUZZ_COMMON_H
 #define IOTLB_FUZZ_COMMON_H
 
-#include "driver/backend/backend.h"
+#include "driver/backend/emu.h"
 #include "driver/emu/emu.h"
 #include "driver/nvme/ctrl.h"
 
@@ -32,7 +32,7 @@ static inline int fuzz_dev_open(struct fuzz_dev *d, uint16_t entries)
 	if (backend_open("emu", &cfg, &d->be, &e))
 		return -1;
 	d->emu = backend_emu_device(d->be);
-	if (nvme_ctrl_open(d->be, &o, &d->c, &e) ||
+	if (nvme_ctrl_open(&d->be->dev, &o, &d->c, &e) ||
 	    nvme_ctrl_create_queue(d->c, entries, &d->q, &e) ||
 	    backend_dma_alloc(d->be, 65536, 4096, DMA_PROT_READ | DMA_PROT_WRITE, &d->buf, &e))
 		return -1;

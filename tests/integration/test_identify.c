@@ -82,7 +82,7 @@ static void ready_timeout_is_error(void **state)
 	struct err e;
 	struct backend_cfg cfg = {.emu_opts = "ready_us=1500000,to=1"};
 	assert_ok(backend_open("emu", &cfg, &be, &e), &e);
-	assert_int_equal(nvme_ctrl_open(be, NULL, &c, &e), -ETIMEDOUT);
+	assert_int_equal(nvme_ctrl_open(&be->dev, NULL, &c, &e), -ETIMEDOUT);
 	assert_null(c);
 	assert_non_null(strstr(e.msg, "CAP.TO = 500 ms"));
 	assert_non_null(strstr(e.msg, "stage 'enable controller'"));

@@ -52,7 +52,7 @@ static void open_with(struct fixture *f, const char *preset, const char *emu_opt
 	    .emu_opts = emu_opts, .preset = preset, .preset_file = preset_path};
 	assert_ok(backend_open("emu", &cfg, &f->be, &f->e), &f->e);
 	f->emu = backend_emu_device(f->be);
-	assert_ok(nvme_ctrl_open(f->be, NULL, &f->c, &f->e), &f->e);
+	assert_ok(nvme_ctrl_open(&f->be->dev, NULL, &f->c, &f->e), &f->e);
 	f->ns = nvme_ctrl_ns(f->c, 1);
 }
 
@@ -152,7 +152,7 @@ static void unmapped_buffer_faults(void **state)
 	/* Unmapped, but the driver still holds its old IOVA: a use-after-
 	 * unmap that the IOMMU must stop. */
 	struct dma_buf stale = b;
-	assert_ok(f.be->ops->unmap(f.be, &b, &f.e), &f.e);
+	assert_ok(backend_unmap(f.be, &b, &f.e), &f.e);
 	uint32_t status = 0;
 	assert_int_equal(nvme_io_sync(q, nvme_cmd_read, f.ns, 0, &stale, 0, 4096, &status, &f.e),
 			 -EIO);
@@ -160,7 +160,7 @@ static void unmapped_buffer_faults(void **state)
 	for (int i = 0; i < 4096; i++)
 		assert_int_equal(b.va[i], 0x11);
 	assert_int_equal(backend_emu_model(f.be)->faults[0].reason, FAULT_NOT_PRESENT);
-	f.be->ops->mem_free(f.be, &b);
+	backend_mem_free(f.be, &b);
 	/* The queue is still usable. */
 	struct dma_buf ok;
 	assert_ok(backend_dma_alloc(f.be, 4096, MEM_4K, DMA_PROT_READ | DMA_PROT_WRITE, &ok, &f.e),
@@ -180,7 +180,7 @@ static void every_shipped_preset_runs(void **state)
 		struct backend_cfg cfg = {.emu_opts = "base_ns=0,bw=0", .preset = names[i]};
 		assert_ok(backend_open("emu", &cfg, &f.be, &f.e), &f.e);
 		f.emu = backend_emu_device(f.be);
-		assert_ok(nvme_ctrl_open(f.be, NULL, &f.c, &f.e), &f.e);
+		assert_ok(nvme_ctrl_open(&f.be->dev, NULL, &f.c, &f.e), &f.e);
 		f.ns = nvme_ctrl_ns(f.c, 1);
 		struct nvme_queue *q;
 		assert_ok(nvme_ctrl_create_queue(f.c, 8, &q, &f.e), &f.e);
@@ -195,14 +195,14 @@ static void every_shipped_preset_runs(void **state)
 				  &f.e);
 		}
 		struct backend_counter c[16];
-		unsigned n = f.be->ops->counters(f.be, c, 16);
+		unsigned n = backend_counters(f.be, c, 16);
 		assert_int_equal(n, 10);
 		assert_string_equal(c[0].name, "iotlb_lookup");
 		if (i < 4)
 			assert_true(c[0].value >= 64 * 3); /* SQE, data, CQE per I/O */
 		else
 			assert_int_equal(c[0].value, 0); /* no IOMMU */
-		f.be->ops->flush_iotlb(f.be);
+		backend_flush_iotlb(f.be);
 		backend_dma_free(f.be, &b);
 		fixture_close(&f);
 	}

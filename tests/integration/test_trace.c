@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "driver/backend/uapi/iommufd_abi.h"
+#include "driver/host/uapi/iommufd_abi.h"
 #include "bpf/perf_cpu.h"
 #include "bpf/privs.h"
 #include "bpf/probe_table.h"
@@ -132,7 +132,7 @@ static void usdt_counts_match_driver_ops(void **state)
 	trace_set_lba_shift(t, f.ns->lba_shift);
 	enum { MAPS = 25, IOS = 40 };
 	struct dma_buf buf;
-	assert_ok(f.be->ops->mem_alloc(f.be, 8192, 4096, &buf, &f.e), &f.e);
+	assert_ok(backend_mem_alloc(f.be, 8192, 4096, &buf, &f.e), &f.e);
 	for (int i = 0; i < MAPS; i++) {
 		assert_ok(backend_map(f.be, &buf, DMA_PROT_READ | DMA_PROT_WRITE, &f.e), &f.e);
 		assert_ok(backend_unmap(f.be, &buf, &f.e), &f.e);
@@ -162,7 +162,7 @@ static void usdt_counts_match_driver_ops(void **state)
 	free(out);
 	nvme_ctrl_delete_queue(f.c, q, &f.e);
 	backend_unmap(f.be, &buf, &f.e);
-	f.be->ops->mem_free(f.be, &buf);
+	backend_mem_free(f.be, &buf);
 	fixture_close(&f);
 	trace_close(t);
 }

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "driver/backend/hostfs.h"
+#include "driver/util/hostfs.h"
 
 struct fx {
 	char root[256];

@@ -10,7 +10,8 @@
 #include <dirent.h>
 #include <sys/resource.h>
 
-#include "driver/backend/precheck.h"
+#include "driver/host/precheck.h"
+#include "driver/backend/emu.h"
 #include "driver/backend/real.h"
 #include "tests/unit/sysfs_fixture.h"
 

@@ -117,6 +117,21 @@ static void bad_values_name_key_and_range(void **state)
 	assert_null(t.label);
 }
 
+static void apply_adds_no_context(void **state)
+{
+	(void)state;
+	struct target t = {0};
+	struct err e;
+	assert_ok(key_apply(key_find(&table, "mode"), &t, "fast", &e), &e);
+	assert_int_equal(t.mode, 20);
+	assert_ok(key_apply(key_find(&table, "twice"), &t, "4", &e), &e);
+	assert_int_equal(t.size, 8);
+	assert_int_equal(key_apply(key_find(&table, "small"), &t, "0", &e), -ERANGE);
+	assert_true(strncmp(e.msg, "small = 0: allowed 1 to 200", 27) == 0);
+	assert_int_equal(key_set(&table, &t, "small", "0", &e), -ERANGE);
+	assert_non_null(strstr(e.msg, "test key small: small = 0"));
+}
+
 static void unknown_keys_list_the_table(void **state)
 {
 	(void)state;
@@ -153,6 +168,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(values_land_in_their_fields),
 	    cmocka_unit_test(bad_values_name_key_and_range),
+	    cmocka_unit_test(apply_adds_no_context),
 	    cmocka_unit_test(unknown_keys_list_the_table),
 	    cmocka_unit_test(help_comes_from_the_table),
 	};

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "tests/helpers.h"
-#include "driver/backend/emu_opts.h"
+#include "driver/emu/emu_opts.h"
 #include "driver/util/parse.h"
 
 static void sizes(void **state)
@@ -66,12 +66,32 @@ static void emu_options(void **state)
 	assert_int_not_equal(emu_opts_parse("serial=123456789012345678901", &c, store, &e), 0);
 }
 
+/* The defaults the help prints are the ones emu_cfg_default() sets. */
+static void emu_option_defaults(void **state)
+{
+	(void)state;
+	struct err e;
+	struct emu_cfg want, got;
+	emu_cfg_default(&want);
+	memset(&got, 0, sizeof(got));
+	for (unsigned i = 0; i < emu_opts_keys.n; i++) {
+		const struct key_def *d = &emu_opts_keys.defs[i];
+		if (d->dflt)
+			assert_ok(key_set(&emu_opts_keys, &got, d->name, d->dflt, &e), &e);
+	}
+	got.serial = want.serial;
+	got.model = want.model;
+	got.firmware = want.firmware;
+	assert_memory_equal(&got, &want, sizeof(got));
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
 	    cmocka_unit_test(sizes),
 	    cmocka_unit_test(integers),
 	    cmocka_unit_test(emu_options),
+	    cmocka_unit_test(emu_option_defaults),
 	};
 	return cmocka_run_group_tests_name("parse", t, NULL, NULL);
 }

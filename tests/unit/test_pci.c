@@ -8,8 +8,8 @@
 
 #include <fcntl.h>
 
-#include "driver/backend/pci.h"
-#include "driver/backend/pci_cfg.h"
+#include "driver/host/pci.h"
+#include "driver/host/pci_cfg.h"
 #include "tests/unit/sysfs_fixture.h"
 #include "driver/util/array.h"
 

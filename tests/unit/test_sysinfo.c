@@ -5,7 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "driver/backend/sysinfo.h"
+#include "driver/host/sysinfo.h"
+#include "micro/dataset/hostinfo.h"
 #include "tests/unit/sysfs_fixture.h"
 
 #define ALL_CAPS 0x000001ffffffffffull
@@ -148,13 +149,74 @@ static void devices_and_backends(void **state)
 	fx_fini(&f);
 }
 
+/* The dataset's host record (micro/hostinfo.c) and `iotlbench info` read
+ * the same probe, so on one host they give the same answer. */
+static void expect_same(const char *type, const char *mode)
+{
+	struct sysinfo s;
+	struct err e = {0};
+	assert_int_equal(sysinfo_probe(&s, &e), 0);
+	json_object *h = hostinfo_json();
+	json_object *v;
+	assert_true(json_object_object_get_ex(h, "iommu_type", &v));
+	assert_string_equal(json_object_get_string(v), type);
+	assert_string_equal(s.iommu ? s.iommu_type : "none", type);
+	assert_true(json_object_object_get_ex(h, "iommu_mode", &v));
+	assert_string_equal(json_object_get_string(v), mode);
+	assert_string_equal(s.mode, mode);
+	assert_true(json_object_object_get_ex(h, "kernel", &v));
+	assert_string_equal(json_object_get_string(v), s.kernel);
+	assert_true(json_object_object_get_ex(h, "cmdline", &v));
+	assert_string_equal(json_object_get_string(v), s.cmdline);
+	json_object *pools;
+	assert_true(json_object_object_get_ex(h, "hugepages", &pools));
+	assert_int_equal(json_object_object_length(pools), s.npools);
+	for (int i = 0; i < s.npools; i++) {
+		char key[32];
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)s.pools[i].size_kb);
+		assert_true(json_object_object_get_ex(pools, key, &v));
+		assert_int_equal(json_object_get_int64(v), s.pools[i].total);
+	}
+	json_object_put(h);
+}
+
+static void hostinfo_agrees(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_init(&f);
+	fx_file(&f, "/proc/sys/kernel/osrelease", "6.1.0-test\n");
+	fx_file(&f, "/proc/cmdline", "root=/dev/vda quiet\n");
+	fx_dir(&f, "/sys/class/iommu/dmar0");
+	fx_file(&f, "/sys/kernel/iommu_groups/0/type", "DMA-FQ\n");
+	fx_file(&f, "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", "512\n");
+	fx_file(&f, "/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "1\n");
+	expect_same("intel", "lazy");
+	/* Groups without a default-domain type (before Linux 5.11, or only
+	 * unmanaged ones): the command line decides, for both. */
+	fx_file(&f, "/sys/kernel/iommu_groups/0/type", "unmanaged\n");
+	fx_file(&f, "/proc/cmdline", "root=/dev/vda iommu.strict=1\n");
+	expect_same("intel", "strict");
+	/* A paravirtual IOMMU is an IOMMU too. */
+	fx_fini(&f);
+	fx_init(&f);
+	fx_dir(&f, "/sys/class/iommu/virtio-iommu0");
+	fx_file(&f, "/sys/kernel/iommu_groups/1/type", "DMA\n");
+	expect_same("virtio", "strict");
+	/* No IOMMU unit at all. */
+	fx_fini(&f);
+	fx_init(&f);
+	fx_file(&f, "/proc/cmdline", "console=ttyS0\n");
+	expect_same("none", "off");
+	fx_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
-	    cmocka_unit_test(intel_lazy),
-	    cmocka_unit_test(amd_passthrough_and_strict),
-	    cmocka_unit_test(no_iommu),
-	    cmocka_unit_test(devices_and_backends),
+	    cmocka_unit_test(intel_lazy),      cmocka_unit_test(amd_passthrough_and_strict),
+	    cmocka_unit_test(no_iommu),	       cmocka_unit_test(devices_and_backends),
+	    cmocka_unit_test(hostinfo_agrees),
 	};
 	return cmocka_run_group_tests_name("sysinfo", t, NULL, NULL);
 }

@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "driver/backend/uapi/iommufd_abi.h"
-#include "driver/backend/vfio_info.h"
+#include "driver/host/uapi/iommufd_abi.h"
+#include "driver/host/vfio_info.h"
 
 static void fallback_in_use(void **state)
 {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "driver/backend/backend.h"
+#include "driver/backend/emu.h"
 #include "driver/emu/emu.h"
 #include "driver/mem/mem.h"
 #include "driver/nvme/ctrl.h"
@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 	struct dma_buf b = {0};
 	int rc = backend_open("emu", &cfg, &be, &e);
 	if (!rc)
-		rc = nvme_ctrl_open(be, NULL, &c, &e);
+		rc = nvme_ctrl_open(&be->dev, NULL, &c, &e);
 	if (!rc)
 		rc = nvme_ctrl_create_queue(c, QD + 1, &q, &e);
 	if (!rc)

@@ -28,7 +28,7 @@
 #include <linux/vfio.h>
 
 #include "driver/backend/real.h"
-#include "driver/backend/uapi/iommufd_abi.h"
+#include "driver/host/uapi/iommufd_abi.h"
 #include "driver/util/parse.h"
 #include "tools/devbench/bench_prog.h"
 #include "micro/measure/timer.h"
@@ -260,10 +260,10 @@ int main(int argc, char **argv)
 	/* The bare loop maps at the IOVA the backend itself uses, so both meet
 	 * the same I/O page-table state (the VT-d driver frees empty tables on
 	 * unmap: an isolated IOVA would pay for building them every time). */
-	if (be->ops->map(be, &b, DMA_PROT_READ | DMA_PROT_WRITE, &e))
+	if (backend_map_untraced(be, &b, DMA_PROT_READ | DMA_PROT_WRITE, &e))
 		goto fail;
 	x.iova = b.iova;
-	if (be->ops->unmap(be, &b, &e))
+	if (backend_unmap_untraced(be, &b, &e))
 		goto fail;
 	/* Warm-up: page-table pages, slab caches, the translation cache of an
 	 * emulator. */

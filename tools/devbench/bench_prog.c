@@ -47,7 +47,7 @@ int bench_prog_open(const char *name, const char *bdf, uint64_t page, struct bac
 	*be = NULL;
 	int rc = backend_open(name, &cfg, be, e);
 	if (!rc)
-		rc = (*be)->ops->mem_alloc(*be, page, page, b, e);
+		rc = backend_mem_alloc(*be, page, page, b, e);
 	if (rc && *be) {
 		backend_close(*be);
 		*be = NULL;
@@ -61,9 +61,9 @@ void bench_prog_close(struct backend *be, struct dma_buf *b)
 		return;
 	struct err e;
 	if (b->map_priv)
-		be->ops->unmap(be, b, &e);
+		backend_unmap_untraced(be, b, &e);
 	if (b->va)
-		be->ops->mem_free(be, b);
+		backend_mem_free(be, b);
 	backend_close(be);
 }
 
@@ -71,10 +71,10 @@ int bench_map_unmap(struct backend *be, struct dma_buf *b, uint64_t *map_ns, uin
 		    struct err *e)
 {
 	uint64_t t0 = timer_ticks();
-	if (be->ops->map(be, b, DMA_PROT_READ | DMA_PROT_WRITE, e))
+	if (backend_map_untraced(be, b, DMA_PROT_READ | DMA_PROT_WRITE, e))
 		return -1;
 	uint64_t t1 = timer_ticks();
-	if (be->ops->unmap(be, b, e))
+	if (backend_unmap_untraced(be, b, e))
 		return -1;
 	uint64_t t2 = timer_ticks();
 	*map_ns = timer_ns(t1 - t0);

@@ -37,7 +37,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	if (g.have_buf)
-		g.be->ops->mem_free(g.be, &g.buf);
+		backend_mem_free(g.be, &g.buf);
 	if (g.be)
 		backend_close(g.be);
 	if (g.t)
@@ -69,7 +69,7 @@ static void run_backend(const char *name, const char *probes, const char *top_ma
 		fail_msg("%s", e.msg);
 	struct backend *be = g.be;
 	struct dma_buf *buf = &g.buf;
-	assert_ok(be->ops->mem_alloc(be, 4096, 4096, buf, &e), &e);
+	assert_ok(backend_mem_alloc(be, 4096, 4096, buf, &e), &e);
 	g.have_buf = true;
 	trace_set_case(t, 1, name);
 	for (int i = 0; i < N; i++) {

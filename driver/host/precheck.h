@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "driver/util/err.h"
-#include "driver/backend/pci.h"
+#include "driver/host/pci.h"
 
 /* Capability bits (include/uapi/linux/capability.h). */
 #define CAP_BIT_IPC_LOCK  14

@@ -1,4 +1,4 @@
-#include "driver/backend/vfio_info.h"
+#include "driver/host/vfio_info.h"
 
 #include <errno.h>
 #include <linux/vfio.h>

@@ -1,7 +1,10 @@
 /* What `iotlbench info` and `iotlbench devices` report: the host's IOMMU,
  * hugepage pools, limits and privileges, and the NVMe functions with which
- * backend could open each. Everything is read through hostfs, so tests run
- * it on fixture trees; the micro/ commands only print. */
+ * backend could open each. It is the one probe of the host: the datasets'
+ * host record (micro/hostinfo.c) takes its IOMMU type and mode, kernel,
+ * command line and pools from here too, so the two cannot disagree.
+ * Everything is read through hostfs, so tests run it on fixture trees; the
+ * micro/ commands only print. */
 #ifndef IOTLB_SYSINFO_H
 #define IOTLB_SYSINFO_H
 
@@ -9,7 +12,7 @@
 #include <stdint.h>
 
 #include "driver/util/err.h"
-#include "driver/backend/pci.h"
+#include "driver/host/pci.h"
 
 #define SYSINFO_MAX_POOLS 4
 #define SYSINFO_MAX_UNITS 8
@@ -20,8 +23,9 @@ struct sysinfo_pool {
 
 struct sysinfo {
 	char kernel[128];      /* /proc/sys/kernel/osrelease */
+	char cmdline[4096];    /* /proc/cmdline ("" when unreadable) */
 	bool iommu;	       /* /sys/class/iommu has a unit */
-	char iommu_type[16];   /* intel, amd, arm-smmu, virtio, ... */
+	char iommu_type[16];   /* intel, amd, arm-smmu, virtio, other; "" without a unit */
 	char iommu_units[128]; /* dmar0 dmar1 ... */
 	char mode[16];	       /* strict, lazy, passthrough, off, unknown */
 	char mode_source[160]; /* what the mode was read from */

@@ -1,4 +1,4 @@
-#include "driver/backend/hostfs.h"
+#include "driver/util/hostfs.h"
 
 #include <errno.h>
 #include <fcntl.h>

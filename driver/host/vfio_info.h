@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "driver/util/err.h"
-#include "driver/backend/iova.h"
+#include "driver/host/iova_range.h"
 
 #define VFIO_INFO_MAX_RANGES 32
 

@@ -1,4 +1,4 @@
-#include "driver/backend/precheck.h"
+#include "driver/host/precheck.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "driver/backend/hostfs.h"
+#include "driver/util/hostfs.h"
 
 int precheck_creds(uint64_t *cap_eff, long *euid)
 {

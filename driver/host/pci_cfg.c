@@ -1,4 +1,4 @@
-#include "driver/backend/pci_cfg.h"
+#include "driver/host/pci_cfg.h"
 
 #include <errno.h>
 #include <string.h>

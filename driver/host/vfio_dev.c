@@ -1,4 +1,4 @@
-#include "driver/backend/vfio_dev.h"
+#include "driver/host/vfio_dev.h"
 
 #include <errno.h>
 #include <linux/vfio.h>
@@ -8,7 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#include "driver/backend/pci_cfg.h"
+#include "driver/host/pci_cfg.h"
 
 /* NVMe registers end at 0x1000 where the doorbells start (NVMe base 1.4,
  * 3.1); a BAR0 smaller than one doorbell pair past that is not NVMe. */

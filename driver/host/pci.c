@@ -1,4 +1,4 @@
-#include "driver/backend/pci.h"
+#include "driver/host/pci.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driver/backend/hostfs.h"
+#include "driver/util/hostfs.h"
 
 #define PCI_DEVICES "/sys/bus/pci/devices"
 

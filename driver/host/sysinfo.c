@@ -1,4 +1,4 @@
-#include "driver/backend/sysinfo.h"
+#include "driver/host/sysinfo.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "driver/backend/hostfs.h"
-#include "driver/backend/precheck.h"
+#include "driver/util/hostfs.h"
+#include "driver/host/precheck.h"
 
 const char *const sysinfo_backend_names[SYSINFO_NBACKENDS] = {"pagemap", "vfio", "iommufd"};
 
@@ -121,10 +121,12 @@ static void cmdline_mode(const char *cmd, char *mode, size_t len, char *word, si
 
 static void probe_mode(struct sysinfo *s)
 {
-	char cmd[4096], m[16] = "", w[64] = "";
+	char m[16] = "", w[64] = "";
 	probe_groups(s);
-	if (hostfs_read("/proc/cmdline", cmd, sizeof(cmd)) > 0)
-		cmdline_mode(cmd, m, sizeof(m), w, sizeof(w));
+	if (hostfs_read("/proc/cmdline", s->cmdline, sizeof(s->cmdline)) > 0)
+		cmdline_mode(s->cmdline, m, sizeof(m), w, sizeof(w));
+	else
+		s->cmdline[0] = '\0';
 	if (s->mode[0]) {
 		if (m[0]) {
 			size_t n = strlen(s->mode_source);
