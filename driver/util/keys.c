@@ -75,14 +75,14 @@ int key_value(const struct key_def *d, const char *text, uint64_t *out, struct e
 				*out = d->choice_vals ? d->choice_vals[i] : i;
 				return 0;
 			}
-		return err_set(e, EINVAL, "%s '%s': allowed values are %s", d->name, text,
+		return err_set(e, EINVAL, "%s = %s: allowed values are %s", d->name, text,
 			       key_allowed(d, allowed, sizeof(allowed)));
 	case KEY_BOOL:
 		if ((text[0] == '0' || text[0] == '1') && !text[1]) {
 			*out = text[0] == '1';
 			return 0;
 		}
-		return err_set(e, EINVAL, "%s '%s': allowed values are 0, 1", d->name, text);
+		return err_set(e, EINVAL, "%s = %s: allowed values are 0, 1", d->name, text);
 	case KEY_STR:
 		if (strlen(text) > d->max)
 			return err_set(e, EINVAL, "%s = '%s' is longer than %llu characters",

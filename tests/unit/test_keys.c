@@ -107,7 +107,7 @@ static void bad_values_name_key_and_range(void **state)
 	assert_int_equal(key_set(&table, &t, "size", "4m", &e), -ERANGE);
 	assert_non_null(strstr(e.msg, "512 to 2m"));
 	assert_int_equal(key_set(&table, &t, "mode", "medium", &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "mode 'medium': allowed values are slow, fast"));
+	assert_non_null(strstr(e.msg, "mode = medium: allowed values are slow, fast"));
 	assert_int_equal(key_set(&table, &t, "label", "toolong", &e), -EINVAL);
 	assert_int_equal(key_set(&table, &t, "flag", "2", &e), -EINVAL);
 	assert_int_equal(key_set(&table, &t, "twice", "x", &e), -EINVAL);

@@ -122,7 +122,7 @@ static void errors(void **state)
 	expect_error("[latency]\nbuffer = 4k\nqd = 8\n",
 		     "buffer 4096 is smaller than io_size x qd");
 	expect_error("[latency]\nop = readwrite\n",
-		     "op 'readwrite': allowed values are read, write");
+		     "op = readwrite: allowed values are read, write");
 	expect_error("[global]\npage_size = 4k\n", "no case sections");
 	expect_error("qd = 1\n", "before any [section]");
 	expect_error("[reuse]\npages = 4\n[map]\nops = 1\n[reuse]\npages = 8\n",

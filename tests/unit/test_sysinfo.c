@@ -149,7 +149,7 @@ static void devices_and_backends(void **state)
 	fx_fini(&f);
 }
 
-/* The dataset's host record (micro/hostinfo.c) and `iotlbench info` read
+/* The dataset's host record (micro/dataset/hostinfo.c) and `iotlbench info` read
  * the same probe, so on one host they give the same answer. */
 static void expect_same(const char *type, const char *mode)
 {
