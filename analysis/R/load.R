@@ -107,6 +107,10 @@ check_columns <- function(dt, path, required, shown = required) {
 to_numbers <- function(dt, cols, path) {
   for (m in intersect(cols, names(dt))) {
     x <- dt[[m]]
+    if (is.numeric(x) || is.logical(x)) {  # typed by fread (logical: all empty)
+      data.table::set(dt, j = m, value = as.numeric(x))
+      next
+    }
     v <- suppressWarnings(as.numeric(x))
     bad <- which(!is.na(x) & nzchar(trimws(x)) & is.na(v) & !is.nan(v))
     if (length(bad))
@@ -144,19 +148,21 @@ read_results <- function(path, required = RESULT_REQUIRED) {
 }
 
 # Histogram files can be the largest inputs (a few 10 000 rows for a 10 M-I/O
-# run): read as text, checked and converted column by column, which is still
-# a matter of milliseconds.
+# run), so fread types the numeric columns itself; one it cannot read as
+# numbers comes back as text, and to_numbers() says where. The header is
+# checked first so that colClasses only names columns that exist.
 read_hist_file <- function(path, probe = FALSE) {
-  if (!file.exists(path)) return(NULL)
-  dt <- read_csv_file(path, colClasses = "character")
+  if (!file.exists(path) || file.size(path) == 0) return(NULL)
+  text <- c("case", if (probe) "probe")
+  check_columns(read_csv_file(path, nrows = 0), path, c(text, "lo_ns", "hi_ns", "count"))
+  dt <- read_csv_file(path, colClasses = list(character = text))
   if (nrow(dt) == 0) return(NULL)
-  check_columns(dt, path, c("case", if (probe) "probe", "lo_ns", "hi_ns", "count"))
   to_numbers(dt, c("lo_ns", "hi_ns", "count"), path)
   dt
 }
 
 read_counters <- function(path) {
-  if (!file.exists(path)) return(NULL)
+  if (!file.exists(path) || file.size(path) == 0) return(NULL)
   dt <- read_csv_file(path, colClasses = "character", na.strings = c("", "NA"))
   if (nrow(dt) == 0) return(NULL)
   check_columns(dt, path, c("case", "source", "event", "value"))
@@ -168,10 +174,12 @@ read_counters <- function(path) {
   dt
 }
 
-# A directory counts as a dataset if it holds results.csv. A directory that
-# holds none but has dataset subdirectories (datasets/runs/) is expanded.
+# What to give instead of a directory the analysis cannot use.
 DATASET_DIR_FIX <- paste("Give a run directory (one holding results.csv and meta.json, such as",
                          "datasets/runs/latest) or a directory of run directories (such as datasets/runs)")
+
+# A directory counts as a dataset if it holds results.csv. A directory that
+# holds none but has dataset subdirectories (datasets/runs/) is expanded.
 expand_dataset_dirs <- function(dirs) {
   out <- character()
   for (d in dirs) {

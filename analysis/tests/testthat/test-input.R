@@ -89,10 +89,19 @@ test_that("a broken meta.json fails, naming the file and the parse error", {
 test_that("histogram and counter files are checked the same way", {
   src <- fixture("bad-input-counters", run_id = "run-bad-ctr", kinds = "reuse", seed = 52)
   dir <- copy_run(src$dir, "iotlb-bad-hist")
+  h <- readLines(file.path(dir, "latency_hist.csv"))
   writeLines(c("case,bucket,n", "reuse-0001,1,2"), file.path(dir, "latency_hist.csv"))
   expect_match(conditionMessage(input_error_of(load_datasets(dir))),
                paste0(file.path(dir, "latency_hist.csv"), ": required columns lo_ns, hi_ns, count missing"),
                fixed = TRUE)
+  h[length(h)] <- sub("^([^,]*),[^,]*,", "\\1,n/a,", h[length(h)])
+  writeLines(h, file.path(dir, "latency_hist.csv"))
+  expect_match(conditionMessage(input_error_of(load_datasets(dir))),
+               sprintf("column lo_ns has 1 cell that is not a number (data row %d: \"n/a\")", length(h) - 1),
+               fixed = TRUE)
+  # An empty file (a run stopped before its first write) is no histogram.
+  file.create(file.path(dir, "latency_hist.csv"))
+  expect_null(load_datasets(dir)$hist)
 
   dir <- copy_run(src$dir, "iotlb-bad-counters")
   ctr <- fread(file.path(dir, "counters.csv"), colClasses = "character")
