@@ -206,7 +206,6 @@ test-vm: deps
 	$(MAKE) all $(GUEST_PROGS)
 	sh tests/vm/test-vm.sh $(GUEST_TESTS)
 
-# Driver instructions per I/O under callgrind (README, Performance).
 FUZZ_TARGETS = fuzz_suite fuzz_preset fuzz_replay fuzz_emu_cmd fuzz_completions fuzz_pmu_format
 FUZZ_SECONDS = 60
 
@@ -224,6 +223,7 @@ memcheck: deps
 	$(MAKE) all tests
 	sh scripts/memcheck.sh $(INPROC_TESTS)
 
+# Driver instructions per I/O under callgrind (README, Performance).
 bench-hotpath: deps
 	$(MAKE) all
 	sh scripts/bench-hotpath.sh
@@ -239,18 +239,18 @@ bench-trace: deps
 	./bin/bench-trace
 	BENCH_TRACE_PROBES=usdt sh scripts/bench-trace.sh
 
-# Dataset bytes and memory of 1 M and 10 M I/O runs; timer overhead.
 # In the QEMU guest (tests/vm): backend bookkeeping over the bare DMA ioctls
-# and map/unmap latency per backend and page size; tracing overhead on real
-# VFIO/IOMMUFD map/unmap.
+# and map/unmap latency per backend and page size.
 bench-ioctl: deps
 	$(MAKE) all
 	sh scripts/bench-ioctl.sh
 
+# In the QEMU guest: tracing overhead on real VFIO/IOMMUFD map/unmap.
 bench-trace-guest: deps
 	$(MAKE) all
 	sh scripts/bench-trace-guest.sh
 
+# Dataset bytes and memory of 1 M and 10 M I/O runs; timer overhead.
 bench-dataset: deps
 	$(MAKE) all
 	sh scripts/bench-dataset.sh

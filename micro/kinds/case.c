@@ -6,7 +6,7 @@
 
 #include "micro/kinds/keys.h"
 
-int bench_buf(struct runner *r, size_t len, uint64_t page_size, struct dma_buf *b, struct err *e)
+int bench_buf(struct bench_env *r, size_t len, uint64_t page_size, struct dma_buf *b, struct err *e)
 {
 	int rc = backend_dma_alloc(r->be, len, page_size, DMA_PROT_READ | DMA_PROT_WRITE, b, e);
 	if (rc)
@@ -42,9 +42,9 @@ int bench_io_qd1(struct nvme_queue *q, const struct nvme_ns *ns, uint8_t opc, ui
 	return rc;
 }
 
-int bench_finish_io(struct runner *r, const struct bench_case *c, uint64_t op, const struct hist *h,
-		    const struct samples *raw, const struct ctr_set *before, uint64_t ios,
-		    uint64_t t_start, struct err *e)
+int bench_finish_io(struct bench_env *r, const struct bench_case *c, uint64_t op,
+		    const struct hist *h, const struct samples *raw, const struct ctr_set *before,
+		    uint64_t ios, uint64_t t_start, struct err *e)
 {
 	uint64_t el = timer_ns(timer_ticks() - t_start);
 	struct ctr_set after, acc;
@@ -58,7 +58,7 @@ int bench_finish_io(struct runner *r, const struct bench_case *c, uint64_t op, c
 	return case_emit(r, &row, h, &acc, e);
 }
 
-void case_row_init(struct result_row *row, const struct runner *r, const struct bench_case *c,
+void case_row_init(struct result_row *row, const struct bench_env *r, const struct bench_case *c,
 		   const char *suffix, const char *op)
 {
 	memset(row, 0, sizeof(*row));
@@ -72,8 +72,8 @@ void case_row_init(struct result_row *row, const struct runner *r, const struct 
 		c->kind->fill_row(row, c);
 }
 
-int case_emit(struct runner *r, const struct result_row *row, const struct hist *h,
+int case_emit(struct bench_env *r, const struct result_row *row, const struct hist *h,
 	      const struct ctr_set *ctr, struct err *e)
 {
-	return dataset_emit_row(&r->ds, row, h, ctr, e);
+	return dataset_emit_row(r->ds, row, h, ctr, e);
 }

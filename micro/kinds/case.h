@@ -13,10 +13,12 @@
 #include "micro/measure/hist.h"
 #include "micro/measure/samples.h"
 #include "micro/measure/timer.h"
-#include "micro/run/runner.h"
+#include "driver/backend/backend.h"
+#include "driver/nvme/ctrl.h"
 
 /* Allocates `len` bytes backed by `page_size` pages and maps them RW. */
-int bench_buf(struct runner *r, size_t len, uint64_t page_size, struct dma_buf *b, struct err *e);
+int bench_buf(struct bench_env *r, size_t len, uint64_t page_size, struct dma_buf *b,
+	      struct err *e);
 
 /* One I/O at queue depth 1, start to completion; returns 0 or an error
  * naming the command's status. *ticks gets the elapsed timer ticks. */
@@ -29,17 +31,17 @@ int bench_wait(struct nvme_queue *q, struct nvme_done *d, struct err *e);
 
 /* Ends an I/O case: the counters since `before`, IOPS over the timed part
  * (from `t_start` ticks), and the result row with its histogram. */
-int bench_finish_io(struct runner *r, const struct bench_case *c, uint64_t op, const struct hist *h,
-		    const struct samples *raw, const struct ctr_set *before, uint64_t ios,
-		    uint64_t t_start, struct err *e);
+int bench_finish_io(struct bench_env *r, const struct bench_case *c, uint64_t op,
+		    const struct hist *h, const struct samples *raw, const struct ctr_set *before,
+		    uint64_t ios, uint64_t t_start, struct err *e);
 
 /* A row for case c: id "<case>[-suffix]", kind, backend, page size and op,
  * then the columns the kind's fill_row sets. */
-void case_row_init(struct result_row *row, const struct runner *r, const struct bench_case *c,
+void case_row_init(struct result_row *row, const struct bench_env *r, const struct bench_case *c,
 		   const char *suffix, const char *op);
 
 /* Writes the row with its histogram and, when given, its counters. */
-int case_emit(struct runner *r, const struct result_row *row, const struct hist *h,
+int case_emit(struct bench_env *r, const struct result_row *row, const struct hist *h,
 	      const struct ctr_set *ctr, struct err *e);
 
 static inline uint64_t bench_rand(uint64_t *s)

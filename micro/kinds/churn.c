@@ -69,7 +69,7 @@ static const struct kind_key keys[NKEYS] = {
 };
 
 struct churn {
-	struct runner *r;
+	struct bench_env *r;
 	struct dma_buf *buf; /* qd slots */
 	uint8_t *mapped;
 	uint32_t *pending; /* slots waiting for a batch unmap */
@@ -91,7 +91,7 @@ static int unmap_pending(struct churn *ch, struct err *e)
 	return rc;
 }
 
-static int run_churn(struct runner *r, const struct bench_case *c, struct err *e)
+static int run_churn(struct bench_env *r, const struct bench_case *c, struct err *e)
 {
 	uint64_t ps = c->v[P_PAGE_SIZE], io = c->v[P_IO_SIZE], qd = c->v[P_QD];
 	uint64_t ios = c->v[P_IOS], warmup = c->v[P_WARMUP];
@@ -187,7 +187,7 @@ static int run_churn(struct runner *r, const struct bench_case *c, struct err *e
 			samples_add(&raw, t);
 		}
 		completed++;
-		if ((completed & 255) == 0 && runner_stopping(r) && !rc)
+		if ((completed & 255) == 0 && env_stopping(r) && !rc)
 			rc = err_set(e, EINTR, "interrupted");
 	}
 	if (!rc)

@@ -44,7 +44,8 @@ static uint64_t rss_bytes(void)
 	return (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-static int region(struct runner *r, uint64_t len, uint64_t ps, struct dma_buf *mem, struct err *e)
+static int region(struct bench_env *r, uint64_t len, uint64_t ps, struct dma_buf *mem,
+		  struct err *e)
 {
 	if (ps != 4096)
 		return backend_mem_alloc(r->be, len, ps, mem, e);
@@ -61,7 +62,7 @@ static int region(struct runner *r, uint64_t len, uint64_t ps, struct dma_buf *m
 	return 0;
 }
 
-static void region_free(struct runner *r, struct dma_buf *mem)
+static void region_free(struct bench_env *r, struct dma_buf *mem)
 {
 	if (mem->page_size != 4096)
 		backend_mem_free(r->be, mem);
@@ -69,7 +70,7 @@ static void region_free(struct runner *r, struct dma_buf *mem)
 		munmap(mem->va, mem->len);
 }
 
-static int run_count(struct runner *r, const struct bench_case *c, struct err *e)
+static int run_count(struct bench_env *r, const struct bench_case *c, struct err *e)
 {
 	uint64_t ps = c->v[P_PAGE_SIZE], size = c->v[P_MAP_SIZE], ops = c->v[P_OPS];
 	uint64_t slot = (size + ps - 1) / ps * ps; /* each mapping starts on a backing page */
@@ -105,7 +106,7 @@ static int run_count(struct runner *r, const struct bench_case *c, struct err *e
 			rc = backend_map(r->be, &views[live], prot, e);
 			if (!rc)
 				live++;
-			if ((live & 4095) == 0 && runner_stopping(r) && !rc)
+			if ((live & 4095) == 0 && env_stopping(r) && !rc)
 				rc = err_set(e, EINTR, "interrupted");
 		}
 		if (rc)
@@ -152,7 +153,7 @@ static int run_count(struct runner *r, const struct bench_case *c, struct err *e
 		}
 		samples_free(&raw[0]);
 		samples_free(&raw[1]);
-		dataset_flush(&r->ds);
+		dataset_flush(r->ds);
 	}
 	if (rc && e->code == ENOSPC)
 		err_wrap(e, "after %llu live mappings", (unsigned long long)live);

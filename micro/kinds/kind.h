@@ -8,6 +8,7 @@
 #ifndef IOTLB_KIND_H
 #define IOTLB_KIND_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -49,7 +50,28 @@ struct bench_case {
 	unsigned nlist;
 };
 
-struct runner;
+struct backend;
+struct nvme_ctrl;
+struct nvme_ns;
+struct dataset;
+
+/* What a case runs against: the device behind its backend, the namespace
+ * (or the --lba-range window of it), the dataset its rows go to and the
+ * run's stop flag (set by SIGINT/SIGTERM). The runner fills it; a kind sees
+ * nothing else of the run. */
+struct bench_env {
+	struct backend *be;
+	struct nvme_ctrl *c;
+	const struct nvme_ns *ns;
+	struct dataset *ds;
+	volatile sig_atomic_t *stop;
+};
+
+/* True once the run must stop; kinds check it between operations. */
+static inline bool env_stopping(const struct bench_env *env)
+{
+	return *env->stop != 0;
+}
 
 struct kind {
 	const char *name;
@@ -62,7 +84,7 @@ struct kind {
 	int (*check)(const struct bench_case *c, const char *const *where, struct err *e);
 	/* Fills the row columns this kind's cases describe (io_size, qd, ...). */
 	void (*fill_row)(struct result_row *row, const struct bench_case *c);
-	int (*run)(struct runner *r, const struct bench_case *c, struct err *e);
+	int (*run)(struct bench_env *r, const struct bench_case *c, struct err *e);
 };
 
 /* A set of kinds the suite parser and `help` know (NULL-terminated). */

@@ -37,7 +37,7 @@ static const struct kind_key keys[NKEYS] = {
 };
 
 struct worker {
-	struct runner *r;
+	struct bench_env *r;
 	const struct bench_case *c;
 	struct nvme_queue *q;
 	const struct dma_buf *buf;
@@ -113,7 +113,7 @@ static void *worker_main(void *arg)
 			completed++;
 			slots[nfree++] = s;
 		}
-		if ((completed & 255) == 0 && runner_stopping(w->r) && !w->rc)
+		if ((completed & 255) == 0 && env_stopping(w->r) && !w->rc)
 			w->rc = err_set(&w->e, EINTR, "interrupted");
 	}
 	w->t1 = timer_ticks();
@@ -128,7 +128,7 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static int run_latency(struct runner *r, const struct bench_case *c, struct err *e)
+static int run_latency(struct bench_env *r, const struct bench_case *c, struct err *e)
 {
 	unsigned nt = (unsigned)c->v[P_THREADS];
 	if (nt > r->c->info.io_queues)

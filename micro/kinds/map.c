@@ -17,7 +17,7 @@ static const struct kind_key keys[NKEYS] = {
     [P_RAW] = {&key_raw, "0", KK_QUIET},
 };
 
-static int run_map(struct runner *r, const struct bench_case *c, struct err *e)
+static int run_map(struct bench_env *r, const struct bench_case *c, struct err *e)
 {
 	uint64_t ps = c->v[P_PAGE_SIZE], size = c->v[P_MAP_SIZE];
 	uint64_t ops = c->v[P_OPS], warmup = c->v[P_WARMUP];
@@ -64,7 +64,7 @@ static int run_map(struct runner *r, const struct bench_case *c, struct err *e)
 				backend_unmap(r->be, &view, &ignore);
 			}
 		}
-		if ((i & 63) == 0 && runner_stopping(r) && !rc)
+		if ((i & 63) == 0 && env_stopping(r) && !rc)
 			rc = err_set(e, EINTR, "interrupted");
 	}
 	for (int k = 0; k < 2 && !rc; k++) {

@@ -28,7 +28,7 @@ static const struct kind_key keys[NKEYS] = {
     [P_RAW] = {&key_raw, "0", KK_QUIET},
 };
 
-static int run_reuse(struct runner *r, const struct bench_case *c, struct err *e)
+static int run_reuse(struct bench_env *r, const struct bench_case *c, struct err *e)
 {
 	uint64_t pages = c->v[P_PAGES], ps = c->v[P_PAGE_SIZE], io = c->v[P_IO_SIZE];
 	uint64_t warmup = c->v[P_WARMUP] ? c->v[P_WARMUP] : 2 * pages, ios = c->v[P_IOS];
@@ -60,7 +60,7 @@ static int run_reuse(struct runner *r, const struct bench_case *c, struct err *e
 			hist_add(h, timer_ns(ticks));
 			samples_add(&raw, timer_ns(ticks));
 		}
-		if ((i & 255) == 0 && runner_stopping(r))
+		if ((i & 255) == 0 && env_stopping(r))
 			rc = err_set(e, EINTR, "interrupted");
 	}
 	if (!rc)

@@ -8,7 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf/observe.h"
 #include "driver/backend/real.h"
+#include "driver/nvme/ctrl.h"
 #include "driver/util/probes.h"
 #include "micro/dataset/meta.h"
 #include "micro/kinds/keys.h"
@@ -17,6 +19,15 @@
 #include "micro/run/progress.h"
 #include "micro/run/safety.h"
 #include "micro/run/suite.h"
+
+/* The run's device, dataset and tracing; `env` is what each case sees. */
+struct runner {
+	struct run_opts o;
+	struct bench_env env;
+	struct nvme_ns window; /* --lba-range: env.ns points here */
+	struct dataset ds;
+	struct observe *obs; /* tracer and counters, or NULL */
+};
 
 /* Everything one run holds between its phases. */
 struct run {
@@ -38,7 +49,7 @@ static const char *out_root(const struct run_opts *o)
 /* --lba-range and the data-safety check, before anything is written. */
 static int confine(struct runner *r, const struct suite *s, struct err *e)
 {
-	const struct nvme_ns *full = r->ns;
+	const struct nvme_ns *full = r->env.ns;
 	if (r->o.has_range) {
 		if (r->o.lba_lo >= r->o.lba_hi || r->o.lba_hi > full->nlbas)
 			return err_set(
@@ -51,23 +62,23 @@ static int confine(struct runner *r, const struct suite *s, struct err *e)
 		r->window = *full;
 		r->window.lba_base = r->o.lba_lo;
 		r->window.nlbas = r->o.lba_hi - r->o.lba_lo;
-		r->ns = &r->window;
+		r->env.ns = &r->window;
 	}
 	if (!suite_writes(s) || r->o.force_destroy_data)
 		return 0;
-	return safety_check(r->c, full, e);
+	return safety_check(r->env.c, full, e);
 }
 
 static int open_device(struct run *run, struct err *e)
 {
 	struct runner *r = &run->r;
-	int rc = backend_open(r->o.backend, &r->o.bcfg, &r->be, e);
+	int rc = backend_open(r->o.backend, &r->o.bcfg, &r->env.be, e);
 	if (!rc)
-		rc = nvme_ctrl_open(&r->be->dev, NULL, &r->c, e);
-	if (!rc && !(r->ns = nvme_ctrl_ns(r->c, 1)))
+		rc = nvme_ctrl_open(&r->env.be->dev, NULL, &r->env.c, e);
+	if (!rc && !(r->env.ns = nvme_ctrl_ns(r->env.c, 1)))
 		rc = err_set(e, ENODEV, "the controller has no namespace 1");
 	if (!rc)
-		rc = limits_check(&run->s, r->c, r->ns, e);
+		rc = limits_check(&run->s, r->env.c, r->env.ns, e);
 	if (!rc)
 		rc = confine(r, &run->s, e);
 	return rc;
@@ -133,7 +144,7 @@ static int open_dataset(struct run *run, struct err *e)
 	setvbuf(r->ds.results, NULL, _IOFBF, 1 << 20);
 	setvbuf(r->ds.hist, NULL, _IOFBF, 1 << 20);
 	setvbuf(r->ds.counters, NULL, _IOFBF, 1 << 20);
-	bool emu = !strcmp(r->be->ops->name, "emu");
+	bool emu = !strcmp(r->env.be->ops->name, "emu");
 	struct meta_run m = {
 	    .run_id = run->run_id,
 	    .suite = run->s.name,
@@ -142,14 +153,14 @@ static int open_dataset(struct run *run, struct err *e)
 	    .overrides = o->sets,
 	    .noverrides = o->nset,
 	    .grid = grid_json(&run->s),
-	    .backend = r->be->ops->name,
+	    .backend = r->env.be->ops->name,
 	    .preset = emu ? (o->bcfg.preset ? o->bcfg.preset : BACKEND_DEFAULT_PRESET) : NULL,
 	    .emu_opts = emu ? o->bcfg.emu_opts : NULL,
 	    .bdf = o->bcfg.device,
-	    .model = r->c->info.model,
-	    .serial = r->c->info.serial,
-	    .firmware = r->c->info.firmware,
-	    .mdts_bytes = r->c->info.max_xfer,
+	    .model = r->env.c->info.model,
+	    .serial = r->env.c->info.serial,
+	    .firmware = r->env.c->info.firmware,
+	    .mdts_bytes = r->env.c->info.max_xfer,
 	    .iommu_model = emu,
 	    .clock_source = g_timer.source,
 	    .tsc_hz = g_timer.tsc ? g_timer.tsc_hz : 0,
@@ -185,10 +196,10 @@ static int open_observe(struct run *run, struct err *e)
 	int rc = observe_open(&oo, r->ds.dir, o->quiet ? stderr : stdout, &r->obs, e);
 	if (rc)
 		return rc;
-	observe_set_lba_shift(r->obs, r->ns->lba_shift);
+	observe_set_lba_shift(r->obs, r->env.ns->lba_shift);
 	/* The default probes sit in the kernel's IOMMU and VFIO/IOMMUFD
 	 * paths; an in-process backend never enters them. */
-	if (o->trace && !(o->trace_probes && *o->trace_probes) && !backend_is_real(r->be))
+	if (o->trace && !(o->trace_probes && *o->trace_probes) && !backend_is_real(r->env.be))
 		fprintf(o->quiet ? stderr : stdout,
 			"trace: backend %s never enters the kernel paths the default "
 			"probes watch; --trace=usdt traces the driver's own map/unmap and "
@@ -211,7 +222,7 @@ static bool is_skip(int code)
  * timed out or was aborted, or CSTS says fatal or the device is gone. */
 static bool device_trouble(struct runner *r, const struct err *e)
 {
-	uint32_t csts = tr_read32(r->c->tr, NVME_REG_CSTS);
+	uint32_t csts = tr_read32(r->env.c->tr, NVME_REG_CSTS);
 	return e->code == ETIMEDOUT || e->code == ECANCELED || csts == 0xffffffffu ||
 	       (csts & NVME_CSTS_BIT_CFS);
 }
@@ -224,7 +235,7 @@ static int recover(struct run *run, const struct bench_case *c, struct err *e, u
 	char why[ERR_MSG_MAX];
 	snprintf(why, sizeof(why), "%s", e->msg);
 	struct err re;
-	int rc = nvme_ctrl_reset(r->c, &re);
+	int rc = nvme_ctrl_reset(r->env.c, &re);
 	char msg[2 * ERR_MSG_MAX + 64];
 	snprintf(msg, sizeof(msg), "%s; controller reset %s%s", why,
 		 rc ? "failed: " : "done, retrying", rc ? re.msg : "");
@@ -243,10 +254,8 @@ static int run_case(struct run *run, unsigned i)
 	char desc[256];
 	case_describe(c, desc, sizeof(desc));
 	progress_case(&run->pg, i, c->name, desc);
-	r->cur = c;
-	r->case_index = i;
 	/* Each case starts with a cold IOTLB where the backend can empty it. */
-	backend_flush_iotlb(r->be);
+	backend_flush_iotlb(r->env.be);
 	struct err e = {0};
 	int crc = 0;
 	/* A device that timed out, aborted or went fatal gets one bounded
@@ -255,19 +264,19 @@ static int run_case(struct run *run, unsigned i)
 		observe_case_begin(r->obs, i, c->name);
 		if (IOTLB_PROBE_ON(case_start))
 			IOTLB_PROBE2(case_start, i, c->name);
-		crc = c->kind->run(r, c, &e);
+		crc = c->kind->run(&r->env, c, &e);
 		if (IOTLB_PROBE_ON(case_end))
 			IOTLB_PROBE2(case_end, i, c->name);
 		struct err oe = {0};
 		if (observe_case_end(r->obs, i, c->name, r->ds.counters, &oe))
 			fprintf(stderr, "iotlbench: %s: %s\n", c->name, oe.msg);
-		if (!crc || runner_stopping(r) || attempt == 1 || !device_trouble(r, &e))
+		if (!crc || env_stopping(&r->env) || attempt == 1 || !device_trouble(r, &e))
 			break;
 		if (recover(run, c, &e, i))
 			break;
 	}
 	dataset_flush(&r->ds);
-	if (crc && runner_stopping(r))
+	if (crc && env_stopping(&r->env))
 		return 1;
 	if (crc) {
 		bool skip = is_skip(e.code);
@@ -297,7 +306,7 @@ static void link_latest(const char *root, const char *run_id)
 static void close_run(struct run *run)
 {
 	struct runner *r = &run->r;
-	int stop = *r->stop;
+	int stop = *r->env.stop;
 	meta_end(&r->ds, !stop);
 	json_object *meta = r->ds.meta;
 	if (stop)
@@ -306,17 +315,17 @@ static void close_run(struct run *run)
 		    json_object_new_string(stop == SIGINT ? "SIGINT" : "SIGTERM"));
 	/* Close the controller first: its queues are mappings too. What is
 	 * still mapped afterwards was leaked, and the dataset says so. */
-	nvme_ctrl_close(r->c);
-	r->c = NULL;
+	nvme_ctrl_close(r->env.c);
+	r->env.c = NULL;
 	observe_close(r->obs);
 	r->obs = NULL;
 	/* CSTS.RDY after close: the controller must be left disabled (3.1.6). */
-	uint32_t csts = tr_read32(r->be->dev.tr, NVME_REG_CSTS);
+	uint32_t csts = tr_read32(r->env.be->dev.tr, NVME_REG_CSTS);
 	json_object_object_add(
 	    meta, "controller_ready_at_exit",
 	    json_object_new_boolean(csts != 0xffffffffu && (csts & NVME_CSTS_BIT_RDY)));
 	uint64_t live;
-	if (backend_live_mappings(r->be, &live)) {
+	if (backend_live_mappings(r->env.be, &live)) {
 		json_object_object_add(meta, "dma_mappings_at_exit",
 				       json_object_new_int64((int64_t)live));
 		if (live)
@@ -358,8 +367,8 @@ static void release(struct run *run)
 	if (r->ds.meta)
 		dataset_close(&r->ds);
 	observe_close(r->obs);
-	nvme_ctrl_close(r->c);
-	backend_close(r->be);
+	nvme_ctrl_close(r->env.c);
+	backend_close(r->env.be);
 	suite_free(&run->s);
 }
 
@@ -372,6 +381,7 @@ int runner_main(const struct run_opts *o)
 	}
 	struct runner *r = &run->r;
 	r->o = *o;
+	r->env.ds = &r->ds;
 	struct err e = {0};
 	int rc = suite_load_kinds(o->suite_path, NULL, o->kinds, o->sets, o->nset, &run->s, &e);
 	if (!rc) {
@@ -380,7 +390,7 @@ int runner_main(const struct run_opts *o)
 		rc = run->cpu < 0 && e.code ? -e.code : 0;
 	}
 	if (!rc) {
-		r->stop = run_signals_install();
+		r->env.stop = run_signals_install();
 		rc = open_device(run, &e);
 	}
 	if (!rc)
@@ -397,8 +407,7 @@ int runner_main(const struct run_opts *o)
 		printf("run %s: %u cases, backend %s, clock %s, dataset %s\n", run->run_id,
 		       run->s.ncases, o->backend, g_timer.source, r->ds.dir);
 	progress_init(&run->pg, stderr, run->s.ncases, o->quiet);
-	r->ncases = run->s.ncases;
-	for (unsigned i = 0; i < run->s.ncases && !runner_stopping(r); i++)
+	for (unsigned i = 0; i < run->s.ncases && !env_stopping(&r->env); i++)
 		if (run_case(run, i))
 			break;
 	progress_end(&run->pg);
@@ -406,7 +415,7 @@ int runner_main(const struct run_opts *o)
 	char dir[512];
 	snprintf(dir, sizeof(dir), "%s", r->ds.dir);
 	unsigned ncases = run->s.ncases, failed = run->failed, skipped = run->skipped;
-	int stop = *r->stop;
+	int stop = *r->env.stop;
 	release(run);
 	link_latest(out_root(o), run->run_id);
 	free(run);

@@ -9,10 +9,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "bpf/observe.h"
 #include "driver/backend/backend.h"
-#include "driver/nvme/ctrl.h"
-#include "micro/dataset/dataset.h"
 #include "micro/kinds/kind.h"
 
 struct run_opts {
@@ -33,25 +30,6 @@ struct run_opts {
 	bool has_range;		 /* confine every I/O to [lba_lo, lba_hi) */
 	uint64_t lba_lo, lba_hi;
 };
-
-struct runner {
-	struct run_opts o;
-	struct backend *be;
-	struct nvme_ctrl *c;
-	const struct nvme_ns *ns; /* the namespace, or the --lba-range window of it */
-	struct nvme_ns window;
-	struct dataset ds;
-	const struct bench_case *cur;
-	unsigned case_index, ncases;
-	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM */
-	struct observe *obs;	     /* tracer and counters, or NULL */
-};
-
-/* True once the run must stop; benchmarks check it between operations. */
-static inline bool runner_stopping(const struct runner *r)
-{
-	return *r->stop != 0;
-}
 
 /* Runs a whole suite; returns 0, 130/143 when interrupted, 1 on error. */
 int runner_main(const struct run_opts *o);

@@ -11,6 +11,7 @@
 #include "tests/helpers.h"
 #include "micro/kinds/case.h"
 #include "micro/kinds/keys.h"
+#include "micro/run/runner.h"
 #include "micro/run/suite.h"
 
 /* ---- the whole kind: what HACKING.md shows ---- */
@@ -27,7 +28,7 @@ static const struct kind_key echo_keys[NKEYS] = {
 
 /* Records `reps` samples of value reps * 100 ns: the row can only come out
  * right if the key's value reached the run function. */
-static int run_echo(struct runner *r, const struct bench_case *c, struct err *e)
+static int run_echo(struct bench_env *r, const struct bench_case *c, struct err *e)
 {
 	struct hist h;
 	hist_reset(&h);
