@@ -37,34 +37,52 @@ BPF_OBJS = build/bpf/pmu_sysfs.o build/bpf/perf_cpu.o build/bpf/perf_set.o build
 	build/bpf/privs.o build/bpf/trace.o build/bpf/trace_out.o build/bpf/observe.o
 BPF_SKEL = build/bpf/iotlb.skel.h
 
-MICRO_LIB_OBJS = $(BPF_OBJS) build/micro/suite.o build/micro/runner.o build/micro/dataset.o build/micro/hostinfo.o \
-	build/micro/counters.o build/micro/progress.o build/micro/timer.o build/micro/hist.o build/micro/bench_util.o \
-	build/micro/bench_map.o build/micro/bench_count.o build/micro/bench_churn.o build/micro/bench_reuse.o \
-	build/micro/bench_latency.o build/micro/samples.o build/micro/safety.o build/micro/bench_prog.o
-MICRO_OBJS = build/micro/main.o build/micro/cmd_run.o build/micro/cmd_model.o build/micro/cmd_devices.o build/micro/cmd_info.o \
-	build/micro/cmd_trace.o
+# micro/: the iotlbench program. Everything but the CLI goes into a library
+# that the tests and the developer benchmarks link too.
+MEASURE_OBJS = build/micro/measure/timer.o build/micro/measure/hist.o \
+	build/micro/measure/samples.o build/micro/measure/counters.o
+DATASET_OBJS = build/micro/dataset/dataset.o build/micro/dataset/rows.o \
+	build/micro/dataset/meta.o build/micro/dataset/hostinfo.o
+# Benchmark kinds: one file and one descriptor each, listed in kinds/table.c.
+KIND_OBJS = build/micro/kinds/table.o build/micro/kinds/kind.o build/micro/kinds/keys.o build/micro/kinds/case.o \
+	build/micro/kinds/map.o build/micro/kinds/count.o build/micro/kinds/churn.o \
+	build/micro/kinds/reuse.o build/micro/kinds/latency.o
+RUN_OBJS = build/micro/run/suite.o build/micro/run/limits.o build/micro/run/runner.o build/micro/run/signals.o \
+	build/micro/run/safety.o build/micro/run/progress.o
+MICRO_LIB_OBJS = $(BPF_OBJS) $(MEASURE_OBJS) $(DATASET_OBJS) $(KIND_OBJS) $(RUN_OBJS)
+MICRO_OBJS = build/micro/cli/main.o build/micro/cli/help.o build/micro/cli/cmd_run.o \
+	build/micro/cli/cmd_model.o build/micro/cli/cmd_devices.o build/micro/cli/cmd_info.o \
+	build/micro/cli/cmd_trace.o
+
 # Every test program, in two lists: those that run in one process (valgrind
 # memcheck runs them all) and those that spawn bin/iotlbench or load BPF
 # programs (memcheck would follow the child or the kernel, not the test).
-INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse build/tests/unit/test_keys build/tests/unit/test_emu \
+INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse build/tests/unit/test_keys \
+	build/tests/unit/test_emu_admin build/tests/unit/test_emu_core \
+	build/tests/unit/test_emu_dma build/tests/unit/test_emu_io \
+	build/tests/unit/test_emu_queues build/tests/unit/test_emu_regs \
 	build/tests/unit/test_cache build/tests/unit/test_iommu build/tests/unit/test_preset \
 	build/tests/unit/test_replay build/tests/unit/test_suite build/tests/unit/test_hist \
 	build/tests/unit/test_pmu_sysfs build/tests/unit/test_pci build/tests/unit/test_iova \
 	build/tests/unit/test_mem build/tests/unit/test_backend_errors build/tests/unit/test_sysinfo \
 	build/tests/unit/test_uapi_abi build/tests/integration/test_model \
 	build/tests/integration/test_identify build/tests/integration/test_io \
-	build/tests/integration/test_queues build/tests/integration/test_errors
+	build/tests/integration/test_queues build/tests/integration/test_errors \
+	build/tests/integration/test_kind_extension
 SPAWN_TESTS = build/tests/integration/test_cli build/tests/integration/test_runner \
 	build/tests/integration/test_safety build/tests/integration/test_trace
 TESTS = $(INPROC_TESTS) $(SPAWN_TESTS)
 # Programs run inside the QEMU guest (tests/vm/README.md).
 GUEST_PROGS = build/tests/vm/guest/test_guest_backends build/tests/vm/guest/test_guest_trace
-TEST_HELPER_OBJS = build/tests/helpers.o
+TEST_HELPER_OBJS = build/tests/helpers.o build/tests/unit/emu_fixture.o
 
 BENCH = bin/bench-hotpath bin/bench-model bin/bench-timer bin/bench-ioctl bin/bench-trace \
 	bin/bench-trace-map
-BENCH_OBJS = build/micro/bench_hotpath.o build/micro/bench_model.o build/micro/bench_timer.o build/micro/bench_ioctl.o \
-	build/micro/bench_trace.o build/micro/bench_trace_map.o
+# Developer benchmark programs (tools/devbench/), apart from the CLI.
+BENCH_OBJS = build/tools/devbench/bench_hotpath.o build/tools/devbench/bench_model.o \
+	build/tools/devbench/bench_timer.o build/tools/devbench/bench_ioctl.o \
+	build/tools/devbench/bench_trace.o build/tools/devbench/bench_trace_map.o \
+	build/tools/devbench/bench_prog.o
 
 LIB = build/libiotlb.a
 MLIB = build/libiotlb-micro.a
@@ -72,29 +90,29 @@ BIN = bin/iotlbench
 
 all: $(BIN) $(BENCH)
 
-bin/bench-hotpath: $(LIB) build/micro/bench_hotpath.o
+bin/bench-hotpath: $(LIB) build/tools/devbench/bench_hotpath.o
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ build/micro/bench_hotpath.o $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ build/tools/devbench/bench_hotpath.o $(LIB) $(LIBS)
 
-bin/bench-timer: $(MLIB) $(LIB) build/micro/bench_timer.o
+bin/bench-timer: $(MLIB) $(LIB) build/tools/devbench/bench_timer.o
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ build/micro/bench_timer.o $(MLIB) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ build/tools/devbench/bench_timer.o $(MLIB) $(LIB) $(LIBS)
 
-bin/bench-ioctl: $(MLIB) $(LIB) build/micro/bench_ioctl.o
+bin/bench-ioctl: $(MLIB) $(LIB) build/tools/devbench/bench_ioctl.o build/tools/devbench/bench_prog.o
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -Wl,--wrap=ioctl -o $@ build/micro/bench_ioctl.o $(MLIB) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -Wl,--wrap=ioctl -o $@ build/tools/devbench/bench_ioctl.o build/tools/devbench/bench_prog.o $(MLIB) $(LIB) $(LIBS)
 
-bin/bench-trace: $(MLIB) $(LIB) build/micro/bench_trace.o
+bin/bench-trace: $(MLIB) $(LIB) build/tools/devbench/bench_trace.o build/tools/devbench/bench_prog.o
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ build/micro/bench_trace.o $(MLIB) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ build/tools/devbench/bench_trace.o build/tools/devbench/bench_prog.o $(MLIB) $(LIB) $(LIBS)
 
-bin/bench-trace-map: $(MLIB) $(LIB) build/micro/bench_trace_map.o
+bin/bench-trace-map: $(MLIB) $(LIB) build/tools/devbench/bench_trace_map.o build/tools/devbench/bench_prog.o
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ build/micro/bench_trace_map.o $(MLIB) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ build/tools/devbench/bench_trace_map.o build/tools/devbench/bench_prog.o $(MLIB) $(LIB) $(LIBS)
 
-bin/bench-model: $(LIB) build/micro/bench_model.o
+bin/bench-model: $(LIB) build/tools/devbench/bench_model.o
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ build/micro/bench_model.o $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ build/tools/devbench/bench_model.o $(LIB) $(LIBS)
 
 $(BIN): $(MLIB) $(LIB) $(MICRO_OBJS)
 	@mkdir -p bin
@@ -117,7 +135,7 @@ $(BPF_SKEL): bpf/iotlb.bpf.c bpf/trace_abi.h bpf/build.sh
 
 # BPF loader objects include the skeleton; main and runner the version.
 $(BPF_OBJS): $(BPF_SKEL)
-build/micro/main.o build/micro/runner.o: build/version.h
+build/micro/cli/main.o build/micro/dataset/meta.o: build/version.h
 
 STAMP = build/flags.stamp
 

@@ -44,16 +44,12 @@ analysis_dir <- function() {
   if (length(f)) dirname(normalizePath(f[1])) else "analysis"
 }
 
-load_analysis <- function(dir = analysis_dir()) {
-  suppressPackageStartupMessages({
-    library(data.table); library(ggplot2)
-  })
-  for (f in sort(list.files(file.path(dir, "R"), pattern = "\\.R$", full.names = TRUE))) source(f)
-}
-
 if (sys.nframe() == 0L) {
-  load_analysis()
-  status <- tryCatch(main(commandArgs(TRUE)), error = function(e) {
+  status <- tryCatch({
+    source(file.path(analysis_dir(), "loader.R"))
+    load_analysis(analysis_dir())
+    main(commandArgs(TRUE))
+  }, error = function(e) {
     message("report: ", conditionMessage(e)); 1
   })
   quit(status = if (identical(status, 1)) 1 else 0)

@@ -9,7 +9,7 @@
 #include <linux/types.h>
 #endif
 
-/* Log-linear duration buckets, like micro/hist.h but coarser: BPF has no
+/* Log-linear duration buckets, like micro/measure/hist.h but coarser: BPF has no
  * count-leading-zeros instruction, so the power of two is found by a
  * five-step binary search, and a map value must stay small. Group 0 holds
  * 0..7 ns exactly; group g >= 1 splits [8 << (g-1), 16 << (g-1)) into 8

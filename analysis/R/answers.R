@@ -1,6 +1,6 @@
 # The report's first section: short answers to the questions a new user asks,
 # each computed from the same tables the report shows, or a sentence saying
-# which suite would answer it.
+# which benchmark kind would answer it.
 
 # Names a reach row the way figure legends name series.
 reach_who <- function(reach) {
@@ -15,7 +15,7 @@ reach_who <- function(reach) {
 answer_iommu_cost <- function(cmp, reach) {
   out <- character()
   if (!is.null(cmp) && nrow(cmp)) {
-    io <- cmp[op %in% c("read", "write") & suite %in% c("latency", "reuse", "churn") &
+    io <- cmp[op %in% c("read", "write") & kind %in% c("latency", "reuse", "churn") &
                 (is.na(churn) | churn == "persistent")]
     # Within IOTLB reach only: past it the cost is the miss penalty, answered below.
     if (!is.null(reach) && nrow(reach) && any(!is.na(reach$entries))) {
@@ -56,7 +56,7 @@ answer_reach <- function(reach) {
 }
 
 answer_map <- function(data) {
-  r <- suite_rows(data, "map")[op == "map" & !is.na(p50_ns)]
+  r <- kind_rows(data, "map")[op == "map" & !is.na(p50_ns)]
   if (!nrow(r)) return("No `map` suite: mapping speed was not measured.")
   # Geometric mean over the map sizes every series measured, per page size.
   common <- r[, .(n = length(unique(series))), by = .(page_size, map_size)][n == max(n)]
@@ -71,7 +71,7 @@ answer_map <- function(data) {
 }
 
 answer_tails <- function(data) {
-  r <- suite_rows(data, "latency")[!is.na(p50_ns)]
+  r <- kind_rows(data, "latency")[!is.na(p50_ns)]
   if (!nrow(r)) return("No `latency` suite: tails were not measured.")
   sprintf("%s, %s %s pages: p50 %s, p99 %s (%.2fx), p99.99 %s (%.1fx the median).",
           r$series, io_shape(r$op, r$io_size, r$qd), page_size_label(r$page_size),

@@ -1,4 +1,4 @@
-# Churn policy (suite `churn`): how often buffers are mapped and unmapped
+# Churn policy (kind `churn`): how often buffers are mapped and unmapped
 # around I/O, against throughput and latency. Policies are ordered from the
 # cheapest (map once) to the dearest (map per I/O), batches by falling size.
 
@@ -11,13 +11,13 @@ churn_levels <- function(x) {
 
 fig_churn <- function(data) {
   name <- "fig_churn"; title <- "Churn policy against IOPS and latency"
-  r <- suite_rows(data, "churn")
+  r <- kind_rows(data, "churn")
   r <- r[!is.na(churn)]
   if (nrow(r) == 0) return(skip_figure(name, title, "no `churn` suite in the data"))
   long <- data.table::rbindlist(list(
     r[, .(run, series, page_label, churn, metric = "IOPS (thousands)", value = iops / 1e3)],
-    r[, .(run, series, page_label, churn, metric = "median latency (µs)", value = p50_ns / 1e3)],
-    r[, .(run, series, page_label, churn, metric = "p99 latency (µs)", value = p99_ns / 1e3)]))
+    r[, .(run, series, page_label, churn, metric = "median latency (\u00b5s)", value = p50_ns / 1e3)],
+    r[, .(run, series, page_label, churn, metric = "p99 latency (\u00b5s)", value = p99_ns / 1e3)]))
   long <- long[!is.na(value)]
   long[, churn := factor(churn, levels = churn_levels(r$churn))]
   ns <- n_series(long$series)

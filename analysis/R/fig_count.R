@@ -1,4 +1,4 @@
-# Cost against the number of live mappings (suite `count`), log-log. The slope
+# Cost against the number of live mappings (kind `count`), log-log. The slope
 # of log(p50) against log(mappings) is the growth exponent: 0 for a constant
 # cost, ~0.1 for a tree lookup at these sizes, 1 for a linear scan. It is
 # written into each legend entry so the figure carries the answer.
@@ -13,7 +13,7 @@ count_slopes <- function(r) {
 
 fig_count <- function(data) {
   name <- "fig_count_scaling"; title <- "Cost against live mappings"
-  r <- suite_rows(data, "count")
+  r <- kind_rows(data, "count")
   r <- r[!is.na(mappings) & !is.na(p50_ns)]
   if (nrow(r) == 0) return(skip_figure(name, title, "no `count` suite in the data"))
   sl <- count_slopes(r)

@@ -1,9 +1,9 @@
-# Map/unmap cost against mapping size (suite `map`), and, when the run was
+# Map/unmap cost against mapping size (kind `map`), and, when the run was
 # traced, where the kernel spends that time.
 
 fig_map <- function(data) {
   name <- "fig_map_cost"; title <- "Map and unmap cost against mapping size"
-  r <- suite_rows(data, "map")
+  r <- kind_rows(data, "map")
   r <- r[!is.na(map_size) & !is.na(p50_ns)]
   if (nrow(r) == 0) return(skip_figure(name, title, "no `map` suite in the data"))
   r[, op := factor(op, levels = unique(c("map", "unmap", sort(unique(op)))))]
@@ -28,7 +28,7 @@ fig_map <- function(data) {
 # callee) would be counted twice, so suites should trace disjoint functions.
 fig_map_trace <- function(data) {
   name <- "fig_map_kernel_breakdown"; title <- "Kernel time per map/unmap call, by probe"
-  r <- suite_rows(data, "map")
+  r <- kind_rows(data, "map")
   if (nrow(r) == 0) return(skip_figure(name, title, "no `map` suite in the data"))
   if (is.null(data$trace)) return(skip_figure(name, title, "no trace_hist.csv (run without --trace)"))
   t <- data$trace[r[, .(run, case, ops)], on = .(run, case), nomatch = NULL]

@@ -13,7 +13,7 @@ miss_per_op <- function(data) {
     w[is.na(iotlb_miss), iotlb_miss := iotlb_lookup - iotlb_hit]
   w <- w[!is.na(iotlb_miss), .(run, case, source, misses = iotlb_miss)]
   if (nrow(w) == 0) return(NULL)
-  r <- data$results[, .(run, case, suite, series, page_label, pages, ops)]
+  r <- data$results[, .(run, case, kind, series, page_label, pages, ops)]
   w <- r[w, on = .(run, case), nomatch = NULL]
   w[, miss_per_op := misses / ops]
   w
@@ -23,7 +23,7 @@ fig_misses <- function(data) {
   name <- "fig_iotlb_misses"; title <- "IOTLB misses per I/O against pages in use"
   w <- miss_per_op(data)
   if (is.null(w)) return(skip_figure(name, title, "no supported iotlb_miss (or lookup/hit) counters"))
-  w <- w[!is.na(pages) & suite == "reuse"]
+  w <- w[!is.na(pages) & kind == "reuse"]
   if (nrow(w) == 0) return(skip_figure(name, title, "no IOTLB counters for `reuse` cases"))
   w[, line := paste0(series, " [", source, "]")]
   nl <- n_series(w$line)

@@ -1,10 +1,10 @@
-# Reuse sweep (suite `reuse`): median latency against the number of distinct
+# Reuse sweep (kind `reuse`): median latency against the number of distinct
 # pages cycled over, one panel per page size. The inferred IOTLB reach
 # (R/reach.R) is drawn as a dashed line at the last page count before the step.
 
 fig_reuse <- function(data, reach = NULL) {
   name <- "fig_reuse_sweep"; title <- "Median latency against pages in use"
-  r <- suite_rows(data, "reuse")
+  r <- kind_rows(data, "reuse")
   r <- r[!is.na(pages) & !is.na(p50_ns)]
   if (nrow(r) == 0) return(skip_figure(name, title, "no `reuse` suite in the data"))
   ns <- n_series(r$series)

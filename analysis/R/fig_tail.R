@@ -8,7 +8,7 @@ TAIL_MARKS <- data.frame(q = c(0.5, 0.99, 0.999, 0.9999),
 
 fig_tail <- function(data) {
   name <- "fig_tail_latency"; title <- "Tail latency (complementary CDF)"
-  r <- suite_rows(data, "latency")
+  r <- kind_rows(data, "latency")
   if (nrow(r) == 0) return(skip_figure(name, title, "no `latency` suite in the data"))
   if (is.null(data$hist)) return(skip_figure(name, title, "no latency_hist.csv for the `latency` suite"))
   h <- data$hist[r[, .(run, case)], on = .(run, case), nomatch = NULL]

@@ -8,12 +8,15 @@
 #   trace    trace_hist.csv    (run, case, probe, lo_ns, hi_ns, count)
 # Cases are unique only within a run, so every join uses (run, case).
 
-RESULT_COLS <- c("case", "suite", "backend", "page_size", "op", "io_size", "qd",
+RESULT_COLS <- c("case", "kind", "backend", "page_size", "op", "io_size", "qd",
                  "threads", "pages", "map_size", "mappings", "churn", "ops",
                  "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "p9999_ns",
                  "max_ns", "iops")
-RESULT_TEXT_COLS <- c("case", "suite", "backend", "op", "churn")
+RESULT_TEXT_COLS <- c("case", "kind", "backend", "op", "churn")
 RESULT_NUM_COLS <- setdiff(RESULT_COLS, RESULT_TEXT_COLS)
+# Without these no figure, table or reach can be made from a row; every other
+# column may be empty or missing.
+RESULT_REQUIRED <- c("kind", "page_size", "p50_ns")
 
 # Metadata that becomes columns of every results row, so that runs from several
 # machines, kernels or IOMMU modes can share one figure.
@@ -24,7 +27,17 @@ META_COLS <- c("run", "dir", "host", "kernel", "cpu_model", "iommu_type",
 read_meta <- function(dir) {
   path <- file.path(dir, "meta.json")
   if (!file.exists(path)) return(NULL)
-  jsonlite::fromJSON(path, simplifyVector = FALSE)
+  # The parser's first line says what is wrong; the lines after it point into
+  # the text with a caret, which means nothing once put on one line.
+  meta <- tryCatch(jsonlite::fromJSON(path, simplifyVector = FALSE), error = function(e)
+    stop_input(path, paste("not valid JSON:", one_line(strsplit(conditionMessage(e), "\n")[[1]][1])),
+               paste("The runner rewrites meta.json at the end of a run, and an interrupted write",
+                     "can leave it cut short: repair it, or move it away to load results.csv with",
+                     "NA metadata")))
+  if (!is.list(meta) || (length(meta) > 0 && is.null(names(meta))))
+    stop_input(path, "valid JSON, but not a JSON object",
+               "meta.json must be one object with the fields datasets/README.md lists")
+  meta
 }
 
 meta_row <- function(meta, dir) {
@@ -49,15 +62,79 @@ meta_row <- function(meta, dir) {
 
 `%|na|%` <- function(a, b) if (length(a) == 0 || is.na(a)) b else a
 
+# The benchmark kind of a results row (map, count, churn, reuse, latency) is
+# the column `kind`; datasets written before it was renamed call it `suite`,
+# which now means only the suite's file name (as meta.json's "suite" does).
+# Returns the name of the column that holds the kind in `names`, NA if none:
+# `kind` when present, else a `suite` from before the rename.
+kind_column <- function(names) {
+  if ("kind" %in% names) "kind" else if ("suite" %in% names) "suite" else NA_character_
+}
+
+# fread() whose errors and warnings name the file: a CSV that cannot be read
+# at all is an input error; warnings (a short last line of an interrupted
+# run, say) stay warnings.
+read_csv_file <- function(path, ...) {
+  withCallingHandlers(
+    tryCatch(data.table::fread(path, ...), error = function(e)
+      stop_input(path, paste("cannot be read as CSV:", one_line(conditionMessage(e))),
+                 "It must be a comma-separated table with a header line, as datasets/README.md describes")),
+    warning = function(w) {
+      warning(sprintf("%s: %s", path, one_line(conditionMessage(w))), call. = FALSE)
+      invokeRestart("muffleWarning")
+    })
+}
+
+# A table without the columns the schema requires is not the file it claims
+# to be (random text, another file under this name, a wrong delimiter).
+check_columns <- function(dt, path, required, shown = required) {
+  miss <- setdiff(required, names(dt))
+  if (!length(miss)) return(invisible(dt))
+  found <- names(dt)
+  found <- ifelse(nchar(found) > 30, paste0(substr(found, 1, 27), "..."), found)
+  found <- if (!length(found)) "no columns" else
+    paste0("its header has ", paste0("\"", utils::head(found, 8), "\"", collapse = ", "),
+           if (length(found) > 8) sprintf(" and %d more", length(found) - 8) else "")
+  stop_input(path, sprintf("required column%s %s missing (%s)", if (length(miss) > 1) "s" else "",
+                           paste(shown[match(miss, required)], collapse = ", "), found),
+             sprintf("The first line of %s must name its columns as datasets/README.md describes",
+                     basename(path)))
+}
+
+# Text columns to numbers; a cell that is not empty (blank or "" count as
+# empty) and not a number is an input error naming the column, the row and
+# the value.
+to_numbers <- function(dt, cols, path) {
+  for (m in intersect(cols, names(dt))) {
+    x <- dt[[m]]
+    v <- suppressWarnings(as.numeric(x))
+    bad <- which(!is.na(x) & nzchar(trimws(x)) & is.na(v) & !is.nan(v))
+    if (length(bad))
+      stop_input(path, sprintf("column %s has %d cell%s that %s not a number (data row %d: \"%s\")",
+                               m, length(bad), if (length(bad) > 1) "s" else "",
+                               if (length(bad) > 1) "are" else "is", bad[1], one_line(x[bad[1]])),
+                 "Sizes are bytes and times nanoseconds, written as plain numbers; a cell is empty where the column does not apply")
+    data.table::set(dt, j = m, value = v)
+  }
+  invisible(dt)
+}
+
 # results.csv is small (one row per case): read everything as text, then type
 # the known columns. This keeps unknown extra columns and tolerates files from
-# other tools that leave a column empty or omit it entirely.
-read_results <- function(path) {
-  dt <- data.table::fread(path, colClasses = "character", na.strings = c("", "NA"))
+# other tools that leave a column empty or omit it entirely, but not files
+# without the `required` columns or with text where numbers belong. An old
+# `suite` column holding the kind becomes `kind`; next to `kind`, `suite` is
+# the suite name and is kept as an extra column.
+read_results <- function(path, required = RESULT_REQUIRED) {
+  dt <- read_csv_file(path, colClasses = "character", na.strings = c("", "NA"))
+  # An empty file: the run was stopped before it wrote the header.
+  if (ncol(dt) == 0) return(dt)
+  if (identical(kind_column(names(dt)), "suite")) data.table::setnames(dt, "suite", "kind")
+  check_columns(dt, path, required,
+                shown = ifelse(required == "kind", "kind (suite in datasets from before the rename)", required))
   miss <- setdiff(RESULT_COLS, names(dt))
   for (m in miss) data.table::set(dt, j = m, value = NA_character_)
-  for (m in RESULT_NUM_COLS)
-    data.table::set(dt, j = m, value = suppressWarnings(as.numeric(dt[[m]])))
+  to_numbers(dt, RESULT_NUM_COLS, path)
   extra <- setdiff(names(dt), RESULT_COLS)
   for (m in extra)
     data.table::set(dt, j = m, value = utils::type.convert(dt[[m]], as.is = TRUE))
@@ -66,41 +143,48 @@ read_results <- function(path) {
   dt
 }
 
-# Histogram files can be the largest inputs; fread with fixed classes is fast.
+# Histogram files can be the largest inputs (a few 10 000 rows for a 10 M-I/O
+# run): read as text, checked and converted column by column, which is still
+# a matter of milliseconds.
 read_hist_file <- function(path, probe = FALSE) {
   if (!file.exists(path)) return(NULL)
-  cls <- list(character = if (probe) c("case", "probe") else "case",
-              numeric = c("lo_ns", "hi_ns", "count"))
-  dt <- data.table::fread(path, colClasses = cls)
+  dt <- read_csv_file(path, colClasses = "character")
   if (nrow(dt) == 0) return(NULL)
+  check_columns(dt, path, c("case", if (probe) "probe", "lo_ns", "hi_ns", "count"))
+  to_numbers(dt, c("lo_ns", "hi_ns", "count"), path)
   dt
 }
 
 read_counters <- function(path) {
   if (!file.exists(path)) return(NULL)
-  dt <- data.table::fread(path, colClasses = "character", na.strings = c("", "NA"))
+  dt <- read_csv_file(path, colClasses = "character", na.strings = c("", "NA"))
   if (nrow(dt) == 0) return(NULL)
+  check_columns(dt, path, c("case", "source", "event", "value"))
   # "unsupported" is a statement that the machine lacks the event: keep the
   # row (so figures can say so) but never treat it as zero.
   dt[, supported := is.na(value) | value != "unsupported"]
-  dt[, value := suppressWarnings(as.numeric(value))]
-  for (m in intersect(c("enabled_ns", "running_ns"), names(dt)))
-    data.table::set(dt, j = m, value = suppressWarnings(as.numeric(dt[[m]])))
+  dt[value == "unsupported", value := NA_character_]
+  to_numbers(dt, c("value", "enabled_ns", "running_ns"), path)
   dt
 }
 
 # A directory counts as a dataset if it holds results.csv. A directory that
 # holds none but has dataset subdirectories (datasets/runs/) is expanded.
+DATASET_DIR_FIX <- paste("Give a run directory (one holding results.csv and meta.json, such as",
+                         "datasets/runs/latest) or a directory of run directories (such as datasets/runs)")
 expand_dataset_dirs <- function(dirs) {
   out <- character()
   for (d in dirs) {
-    if (!dir.exists(d)) stop("not a directory: ", d, call. = FALSE)
+    if (!file.exists(d)) stop_input(d, "no such directory", DATASET_DIR_FIX)
+    if (!dir.exists(d)) stop_input(d, "a file, not a directory", DATASET_DIR_FIX)
     if (file.exists(file.path(d, "results.csv")) || file.exists(file.path(d, "meta.json"))) {
       out <- c(out, d)
     } else {
       subs <- list.dirs(d, recursive = FALSE)
       subs <- subs[file.exists(file.path(subs, "results.csv"))]
-      if (length(subs) == 0) stop("no results.csv in ", d, call. = FALSE)
+      if (length(subs) == 0)
+        stop_input(d, "holds no results.csv or meta.json, and no run directories with a results.csv",
+                   DATASET_DIR_FIX)
       out <- c(out, sort(subs))
     }
   }
@@ -112,7 +196,7 @@ load_one <- function(dir) {
   meta <- read_meta(dir)
   res_path <- file.path(dir, "results.csv")
   if (is.null(meta)) {
-    if (!file.exists(res_path)) stop("no meta.json and no results.csv in ", dir, call. = FALSE)
+    if (!file.exists(res_path)) stop_input(dir, "no meta.json and no results.csv", DATASET_DIR_FIX)
     warning(sprintf("%s has no meta.json: loading results.csv with NA metadata", dir),
             call. = FALSE)
   } else if (!isTRUE(meta$complete)) {
@@ -161,7 +245,9 @@ load_datasets <- function(dirs) {
     }), fill = TRUE, use.names = TRUE)
   }
   results <- tag("results")
-  if (nrow(results) == 0) stop("no results in ", paste(dirs, collapse = ", "), call. = FALSE)
+  if (nrow(results) == 0)
+    stop_input(paste(dirs, collapse = ", "), "no finished cases in any run",
+               "A run stopped before its first case finished has nothing to report: run it again")
   results <- merge(results, runs, by = "run", all.x = TRUE, sort = FALSE)
   results[is.na(backend), backend := meta_backend]
   results[, config := config_label(backend, preset, iommu_mode)]

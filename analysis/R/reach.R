@@ -1,6 +1,6 @@
-# IOTLB-reach inference from the `reuse` suite.
+# IOTLB-reach inference from the `reuse` benchmark.
 #
-# The reuse suite cycles I/O over `pages` distinct pages. While every page's
+# The reuse benchmark cycles I/O over `pages` distinct pages. While every page's
 # translation fits in the IOTLB the median latency stays at its baseline;
 # once the footprint exceeds the IOTLB, (nearly) every I/O pays a miss and
 # the median steps up by the miss cost (Intel E5-2660v2 ~+235 ns, AMD EPYC
@@ -136,15 +136,18 @@ value_quantum <- function(y) {
 REACH_COLS <- c("backend", "page_size", "entries", "step_ns", "confidence", "reason")
 
 # Reach for every sweep in a results table (any source: load_datasets()$results,
-# or a bare results.csv from another tool). Rows with suite other than "reuse"
-# are ignored when a suite column exists. `by` names further grouping columns
-# (e.g. host, preset); they follow the six standard columns in the output.
+# or a bare results.csv from another tool). Rows of another kind than "reuse"
+# are ignored when there is a `kind` column (or, in data from before the
+# column was renamed, a `suite` column holding the kind). `by` names further
+# grouping columns (e.g. host, preset); they follow the six standard columns
+# in the output.
 infer_reach <- function(results, by = NULL, ...) {
   d <- data.table::as.data.table(results)
   need <- c("backend", "page_size", "pages", "p50_ns")
   miss <- setdiff(need, names(d))
   if (length(miss)) stop("reach needs columns ", paste(miss, collapse = ", "), call. = FALSE)
-  if ("suite" %in% names(d)) d <- d[!is.na(suite) & suite == "reuse"]
+  kc <- kind_column(names(d))
+  d <- if (is.na(kc)) data.table::copy(d) else d[!is.na(d[[kc]]) & d[[kc]] == "reuse"]
   by <- intersect(by, names(d))
   keys <- c("backend", "page_size", by)
   empty <- data.table::data.table(backend = character(), page_size = numeric(),
@@ -176,7 +179,7 @@ write_reach_csv <- function(reach, path) {
 # their latency histogram (interpolating inside the bucket) when one exists,
 # which resolves steps smaller than a bucket; results.csv's p50 otherwise.
 reach_input <- function(data) {
-  r <- data.table::copy(data$results[!is.na(suite) & suite == "reuse"])
+  r <- data.table::copy(data$results[!is.na(kind) & kind == "reuse"])
   if (nrow(r) && !is.null(data$hist)) {
     h <- data$hist[r[, .(run, case)], on = .(run, case), nomatch = NULL]
     if (nrow(h)) {
@@ -188,5 +191,5 @@ reach_input <- function(data) {
 }
 
 reach_from_csv <- function(path, by = NULL, ...) {
-  infer_reach(read_results(path), by = by, ...)
+  infer_reach(read_results(path, required = c("backend", "page_size", "pages", "p50_ns")), by = by, ...)
 }

@@ -1,6 +1,7 @@
 # Tables: built as data.frames of already formatted text, then written as
 # Markdown (pipe tables) and LaTeX (booktabs). The readers at the bottom parse
-# both formats back; the tests use them to check the written values.
+# both formats back; the tests use them to check the written values. The
+# statistics behind the comparison table are in R/stats.R.
 
 fmt_num <- function(x, digits = 0) {
   ifelse(is.na(x), "", formatC(as.numeric(x), format = "f", digits = digits))
@@ -14,12 +15,14 @@ case_param <- function(r) {
           ifelse(!is.na(churn), paste0("churn=", churn), "")))))
 }
 
+# The written tables head the benchmark kind `suite`, the name results.csv
+# used before the column became `kind`; the table files keep their format.
 table_summary <- function(data) {
   r <- data.table::copy(data$results)
-  data.table::setorderv(r, c("host", "config", "suite", "page_size", "op", "case"), na.last = TRUE)
+  data.table::setorderv(r, c("host", "config", "kind", "page_size", "op", "case"), na.last = TRUE)
   data.frame(
     host = ifelse(is.na(r$host), "", r$host), config = r$config,
-    suite = ifelse(is.na(r$suite), "", r$suite), case = r$case,
+    suite = ifelse(is.na(r$kind), "", r$kind), case = r$case,
     page_size = ifelse(is.na(r$page_size), "", page_size_label(r$page_size)),
     op = ifelse(is.na(r$op), "", r$op), io_size = fmt_num(r$io_size),
     qd = fmt_num(r$qd), param = case_param(r), ops = fmt_num(r$ops),
@@ -28,81 +31,10 @@ table_summary <- function(data) {
     iops = fmt_num(r$iops), stringsAsFactors = FALSE)
 }
 
-MATCH_KEYS <- c("host", "suite", "page_size", "op", "io_size", "qd", "threads",
-                "pages", "map_size", "mappings", "churn")
-
-# Ratio of each configuration's p50 and p99 to the no-IOMMU baseline on the
-# same host for the same case parameters. Intervals (95 %):
-#  - bootstrap: when both cases have a latency histogram, B multinomial
-#    resamples of each histogram's counts give replicate percentiles; the
-#    interval is the 2.5/97.5 % quantiles of the replicate ratios;
-#  - delta method otherwise: Var(q_p) ~ p(1-p) / (n f(q_p)^2) with the density
-#    f taken from the neighbouring percentile in results.csv (p90 for p50,
-#    p99.9 for p99), combined on the log scale. That density is an average
-#    over the tail side, so these intervals err on the wide side.
-compare_backends <- function(data, B = 200, seed = 1) {
-  r <- data$results
-  base <- r[baseline == TRUE]
-  other <- r[baseline == FALSE]
-  if (nrow(base) == 0 || nrow(other) == 0) return(NULL)
-  keys <- MATCH_KEYS
-  b <- base[, c(keys, "run", "case", "config", "ops", "p50_ns", "p90_ns", "p99_ns", "p999_ns"), with = FALSE]
-  data.table::setnames(b, c("run", "case", "config", "ops", "p50_ns", "p90_ns", "p99_ns", "p999_ns"),
-                       paste0("b_", c("run", "case", "config", "ops", "p50_ns", "p90_ns", "p99_ns", "p999_ns")))
-  # Repeated baseline runs of the same case: compare against the first.
-  b <- unique(b, by = keys)
-  m <- b[other, on = keys, nomatch = NULL]
-  if (nrow(m) == 0) return(NULL)
-  set.seed(seed)
-  hist_of <- function(run_, case_) {
-    if (is.null(data$hist)) return(NULL)
-    h <- data$hist[run == run_ & case == case_]
-    if (nrow(h) == 0) NULL else h
-  }
-  probs <- c(0.5, 0.99)
-  ci <- lapply(seq_len(nrow(m)), function(i) {
-    x <- m[i]
-    ha <- hist_of(x$run, x$case); hb <- hist_of(x$b_run, x$b_case)
-    if (!is.null(ha) && !is.null(hb)) {
-      qa <- hist_boot_quantiles(ha$lo_ns, ha$hi_ns, ha$count, probs, B)
-      qb <- hist_boot_quantiles(hb$lo_ns, hb$hi_ns, hb$count, probs, B)
-      rat <- qa / qb
-      # The point estimate comes from the same histograms, read the same
-      # way as the replicates, so it sits inside its own interval (the
-      # runner's percentiles are bucket midpoints and can fall outside).
-      pt <- hist_quantile(ha$lo_ns, ha$hi_ns, ha$count, probs) /
-        hist_quantile(hb$lo_ns, hb$hi_ns, hb$count, probs)
-      c(stats::quantile(rat[, 1], c(0.025, 0.975), names = FALSE),
-        stats::quantile(rat[, 2], c(0.025, 0.975), names = FALSE), 1, pt)
-    } else {
-      c(delta_ci(x$p50_ns, x$p90_ns, 0.5, 0.9, x$ops, x$b_p50_ns, x$b_p90_ns, x$b_ops),
-        delta_ci(x$p99_ns, x$p999_ns, 0.99, 0.999, x$ops, x$b_p99_ns, x$b_p999_ns, x$b_ops), 2,
-        x$p50_ns / x$b_p50_ns, x$p99_ns / x$b_p99_ns)
-    }
-  })
-  ci <- do.call(rbind, ci)
-  m[, `:=`(p50_ratio = ci[, 6], p50_lo = ci[, 1], p50_hi = ci[, 2],
-           p99_ratio = ci[, 7], p99_lo = ci[, 3], p99_hi = ci[, 4],
-           p50_diff_ns = p50_ns - b_p50_ns,
-           ci_method = c("bootstrap", "delta")[ci[, 5]])]
-  data.table::setorderv(m, c("host", "config", "suite", "page_size", "op", "case"), na.last = TRUE)
-  m
-}
-
-delta_ci <- function(qa, qa_next, p, p_next, na, qb, qb_next, nb) {
-  var_log <- function(q, qn, n) {
-    f <- (p_next - p) / (qn - q)
-    p * (1 - p) / (n * f^2) / q^2
-  }
-  v <- var_log(qa, qa_next, na) + var_log(qb, qb_next, nb)
-  if (!is.finite(v)) return(c(NA_real_, NA_real_))
-  (qa / qb) * exp(c(-1, 1) * 1.96 * sqrt(v))
-}
-
 table_comparison <- function(cmp) {
   data.frame(
     host = ifelse(is.na(cmp$host), "", cmp$host), config = cmp$config, baseline = cmp$b_config,
-    suite = cmp$suite, case = cmp$case, page_size = page_size_label(cmp$page_size),
+    suite = cmp$kind, case = cmp$case, page_size = page_size_label(cmp$page_size),
     op = ifelse(is.na(cmp$op), "", cmp$op), param = case_param(cmp),
     p50_ratio = fmt_num(cmp$p50_ratio, 4), p50_lo = fmt_num(cmp$p50_lo, 4), p50_hi = fmt_num(cmp$p50_hi, 4),
     p99_ratio = fmt_num(cmp$p99_ratio, 4), p99_lo = fmt_num(cmp$p99_lo, 4), p99_hi = fmt_num(cmp$p99_hi, 4),

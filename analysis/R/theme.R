@@ -46,7 +46,7 @@ scale_x_bytes <- function(name, log2 = TRUE) {
 label_ns <- function(x) {
   u <- ifelse(abs(x) >= 1e6, 1e6, ifelse(abs(x) >= 1e3, 1e3, 1))
   ifelse(is.na(x), NA_character_,
-         paste(format_sig(x / u), c(`1` = "ns", `1000` = "µs", `1e+06` = "ms")[as.character(u)]))
+         paste(format_sig(x / u), c(`1` = "ns", `1000` = "\u00b5s", `1e+06` = "ms")[as.character(u)]))
 }
 format_sig <- function(v) vapply(v, function(z) format(signif(z, 3), trim = TRUE, scientific = FALSE),
                                  character(1))

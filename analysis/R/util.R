@@ -36,7 +36,7 @@ bytes_label <- function(bytes) page_size_label(bytes)
 fmt_ns <- function(ns) {
   ifelse(is.na(ns), "NA",
   ifelse(abs(ns) >= 1e6, sprintf("%.2f ms", ns / 1e6),
-  ifelse(abs(ns) >= 1e3, sprintf("%.2f µs", ns / 1e3), sprintf("%.0f ns", ns))))
+  ifelse(abs(ns) >= 1e3, sprintf("%.2f \u00b5s", ns / 1e3), sprintf("%.0f ns", ns))))
 }
 
 # Robust standard deviation: the MAD scaled to agree with sd() for Gaussian
@@ -49,3 +49,18 @@ robust_sd <- function(x) {
 }
 
 msg <- function(...) message("analysis: ", sprintf(...))
+
+# Bad input (a missing directory, a file that is not what the schema says) is
+# raised as a condition of class "iotlb_input_error" whose message names the
+# path, what is wrong with it and how to fix it; the condition carries the
+# three as fields too. report.R prints the message and exits with status 1.
+input_error <- function(path, problem, fix) {
+  problem <- sub("[. ]+$", "", problem); fix <- sub("[. ]+$", "", fix)
+  structure(class = c("iotlb_input_error", "error", "condition"),
+            list(message = sprintf("%s: %s. %s.", path, problem, fix), call = NULL,
+                 path = path, problem = problem, fix = fix))
+}
+stop_input <- function(path, problem, fix) stop(input_error(path, problem, fix))
+
+# Parser messages spread over several lines; one line reads better in ours.
+one_line <- function(x) gsub("\\s+", " ", trimws(paste(x, collapse = " ")))

@@ -60,7 +60,8 @@ synth_spec <- function(...) {
     preset = "intel-e5-2660v2", hostname = "synthetic", kernel = "6.1.0-synthetic",
     cpu_model = "Intel(R) Xeon(R) CPU E5-2660 v2 @ 2.20GHz", iommu_type = "model",
     iommu_mode = "strict", complete = TRUE,
-    suites = c("reuse", "map", "count", "churn", "latency"),
+    kinds = c("reuse", "map", "count", "churn", "latency"),
+    kind_column = "kind",  # "suite": results.csv as written before the rename
     page_sizes = c(4096, 2097152),
     entries = c(`4096` = 64, `2097152` = 64, `1073741824` = 64),  # Inf: no IOMMU
     miss_ns = 235, hit_ns = 20, base_ns = 8050, drift_per_doubling = 0.8,
@@ -89,32 +90,32 @@ synth_cases <- function(spec) {
   add <- function(...) rows[[length(rows) + 1]] <<- list(...)
   has_iommu <- function(ps) is.finite(synth_entries(spec, ps))
   for (ps in spec$page_sizes) {
-    if ("reuse" %in% spec$suites) for (p in spec$reuse_pages) {
+    if ("reuse" %in% spec$kinds) for (p in spec$reuse_pages) {
       e <- synth_entries(spec, ps)
       m <- spec$base_ns + spec$drift_per_doubling * log2(p) +
         (if (has_iommu(ps)) spec$hit_ns else 0) + spec$miss_ns * synth_miss_fraction(p, e)
-      add(suite = "reuse", page_size = ps, op = "write", io_size = 512, pages = p,
-          median = m, kind = "io", miss = synth_miss_fraction(p, e), entries = e)
+      add(kind = "reuse", page_size = ps, op = "write", io_size = 512, pages = p,
+          median = m, timing = "io", miss = synth_miss_fraction(p, e), entries = e)
     }
-    if ("map" %in% spec$suites) for (k in spec$map_sizes_pages) for (op in c("map", "unmap")) {
+    if ("map" %in% spec$kinds) for (k in spec$map_sizes_pages) for (op in c("map", "unmap")) {
       m <- if (op == "map") spec$map_ns + spec$map_per_page_ns * k else spec$unmap_ns + spec$unmap_per_page_ns * k
-      add(suite = "map", page_size = ps, op = op, map_size = k * ps, median = m, kind = "map")
+      add(kind = "map", page_size = ps, op = op, map_size = k * ps, median = m, timing = "map")
     }
-    if ("count" %in% spec$suites) for (n in spec$count_mappings) {
-      add(suite = "count", page_size = ps, op = "map", map_size = ps, mappings = n,
-          median = spec$map_ns * n^spec$count_alpha, kind = "map")
+    if ("count" %in% spec$kinds) for (n in spec$count_mappings) {
+      add(kind = "count", page_size = ps, op = "map", map_size = ps, mappings = n,
+          median = spec$map_ns * n^spec$count_alpha, timing = "map")
     }
-    if ("churn" %in% spec$suites) for (ch in spec$churn) {
+    if ("churn" %in% spec$kinds) for (ch in spec$churn) {
       per <- if (ch == "persistent") 0 else if (ch == "per-io") 1 else 1 / as.numeric(sub("batch:", "", ch))
       m <- spec$base_ns + (if (has_iommu(ps)) spec$hit_ns else 0) +
         per * (spec$map_ns + spec$unmap_ns + (spec$map_per_page_ns + spec$unmap_per_page_ns))
-      add(suite = "churn", page_size = ps, op = "write", io_size = 512, churn = ch,
-          median = m, kind = "io")
+      add(kind = "churn", page_size = ps, op = "write", io_size = 512, churn = ch,
+          median = m, timing = "io")
     }
-    if ("latency" %in% spec$suites) for (op in c("write", "read")) {
+    if ("latency" %in% spec$kinds) for (op in c("write", "read")) {
       io <- if (op == "write") 512 else 4096
       m <- spec$base_ns + (if (op == "read") 1200 else 0) + (if (has_iommu(ps)) spec$hit_ns else 0)
-      add(suite = "latency", page_size = ps, op = op, io_size = io, median = m, kind = "io")
+      add(kind = "latency", page_size = ps, op = op, io_size = io, median = m, timing = "io")
     }
   }
   rows
@@ -130,30 +131,30 @@ make_synthetic_dataset <- function(dir, spec = synth_spec()) {
   ops_each <- if (length(spec$ops) == 1) rep(spec$ops, length(cases)) else spec$ops
   for (i in seq_along(cases)) {
     c <- cases[[i]]
-    id <- sprintf("%s-%04d", c$suite, i)
+    id <- sprintf("%s-%04d", c$kind, i)
     n <- ops_each[i]
-    sdlog <- if (c$kind == "map") 0.05 else spec$sdlog
+    sdlog <- if (c$timing == "map") 0.05 else spec$sdlog
     v <- synth_samples(n, c$median, sdlog = sdlog,
-                       tail_ns = if (c$kind == "map") c$median else 2000,
-                       stall_ns = if (c$kind == "map") 10 * c$median else 40000)
+                       tail_ns = if (c$timing == "map") c$median else 2000,
+                       stall_ns = if (c$timing == "map") 10 * c$median else 40000)
     q <- stats::quantile(v, c(0.5, 0.9, 0.99, 0.999, 0.9999), names = FALSE)
     # The iotlbench runner reports bucket midpoints; spec$runner_quantiles
     # reproduces that quantisation.
     if (isTRUE(spec$runner_quantiles)) q <- synth_bucket_mid(q)
     qd <- 1; threads <- 1
     res[[i]] <- data.table::data.table(
-      case = id, suite = c$suite, backend = spec$backend, page_size = c$page_size,
+      case = id, kind = c$kind, backend = spec$backend, page_size = c$page_size,
       op = c$op, io_size = c$io_size %||% NA, qd = qd, threads = threads,
       pages = c$pages %||% NA, map_size = c$map_size %||% NA,
       mappings = c$mappings %||% NA, churn = c$churn %||% NA, ops = n,
       mean_ns = round(mean(v), 1), p50_ns = round(q[1], 1), p90_ns = round(q[2], 1), p99_ns = round(q[3], 1),
       p999_ns = round(q[4], 1), p9999_ns = round(q[5], 1), max_ns = max(v),
       iops = round(qd * threads * 1e9 / mean(v), 1),
-      mem_bytes = if (c$suite == "count") c$mappings * 64 else NA)
+      mem_bytes = if (c$kind == "count") c$mappings * 64 else NA)
     h <- synth_hist(v); h[, case := id]; hist[[i]] <- h
     grid[[i]] <- c(list(case = id), c[intersect(names(c), c("page_size", "op", "io_size", "pages",
                                                           "map_size", "mappings", "churn"))])
-    if (isTRUE(spec$counters) && c$suite == "reuse" && is.finite(c$entries)) {
+    if (isTRUE(spec$counters) && c$kind == "reuse" && is.finite(c$entries)) {
       miss <- round(n * c$miss + min(c$pages, c$entries))
       ctr[[i]] <- data.table::data.table(
         case = id, source = c("model", "model", "model", "pmu"),
@@ -161,7 +162,7 @@ make_synthetic_dataset <- function(dir, spec = synth_spec()) {
         value = c(n, n - miss, miss, "unsupported"),
         enabled_ns = NA, running_ns = NA)
     }
-    if (isTRUE(spec$trace) && c$suite == "map") {
+    if (isTRUE(spec$trace) && c$kind == "map") {
       probes <- if (c$op == "map") c(vfio_pin_pages = 0.35, iommu_map = 0.45)
                 else c(iommu_unmap = 0.4, iommu_iotlb_sync = 0.3)
       trc[[i]] <- data.table::rbindlist(lapply(names(probes), function(p) {
@@ -170,6 +171,8 @@ make_synthetic_dataset <- function(dir, spec = synth_spec()) {
     }
   }
   res <- data.table::rbindlist(res)
+  # Datasets from before the rename call the kind column `suite`.
+  if (identical(spec$kind_column, "suite")) data.table::setnames(res, "kind", "suite")
   data.table::fwrite(res, file.path(dir, "results.csv"), na = "")
   h <- data.table::rbindlist(hist)
   data.table::fwrite(h[, .(case, lo_ns, hi_ns, count)], file.path(dir, "latency_hist.csv"))

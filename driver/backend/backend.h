@@ -90,7 +90,7 @@ int backend_unmap(struct backend *b, struct dma_buf *buf, struct err *e);
 
 /* The ops themselves, for the few callers that must leave the probes out:
  * benchmarks that measure the backend's own bookkeeping against the bare
- * ioctl (micro/bench_ioctl.c). */
+ * ioctl (tools/devbench/bench_ioctl.c). */
 static inline int backend_map_untraced(struct backend *b, struct dma_buf *buf, uint32_t prot,
 				       struct err *e)
 {

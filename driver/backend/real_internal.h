@@ -43,7 +43,7 @@ static inline struct real_common *real_of(struct backend *b)
  * a few dozen instructions (the allocator's cache hit, or one free-list
  * pass) and never contain a system call: the ioctls run outside. A
  * test-and-set lock is then two inline atomic instructions, where a
- * mutex's lock and unlock are two calls into libc; micro/bench_ioctl.c
+ * mutex's lock and unlock are two calls into libc; tools/devbench/bench_ioctl.c
  * measured the mutex pair at ~90 ns under QEMU TCG, about 2 % of a 4 KiB
  * map. A waiter yields rather than spins. */
 void real_alloc_lock_wait(struct real_common *rc);

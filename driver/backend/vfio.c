@@ -274,7 +274,7 @@ static __attribute__((noinline, cold)) int map_refused(struct vfio_backend *vb,
  * the kernel refuses.
  *
  * This and unmap are the whole user-side cost on top of the ioctl, which
- * the benchmarks time (micro/bench_ioctl.c): no per-mapping record is kept
+ * the benchmarks time (tools/devbench/bench_ioctl.c): no per-mapping record is kept
  * (the buffer carries its IOVA and length, map_priv names the backend that
  * mapped it, and close unmaps whatever is left in one call), the count is
  * an atomic, and the lock covers only the allocator, never the ioctl: an

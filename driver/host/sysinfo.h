@@ -1,7 +1,7 @@
 /* What `iotlbench info` and `iotlbench devices` report: the host's IOMMU,
  * hugepage pools, limits and privileges, and the NVMe functions with which
  * backend could open each. It is the one probe of the host: the datasets'
- * host record (micro/hostinfo.c) takes its IOMMU type and mode, kernel,
+ * host record (micro/dataset/hostinfo.c) takes its IOMMU type and mode, kernel,
  * command line and pools from here too, so the two cannot disagree.
  * Everything is read through hostfs, so tests run it on fixture trees; the
  * micro/ commands only print. */

@@ -7,6 +7,7 @@
 
 struct ini_state {
 	inifile_handler h;
+	inifile_section_handler hs; /* optional */
 	void *user;
 	struct err *e;
 	const char *name;
@@ -15,6 +16,36 @@ struct ini_state {
 	int lineno;
 	int failed;
 };
+
+/* inih reports a '[' without ']' only after the keys below it went to the
+ * previous section (so the first complaint is about a key), and says
+ * nothing when a section header repeats. Headers are seen here first:
+ * a broken one stops the parse at its own line, a good one goes to the
+ * section handler. Returns non-zero to stop. */
+static int section_line(struct ini_state *s, const char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line != '[' || s->failed)
+		return 0;
+	const char *end = strchr(line, ']');
+	if (!end) {
+		err_set(s->e, EINVAL, "%s:%d: section header without ']': write [name]", s->name,
+			s->lineno);
+		s->failed = 1;
+		return 1;
+	}
+	if (!s->hs)
+		return 0;
+	char name[64];
+	snprintf(name, sizeof(name), "%.*s", (int)(end - line - 1), line + 1);
+	if (s->hs(s->user, name, s->lineno, s->e)) {
+		err_wrap(s->e, "%s:%d", s->name, s->lineno);
+		s->failed = 1;
+		return 1;
+	}
+	return 0;
+}
 
 static char *read_line(char *str, int num, void *stream)
 {
@@ -35,7 +66,7 @@ static char *read_line(char *str, int num, void *stream)
 		str[i] = '\0';
 	}
 	s->lineno++;
-	return str;
+	return section_line(s, str) ? NULL : str;
 }
 
 static int on_pair(void *user, const char *section, const char *key, const char *value)
@@ -68,7 +99,19 @@ static int run(struct ini_state *s)
 
 int inifile_parse(const char *path, inifile_handler h, void *user, struct err *e)
 {
-	struct ini_state s = {.h = h, .user = user, .e = e, .name = path};
+	return inifile_parse_sections(path, NULL, h, user, e);
+}
+
+int inifile_parse_string(const char *text, const char *name, inifile_handler h, void *user,
+			 struct err *e)
+{
+	return inifile_parse_string_sections(text, name, NULL, h, user, e);
+}
+
+int inifile_parse_sections(const char *path, inifile_section_handler hs, inifile_handler h,
+			   void *user, struct err *e)
+{
+	struct ini_state s = {.h = h, .hs = hs, .user = user, .e = e, .name = path};
 	s.f = fopen(path, "r");
 	if (!s.f)
 		return err_set(e, errno, "cannot open %s: %s", path, strerror(errno));
@@ -77,9 +120,9 @@ int inifile_parse(const char *path, inifile_handler h, void *user, struct err *e
 	return rc;
 }
 
-int inifile_parse_string(const char *text, const char *name, inifile_handler h, void *user,
-			 struct err *e)
+int inifile_parse_string_sections(const char *text, const char *name, inifile_section_handler hs,
+				  inifile_handler h, void *user, struct err *e)
 {
-	struct ini_state s = {.h = h, .user = user, .e = e, .name = name, .text = text};
+	struct ini_state s = {.h = h, .hs = hs, .user = user, .e = e, .name = name, .text = text};
 	return run(&s);
 }

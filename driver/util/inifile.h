@@ -16,4 +16,14 @@ int inifile_parse(const char *path, inifile_handler h, void *user, struct err *e
 int inifile_parse_string(const char *text, const char *name, inifile_handler h, void *user,
 			 struct err *e);
 
+/* Called at each "[name]" line, before the keys under it. */
+typedef int (*inifile_section_handler)(void *user, const char *section, int lineno, struct err *e);
+
+/* The same with a section handler (NULL = none). Every parse also stops at
+ * a '[' line without ']', naming that line. */
+int inifile_parse_sections(const char *path, inifile_section_handler hs, inifile_handler h,
+			   void *user, struct err *e);
+int inifile_parse_string_sections(const char *text, const char *name, inifile_section_handler hs,
+				  inifile_handler h, void *user, struct err *e);
+
 #endif

@@ -100,9 +100,12 @@ int key_value(const struct key_def *d, const char *text, uint64_t *out, struct e
 			return err_wrap(e, "%s", d->name);
 		break;
 	}
-	if (*out < d->min || *out > d->max || (d->unit > 1 && *out % d->unit))
+	if (*out < d->min || *out > d->max)
 		return err_set(e, ERANGE, "%s = %s: allowed %s (%s)", d->name, text,
 			       key_allowed(d, allowed, sizeof(allowed)), d->help);
+	if (d->unit > 1 && *out % d->unit)
+		return err_set(e, EINVAL, "%s = %s: must be a multiple of %llu", d->name, text,
+			       (unsigned long long)d->unit);
 	return 0;
 }
 

@@ -40,6 +40,8 @@ struct key_def {
 	key_parse_fn parse;	     /* KEY_CUSTOM */
 	const char *dflt;	     /* default as the user would write it, for help */
 	const char *help;
+	/* Optional: a value as the user would write it (KEY_CUSTOM keys). */
+	void (*format)(uint64_t v, char *buf, size_t len);
 };
 
 struct key_table {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "micro/suite.h"
+#include "micro/run/suite.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

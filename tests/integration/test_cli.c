@@ -38,6 +38,12 @@ static void help_version_unknown(void **state)
 	expect(sh("bin/iotlbench help"), 0, "commands:");
 	expect(sh("bin/iotlbench --help"), 0, "emulated controller options");
 	expect(sh("bin/iotlbench version"), 0, "iotlbench 0.");
+	/* help and run --help list every kind's keys from the descriptors. */
+	expect(sh("bin/iotlbench help"), 0, "  reuse: ");
+	expect(sh("bin/iotlbench help"), 0, "      pages      (required)");
+	expect(sh("bin/iotlbench run --help"), 0, "--set KEY=VALUE");
+	expect(sh("bin/iotlbench run --help"), 0, "      threads    1 ");
+	expect(sh("bin/iotlbench run --nosuch"), 2, "iotlbench run --help");
 	expect(sh("bin/iotlbench frobnicate"), 2, "unknown command 'frobnicate'");
 }
 
@@ -47,6 +53,16 @@ static void run_errors(void **state)
 	expect(sh("bin/iotlbench run"), 2, "expected exactly one SUITE");
 	expect(sh("bin/iotlbench run /nonexistent.suite"), 1, "cannot open /nonexistent.suite");
 	expect(sh("bin/iotlbench run nosuchsuite"), 1, "cannot open nosuchsuite");
+	expect(sh("bin/iotlbench run nosuchsuite"), 1, "shipped suites: churn, count, default");
+	/* Device limits are checked before the first case, naming the limit. */
+	expect(sh("bin/iotlbench run quick --set qd=4096 --out /tmp/iotlb-cli-none"), 1,
+	       "qd = 4096: the controller's queues hold at most 1024 entries");
+	expect(sh("bin/iotlbench run quick --emu-opts lba=4096 --out /tmp/iotlb-cli-none"), 1,
+	       "io_size 512 is not a multiple of namespace 1's 4096-byte LBAs: add --set "
+	       "io_size=4096");
+	expect(sh("bin/iotlbench run quick --set io_size=8k"), 1,
+	       "--set io_size=8k: io_size 8192 exceeds page_size 4096");
+	expect(sh("bin/iotlbench run quick --cpu 4095"), 1, "--cpu 4095: this machine has CPUs");
 	expect(sh("bin/iotlbench run quick --backend nosuch --out /tmp/iotlb-cli-none"), 1,
 	       "unknown backend 'nosuch'; available: emu");
 	expect(sh("bin/iotlbench run quick --preset nosuch --out /tmp/iotlb-cli-none"), 1,
@@ -64,6 +80,10 @@ static void run_errors(void **state)
 	expect(sh(cmd), 1, ":3: unknown key 'qdepth'; allowed:");
 	write_file(path, "[reuse]\npages = 4\nio_size = 3000\n");
 	expect(sh(cmd), 1, ":3: io_size = 3000: must be a multiple of 512");
+	write_file(path, "[latency]\nio_size = 64k\nios = 10\n");
+	snprintf(cmd, sizeof(cmd),
+		 "bin/iotlbench run %s --emu-opts mdts=1 --out /tmp/iotlb-cli-none", path);
+	expect(sh(cmd), 1, "io_size 64 KiB exceeds the controller's MDTS of 8 KiB");
 	unlink(path);
 }
 
@@ -137,6 +157,26 @@ static void trace_without_privileges(void **state)
 	assert_non_null(strstr(out, "setcap cap_bpf,cap_perfmon+ep"));
 }
 
+/* The README's kind table is the generated one, so it cannot drift from the
+ * descriptors: regenerate it with `bin/iotlbench help kinds --markdown`. */
+static void readme_kind_table_is_generated(void **state)
+{
+	(void)state;
+	expect(sh("bin/iotlbench help kinds --markdown"), 0, "| `reuse` |");
+	char table[sizeof(out)];
+	snprintf(table, sizeof(table), "%s", out);
+	FILE *f = fopen("README.md", "r");
+	assert_non_null(f);
+	static char readme[1 << 17];
+	size_t n = fread(readme, 1, sizeof(readme) - 1, f);
+	readme[n] = '\0';
+	fclose(f);
+	if (!strstr(readme, table))
+		fail_msg("README.md lacks the table `bin/iotlbench help kinds --markdown` "
+			 "prints; paste it in:\n%s",
+			 table);
+}
+
 int main(void)
 {
 	if (access("bin/iotlbench", X_OK) != 0) {
@@ -146,6 +186,7 @@ int main(void)
 	}
 	const struct CMUnitTest t[] = {
 	    cmocka_unit_test(help_version_unknown),
+	    cmocka_unit_test(readme_kind_table_is_generated),
 	    cmocka_unit_test(run_errors),
 	    cmocka_unit_test(run_quick),
 	    cmocka_unit_test(model_replay),

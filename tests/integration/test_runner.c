@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "tests/helpers.h"
-#include "micro/dataset.h"
+#include "micro/dataset/dataset.h"
 
 static char root[128];
 

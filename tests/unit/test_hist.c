@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "tests/helpers.h"
-#include "micro/hist.h"
+#include "micro/measure/hist.h"
 
 static void buckets_cover_range(void **state)
 {

@@ -35,13 +35,46 @@ static int parse_twice(const struct key_def *d, const char *text, void *target, 
 
 #define F(f) offsetof(struct target, f)
 static const struct key_def defs[] = {
-    {"small", KEY_UINT, 1, F(small), 1, 200, 0, NULL, NULL, NULL, "1", "a byte"},
-    {"mid", KEY_UINT, 2, F(mid), 0, 65535, 0, NULL, NULL, NULL, NULL, "a word"},
-    {"size", KEY_SIZE, 8, F(size), 512, 2u << 20, 512, NULL, NULL, NULL, "4k", "bytes"},
-    {"mode", KEY_CHOICE, 4, F(mode), 0, 0, 0, modes, mode_vals, NULL, "slow", "speed"},
-    {"label", KEY_STR, 8, F(label), 0, 5, 0, NULL, NULL, NULL, NULL, "a name"},
-    {"flag", KEY_BOOL, 8, F(flag), 0, 1, 0, NULL, NULL, NULL, "0", "on or off"},
-    {"twice", KEY_CUSTOM, 8, F(size), 0, 0, 0, NULL, NULL, parse_twice, NULL, "N: stores 2N"},
+    {.name = "small",
+     .type = KEY_UINT,
+     .width = 1,
+     .off = F(small),
+     .min = 1,
+     .max = 200,
+     .dflt = "1",
+     .help = "a byte"},
+    {.name = "mid", .type = KEY_UINT, .width = 2, .off = F(mid), .max = 65535, .help = "a word"},
+    {.name = "size",
+     .type = KEY_SIZE,
+     .width = 8,
+     .off = F(size),
+     .min = 512,
+     .max = 2u << 20,
+     .unit = 512,
+     .dflt = "4k",
+     .help = "bytes"},
+    {.name = "mode",
+     .type = KEY_CHOICE,
+     .width = 4,
+     .off = F(mode),
+     .choices = modes,
+     .choice_vals = mode_vals,
+     .dflt = "slow",
+     .help = "speed"},
+    {.name = "label", .type = KEY_STR, .width = 8, .off = F(label), .max = 5, .help = "a name"},
+    {.name = "flag",
+     .type = KEY_BOOL,
+     .width = 8,
+     .off = F(flag),
+     .max = 1,
+     .dflt = "0",
+     .help = "on or off"},
+    {.name = "twice",
+     .type = KEY_CUSTOM,
+     .width = 8,
+     .off = F(size),
+     .parse = parse_twice,
+     .help = "N: stores 2N"},
 };
 static const struct key_table table = {defs, ARRAY_SIZE(defs), "test key"};
 
@@ -69,12 +102,12 @@ static void bad_values_name_key_and_range(void **state)
 	struct err e;
 	assert_int_equal(key_set(&table, &t, "small", "201", &e), -ERANGE);
 	assert_non_null(strstr(e.msg, "small = 201: allowed 1 to 200"));
-	assert_int_equal(key_set(&table, &t, "size", "1000", &e), -ERANGE);
-	assert_non_null(strstr(e.msg, "a multiple of 512"));
+	assert_int_equal(key_set(&table, &t, "size", "1000", &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "size = 1000: must be a multiple of 512"));
 	assert_int_equal(key_set(&table, &t, "size", "4m", &e), -ERANGE);
 	assert_non_null(strstr(e.msg, "512 to 2m"));
 	assert_int_equal(key_set(&table, &t, "mode", "medium", &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "allowed values are slow, fast"));
+	assert_non_null(strstr(e.msg, "mode = medium: allowed values are slow, fast"));
 	assert_int_equal(key_set(&table, &t, "label", "toolong", &e), -EINVAL);
 	assert_int_equal(key_set(&table, &t, "flag", "2", &e), -EINVAL);
 	assert_int_equal(key_set(&table, &t, "twice", "x", &e), -EINVAL);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tests/helpers.h"
-#include "micro/suite.h"
+#include "micro/run/suite.h"
 #include "driver/util/array.h"
 
 static void grid(void **state)
@@ -34,28 +34,28 @@ static void grid(void **state)
 	assert_string_equal(s.description, "test");
 	assert_string_equal(s.name, "t");
 	/* The last key varies fastest, page_size slowest. */
-	assert_int_equal(s.cases[0].kind, KIND_REUSE);
-	assert_int_equal(s.cases[0].v[P_PAGE_SIZE], 4096);
-	assert_int_equal(s.cases[0].v[P_PAGES], 1);
-	assert_int_equal(s.cases[1].v[P_PAGES], 2);
-	assert_int_equal(s.cases[3].v[P_PAGE_SIZE], 2u << 20);
+	assert_string_equal(s.cases[0].kind->name, "reuse");
+	assert_int_equal(case_value(&s.cases[0], "page_size"), 4096);
+	assert_int_equal(case_value(&s.cases[0], "pages"), 1);
+	assert_int_equal(case_value(&s.cases[1], "pages"), 2);
+	assert_int_equal(case_value(&s.cases[3], "page_size"), 2u << 20);
 	assert_string_equal(s.cases[0].name, "reuse-0001");
 	assert_string_equal(s.cases[5].name, "reuse-0006");
 	/* Defaults: reuse ios 65536, one I/O in flight. */
-	assert_int_equal(s.cases[0].v[P_IOS], 65536);
+	assert_int_equal(case_value(&s.cases[0], "ios"), 65536);
 	/* A section's own page_size wins over [global]. */
-	assert_int_equal(s.cases[6].kind, KIND_MAP);
-	assert_int_equal(s.cases[6].v[P_PAGE_SIZE], 1u << 30);
-	assert_int_equal(s.cases[7].v[P_MAP_SIZE], 65536);
-	assert_int_equal(s.cases[8].kind, KIND_LATENCY);
+	assert_string_equal(s.cases[6].kind->name, "map");
+	assert_int_equal(case_value(&s.cases[6], "page_size"), 1u << 30);
+	assert_int_equal(case_value(&s.cases[7], "map_size"), 65536);
+	assert_string_equal(s.cases[8].kind->name, "latency");
 	assert_string_equal(s.cases[8].section, "tp");
-	assert_int_equal(s.cases[9].v[P_THREADS], 2);
-	assert_int_equal(s.cases[10].v[P_QD], 8);
+	assert_int_equal(case_value(&s.cases[9], "threads"), 2);
+	assert_int_equal(case_value(&s.cases[10], "qd"), 8);
 	/* count keeps mappings as one list inside each case. */
 	struct bench_case *c = &s.cases[16];
-	assert_int_equal(c->kind, KIND_COUNT);
-	assert_int_equal(c->nmappings, 3);
-	assert_int_equal(c->mappings[2], 100);
+	assert_string_equal(c->kind->name, "count");
+	assert_int_equal(c->nlist, 3);
+	assert_int_equal(c->list[2], 100);
 	suite_free(&s);
 }
 
@@ -68,15 +68,19 @@ static void overrides(void **state)
 	const char *sets[] = {"ios=77", "pages=64", "page_size=2m,4k"};
 	assert_ok(suite_load_string(text, "o.suite", sets, 3, &s, &e), &e);
 	assert_int_equal(s.ncases, 2 + 2);
-	assert_int_equal(s.cases[0].v[P_PAGES], 64);
-	assert_int_equal(s.cases[0].v[P_IOS], 77);
-	assert_int_equal(s.cases[0].v[P_PAGE_SIZE], 2u << 20);
-	assert_int_equal(s.cases[2].v[P_IOS], 77);
-	assert_int_equal(s.cases[2].v[P_QD], 4);
+	assert_int_equal(case_value(&s.cases[0], "pages"), 64);
+	assert_int_equal(case_value(&s.cases[0], "ios"), 77);
+	assert_int_equal(case_value(&s.cases[0], "page_size"), 2u << 20);
+	assert_int_equal(case_value(&s.cases[2], "ios"), 77);
+	assert_int_equal(case_value(&s.cases[2], "qd"), 4);
 	suite_free(&s);
 	const char *bad[] = {"qdepth=4"};
 	assert_int_not_equal(suite_load_string(text, "o.suite", bad, 1, &s, &e), 0);
 	assert_non_null(strstr(e.msg, "--set qdepth: unknown key"));
+	const char *bad3[] = {"page_size=3k"};
+	assert_int_not_equal(suite_load_string(text, "o.suite", bad3, 1, &s, &e), 0);
+	if (!strstr(e.msg, "--set page_size=3k: page_size '3k'") || strstr(e.msg, "o.suite:0"))
+		fail_msg("--set error blamed elsewhere: %s", e.msg);
 	const char *bad2[] = {"ios"};
 	assert_int_not_equal(suite_load_string(text, "o.suite", bad2, 1, &s, &e), 0);
 	assert_non_null(strstr(e.msg, "expected key=value"));
@@ -118,12 +122,17 @@ static void errors(void **state)
 	expect_error("[latency]\nbuffer = 4k\nqd = 8\n",
 		     "buffer 4096 is smaller than io_size x qd");
 	expect_error("[latency]\nop = readwrite\n",
-		     "op 'readwrite': allowed values are read, write");
+		     "op = readwrite: allowed values are read, write");
 	expect_error("[global]\npage_size = 4k\n", "no case sections");
 	expect_error("qd = 1\n", "before any [section]");
 	expect_error("[reuse]\npages = 4\n[map]\nops = 1\n[reuse]\npages = 8\n",
 		     "section [reuse] appears twice");
 	expect_error("[reuse]\npages 4\n", "e.suite:2: syntax error");
+	/* A repeated section right after itself used to merge silently. */
+	expect_error("[reuse]\npages = 4\n[reuse]\npages = 8\n",
+		     "e.suite:3: section [reuse] appears twice (first on line 1)");
+	/* A '[' without ']' is named at its own line, not at the key after it. */
+	expect_error("[global]\n[reuse\npages = 4\n", "e.suite:2: section header without ']'");
 	struct suite s;
 	struct err e;
 	assert_int_equal(suite_load("/nonexistent/x.suite", NULL, 0, &s, &e), -ENOENT);

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 
 #include "driver/host/sysinfo.h"
-#include "micro/hostinfo.h"
+#include "micro/dataset/hostinfo.h"
 #include "tests/unit/sysfs_fixture.h"
 
 #define ALL_CAPS 0x000001ffffffffffull
@@ -149,7 +149,7 @@ static void devices_and_backends(void **state)
 	fx_fini(&f);
 }
 
-/* The dataset's host record (micro/hostinfo.c) and `iotlbench info` read
+/* The dataset's host record (micro/dataset/hostinfo.c) and `iotlbench info` read
  * the same probe, so on one host they give the same answer. */
 static void expect_same(const char *type, const char *mode)
 {

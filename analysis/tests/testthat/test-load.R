@@ -1,6 +1,6 @@
 test_that("two runs from different hosts merge and the host column tells them apart", {
-  a <- fixture("hostA", run_id = "run-a", hostname = "alpha", seed = 1, suites = c("reuse", "latency"))
-  b <- fixture("hostB", run_id = "run-b", hostname = "beta", seed = 2, suites = c("reuse", "latency"),
+  a <- fixture("hostA", run_id = "run-a", hostname = "alpha", seed = 1, kinds = c("reuse", "latency"))
+  b <- fixture("hostB", run_id = "run-b", hostname = "beta", seed = 2, kinds = c("reuse", "latency"),
                kernel = "6.9.0", iommu_mode = "lazy")
   d <- load_datasets(c(a$dir, b$dir))
   expect_setequal(unique(d$results$host), c("alpha", "beta"))
@@ -19,14 +19,14 @@ test_that("two runs from different hosts merge and the host column tells them ap
 })
 
 test_that("an incomplete run loads with a warning", {
-  x <- fixture("incomplete", run_id = "run-inc", complete = FALSE, suites = "latency", seed = 3)
+  x <- fixture("incomplete", run_id = "run-inc", complete = FALSE, kinds = "latency", seed = 3)
   expect_warning(d <- load_datasets(x$dir), "incomplete")
   expect_false(d$runs$complete)
   expect_gt(nrow(d$results), 0)
 })
 
 test_that("a directory with results.csv but no meta.json loads with NA metadata", {
-  x <- fixture("nometa-src", suites = "reuse", seed = 4)
+  x <- fixture("nometa-src", kinds = "reuse", seed = 4)
   dir <- file.path(tempdir(), "iotlb-nometa")
   dir.create(dir, showWarnings = FALSE)
   file.copy(file.path(x$dir, "results.csv"), dir, overwrite = TRUE)
@@ -60,8 +60,8 @@ test_that("counters: 'unsupported' is kept as unsupported, never as zero", {
 test_that("a parent directory expands to the run directories inside it", {
   parent <- file.path(tempdir(), "iotlb-runs")
   unlink(parent, recursive = TRUE)
-  make_synthetic_dataset(file.path(parent, "r1"), synth_spec(ops = 500, suites = "latency", run_id = "r1"))
-  make_synthetic_dataset(file.path(parent, "r2"), synth_spec(ops = 500, suites = "latency", run_id = "r2"))
+  make_synthetic_dataset(file.path(parent, "r1"), synth_spec(ops = 500, kinds = "latency", run_id = "r1"))
+  make_synthetic_dataset(file.path(parent, "r2"), synth_spec(ops = 500, kinds = "latency", run_id = "r2"))
   d <- load_datasets(parent)
   expect_setequal(d$runs$run, c("r1", "r2"))
 })
@@ -71,4 +71,42 @@ test_that("baseline and configuration labels follow backend and preset", {
                c(TRUE, TRUE, FALSE, FALSE))
   expect_equal(config_label(c("emu", "vfio", "pagemap"), c("amd", NA, NA), c(NA, "lazy", NA)),
                c("emu/amd", "vfio (lazy)", "pagemap"))
+})
+
+test_that("results.csv: the kind column is `kind`, or `suite` in datasets from before the rename", {
+  new <- fixture("kind-new", run_id = "run-kind", kinds = c("reuse", "latency", "map"), seed = 5)
+  old <- fixture("kind-old", run_id = "run-kind", kinds = c("reuse", "latency", "map"), seed = 5,
+                 kind_column = "suite")
+  expect_true("kind" %in% names(fread(file.path(new$dir, "results.csv"), nrows = 0)))
+  expect_false("kind" %in% names(fread(file.path(old$dir, "results.csv"), nrows = 0)))
+  dn <- load_datasets(new$dir)
+  do <- load_datasets(old$dir)
+  expect_setequal(unique(dn$results$kind), c("reuse", "latency", "map"))
+  expect_equal(do$results$kind, dn$results$kind)
+  expect_false("suite" %in% names(do$results))
+  # Everything downstream sees the same rows.
+  expect_equal(nrow(kind_rows(do, "reuse")), nrow(kind_rows(dn, "reuse")))
+  expect_gt(nrow(kind_rows(dn, "reuse")), 0)
+  expect_equal(infer_reach(reach_input(do), by = "host"), infer_reach(reach_input(dn), by = "host"))
+  expect_equal(reach_from_csv(file.path(old$dir, "results.csv")),
+               reach_from_csv(file.path(new$dir, "results.csv")))
+
+  # Beside `kind`, a `suite` column is the suite name and is not taken for the kind.
+  both <- file.path(tempdir(), "iotlb-kind-and-suite")
+  dir.create(both, showWarnings = FALSE)
+  file.copy(file.path(new$dir, "meta.json"), both, overwrite = TRUE)
+  r <- fread(file.path(new$dir, "results.csv"))
+  r[, suite := "default"]
+  fwrite(r, file.path(both, "results.csv"))
+  db <- load_datasets(both)
+  expect_equal(db$results$kind, dn$results$kind)
+  expect_true(all(db$results$suite == "default"))
+  expect_equal(nrow(infer_reach(reach_input(db), by = "host")), nrow(infer_reach(reach_input(dn), by = "host")))
+
+  # The checked-in reference runs predate the rename.
+  ref <- file.path(analysis_root, "..", "datasets", "reference", "emu-small")
+  skip_if_not(dir.exists(ref), "datasets/reference is not beside analysis/")
+  expect_true("suite" %in% names(fread(file.path(ref, "results.csv"), nrows = 0)))
+  d <- load_datasets(ref)
+  expect_setequal(unique(d$results$kind), c("reuse", "map", "count", "churn", "latency"))
 })

@@ -148,7 +148,7 @@ test_that("quantised p50 (bucket midpoints, as the runner writes): drift is no s
 test_that("the report re-reads p50 from histograms and finds a 70 ns step under quantisation", {
   x <- fixture("amd-quantised", run_id = "run-amd", hostname = "epyc", preset = "amd-epyc-7713",
                entries = c(`4096` = 256, `2097152` = 64), miss_ns = 70, base_ns = 7900,
-               reuse_pages = c(2^(0:10), 1536), suites = "reuse", runner_quantiles = TRUE,
+               reuse_pages = c(2^(0:10), 1536), kinds = "reuse", runner_quantiles = TRUE,
                ops = 20000, drift_per_doubling = 1.5, seed = 41)
   d <- load_datasets(x$dir)
   # results.csv carries bucket midpoints ...
@@ -158,4 +158,18 @@ test_that("the report re-reads p50 from histograms and finds a 70 ns step under 
     expect_equal(r[page_size == ps, entries],
                  expected_reach(x$spec$reuse_pages, synth_entries(x$spec, ps)), info = ps)
   expect_true(all(abs(r$step_ns - 70) < 20))
+})
+
+test_that("reach selects reuse rows by `kind`, or by a `suite` column from before the rename", {
+  d <- rbind(sweep_df("vfio", 4096, ODD, entries = 128, step_ns = 90, noise_sd = 3, seed = 4),
+             data.table(suite = "map", backend = "vfio", page_size = 4096, pages = 1, p50_ns = 1e6))
+  old <- infer_reach(d)
+  expect_equal(old$entries, 128)
+  new <- copy(d); setnames(new, "suite", "kind")
+  expect_equal(infer_reach(new), old)
+  # Beside `kind`, `suite` is the suite name and selects nothing.
+  new[, suite := "default"]
+  expect_equal(infer_reach(new), old)
+  # infer_reach() leaves its input alone.
+  expect_identical(names(new), c("kind", "backend", "page_size", "pages", "p50_ns", "suite"))
 })

@@ -25,7 +25,7 @@ test_that("every figure is written as non-empty PNG and PDF, and index.html show
 })
 
 test_that("absent suites skip their figures, and the report says so", {
-  x <- fixture("latency-only", run_id = "run-lat", suites = "latency", counters = FALSE, seed = 22)
+  x <- fixture("latency-only", run_id = "run-lat", kinds = "latency", counters = FALSE, seed = 22)
   out <- file.path(tempdir(), "iotlb-report-lat")
   unlink(out, recursive = TRUE)
   res <- build_report(x$dir, out, quiet = TRUE)
@@ -41,7 +41,7 @@ test_that("absent suites skip their figures, and the report says so", {
 test_that("the count figure's legend carries the generator's growth exponent", {
   x <- fixture_intel()
   d <- load_datasets(x$dir)
-  sl <- count_slopes(suite_rows(d, "count"))
+  sl <- count_slopes(kind_rows(d, "count"))
   expect_equal(sl$slope, rep(x$spec$count_alpha, nrow(sl)), tolerance = 0.02 / x$spec$count_alpha)
   f <- fig_count(d)
   labs <- unique(ggplot2::ggplot_build(f$plot)$plot$data$label)
@@ -51,8 +51,8 @@ test_that("the count figure's legend carries the generator's growth exponent", {
 test_that("the command line: default output next to the data, --out needed for several", {
   rscript <- file.path(R.home("bin"), "Rscript")
   script <- file.path(analysis_root, "report.R")
-  a <- fixture("cli-a", run_id = "cli-a", suites = c("latency", "reuse"), seed = 31)
-  b <- fixture("cli-b", run_id = "cli-b", suites = "latency", seed = 32)
+  a <- fixture("cli-a", run_id = "cli-a", kinds = c("latency", "reuse"), seed = 31)
+  b <- fixture("cli-b", run_id = "cli-b", kinds = "latency", seed = 32)
   st <- suppressWarnings(system2(rscript, c(script, a$dir, b$dir), stdout = TRUE, stderr = TRUE))
   expect_false(is.null(attr(st, "status")))
   expect_match(paste(st, collapse = "\n"), "--out")

@@ -1,0 +1,100 @@
+# The whole pipeline, build_report(): load -> reach -> figures -> tables ->
+# index.html, all written flat into one output directory so the HTML can
+# reference every image and table by a bare relative file name.
+
+FIGURE_BUILDERS <- list(
+  tail = function(d, reach) fig_tail(d),
+  map = function(d, reach) fig_map(d),
+  map_trace = function(d, reach) fig_map_trace(d),
+  count = function(d, reach) fig_count(d),
+  churn = function(d, reach) fig_churn(d),
+  reuse = function(d, reach) fig_reuse(d, reach),
+  misses = function(d, reach) fig_misses(d))
+
+# Grouping for the reach inference: one sweep per host and emu preset too, so
+# merged runs from several machines are never pooled; I/O shape columns join
+# the key only when the sweeps actually vary them.
+reach_groups <- function(r) {
+  by <- c("host", "preset")
+  rr <- r[!is.na(kind) & kind == "reuse"]
+  for (k in c("op", "io_size", "qd", "threads"))
+    if (length(unique(rr[[k]])) > 1) by <- c(by, k)
+  by
+}
+
+# Workers for figure rendering: serial unless IOTLB_REPORT_CORES asks for
+# more. Forked workers measured slower on a busy 2-core machine (each child
+# sets up cairo and fonts again and competes for the same cores), so
+# parallel rendering is opt-in.
+report_cores <- function() {
+  if (.Platform$OS.type != "unix") return(1L)
+  env <- suppressWarnings(as.integer(Sys.getenv("IOTLB_REPORT_CORES", "")))
+  if (!is.na(env) && env >= 1) return(env)
+  1L
+}
+
+build_report <- function(dirs, out_dir, quiet = FALSE) {
+  say <- function(...) if (!quiet) msg(...)
+  # Load first: input that cannot be read must leave nothing behind, not even
+  # the output directory (by default it is DATASET_DIR/report).
+  data <- load_datasets(dirs)
+  say("loaded %d run(s), %d cases", nrow(data$runs), nrow(data$results))
+  dir.create(out_dir, recursive = TRUE, showWarnings = FALSE)
+
+  reach <- infer_reach(reach_input(data), by = reach_groups(data$results))
+  reach_file <- NULL
+  if (nrow(reach)) {
+    write_reach_csv(reach, file.path(out_dir, "iotlb_reach.csv"))
+    reach_file <- "iotlb_reach.csv"
+  }
+
+  # Figures are independent; rendering is most of the report's time, so they
+  # can be drawn in forked workers (report_cores()).
+  make_fig <- function(f) {
+    fig <- f(data, reach)
+    if (is.null(fig$skipped)) fig$files <- save_figure(fig$plot, out_dir, fig$name, fig$width, fig$height)
+    fig$plot <- NULL
+    fig
+  }
+  cores <- report_cores()
+  figs <- if (cores > 1) parallel::mclapply(FIGURE_BUILDERS, make_fig, mc.cores = cores,
+                                            mc.preschedule = FALSE)
+          else lapply(FIGURE_BUILDERS, make_fig)
+  failed <- vapply(figs, inherits, logical(1), "try-error")
+  if (any(failed)) stop("figure ", paste(names(figs)[failed], collapse = ", "), " failed: ",
+                        as.character(figs[failed][[1]]), call. = FALSE)
+  for (f in figs) {
+    if (is.null(f$skipped)) say("figure %s", f$name) else say("figure %s skipped: %s", f$name, f$skipped)
+  }
+
+  tables <- list()
+  tables$summary <- list(title = "Per-case summary", files = write_table_both(
+    table_summary(data), out_dir, "table_summary",
+    "Per-case latency percentiles (ns) and IOPS"), df = table_summary(data))
+  cmp <- compare_backends(data)
+  if (!is.null(cmp)) {
+    df <- table_comparison(cmp)
+    tables$comparison <- list(title = "Backends against the no-IOMMU baseline", df = df,
+      files = write_table_both(df, out_dir, "table_comparison",
+        "p50 and p99 ratios against the no-IOMMU baseline, 95% intervals"))
+  } else {
+    tables$comparison <- list(title = "Backends against the no-IOMMU baseline", skipped =
+      "needs a baseline run (backend pagemap, or emu with preset none) and another configuration with matching cases")
+  }
+  if (nrow(reach)) {
+    df <- table_reach(reach)
+    tables$reach <- list(title = "IOTLB reach", df = df,
+      files = write_table_both(df, out_dir, "table_iotlb_reach", "Inferred IOTLB reach per backend and page size"))
+  } else {
+    tables$reach <- list(title = "IOTLB reach", skipped = "no `reuse` suite in the data")
+  }
+
+  answers <- list(
+    "How much does the IOMMU cost on this machine?" = answer_iommu_cost(cmp, reach),
+    "At which footprint does the IOTLB run out?" = if (nrow(reach)) answer_reach(reach) else answer_reach(NULL),
+    "Which backend maps fastest?" = answer_map(data),
+    "What do the tails look like?" = answer_tails(data))
+  write_index_html(file.path(out_dir, "index.html"), data, figs, tables, answers, reach_file)
+  say("report written to %s", file.path(out_dir, "index.html"))
+  invisible(list(data = data, reach = reach, figures = figs, tables = tables, comparison = cmp))
+}

@@ -1,0 +1,231 @@
+/* iotlbench run SUITE [options]: parses the options (run_opts_table) and
+ * hands the run to the runner (micro/run/). */
+#include <dirent.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "driver/util/parse.h"
+#include "driver/util/array.h"
+#include "micro/cli/cmd.h"
+#include "micro/cli/help.h"
+#include "micro/run/runner.h"
+
+#define MAX_SETS 64
+
+/* The shipped suites' directory: micro/suites/ of the source tree the
+ * binary belongs to (bin/iotlbench -> ../micro/suites). */
+static int suites_dir(char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	snprintf(buf, len, "%.*s/../micro/suites", (int)(len - 32), exe);
+	return access(buf, R_OK) == 0 ? 0 : -1;
+}
+
+/* "churn, count, default, ..." from the shipped suites' directory. */
+static void shipped_suites(const char *dir, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	struct dirent **ents = NULL;
+	int k = scandir(dir, &ents, NULL, alphasort);
+	for (int i = 0; i < k; i++) {
+		const char *name = ents[i]->d_name;
+		size_t l = strlen(name);
+		if (l > 6 && !strcmp(name + l - 6, ".suite") && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%.*s", n ? ", " : "",
+					      (int)(l - 6), name);
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+/* A suite is a path, or a name found in the shipped suites' directory. An
+ * unknown name is an error that lists the shipped ones. */
+static const char *resolve_suite(const char *arg, char *buf, size_t len)
+{
+	if (strchr(arg, '/') || access(arg, R_OK) == 0)
+		return arg;
+	char dir[PATH_MAX - 96];
+	if (suites_dir(dir, sizeof(dir)))
+		return arg;
+	snprintf(buf, len, "%s/%.64s.suite", dir, arg);
+	if (access(buf, R_OK) == 0)
+		return buf;
+	char names[512];
+	shipped_suites(dir, names, sizeof(names));
+	fprintf(stderr,
+		"iotlbench: cannot open %s: no such file, and no shipped suite of that name; "
+		"shipped suites: %s\n",
+		arg, names);
+	return NULL;
+}
+
+/* run's options and their help, one table: getopt reads the first column,
+ * --help prints all three, so the two cannot drift apart. */
+struct run_opt {
+	struct option o;
+	const char *arg; /* NULL: a flag */
+	const char *help;
+};
+
+static const struct run_opt run_opts_table[] = {
+    {{"backend", required_argument, NULL, 'b'}, "NAME", "DMA backend (default emu)"},
+    {{"device", required_argument, NULL, 'd'}, "BDF", "PCI device of a real controller"},
+    {{"preset", required_argument, NULL, 'p'}, "NAME", "emu: IOMMU model preset"},
+    {{"preset-file", required_argument, NULL, 'P'}, "FILE", "emu: presets file"},
+    {{"emu-opts", required_argument, NULL, 'E'}, "K=V,...", "emu: controller options"},
+    {{"out", required_argument, NULL, 'o'}, "DIR", "dataset root (default datasets/runs)"},
+    {{"set", required_argument, NULL, 's'}, "KEY=VALUE", "override a suite key (repeatable)"},
+    {{"clock", no_argument, NULL, 'c'}, NULL, "use clock_gettime, not the TSC"},
+    {{"cpu", required_argument, NULL, 'C'}, "N", "pin the run to CPU N"},
+    {{"quiet", no_argument, NULL, 'q'}, NULL, "no progress output"},
+    {{"force-destroy-data", no_argument, NULL, 'F'},
+     NULL,
+     "write even over partition tables and file systems"},
+    {{"lba-range", required_argument, NULL, 'L'}, "START:END", "confine I/O to these LBAs"},
+    {{"trace", optional_argument, NULL, 'T'}, "[=PROBES]", "eBPF probes per case"},
+    {{"trace-events", no_argument, NULL, 'V'}, NULL, "also record per-event records"},
+    {{"counters", optional_argument, NULL, 'K'}, "[=EVENTS]", "perf counters per case"},
+    {{"help", no_argument, NULL, 'h'}, NULL, "print this text"},
+};
+
+static void run_usage(FILE *f)
+{
+	fprintf(f, "usage: iotlbench run SUITE [options]\n"
+		   "SUITE is a suite file, or the name of a shipped one in micro/suites/\n"
+		   "(default, quick, reuse, map, count, churn, latency).\n\noptions:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(run_opts_table); i++) {
+		const struct run_opt *r = &run_opts_table[i];
+		char lhs[48];
+		snprintf(lhs, sizeof(lhs), "--%s%s%s", r->o.name,
+			 r->arg && r->arg[0] != '[' ? " " : "", r->arg ? r->arg : "");
+		fprintf(f, "  %-28s %s\n", lhs, r->help);
+	}
+	fputc('\n', f);
+	help_kinds(f, kinds_builtin);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct option longopts[ARRAY_SIZE(run_opts_table) + 1];
+	for (size_t i = 0; i < ARRAY_SIZE(run_opts_table); i++)
+		longopts[i] = run_opts_table[i].o;
+	memset(&longopts[ARRAY_SIZE(run_opts_table)], 0, sizeof(longopts[0]));
+	struct run_opts o;
+	memset(&o, 0, sizeof(o));
+	o.backend = "emu";
+	o.cpu = -1;
+	const char *sets[MAX_SETS];
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "b:d:p:P:E:o:s:cC:qFL:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'b':
+			o.backend = optarg;
+			break;
+		case 'd':
+			o.bcfg.device = optarg;
+			break;
+		case 'p':
+			o.bcfg.preset = optarg;
+			break;
+		case 'P':
+			o.bcfg.preset_file = optarg;
+			break;
+		case 'E':
+			o.bcfg.emu_opts = optarg;
+			break;
+		case 'o':
+			o.out_root = optarg;
+			break;
+		case 's':
+			if (o.nset == MAX_SETS) {
+				fprintf(stderr, "iotlbench run: at most %d --set options\n",
+					MAX_SETS);
+				return 2;
+			}
+			sets[o.nset++] = optarg;
+			break;
+		case 'c':
+			o.force_clock = true;
+			break;
+		case 'C': {
+			uint64_t v;
+			struct err e;
+			if (parse_u64(optarg, 4095, &v, &e)) {
+				fprintf(stderr, "iotlbench run: --cpu: %s\n", e.msg);
+				return 2;
+			}
+			o.cpu = (int)v;
+			break;
+		}
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'T':
+			o.trace = true;
+			o.trace_probes = optarg;
+			break;
+		case 'V':
+			o.trace = o.trace_events = true;
+			break;
+		case 'K':
+			o.counters = true;
+			o.counter_events = optarg;
+			break;
+		case 'F':
+			o.force_destroy_data = true;
+			break;
+		case 'L': {
+			char lo[32], hi[32];
+			struct err e;
+			const char *colon = strchr(optarg, ':');
+			if (!colon || (size_t)(colon - optarg) >= sizeof(lo) ||
+			    strlen(colon) >= sizeof(hi)) {
+				fprintf(stderr,
+					"iotlbench run: --lba-range '%s': expected START:END\n",
+					optarg);
+				return 2;
+			}
+			snprintf(lo, sizeof(lo), "%.*s", (int)(colon - optarg), optarg);
+			snprintf(hi, sizeof(hi), "%s", colon + 1);
+			if (parse_u64(lo, UINT64_MAX, &o.lba_lo, &e) ||
+			    parse_u64(hi, UINT64_MAX, &o.lba_hi, &e)) {
+				fprintf(stderr, "iotlbench run: --lba-range: %s\n", e.msg);
+				return 2;
+			}
+			o.has_range = true;
+			break;
+		}
+		case 'h':
+			run_usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "iotlbench run: see 'iotlbench run --help'\n");
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "iotlbench run: expected exactly one SUITE (a file, or a name in "
+				"micro/suites/ such as 'default' or 'quick')\n");
+		return 2;
+	}
+	char path[PATH_MAX];
+	o.suite_path = resolve_suite(argv[optind], path, sizeof(path));
+	if (!o.suite_path)
+		return 1;
+	o.sets = sets;
+	return runner_main(&o);
+}

@@ -1,0 +1,60 @@
+#include "micro/dataset/rows.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+static void opt_u64(FILE *f, int has, uint64_t v)
+{
+	if (has)
+		fprintf(f, ",%llu", (unsigned long long)v);
+	else
+		fputs(",", f);
+}
+
+int dataset_emit_row(struct dataset *d, const struct result_row *row, const struct hist *h,
+		     const struct ctr_set *ctr, struct err *e)
+{
+	FILE *f = d->results;
+	fprintf(f, "%s,%s,%s,%llu,%s", row->case_id, row->kind, row->backend,
+		(unsigned long long)row->page_size, row->op);
+	opt_u64(f, row->has_io, row->io_size);
+	opt_u64(f, row->has_qd, row->qd);
+	opt_u64(f, row->has_qd, row->threads);
+	opt_u64(f, row->has_pages, row->pages);
+	opt_u64(f, row->has_map_size, row->map_size);
+	opt_u64(f, row->has_mappings, row->mappings);
+	fprintf(f, ",%s,%llu", row->churn, (unsigned long long)h->count);
+	const double qs[] = {0.5, 0.9, 0.99, 0.999, 0.9999};
+	fprintf(f, ",%.1f", hist_mean(h));
+	for (unsigned i = 0; i < 5; i++)
+		fprintf(f, ",%llu", (unsigned long long)hist_quantile(h, qs[i]));
+	fprintf(f, ",%llu,%.1f", (unsigned long long)(h->count ? h->max : 0), row->iops);
+	opt_u64(f, row->has_mem, row->mem_bytes);
+	fputc('\n', f);
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+		if (!h->b[i])
+			continue;
+		uint64_t lo, hi;
+		hist_bounds(i, &lo, &hi);
+		fprintf(d->hist, "%s,%llu,%llu,%llu\n", row->case_id, (unsigned long long)lo,
+			(unsigned long long)hi, (unsigned long long)h->b[i]);
+	}
+	for (unsigned i = 0; ctr && i < ctr->n; i++)
+		fprintf(d->counters, "%s,%s,%s,%llu,,\n", row->case_id, ctr->source, ctr->name[i],
+			(unsigned long long)ctr->val[i]);
+	if (row->raw && row->raw->on) {
+		if (!d->raw && dataset_open_raw(d, e))
+			return -e->code;
+		for (size_t i = 0; i < row->raw->n; i++)
+			fprintf(d->raw, "%s,%llu\n", row->case_id,
+				(unsigned long long)row->raw->v[i]);
+		if (row->raw->failed)
+			fprintf(stderr,
+				"iotlbench: %s: out of memory for raw samples; "
+				"raw_samples.csv holds the first %zu\n",
+				row->case_id, row->raw->n);
+	}
+	if (ferror(f) || ferror(d->hist) || ferror(d->counters) || (d->raw && ferror(d->raw)))
+		return err_set(e, EIO, "writing the dataset in %s failed (disk full?)", d->dir);
+	return 0;
+}

@@ -1,0 +1,35 @@
+/* Result rows: one line of results.csv per measured series of a case, its
+ * latency histogram (latency_hist.csv), its counters (counters.csv) and,
+ * when asked for, every sample (raw_samples.csv). The column order is the
+ * schema's (datasets/README.md); this file is its one writer. */
+#ifndef IOTLB_ROWS_H
+#define IOTLB_ROWS_H
+
+#include <stdint.h>
+
+#include "micro/dataset/dataset.h"
+#include "micro/measure/counters.h"
+#include "micro/measure/hist.h"
+#include "micro/measure/samples.h"
+
+/* The columns a kind may fill; unset ones are written empty. */
+struct result_row {
+	char case_id[64];
+	const char *kind;
+	const char *backend;
+	uint64_t page_size;
+	const char *op;
+	uint64_t io_size, qd, threads, pages, map_size, mappings, ops;
+	int has_io, has_qd, has_pages, has_map_size, has_mappings;
+	char churn[32];
+	double iops;
+	uint64_t mem_bytes;
+	int has_mem;
+	const struct samples *raw; /* written to raw_samples.csv when set */
+};
+
+/* Appends the row, its histogram and (when given) its counters. */
+int dataset_emit_row(struct dataset *d, const struct result_row *row, const struct hist *h,
+		     const struct ctr_set *ctr, struct err *e);
+
+#endif

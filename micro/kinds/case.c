@@ -1,0 +1,79 @@
+#include "micro/kinds/case.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "micro/kinds/keys.h"
+
+int bench_buf(struct runner *r, size_t len, uint64_t page_size, struct dma_buf *b, struct err *e)
+{
+	int rc = backend_dma_alloc(r->be, len, page_size, DMA_PROT_READ | DMA_PROT_WRITE, b, e);
+	if (rc)
+		return err_wrap(e, "allocating %zu bytes of %llu KiB pages", len,
+				(unsigned long long)(page_size >> 10));
+	return 0;
+}
+
+int bench_wait(struct nvme_queue *q, struct nvme_done *d, struct err *e)
+{
+	while (!nvme_queue_poll(q, d, 1))
+		;
+	if (d->status) {
+		char sb[256];
+		return err_set(e, nvme_status_errno(d->status),
+			       "I/O failed (queue %u, command %u): %s", q->qid, d->cid,
+			       nvme_status_desc(d->status, sb, sizeof(sb)));
+	}
+	return 0;
+}
+
+int bench_io_qd1(struct nvme_queue *q, const struct nvme_ns *ns, uint8_t opc, uint64_t slba,
+		 const struct dma_buf *b, size_t off, size_t len, uint64_t *ticks, struct err *e)
+{
+	struct nvme_done d;
+	uint64_t t0 = timer_ticks();
+	int rc = nvme_queue_rw(q, opc, ns, slba, b, off, len, NULL);
+	if (rc)
+		return err_set(e, -rc, "submitting a %zu-byte I/O at LBA %llu failed", len,
+			       (unsigned long long)slba);
+	rc = bench_wait(q, &d, e);
+	*ticks = timer_ticks() - t0;
+	return rc;
+}
+
+int bench_finish_io(struct runner *r, const struct bench_case *c, uint64_t op, const struct hist *h,
+		    const struct samples *raw, const struct ctr_set *before, uint64_t ios,
+		    uint64_t t_start, struct err *e)
+{
+	uint64_t el = timer_ns(timer_ticks() - t_start);
+	struct ctr_set after, acc;
+	ctr_read(r->be, &after);
+	ctr_zero_like(&acc, &after);
+	ctr_accumulate(&acc, before, &after);
+	struct result_row row;
+	case_row_init(&row, r, c, NULL, op ? "write" : "read");
+	row.iops = el ? (double)ios * 1e9 / (double)el : 0;
+	row.raw = raw;
+	return case_emit(r, &row, h, &acc, e);
+}
+
+void case_row_init(struct result_row *row, const struct runner *r, const struct bench_case *c,
+		   const char *suffix, const char *op)
+{
+	memset(row, 0, sizeof(*row));
+	snprintf(row->case_id, sizeof(row->case_id), "%s%s%s", c->name, suffix ? "-" : "",
+		 suffix ? suffix : "");
+	row->kind = c->kind->name;
+	row->backend = r->be->ops->name;
+	row->page_size = case_get(c, &key_page_size, 0);
+	row->op = op;
+	if (c->kind->fill_row)
+		c->kind->fill_row(row, c);
+}
+
+int case_emit(struct runner *r, const struct result_row *row, const struct hist *h,
+	      const struct ctr_set *ctr, struct err *e)
+{
+	return dataset_emit_row(&r->ds, row, h, ctr, e);
+}

@@ -1,0 +1,60 @@
+/* The case skeleton every benchmark kind shares: buffers, one timed I/O,
+ * the result row (the columns common to all kinds plus the kind's own via
+ * its fill_row), writing it, and the RNG. A kind file holds only what is
+ * particular to it. */
+#ifndef IOTLB_CASE_H
+#define IOTLB_CASE_H
+
+#include <stdint.h>
+
+#include "micro/dataset/rows.h"
+#include "micro/kinds/kind.h"
+#include "micro/measure/counters.h"
+#include "micro/measure/hist.h"
+#include "micro/measure/samples.h"
+#include "micro/measure/timer.h"
+#include "micro/run/runner.h"
+
+/* Allocates `len` bytes backed by `page_size` pages and maps them RW. */
+int bench_buf(struct runner *r, size_t len, uint64_t page_size, struct dma_buf *b, struct err *e);
+
+/* One I/O at queue depth 1, start to completion; returns 0 or an error
+ * naming the command's status. *ticks gets the elapsed timer ticks. */
+int bench_io_qd1(struct nvme_queue *q, const struct nvme_ns *ns, uint8_t opc, uint64_t slba,
+		 const struct dma_buf *b, size_t off, size_t len, uint64_t *ticks, struct err *e);
+
+/* Waits for one completion on q; fills *d. Returns an error for a failed
+ * status. */
+int bench_wait(struct nvme_queue *q, struct nvme_done *d, struct err *e);
+
+/* Ends an I/O case: the counters since `before`, IOPS over the timed part
+ * (from `t_start` ticks), and the result row with its histogram. */
+int bench_finish_io(struct runner *r, const struct bench_case *c, uint64_t op, const struct hist *h,
+		    const struct samples *raw, const struct ctr_set *before, uint64_t ios,
+		    uint64_t t_start, struct err *e);
+
+/* A row for case c: id "<case>[-suffix]", kind, backend, page size and op,
+ * then the columns the kind's fill_row sets. */
+void case_row_init(struct result_row *row, const struct runner *r, const struct bench_case *c,
+		   const char *suffix, const char *op);
+
+/* Writes the row with its histogram and, when given, its counters. */
+int case_emit(struct runner *r, const struct result_row *row, const struct hist *h,
+	      const struct ctr_set *ctr, struct err *e);
+
+static inline uint64_t bench_rand(uint64_t *s)
+{
+	/* xorshift64: reproducible LBA and offset choices per case. */
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* The NVM command for key `op` (0 read, 1 write; NVM command set 3.3). */
+static inline uint8_t bench_opcode(uint64_t op)
+{
+	return op ? nvme_cmd_write : nvme_cmd_read;
+}
+
+#endif

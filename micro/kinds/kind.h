@@ -1,0 +1,96 @@
+/* Benchmark kinds. Each kind is one file in micro/kinds/ exporting one
+ * descriptor: its name, its suite keys (with defaults, ranges and help, from
+ * driver/util/keys.h), the check of one expanded case, the result-row
+ * columns it fills and the function that runs a case. The suite parser, the
+ * runner, `iotlbench help` and the README's kind table all read the same
+ * descriptors (micro/kinds/table.c lists the built-in ones), so adding a kind
+ * is one new file and one table entry (HACKING.md). */
+#ifndef IOTLB_KIND_H
+#define IOTLB_KIND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "driver/util/err.h"
+#include "driver/util/keys.h"
+#include "micro/dataset/rows.h"
+
+/* The most keys one kind has, and the most values one list-valued key takes. */
+#define KIND_MAX_KEYS 16
+#define MAX_VALUES    64
+
+enum kind_key_flags {
+	/* All values stay one list inside each case instead of spanning the
+	 * grid (count's `mappings`: one case steps through them). */
+	KK_LIST = 1u << 0,
+	/* Left out of a case's one-line description (warmup, raw). */
+	KK_QUIET = 1u << 1,
+};
+
+/* One key of a kind: its definition (shared keys live in kinds/keys.c, a
+ * kind's own in its file), the kind's default as a user would write it
+ * (NULL: the suite must give it) and flags. */
+struct kind_key {
+	const struct key_def *def;
+	const char *dflt;
+	unsigned flags;
+};
+
+struct kind;
+
+/* One case: a kind and exactly one value per key, in the kind's key order;
+ * a KK_LIST key keeps all its values in `list`. */
+struct bench_case {
+	char name[48]; /* "<section>-<index>" */
+	char section[32];
+	const struct kind *kind;
+	uint64_t v[KIND_MAX_KEYS];
+	uint64_t list[MAX_VALUES];
+	unsigned nlist;
+};
+
+struct runner;
+
+struct kind {
+	const char *name;
+	const char *summary; /* one line for help and the README */
+	const struct kind_key *keys;
+	unsigned nkeys;
+	/* Optional: checks one expanded case across its keys (e.g. io_size
+	 * within page_size). where[i] says where key i's value came from
+	 * ("line 7", "--set io_size=8k", "default") for the message. */
+	int (*check)(const struct bench_case *c, const char *const *where, struct err *e);
+	/* Fills the row columns this kind's cases describe (io_size, qd, ...). */
+	void (*fill_row)(struct result_row *row, const struct bench_case *c);
+	int (*run)(struct runner *r, const struct bench_case *c, struct err *e);
+};
+
+/* A set of kinds the suite parser and `help` know (NULL-terminated). */
+extern const struct kind *const kinds_builtin[];
+
+/* The kind named `name` in `set`, or NULL. */
+const struct kind *kind_find(const struct kind *const *set, const char *name);
+
+/* Index of key `d` in kind k, or -1 when k has no such key. */
+int kind_key_index(const struct kind *k, const struct key_def *d);
+
+/* The case's value of key d; `fallback` when its kind has no such key. */
+uint64_t case_get(const struct bench_case *c, const struct key_def *d, uint64_t fallback);
+
+/* The case's value of the key named `name`; UINT64_MAX when its kind has
+ * none (tests and tools; kinds use their own key indices). */
+uint64_t case_value(const struct bench_case *c, const char *name);
+
+/* Whether the case's kind has key d. */
+static inline bool case_has(const struct bench_case *c, const struct key_def *d)
+{
+	return kind_key_index(c->kind, d) >= 0;
+}
+
+/* "reuse page_size=4096 pages=64 ..." for progress lines. */
+void case_describe(const struct bench_case *c, char *buf, size_t len);
+
+/* A key's value as a user would write it ("read", "batch:8", "4096"). */
+void key_format(const struct key_def *d, uint64_t v, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,53 @@
+#include "micro/run/limits.h"
+
+#include <errno.h>
+
+#include "micro/kinds/keys.h"
+
+static int check_case(const struct bench_case *c, const struct nvme_ctrl *ctrl,
+		      const struct nvme_ns *ns, struct err *e)
+{
+	const struct nvme_ctrl_info *in = &ctrl->info;
+	/* A queue of N entries holds N - 1 commands (NVMe 1.4, 4.1.1: full
+	 * when the tail is one behind the head), and CAP.MQES + 1 is the most
+	 * entries a queue may have (3.1.1). */
+	uint64_t qd = case_get(c, &key_qd, 1);
+	if (qd + 1 > in->max_entries)
+		return err_set(e, ERANGE,
+			       "qd = %llu: the controller's queues hold at most %u entries "
+			       "(CAP.MQES + 1), so qd can be at most %u",
+			       (unsigned long long)qd, in->max_entries, in->max_entries - 1);
+	uint64_t threads = case_value(c, "threads");
+	if (threads != UINT64_MAX && threads > in->io_queues)
+		return err_set(e, ERANGE,
+			       "threads = %llu: the controller granted %u I/O queue pairs "
+			       "(Set Features, Number of Queues), one per thread",
+			       (unsigned long long)threads, in->io_queues);
+	if (!case_has(c, &key_io_size))
+		return 0;
+	uint64_t io = case_get(c, &key_io_size, 0);
+	/* MDTS (Identify Controller byte 77) caps one command's transfer. */
+	if (in->max_xfer && io > in->max_xfer)
+		return err_set(e, ERANGE,
+			       "io_size %llu KiB exceeds the controller's MDTS of %u KiB: use "
+			       "io_size <= %uk",
+			       (unsigned long long)(io >> 10), in->max_xfer >> 10,
+			       in->max_xfer >> 10);
+	uint64_t lba = 1ull << ns->lba_shift;
+	if (io % lba)
+		return err_set(e, EINVAL,
+			       "io_size %llu is not a multiple of namespace %u's %llu-byte LBAs: "
+			       "add --set io_size=%llu",
+			       (unsigned long long)io, ns->nsid, (unsigned long long)lba,
+			       (unsigned long long)lba);
+	return 0;
+}
+
+int limits_check(const struct suite *s, const struct nvme_ctrl *c, const struct nvme_ns *ns,
+		 struct err *e)
+{
+	for (unsigned i = 0; i < s->ncases; i++)
+		if (check_case(&s->cases[i], c, ns, e))
+			return err_wrap(e, "%s: case %s", s->path, s->cases[i].name);
+	return 0;
+}

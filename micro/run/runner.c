@@ -1,0 +1,422 @@
+#include "micro/run/runner.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "driver/backend/real.h"
+#include "driver/util/probes.h"
+#include "micro/dataset/meta.h"
+#include "micro/kinds/keys.h"
+#include "micro/measure/timer.h"
+#include "micro/run/limits.h"
+#include "micro/run/progress.h"
+#include "micro/run/safety.h"
+#include "micro/run/suite.h"
+
+/* Everything one run holds between its phases. */
+struct run {
+	struct runner r;
+	struct suite s;
+	struct progress pg;
+	char run_id[160];
+	int cpu;
+	unsigned failed, skipped;
+};
+
+static const char *out_root(const struct run_opts *o)
+{
+	return o->out_root ? o->out_root : "datasets/runs";
+}
+
+/* ---- phase: the device ---- */
+
+/* --lba-range and the data-safety check, before anything is written. */
+static int confine(struct runner *r, const struct suite *s, struct err *e)
+{
+	const struct nvme_ns *full = r->ns;
+	if (r->o.has_range) {
+		if (r->o.lba_lo >= r->o.lba_hi || r->o.lba_hi > full->nlbas)
+			return err_set(
+			    e, ERANGE,
+			    "--lba-range %llu:%llu: namespace %u has LBAs 0 to %llu; give "
+			    "START:END with START < END <= %llu",
+			    (unsigned long long)r->o.lba_lo, (unsigned long long)r->o.lba_hi,
+			    full->nsid, (unsigned long long)full->nlbas - 1,
+			    (unsigned long long)full->nlbas);
+		r->window = *full;
+		r->window.lba_base = r->o.lba_lo;
+		r->window.nlbas = r->o.lba_hi - r->o.lba_lo;
+		r->ns = &r->window;
+	}
+	if (!suite_writes(s) || r->o.force_destroy_data)
+		return 0;
+	return safety_check(r->c, full, e);
+}
+
+static int open_device(struct run *run, struct err *e)
+{
+	struct runner *r = &run->r;
+	int rc = backend_open(r->o.backend, &r->o.bcfg, &r->be, e);
+	if (!rc)
+		rc = nvme_ctrl_open(&r->be->dev, NULL, &r->c, e);
+	if (!rc && !(r->ns = nvme_ctrl_ns(r->c, 1)))
+		rc = err_set(e, ENODEV, "the controller has no namespace 1");
+	if (!rc)
+		rc = limits_check(&run->s, r->c, r->ns, e);
+	if (!rc)
+		rc = confine(r, &run->s, e);
+	return rc;
+}
+
+/* ---- phase: the dataset ---- */
+
+static void make_run_id(char *buf, size_t len, const char *suite, const char *backend)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char ts[32];
+	strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", &tm);
+	snprintf(buf, len, "%s-%s-%s", ts, suite, backend);
+}
+
+/* The expanded grid: every case with each of its kind's keys. */
+static json_object *grid_json(const struct suite *s)
+{
+	json_object *a = json_object_new_array();
+	for (unsigned i = 0; i < s->ncases; i++) {
+		const struct bench_case *c = &s->cases[i];
+		const struct kind *k = c->kind;
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "case", json_object_new_string(c->name));
+		json_object_object_add(o, "kind", json_object_new_string(k->name));
+		for (unsigned q = 0; q < k->nkeys; q++) {
+			json_object *v;
+			if (k->keys[q].flags & KK_LIST) {
+				v = json_object_new_array();
+				for (unsigned j = 0; j < c->nlist; j++)
+					json_object_array_add(
+					    v, json_object_new_int64((int64_t)c->list[j]));
+			} else {
+				v = json_object_new_int64((int64_t)c->v[q]);
+			}
+			json_object_object_add(o, k->keys[q].def->name, v);
+		}
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static int open_dataset(struct run *run, struct err *e)
+{
+	struct runner *r = &run->r;
+	const struct run_opts *o = &r->o;
+	make_run_id(run->run_id, sizeof(run->run_id), run->s.name, o->backend);
+	/* Two runs in the same second get -2, -3, ...: never overwrite. */
+	int rc = 0;
+	for (int k = 2; k < 100; k++) {
+		rc = dataset_open(&r->ds, out_root(o), run->run_id, e);
+		if (rc != -EEXIST)
+			break;
+		make_run_id(run->run_id, sizeof(run->run_id), run->s.name, o->backend);
+		size_t n = strlen(run->run_id);
+		snprintf(run->run_id + n, sizeof(run->run_id) - n, "-%d", k);
+	}
+	if (rc)
+		return rc;
+	/* One write per case: a forced exit never leaves half a row. */
+	setvbuf(r->ds.results, NULL, _IOFBF, 1 << 20);
+	setvbuf(r->ds.hist, NULL, _IOFBF, 1 << 20);
+	setvbuf(r->ds.counters, NULL, _IOFBF, 1 << 20);
+	bool emu = !strcmp(r->be->ops->name, "emu");
+	struct meta_run m = {
+	    .run_id = run->run_id,
+	    .suite = run->s.name,
+	    .suite_file = run->s.path,
+	    .description = run->s.description,
+	    .overrides = o->sets,
+	    .noverrides = o->nset,
+	    .grid = grid_json(&run->s),
+	    .backend = r->be->ops->name,
+	    .preset = emu ? (o->bcfg.preset ? o->bcfg.preset : BACKEND_DEFAULT_PRESET) : NULL,
+	    .emu_opts = emu ? o->bcfg.emu_opts : NULL,
+	    .bdf = o->bcfg.device,
+	    .model = r->c->info.model,
+	    .serial = r->c->info.serial,
+	    .firmware = r->c->info.firmware,
+	    .mdts_bytes = r->c->info.max_xfer,
+	    .iommu_model = emu,
+	    .clock_source = g_timer.source,
+	    .tsc_hz = g_timer.tsc ? g_timer.tsc_hz : 0,
+	};
+	meta_init(&r->ds, &m);
+	json_object *meta = r->ds.meta;
+	json_object_object_add(meta, "cpu", json_object_new_int(run->cpu));
+	json_object_object_add(meta, "force_destroy_data",
+			       json_object_new_boolean(o->force_destroy_data));
+	json_object *range = NULL;
+	if (o->has_range) {
+		range = json_object_new_array();
+		json_object_array_add(range, json_object_new_int64((int64_t)o->lba_lo));
+		json_object_array_add(range, json_object_new_int64((int64_t)o->lba_hi));
+	}
+	json_object_object_add(meta, "lba_range", range);
+	return dataset_write_meta(&r->ds, e);
+}
+
+/* ---- phase: tracing and counters ---- */
+
+static int open_observe(struct run *run, struct err *e)
+{
+	struct runner *r = &run->r;
+	const struct run_opts *o = &r->o;
+	if (!o->trace && !o->counters)
+		return 0;
+	struct observe_opts oo = {.trace = o->trace,
+				  .probes = o->trace_probes,
+				  .events = o->trace_events,
+				  .counters = o->counters,
+				  .events_spec = o->counter_events};
+	int rc = observe_open(&oo, r->ds.dir, o->quiet ? stderr : stdout, &r->obs, e);
+	if (rc)
+		return rc;
+	observe_set_lba_shift(r->obs, r->ns->lba_shift);
+	/* The default probes sit in the kernel's IOMMU and VFIO/IOMMUFD
+	 * paths; an in-process backend never enters them. */
+	if (o->trace && !(o->trace_probes && *o->trace_probes) && !backend_is_real(r->be))
+		fprintf(o->quiet ? stderr : stdout,
+			"trace: backend %s never enters the kernel paths the default "
+			"probes watch; --trace=usdt traces the driver's own map/unmap and "
+			"I/O (a uprobe trap per hit, microseconds each, which the latencies "
+			"then include)\n",
+			o->backend);
+	return 0;
+}
+
+/* ---- phase: one case, with bounded recovery ---- */
+
+/* Environment limits (no hugepages of that size, not enough memory)
+ * skip a case; anything else fails it. */
+static bool is_skip(int code)
+{
+	return code == ENOMEM || code == ENOSPC || code == EOPNOTSUPP;
+}
+
+/* Whether a failed case left the controller needing a reset: a command
+ * timed out or was aborted, or CSTS says fatal or the device is gone. */
+static bool device_trouble(struct runner *r, const struct err *e)
+{
+	uint32_t csts = tr_read32(r->c->tr, NVME_REG_CSTS);
+	return e->code == ETIMEDOUT || e->code == ECANCELED || csts == 0xffffffffu ||
+	       (csts & NVME_CSTS_BIT_CFS);
+}
+
+/* Resets the controller after a failed case and records it; returns
+ * non-zero when the reset itself failed (the case then stays failed). */
+static int recover(struct run *run, const struct bench_case *c, struct err *e, unsigned i)
+{
+	struct runner *r = &run->r;
+	char why[ERR_MSG_MAX];
+	snprintf(why, sizeof(why), "%s", e->msg);
+	struct err re;
+	int rc = nvme_ctrl_reset(r->c, &re);
+	char msg[2 * ERR_MSG_MAX + 64];
+	snprintf(msg, sizeof(msg), "%s; controller reset %s%s", why,
+		 rc ? "failed: " : "done, retrying", rc ? re.msg : "");
+	meta_case_problem(&r->ds, "recoveries", c->name, msg);
+	progress_done(&run->pg, i, c->name, msg);
+	if (rc)
+		snprintf(e->msg, sizeof(e->msg), "%.300s; controller reset failed", why);
+	return rc;
+}
+
+/* Runs case i; returns non-zero when the run must stop (interrupted). */
+static int run_case(struct run *run, unsigned i)
+{
+	struct runner *r = &run->r;
+	const struct bench_case *c = &run->s.cases[i];
+	char desc[256];
+	case_describe(c, desc, sizeof(desc));
+	progress_case(&run->pg, i, c->name, desc);
+	r->cur = c;
+	r->case_index = i;
+	/* Each case starts with a cold IOTLB where the backend can empty it. */
+	backend_flush_iotlb(r->be);
+	struct err e = {0};
+	int crc = 0;
+	/* A device that timed out, aborted or went fatal gets one bounded
+	 * recovery: a controller reset and a second try of the case. */
+	for (unsigned attempt = 0;; attempt++) {
+		observe_case_begin(r->obs, i, c->name);
+		if (IOTLB_PROBE_ON(case_start))
+			IOTLB_PROBE2(case_start, i, c->name);
+		crc = c->kind->run(r, c, &e);
+		if (IOTLB_PROBE_ON(case_end))
+			IOTLB_PROBE2(case_end, i, c->name);
+		struct err oe = {0};
+		if (observe_case_end(r->obs, i, c->name, r->ds.counters, &oe))
+			fprintf(stderr, "iotlbench: %s: %s\n", c->name, oe.msg);
+		if (!crc || runner_stopping(r) || attempt == 1 || !device_trouble(r, &e))
+			break;
+		if (recover(run, c, &e, i))
+			break;
+	}
+	dataset_flush(&r->ds);
+	if (crc && runner_stopping(r))
+		return 1;
+	if (crc) {
+		bool skip = is_skip(e.code);
+		run->skipped += skip;
+		run->failed += !skip;
+		meta_case_problem(&r->ds, skip ? "skipped_cases" : "failed_cases", c->name, e.msg);
+		progress_done(&run->pg, i, c->name, e.msg);
+	}
+	return 0;
+}
+
+/* ---- phase: close ---- */
+
+/* root/latest -> the newest run, so `make report` finds it. */
+static void link_latest(const char *root, const char *run_id)
+{
+	char path[600], tmp[620];
+	snprintf(path, sizeof(path), "%s/latest", root);
+	snprintf(tmp, sizeof(tmp), "%s/.latest.%d", root, (int)getpid());
+	unlink(tmp);
+	if (symlink(run_id, tmp) == 0 && rename(tmp, path) != 0)
+		unlink(tmp);
+}
+
+/* Ends the dataset: how the run ended, whether the controller is left
+ * disabled and whether mappings leaked. */
+static void close_run(struct run *run)
+{
+	struct runner *r = &run->r;
+	int stop = *r->stop;
+	meta_end(&r->ds, !stop);
+	json_object *meta = r->ds.meta;
+	if (stop)
+		json_object_object_add(
+		    meta, "interrupted",
+		    json_object_new_string(stop == SIGINT ? "SIGINT" : "SIGTERM"));
+	/* Close the controller first: its queues are mappings too. What is
+	 * still mapped afterwards was leaked, and the dataset says so. */
+	nvme_ctrl_close(r->c);
+	r->c = NULL;
+	observe_close(r->obs);
+	r->obs = NULL;
+	/* CSTS.RDY after close: the controller must be left disabled (3.1.6). */
+	uint32_t csts = tr_read32(r->be->dev.tr, NVME_REG_CSTS);
+	json_object_object_add(
+	    meta, "controller_ready_at_exit",
+	    json_object_new_boolean(csts != 0xffffffffu && (csts & NVME_CSTS_BIT_RDY)));
+	uint64_t live;
+	if (backend_live_mappings(r->be, &live)) {
+		json_object_object_add(meta, "dma_mappings_at_exit",
+				       json_object_new_int64((int64_t)live));
+		if (live)
+			fprintf(stderr, "iotlbench: %llu DMA mappings still live at exit\n",
+				(unsigned long long)live);
+	}
+	struct err e;
+	if (dataset_write_meta(&r->ds, &e))
+		fprintf(stderr, "iotlbench: %s\n", e.msg);
+}
+
+/* Pins the run to one CPU: the named one, or the one it starts on. */
+static int pin_cpu(int cpu, struct err *e)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpu >= 0 && ncpu > 0 && cpu >= ncpu)
+		return err_set(e, EINVAL, "--cpu %d: this machine has CPUs 0 to %ld online", cpu,
+			       ncpu - 1);
+	int want = cpu < 0 ? sched_getcpu() : cpu;
+	if (want < 0)
+		return -1;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(want, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		if (cpu >= 0)
+			return err_set(e, errno,
+				       "--cpu %d: cannot pin to it (%s): is it outside this "
+				       "process's cpuset (taskset -p $$)?",
+				       cpu, strerror(errno));
+		return -1;
+	}
+	return want;
+}
+
+static void release(struct run *run)
+{
+	struct runner *r = &run->r;
+	if (r->ds.meta)
+		dataset_close(&r->ds);
+	observe_close(r->obs);
+	nvme_ctrl_close(r->c);
+	backend_close(r->be);
+	suite_free(&run->s);
+}
+
+int runner_main(const struct run_opts *o)
+{
+	struct run *run = calloc(1, sizeof(*run));
+	if (!run) {
+		fprintf(stderr, "iotlbench: out of memory\n");
+		return 1;
+	}
+	struct runner *r = &run->r;
+	r->o = *o;
+	struct err e = {0};
+	int rc = suite_load_kinds(o->suite_path, NULL, o->kinds, o->sets, o->nset, &run->s, &e);
+	if (!rc) {
+		timer_init(o->force_clock);
+		run->cpu = pin_cpu(o->cpu, &e);
+		rc = run->cpu < 0 && e.code ? -e.code : 0;
+	}
+	if (!rc) {
+		r->stop = run_signals_install();
+		rc = open_device(run, &e);
+	}
+	if (!rc)
+		rc = open_dataset(run, &e);
+	if (!rc)
+		rc = open_observe(run, &e);
+	if (rc) {
+		fprintf(stderr, "iotlbench: %s\n", e.msg);
+		release(run);
+		free(run);
+		return 1;
+	}
+	if (!o->quiet)
+		printf("run %s: %u cases, backend %s, clock %s, dataset %s\n", run->run_id,
+		       run->s.ncases, o->backend, g_timer.source, r->ds.dir);
+	progress_init(&run->pg, stderr, run->s.ncases, o->quiet);
+	r->ncases = run->s.ncases;
+	for (unsigned i = 0; i < run->s.ncases && !runner_stopping(r); i++)
+		if (run_case(run, i))
+			break;
+	progress_end(&run->pg);
+	close_run(run);
+	char dir[512];
+	snprintf(dir, sizeof(dir), "%s", r->ds.dir);
+	unsigned ncases = run->s.ncases, failed = run->failed, skipped = run->skipped;
+	int stop = *r->stop;
+	release(run);
+	link_latest(out_root(o), run->run_id);
+	free(run);
+	if (stop) {
+		fprintf(stderr, "iotlbench: interrupted; partial dataset in %s (complete: false)\n",
+			dir);
+		return 128 + stop;
+	}
+	if (!o->quiet)
+		printf("dataset: %s (%u cases, %u skipped, %u failed)\n", dir, ncases, skipped,
+		       failed);
+	return failed ? 1 : 0;
+}

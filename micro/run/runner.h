@@ -1,0 +1,63 @@
+/* The benchmark runner: runs every case of a suite on one backend and
+ * writes the dataset as it goes. Each case runs through its kind's
+ * descriptor (micro/kinds/kind.h); the runner itself is a sequence of named
+ * phases (runner.c): open the device, open the dataset, run each case with
+ * bounded recovery, close. */
+#ifndef IOTLB_RUNNER_H
+#define IOTLB_RUNNER_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "bpf/observe.h"
+#include "driver/backend/backend.h"
+#include "driver/nvme/ctrl.h"
+#include "micro/dataset/dataset.h"
+#include "micro/kinds/kind.h"
+
+struct run_opts {
+	const char *suite_path;
+	const char *const *sets;
+	unsigned nset;
+	const struct kind *const *kinds; /* NULL = the built-in kinds */
+	const char *backend;
+	struct backend_cfg bcfg;
+	const char *out_root; /* default datasets/runs */
+	bool force_clock;     /* ignore the TSC */
+	int cpu;	      /* pin to this CPU; -1 = the one we start on */
+	bool quiet;
+	/* --trace[=PROBES], --trace-events, --counters[=EVENTS] (bpf/observe.h) */
+	bool trace, trace_events, counters;
+	const char *trace_probes, *counter_events;
+	bool force_destroy_data; /* write even over partition tables and file systems */
+	bool has_range;		 /* confine every I/O to [lba_lo, lba_hi) */
+	uint64_t lba_lo, lba_hi;
+};
+
+struct runner {
+	struct run_opts o;
+	struct backend *be;
+	struct nvme_ctrl *c;
+	const struct nvme_ns *ns; /* the namespace, or the --lba-range window of it */
+	struct nvme_ns window;
+	struct dataset ds;
+	const struct bench_case *cur;
+	unsigned case_index, ncases;
+	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM */
+	struct observe *obs;	     /* tracer and counters, or NULL */
+};
+
+/* True once the run must stop; benchmarks check it between operations. */
+static inline bool runner_stopping(const struct runner *r)
+{
+	return *r->stop != 0;
+}
+
+/* Runs a whole suite; returns 0, 130/143 when interrupted, 1 on error. */
+int runner_main(const struct run_opts *o);
+
+/* SIGINT/SIGTERM: the first sets the flag and the run stops at the next
+ * safe point; a second exits at once (signals.c). */
+volatile sig_atomic_t *run_signals_install(void);
+
+#endif
