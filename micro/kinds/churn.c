@@ -216,6 +216,14 @@ static int run_churn(struct bench_env *r, const struct bench_case *c, struct err
 	return rc;
 }
 
+/* qd buffers in flight plus a batch's worth waiting to be unmapped, each
+ * rounded up to a page (run_churn). */
+static uint64_t footprint(const struct bench_case *c)
+{
+	uint64_t batch = c->v[P_CHURN] > 1 ? c->v[P_CHURN] : 0;
+	return (c->v[P_QD] + batch) * round_up_pow2(c->v[P_IO_SIZE], c->v[P_PAGE_SIZE]);
+}
+
 static void fill_row(struct result_row *row, const struct bench_case *c)
 {
 	row->has_io = 1;
@@ -231,6 +239,7 @@ const struct kind kind_churn = {
     .summary = "I/O with buffers mapped once, per I/O, or per batch of I/Os",
     .keys = keys,
     .nkeys = NKEYS,
+    .footprint = footprint,
     .fill_row = fill_row,
     .run = run_churn,
 };

@@ -179,6 +179,12 @@ static int check(const struct bench_case *c, const char *const *where, struct er
 	return 0;
 }
 
+/* The whole region of the largest step at once (region() above). */
+static uint64_t footprint(const struct bench_case *c)
+{
+	return c->list[c->nlist - 1] * round_up_pow2(c->v[P_MAP_SIZE], c->v[P_PAGE_SIZE]);
+}
+
 static void fill_row(struct result_row *row, const struct bench_case *c)
 {
 	row->has_map_size = 1;
@@ -191,6 +197,7 @@ const struct kind kind_count = {
     .keys = keys,
     .nkeys = NKEYS,
     .check = check,
+    .footprint = footprint,
     .fill_row = fill_row,
     .run = run_count,
 };

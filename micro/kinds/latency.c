@@ -219,6 +219,11 @@ static int check(const struct bench_case *c, const char *const *where, struct er
 	return 0;
 }
 
+static uint64_t footprint(const struct bench_case *c)
+{
+	return round_up_pow2(c->v[P_BUFFER], c->v[P_PAGE_SIZE]);
+}
+
 static void fill_row(struct result_row *row, const struct bench_case *c)
 {
 	row->has_io = 1;
@@ -234,6 +239,7 @@ const struct kind kind_latency = {
     .keys = keys,
     .nkeys = NKEYS,
     .check = check,
+    .footprint = footprint,
     .fill_row = fill_row,
     .run = run_latency,
 };

@@ -82,6 +82,11 @@ static int run_map(struct bench_env *r, const struct bench_case *c, struct err *
 	return rc;
 }
 
+static uint64_t footprint(const struct bench_case *c)
+{
+	return round_up_pow2(c->v[P_MAP_SIZE], c->v[P_PAGE_SIZE]);
+}
+
 static void fill_row(struct result_row *row, const struct bench_case *c)
 {
 	row->has_map_size = 1;
@@ -93,6 +98,7 @@ const struct kind kind_map = {
     .summary = "map and unmap cost against mapping size and page size",
     .keys = keys,
     .nkeys = NKEYS,
+    .footprint = footprint,
     .fill_row = fill_row,
     .run = run_map,
 };

@@ -90,6 +90,11 @@ static int check(const struct bench_case *c, const char *const *where, struct er
 	return 0;
 }
 
+static uint64_t footprint(const struct bench_case *c)
+{
+	return c->v[P_PAGES] * c->v[P_PAGE_SIZE];
+}
+
 static void fill_row(struct result_row *row, const struct bench_case *c)
 {
 	row->has_io = 1;
@@ -107,6 +112,7 @@ const struct kind kind_reuse = {
     .keys = keys,
     .nkeys = NKEYS,
     .check = check,
+    .footprint = footprint,
     .fill_row = fill_row,
     .run = run_reuse,
 };

@@ -37,6 +37,7 @@ struct run {
 	char run_id[160];
 	int cpu;
 	unsigned failed, skipped;
+	bool *no_pool; /* per case: the hugepage pools cannot hold it */
 };
 
 static const char *out_root(const struct run_opts *o)
@@ -258,6 +259,16 @@ static int run_case(struct run *run, unsigned i)
 	backend_flush_iotlb(r->env.be);
 	struct err e = {0};
 	int crc = 0;
+	if (run->no_pool && run->no_pool[i]) {
+		err_set(&e, ENOMEM,
+			"skipped: the %s hugepage pool cannot hold it (see the note at the start "
+			"of the run)",
+			case_get(c, &key_page_size, 0) == (1u << 30) ? "1 GiB" : "2 MiB");
+		run->skipped++;
+		meta_case_problem(&r->ds, "skipped_cases", c->name, e.msg);
+		progress_done(&run->pg, i, c->name, e.msg);
+		return 0;
+	}
 	/* A device that timed out, aborted or went fatal gets one bounded
 	 * recovery: a controller reset and a second try of the case. */
 	for (unsigned attempt = 0;; attempt++) {
@@ -406,6 +417,11 @@ int runner_main(const struct run_opts *o)
 	if (!o->quiet)
 		printf("run %s: %u cases, backend %s, clock %s, dataset %s\n", run->run_id,
 		       run->s.ncases, o->backend, g_timer.source, r->ds.dir);
+	/* The header before anything on stderr, also when stdout is a pipe. */
+	fflush(stdout);
+	run->no_pool = calloc(run->s.ncases ? run->s.ncases : 1, sizeof(bool));
+	if (run->no_pool)
+		limits_pools(&run->s, stderr, run->no_pool);
 	progress_init(&run->pg, stderr, run->s.ncases, o->quiet);
 	for (unsigned i = 0; i < run->s.ncases && !env_stopping(&r->env); i++)
 		if (run_case(run, i))
@@ -416,6 +432,7 @@ int runner_main(const struct run_opts *o)
 	snprintf(dir, sizeof(dir), "%s", r->ds.dir);
 	unsigned ncases = run->s.ncases, failed = run->failed, skipped = run->skipped;
 	int stop = *r->env.stop;
+	free(run->no_pool);
 	release(run);
 	link_latest(out_root(o), run->run_id);
 	free(run);
