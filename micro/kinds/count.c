@@ -21,10 +21,11 @@ static const struct key_def key_mappings = {.name = "mappings",
 					    .help = "live mappings, ascending"};
 
 /* Key order is grid order: the last key varies fastest. */
-enum { P_PAGE_SIZE, P_MAP_SIZE, P_OPS, P_MAPPINGS, P_WARMUP, P_RAW, NKEYS };
+enum { P_PAGE_SIZE, P_BACKING, P_MAP_SIZE, P_OPS, P_MAPPINGS, P_WARMUP, P_RAW, NKEYS };
 
 static const struct kind_key keys[NKEYS] = {
     [P_PAGE_SIZE] = {&key_page_size, "4k", 0},
+    [P_BACKING] = {&key_backing, "default", KK_QUIET},
     [P_MAP_SIZE] = {&key_map_size, "4k", 0},
     [P_OPS] = {&key_ops, "1000", 0},
     [P_MAPPINGS] = {&key_mappings, NULL, KK_LIST},

@@ -26,13 +26,30 @@ static const struct key_def key_buffer = {.name = "buffer",
 					  .help = "bytes the random I/Os spread over"};
 
 /* Key order is grid order: the last key varies fastest. */
-enum { P_PAGE_SIZE, P_OP, P_IO_SIZE, P_IOS, P_WARMUP, P_QD, P_THREADS, P_BUFFER, P_RAW, NKEYS };
+enum {
+	P_PAGE_SIZE,
+	P_BACKING,
+	P_OP,
+	P_IO_SIZE,
+	P_IOS,
+	P_WARMUP,
+	P_QD,
+	P_THREADS,
+	P_BUFFER,
+	P_RAW,
+	NKEYS
+};
 
 static const struct kind_key keys[NKEYS] = {
-    [P_PAGE_SIZE] = {&key_page_size, "4k", 0},	  [P_OP] = {&key_op, "read", 0},
-    [P_IO_SIZE] = {&key_io_size, "4k", 0},	  [P_IOS] = {&key_ios, "20000", 0},
-    [P_WARMUP] = {&key_warmup, "1000", KK_QUIET}, [P_QD] = {&key_qd, "1", 0},
-    [P_THREADS] = {&key_threads, "1", 0},	  [P_BUFFER] = {&key_buffer, "64m", 0},
+    [P_PAGE_SIZE] = {&key_page_size, "4k", 0},
+    [P_BACKING] = {&key_backing, "default", KK_QUIET},
+    [P_OP] = {&key_op, "read", 0},
+    [P_IO_SIZE] = {&key_io_size, "4k", 0},
+    [P_IOS] = {&key_ios, "20000", 0},
+    [P_WARMUP] = {&key_warmup, "1000", KK_QUIET},
+    [P_QD] = {&key_qd, "1", 0},
+    [P_THREADS] = {&key_threads, "1", 0},
+    [P_BUFFER] = {&key_buffer, "64m", 0},
     [P_RAW] = {&key_raw, "0", KK_QUIET},
 };
 

@@ -9,12 +9,12 @@
 #include "micro/kinds/keys.h"
 
 /* Key order is grid order: the last key varies fastest. */
-enum { P_PAGE_SIZE, P_MAP_SIZE, P_OPS, P_WARMUP, P_RAW, NKEYS };
+enum { P_PAGE_SIZE, P_BACKING, P_MAP_SIZE, P_OPS, P_WARMUP, P_RAW, NKEYS };
 
 static const struct kind_key keys[NKEYS] = {
-    [P_PAGE_SIZE] = {&key_page_size, "4k", 0}, [P_MAP_SIZE] = {&key_map_size, "4k", 0},
-    [P_OPS] = {&key_ops, "1000", 0},	       [P_WARMUP] = {&key_warmup, "10", KK_QUIET},
-    [P_RAW] = {&key_raw, "0", KK_QUIET},
+    [P_PAGE_SIZE] = {&key_page_size, "4k", 0},	[P_BACKING] = {&key_backing, "default", KK_QUIET},
+    [P_MAP_SIZE] = {&key_map_size, "4k", 0},	[P_OPS] = {&key_ops, "1000", 0},
+    [P_WARMUP] = {&key_warmup, "10", KK_QUIET}, [P_RAW] = {&key_raw, "0", KK_QUIET},
 };
 
 static int run_map(struct bench_env *r, const struct bench_case *c, struct err *e)

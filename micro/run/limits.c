@@ -64,6 +64,11 @@ void limits_pools(const struct suite *s, FILE *out, bool *skip)
 			const struct bench_case *c = &s->cases[i];
 			if (!c->kind->footprint || case_get(c, &key_page_size, 0) != ps)
 				continue;
+			/* Only hugetlb memory (also behind a memfd) comes from the pool. */
+			uint64_t bk = case_get(c, &key_backing, MEM_KIND_DEFAULT);
+			if (bk != MEM_KIND_DEFAULT && bk != MEM_KIND_HUGETLB &&
+			    bk != MEM_KIND_MEMFD)
+				continue;
 			uint64_t pages = round_up_pow2(c->kind->footprint(c), ps) / ps;
 			if (pool && pages <= nfree)
 				continue;
