@@ -63,8 +63,9 @@ static void run_errors(void **state)
 	expect(sh("bin/iotlbench run quick --set io_size=8k"), 1,
 	       "--set io_size=8k: io_size 8192 exceeds page_size 4096");
 	expect(sh("bin/iotlbench run quick --cpu 4095"), 1, "--cpu 4095: this machine has CPUs");
-	expect(sh("bin/iotlbench run quick --set backing=memfd --out /tmp/iotlb-cli-none"), 1,
-	       "sets backing: only the pagemap, vfio and iommufd backends take a memory kind");
+	expect(
+	    sh("bin/iotlbench run quick --set backing=memfd --out /tmp/iotlb-cli-none"), 1,
+	    "sets backing: the emu backend takes no memory kind; these do: pagemap, vfio, iommufd");
 	expect(sh("bin/iotlbench run quick --backend nosuch --out /tmp/iotlb-cli-none"), 1,
 	       "unknown backend 'nosuch'; available: emu");
 	expect(sh("bin/iotlbench run quick --preset nosuch --out /tmp/iotlb-cli-none"), 1,
