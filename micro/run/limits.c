@@ -35,6 +35,14 @@ static int check_case(const struct bench_case *c, const struct nvme_ctrl *ctrl,
 			       (unsigned long long)(io >> 10), in->max_xfer >> 10,
 			       in->max_xfer >> 10);
 	uint64_t lba = 1ull << ns->lba_shift;
+	/* Random I/Os pick one of nlbas / (io_size / lba) blocks: at least one
+	 * must exist. */
+	if (io > ns->nlbas * lba)
+		return err_set(e, ERANGE,
+			       "io_size %llu exceeds namespace %u (%llu bytes): use a larger "
+			       "namespace or a smaller io_size",
+			       (unsigned long long)io, ns->nsid,
+			       (unsigned long long)(ns->nlbas * lba));
 	if (io % lba)
 		return err_set(e, EINVAL,
 			       "io_size %llu is not a multiple of namespace %u's %llu-byte LBAs: "

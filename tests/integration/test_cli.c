@@ -63,6 +63,9 @@ static void run_errors(void **state)
 	expect(sh("bin/iotlbench run quick --set io_size=8k"), 1,
 	       "--set io_size=8k: io_size 8192 exceeds page_size 4096");
 	expect(sh("bin/iotlbench run quick --cpu 4095"), 1, "--cpu 4095: this machine has CPUs");
+	/* A namespace smaller than one I/O used to divide by zero mid-run. */
+	expect(sh("bin/iotlbench run quick --emu-opts ns_size=1k --out /tmp/iotlb-cli-none"), 1,
+	       "exceeds namespace 1 (1024 bytes)");
 	expect(
 	    sh("bin/iotlbench run quick --set backing=memfd --out /tmp/iotlb-cli-none"), 1,
 	    "sets backing: the emu backend takes no memory kind; these do: pagemap, vfio, iommufd");
