@@ -50,7 +50,7 @@ KIND_OBJS = build/micro/kinds/table.o build/micro/kinds/kind.o build/micro/kinds
 RUN_OBJS = build/micro/run/suite.o build/micro/run/limits.o build/micro/run/runner.o build/micro/run/signals.o \
 	build/micro/run/safety.o build/micro/run/progress.o
 MICRO_LIB_OBJS = $(BPF_OBJS) $(MEASURE_OBJS) $(DATASET_OBJS) $(KIND_OBJS) $(RUN_OBJS)
-MICRO_OBJS = build/micro/cli/main.o build/micro/cli/help.o build/micro/cli/cmd_run.o \
+MICRO_OBJS = build/micro/cli/main.o build/micro/cli/help.o build/micro/cli/opts.o build/micro/cli/paths.o build/micro/cli/cmd_list.o build/micro/cli/cmd_run.o \
 	build/micro/cli/cmd_model.o build/micro/cli/cmd_devices.o build/micro/cli/cmd_info.o \
 	build/micro/cli/cmd_trace.o
 

@@ -5,6 +5,7 @@
 struct command {
 	const char *name;
 	const char *synopsis;
+	const char *about;
 	int (*run)(int argc, char **argv); /* argv[0] is the command name */
 };
 
@@ -14,5 +15,7 @@ int cmd_version(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_suites(int argc, char **argv);
+int cmd_presets(int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
 #include "driver/util/hostfs.h"
 #include "driver/host/sysinfo.h"
 #include "micro/cli/cmd.h"
+#include "micro/cli/opts.h"
 
 #define MAX_DEVICES 64
 
@@ -12,12 +13,11 @@
  * could open each, with the reason when not. */
 int cmd_devices(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "--root"))
-		hostfs_set_root(argv[2]);
-	else if (argc != 1) {
-		fprintf(stderr, "usage: iotlbench devices [--root DIR]\n");
-		return 2;
-	}
+	int rc = cli_root_opts(
+	    argc, argv, "devices",
+	    "Lists NVMe controllers and which backends can open each, with the reason when not.");
+	if (rc >= 0)
+		return rc;
 	struct err e = {0};
 	struct sysinfo_dev *d = calloc(MAX_DEVICES, sizeof(*d));
 	if (!d) {

@@ -5,6 +5,7 @@
 #include "driver/util/hostfs.h"
 #include "driver/host/sysinfo.h"
 #include "micro/cli/cmd.h"
+#include "micro/cli/opts.h"
 
 static void print_limit(const char *name, uint64_t v)
 {
@@ -22,12 +23,11 @@ static const char *yes(bool b)
 /* iotlbench info [--root DIR]: what the host offers the real backends. */
 int cmd_info(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "--root"))
-		hostfs_set_root(argv[2]);
-	else if (argc != 1) {
-		fprintf(stderr, "usage: iotlbench info [--root DIR]\n");
-		return 2;
-	}
+	int rc = cli_root_opts(
+	    argc, argv, "info",
+	    "What the host offers the real backends: IOMMU, hugepage pools, limits, privileges.");
+	if (rc >= 0)
+		return rc;
 	struct sysinfo s;
 	struct err e = {0};
 	if (sysinfo_probe(&s, &e)) {

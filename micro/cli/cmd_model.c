@@ -7,26 +7,39 @@
 #include "driver/iommu/preset.h"
 #include "driver/iommu/replay.h"
 #include "driver/util/parse.h"
+#include "driver/util/array.h"
 #include "micro/cli/cmd.h"
+#include "micro/cli/opts.h"
 
 /* The command line of `iotlbench model`. */
 struct model_cli {
 	const char *preset, *file, *trace, *psize;
 };
 
-/* The options; 0, or the exit status of a usage error. */
+static const struct cli_opt model_opts[] = {
+    {"preset", required_argument, 'p', "NAME", "IOMMU preset to replay through (required)"},
+    {"preset-file", required_argument, 'P', "FILE", "presets file (default: the shipped one)"},
+    {"page-size", required_argument, 's', "4k|2m|1g", "IOMMU page size of the mappings"},
+    {"trace", required_argument, 't', "FILE.csv", "DMA trace: iova,len,dir[,domain] (required)"},
+    CLI_OPT_HELP,
+};
+
+static void model_usage(FILE *f)
+{
+	cli_usage(f, "model", "--preset NAME --trace FILE.csv [options]",
+		  "Replays a DMA trace through an IOMMU preset and prints its counters.",
+		  model_opts, ARRAY_SIZE(model_opts));
+}
+
+/* The options; 0, -1 after --help, or the exit status of a usage error. */
 static int parse_model_opts(int argc, char **argv, struct model_cli *o)
 {
-	static const struct option longopts[] = {
-	    {"preset", required_argument, NULL, 'p'},
-	    {"preset-file", required_argument, NULL, 'P'},
-	    {"page-size", required_argument, NULL, 's'},
-	    {"trace", required_argument, NULL, 't'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct option longopts[CLI_MAX_OPTS + 1];
+	char shortopts[3 * CLI_MAX_OPTS + 2];
+	cli_getopt(model_opts, ARRAY_SIZE(model_opts), 0, longopts, shortopts);
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "p:P:s:t:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
 			o->preset = optarg;
@@ -40,14 +53,16 @@ static int parse_model_opts(int argc, char **argv, struct model_cli *o)
 		case 't':
 			o->trace = optarg;
 			break;
+		case 'h':
+			model_usage(stdout);
+			return -1;
 		default:
-			fprintf(stderr, "iotlbench model: see 'iotlbench help'\n");
+			fprintf(stderr, "iotlbench model: see 'iotlbench model --help'\n");
 			return 2;
 		}
 	}
 	if (!o->preset || !o->trace || optind != argc) {
-		fprintf(stderr, "usage: iotlbench model --preset NAME [--page-size 4k|2m|1g] "
-				"--trace FILE.csv\n");
+		model_usage(stderr);
 		return 2;
 	}
 	return 0;
@@ -94,7 +109,7 @@ int cmd_model(int argc, char **argv)
 	struct model_cli o = {.psize = "4k"};
 	int rc = parse_model_opts(argc, argv, &o);
 	if (rc)
-		return rc;
+		return rc < 0 ? 0 : rc;
 	struct err e = {0};
 	uint64_t page_size = 0;
 	struct iommu *m = NULL;

@@ -12,26 +12,11 @@
 #include "driver/util/array.h"
 #include "micro/cli/cmd.h"
 #include "micro/cli/help.h"
+#include "micro/cli/opts.h"
+#include "micro/cli/paths.h"
 #include "micro/run/runner.h"
 
 #define MAX_SETS 64
-
-/* The shipped suites' directory: micro/suites/ of the source tree the
- * binary belongs to (bin/iotlbench -> ../micro/suites). */
-static int suites_dir(char *buf, size_t len)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
-	snprintf(buf, len, "%.*s/../micro/suites", (int)(len - 32), exe);
-	return access(buf, R_OK) == 0 ? 0 : -1;
-}
 
 /* Where datasets go without --out: the checkout's datasets/runs when the
  * binary belongs to a checkout (bin/../datasets), else the per-user data
@@ -40,7 +25,7 @@ static int suites_dir(char *buf, size_t len)
 static int default_out_root(char *buf, size_t len)
 {
 	char dir[PATH_MAX - 96];
-	if (suites_dir(dir, sizeof(dir)) == 0) {
+	if (cli_suites_dir(dir, sizeof(dir)) == 0) {
 		char probe[PATH_MAX], real[PATH_MAX];
 		snprintf(probe, sizeof(probe), "%s/../../datasets", dir);
 		if (realpath(probe, real) && access(real, W_OK) == 0) {
@@ -59,24 +44,6 @@ static int default_out_root(char *buf, size_t len)
 	return 0;
 }
 
-/* "churn, count, default, ..." from the shipped suites' directory. */
-static void shipped_suites(const char *dir, char *buf, size_t len)
-{
-	size_t n = 0;
-	buf[0] = '\0';
-	struct dirent **ents = NULL;
-	int k = scandir(dir, &ents, NULL, alphasort);
-	for (int i = 0; i < k; i++) {
-		const char *name = ents[i]->d_name;
-		size_t l = strlen(name);
-		if (l > 6 && !strcmp(name + l - 6, ".suite") && n < len)
-			n += (size_t)snprintf(buf + n, len - n, "%s%.*s", n ? ", " : "",
-					      (int)(l - 6), name);
-		free(ents[i]);
-	}
-	free(ents);
-}
-
 /* A suite is a path, or a name found in the shipped suites' directory. An
  * unknown name is an error that lists the shipped ones. */
 static const char *resolve_suite(const char *arg, char *buf, size_t len)
@@ -84,13 +51,13 @@ static const char *resolve_suite(const char *arg, char *buf, size_t len)
 	if (strchr(arg, '/') || access(arg, R_OK) == 0)
 		return arg;
 	char dir[PATH_MAX - 96];
-	if (suites_dir(dir, sizeof(dir)))
+	if (cli_suites_dir(dir, sizeof(dir)))
 		return arg;
 	snprintf(buf, len, "%s/%.64s.suite", dir, arg);
 	if (access(buf, R_OK) == 0)
 		return buf;
 	char names[512];
-	shipped_suites(dir, names, sizeof(names));
+	cli_shipped_suites(dir, names, sizeof(names));
 	fprintf(stderr,
 		"iotlbench: cannot open %s: no such file, and no shipped suite of that name; "
 		"shipped suites: %s\n",
@@ -98,60 +65,43 @@ static const char *resolve_suite(const char *arg, char *buf, size_t len)
 	return NULL;
 }
 
-/* run's options and their help, one table: getopt reads the first column,
- * --help prints all three, so the two cannot drift apart. */
-struct run_opt {
-	struct option o;
-	const char *arg; /* NULL: a flag */
-	const char *help;
-};
-
-static const struct run_opt run_opts_table[] = {
-    {{"backend", required_argument, NULL, 'b'}, "NAME", "DMA backend (default emu)"},
-    {{"device", required_argument, NULL, 'd'}, "BDF", "PCI device of a real controller"},
-    {{"preset", required_argument, NULL, 'p'}, "NAME", "emu: IOMMU model preset"},
-    {{"preset-file", required_argument, NULL, 'P'}, "FILE", "emu: presets file"},
-    {{"emu-opts", required_argument, NULL, 'E'}, "K=V,...", "emu: controller options"},
-    {{"out", required_argument, NULL, 'o'},
-     "DIR",
+/* run's options: getopt reads this table and --help prints it. */
+static const struct cli_opt run_opts_table[] = {
+    {"backend", required_argument, 'b', "NAME", "DMA backend (default emu)"},
+    {"device", required_argument, 'd', "BDF", "PCI device of a real controller"},
+    {"preset", required_argument, 'p', "NAME", "emu: IOMMU model preset ('iotlbench presets')"},
+    {"preset-file", required_argument, 'P', "FILE", "emu: presets file"},
+    {"emu-opts", required_argument, 'E', "K=V,...", "emu: controller options ('iotlbench help')"},
+    {"out", required_argument, 'o', "DIR",
      "dataset root (default: the checkout's datasets/runs, else "
      "~/.local/share/iotlbench/runs)"},
-    {{"set", required_argument, NULL, 's'}, "KEY=VALUE", "override a suite key (repeatable)"},
-    {{"clock", no_argument, NULL, 'c'}, NULL, "use clock_gettime, not the TSC"},
-    {{"cpu", required_argument, NULL, 'C'}, "N", "pin the run to CPU N"},
-    {{"quiet", no_argument, NULL, 'q'}, NULL, "no progress output"},
-    {{"force-destroy-data", no_argument, NULL, 'F'},
-     NULL,
+    {"set", required_argument, 's', "KEY=VALUE", "override a suite key (repeatable)"},
+    {"clock", no_argument, 'c', NULL, "use clock_gettime, not the TSC"},
+    {"cpu", required_argument, 'C', "N", "pin the run to CPU N"},
+    {"quiet", no_argument, 'q', NULL, "no progress output"},
+    {"force-destroy-data", no_argument, 'F', NULL,
      "write even over partition tables and file systems"},
-    {{"lba-range", required_argument, NULL, 'L'}, "START:END", "confine I/O to these LBAs"},
-    {{"trace", optional_argument, NULL, 'T'}, "[=PROBES]", "eBPF probes per case"},
-    {{"trace-events", no_argument, NULL, 'V'}, NULL, "also record per-event records"},
-    {{"counters", optional_argument, NULL, 'K'}, "[=EVENTS]", "perf counters per case"},
-    {{"help", no_argument, NULL, 'h'}, NULL, "print this text"},
+    {"lba-range", required_argument, 'L', "START:END", "confine I/O to these LBAs"},
+    {"trace", optional_argument, 'T', "[=PROBES]", "eBPF probes per case"},
+    {"trace-events", no_argument, 'V', NULL, "also record per-event records"},
+    {"counters", optional_argument, 'K', "[=EVENTS]", "perf counters per case"},
+    CLI_OPT_HELP,
 };
 
 static void run_usage(FILE *f)
 {
-	fprintf(f, "usage: iotlbench run SUITE [options]\n"
-		   "SUITE is a suite file, or the name of a shipped one in micro/suites/\n"
-		   "(default, quick, reuse, map, count, churn, latency).\n\noptions:\n");
-	for (size_t i = 0; i < ARRAY_SIZE(run_opts_table); i++) {
-		const struct run_opt *r = &run_opts_table[i];
-		char lhs[48];
-		snprintf(lhs, sizeof(lhs), "--%s%s%s", r->o.name,
-			 r->arg && r->arg[0] != '[' ? " " : "", r->arg ? r->arg : "");
-		fprintf(f, "  %-28s %s\n", lhs, r->help);
-	}
+	cli_usage(f, "run", "SUITE [options]",
+		  "Runs a suite: a suite file, or the name of a shipped one ('iotlbench suites').",
+		  run_opts_table, ARRAY_SIZE(run_opts_table));
 	fputc('\n', f);
 	help_kinds(f, kinds_builtin);
 }
 
 int cmd_run(int argc, char **argv)
 {
-	struct option longopts[ARRAY_SIZE(run_opts_table) + 1];
-	for (size_t i = 0; i < ARRAY_SIZE(run_opts_table); i++)
-		longopts[i] = run_opts_table[i].o;
-	memset(&longopts[ARRAY_SIZE(run_opts_table)], 0, sizeof(longopts[0]));
+	struct option longopts[CLI_MAX_OPTS + 1];
+	char shortopts[3 * CLI_MAX_OPTS + 2];
+	cli_getopt(run_opts_table, ARRAY_SIZE(run_opts_table), 0, longopts, shortopts);
 	struct run_opts o;
 	memset(&o, 0, sizeof(o));
 	o.backend = "emu";
@@ -159,7 +109,7 @@ int cmd_run(int argc, char **argv)
 	const char *sets[MAX_SETS];
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "b:d:p:P:E:o:s:cC:qFL:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			o.backend = optarg;

@@ -16,7 +16,9 @@
 #include "bpf/probe_table.h"
 #include "bpf/trace.h"
 #include "driver/util/parse.h"
+#include "driver/util/array.h"
 #include "micro/cli/cmd.h"
+#include "micro/cli/opts.h"
 
 static volatile sig_atomic_t g_trace_stop;
 
@@ -67,19 +69,23 @@ static void list_probes(void)
 		       probe_defs[i].dflt ? "default" : "opt-in");
 }
 
-/* The options; TRACE_GO, or the exit status (--list, a usage error). */
+static const struct cli_opt trace_opts[] = {
+    {"probes", required_argument, 'p', "LIST", "comma-separated probes (default: all; --list)"},
+    {"pid", required_argument, 'P', "PID", "trace this process"},
+    {"interval", required_argument, 'i', "SEC", "seconds between printouts (1 to 3600)"},
+    {"list", no_argument, 'l', NULL, "list the probes and which are in the default set"},
+    CLI_OPT_HELP,
+};
+
+/* The options; TRACE_GO, or the exit status (--list, --help, a usage error). */
 static int parse_trace_opts(int argc, char **argv, struct trace_cli *c)
 {
-	static const struct option longopts[] = {
-	    {"probes", required_argument, NULL, 'p'},
-	    {"pid", required_argument, NULL, 'P'},
-	    {"interval", required_argument, NULL, 'i'},
-	    {"list", no_argument, NULL, 'l'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct option longopts[CLI_MAX_OPTS + 1];
+	char shortopts[3 * CLI_MAX_OPTS + 2];
+	cli_getopt(trace_opts, ARRAY_SIZE(trace_opts), 1, longopts, shortopts);
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+p:P:i:l", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		struct err e;
 		uint64_t v;
 		switch (ch) {
@@ -102,8 +108,16 @@ static int parse_trace_opts(int argc, char **argv, struct trace_cli *c)
 		case 'l':
 			list_probes();
 			return 0;
+		case 'h':
+			cli_usage(
+			    stdout, "trace", "[options] [-- CMD ARGS...]",
+			    "Live histograms of the kernel's DMA-path probes (and USDT) until "
+			    "Ctrl-C or CMD exits;\n'iotlbench run --trace' records them per case "
+			    "instead.",
+			    trace_opts, ARRAY_SIZE(trace_opts));
+			return 0;
 		default:
-			fprintf(stderr, "iotlbench trace: see 'iotlbench help'\n");
+			fprintf(stderr, "iotlbench trace: see 'iotlbench trace --help'\n");
 			return 2;
 		}
 	}

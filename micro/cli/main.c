@@ -20,34 +20,18 @@ int cmd_version(int argc, char **argv)
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-    {"run",
-     "SUITE [options]\n"
-     "                 run a suite: a file or a shipped name (quick, default, reuse, ...);\n"
-     "                 'iotlbench run --help' lists every option",
-     cmd_run},
-    {"model",
-     "--preset NAME [--page-size 4k|2m|1g] --trace FILE.csv [--preset-file F]\n"
-     "                 replay a DMA trace (iova,len,dir[,domain]) through an IOMMU "
-     "preset",
-     cmd_model},
-    {"devices",
-     "[--root DIR]\n"
-     "                 list NVMe controllers and which backends can open each",
+    {"run", "SUITE [options]", "run a suite: a file or a shipped name (iotlbench suites)", cmd_run},
+    {"model", "--preset NAME --trace FILE.csv [options]",
+     "replay a DMA trace (iova,len,dir[,domain]) through an IOMMU preset", cmd_model},
+    {"devices", "[--root DIR]", "list NVMe controllers and which backends can open each",
      cmd_devices},
-    {"info",
-     "[--root DIR]\n"
-     "                 IOMMU, hugepage pools, limits and privileges of this host",
-     cmd_info},
-    {"trace",
-     "[--probes LIST] [--interval SEC] [--list] [--pid PID | -- CMD ARGS...]\n"
-     "                 live histograms of the kernel (and USDT) probes until Ctrl-C\n"
-     "                 or the command exits; run --trace[=LIST] --counters[=EVENTS]\n"
-     "                 records them per case in the dataset",
-     cmd_trace},
-    {"version", "       print the version and source revision", cmd_version},
-    {"help",
-     "[kinds [--markdown]]\n"
-     "                 print this text, or only the benchmark kinds and their keys",
+    {"info", "[--root DIR]", "IOMMU, hugepage pools, limits and privileges of this host", cmd_info},
+    {"trace", "[options] [-- CMD ARGS...]",
+     "live histograms of the kernel's DMA-path probes until Ctrl-C or CMD exits", cmd_trace},
+    {"suites", "", "list the shipped suites with their descriptions", cmd_suites},
+    {"presets", "", "list the emulated controller's IOMMU presets", cmd_presets},
+    {"version", "", "print the version and source revision", cmd_version},
+    {"help", "[kinds [--markdown]]", "this text, or only the benchmark kinds and their keys",
      cmd_help},
 };
 
@@ -59,7 +43,10 @@ static void usage(FILE *f)
 		   "IOTLB and DMA-mapping microbenchmarks for a userspace NVMe driver.\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %s %s\n", commands[i].name, commands[i].synopsis);
+		fprintf(f, "  %s%s%s\n      %s\n", commands[i].name,
+			commands[i].synopsis[0] ? " " : "", commands[i].synopsis,
+			commands[i].about);
+	fprintf(f, "\n'iotlbench COMMAND --help' lists a command's options.\n");
 	fprintf(f,
 		"\nbackends: %s (default emu)\n"
 		"IOMMU presets for emu: see driver/iommu/presets.ini (default %s)\n"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tests/helpers.h"
+#include "driver/util/array.h"
 
 static char out[1 << 16];
 
@@ -209,6 +210,41 @@ static void trace_without_privileges(void **state)
 	assert_non_null(strstr(out, "setcap cap_bpf,cap_perfmon+ep"));
 }
 
+/* Every command answers -h/--help with exit 0 and its options; a wrong
+ * option exits 2 and points at that help. */
+static void every_command_has_help(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *cmd, *needle;
+	} c[] = {
+	    {"run", "--lba-range START:END"},
+	    {"model", "--page-size 4k|2m|1g"},
+	    {"devices", "--root DIR"},
+	    {"info", "--root DIR"},
+	    {"trace", "--interval SEC"},
+	    {"suites", "--help"},
+	    {"presets", "--help"},
+	};
+	char cmd[128], want[64];
+	for (unsigned i = 0; i < ARRAY_SIZE(c); i++) {
+		snprintf(cmd, sizeof(cmd), "bin/iotlbench %s --help", c[i].cmd);
+		snprintf(want, sizeof(want), "usage: iotlbench %s", c[i].cmd);
+		expect(sh(cmd), 0, want);
+		expect(sh(cmd), 0, c[i].needle);
+		snprintf(cmd, sizeof(cmd), "bin/iotlbench %s -h", c[i].cmd);
+		expect(sh(cmd), 0, want);
+		snprintf(cmd, sizeof(cmd), "bin/iotlbench %s --no-such-option", c[i].cmd);
+		snprintf(want, sizeof(want), "iotlbench %s --help", c[i].cmd);
+		expect(sh(cmd), 2, want);
+		/* ...and `help` names the command. */
+		snprintf(want, sizeof(want), "\n  %s", c[i].cmd);
+		expect(sh("bin/iotlbench help"), 0, want);
+	}
+	expect(sh("bin/iotlbench suites"), 0, "quick ");
+	expect(sh("bin/iotlbench presets"), 0, "intel-e5-2660v2 ");
+}
+
 /* The README's kind table is the generated one, so it cannot drift from the
  * descriptors: regenerate it with `bin/iotlbench help kinds --markdown`. */
 static void readme_kind_table_is_generated(void **state)
@@ -239,6 +275,7 @@ int main(void)
 	const struct CMUnitTest t[] = {
 	    cmocka_unit_test(help_version_unknown),
 	    cmocka_unit_test(readme_kind_table_is_generated),
+	    cmocka_unit_test(every_command_has_help),
 	    cmocka_unit_test(run_errors),
 	    cmocka_unit_test(run_quick),
 	    cmocka_unit_test(default_out_is_the_checkout),
