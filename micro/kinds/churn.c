@@ -146,9 +146,11 @@ static int run_churn(struct bench_env *r, const struct bench_case *c, struct err
 			uint64_t lba = bench_rand(&seed) % nblocks * lbas_per_io;
 			int src = nvme_queue_rw(q, opc, r->ns, lba, &ch.buf[s], 0, io,
 						(void *)(uintptr_t)s);
-			if (src)
-				rc = err_set(e, -src, "submitting a %llu-byte I/O failed",
-					     (unsigned long long)io);
+			if (src) {
+				nvme_rw_error(q, r->ns, lba, 0, io, src, e);
+				rc = err_wrap(e, "submitting a %llu-byte I/O at LBA %llu",
+					      (unsigned long long)io, (unsigned long long)lba);
+			}
 			submitted++;
 		}
 		struct nvme_done d;

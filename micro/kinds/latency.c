@@ -87,7 +87,9 @@ static void *worker_main(void *arg)
 			int rc = nvme_queue_rw(w->q, opc, w->r->ns, lba, w->buf, off, io,
 					       (void *)(uintptr_t)s);
 			if (rc) {
-				w->rc = err_set(&w->e, -rc, "submit failed");
+				nvme_rw_error(w->q, w->r->ns, lba, off, io, rc, &w->e);
+				w->rc = err_wrap(&w->e, "submitting a %llu-byte I/O at LBA %llu",
+						 (unsigned long long)io, (unsigned long long)lba);
 				break;
 			}
 			submitted++;
