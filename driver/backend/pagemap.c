@@ -157,7 +157,9 @@ static void pagemap_mem_free(struct backend *b, struct dma_buf *buf)
 static int pagemap_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e)
 {
 	struct pagemap_backend *pb = to_pagemap(b);
-	size_t n = buf->len / buf->page_size;
+	/* Every backing page the buffer touches: a map may cover less than one
+	 * (4 KiB of a 2 MiB page), and still needs that page's address. */
+	size_t n = (buf->len + buf->page_size - 1) / buf->page_size;
 	int bad = real_check_unmapped(buf, e);
 	if (bad)
 		return bad;

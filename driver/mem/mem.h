@@ -55,7 +55,8 @@ int mem_hugepool_error(size_t page_size, size_t pages, int err, struct err *e);
 int mem_lock(void *va, size_t len, struct err *e);
 void mem_unlock(void *va, size_t len);
 
-/* Physical address of the first byte of each backing page of buf, from
+/* Physical address of the first byte of each backing page of buf (the
+ * last one too when buf->len ends inside it; `pages` holds that many), from
  * /proc/self/pagemap (Documentation/admin-guide/mm/pagemap.rst). The memory
  * must be resident and locked (mem_lock). Fails when the kernel hides PFNs (reads them
  * as 0 without CAP_SYS_ADMIN) or when a backing page is not physically

@@ -185,6 +185,13 @@ static void hugetlb_2m(void **state)
 		assert_int_equal(mem_phys_pages(&any, full, &e), 0);
 		assert_int_equal(full[0], pa[0]);
 		assert_int_equal(full[1], pa[1]);
+		/* A view shorter than its backing page (the map kind maps 4 KiB
+		 * of a 2 MiB page) still has that page's address. */
+		struct dma_buf sub = b;
+		uint64_t one[1] = {0};
+		sub.len = 4096;
+		assert_int_equal(mem_phys_pages(&sub, one, &e), 0);
+		assert_int_equal(one[0], pa[0]);
 	}
 	mem_free(&b);
 	rc = mem_alloc_kind(MEM_2M, MEM_2M, MEM_KIND_MEMFD, &b, &e);
