@@ -409,11 +409,6 @@ const struct trace_status *trace_status(const struct trace *t, uint32_t probe_id
 	return probe_id < TR_NPROBES ? &t->st[probe_id] : NULL;
 }
 
-const char *trace_warnings(const struct trace *t)
-{
-	return t->warnings;
-}
-
 void trace_report(const struct trace *t, FILE *f)
 {
 	fprintf(f, "trace probes:\n");

@@ -41,8 +41,6 @@ void trace_close(struct trace *t);
 /* The attach report: one line per probe, attached (how) or skipped (why). */
 void trace_report(const struct trace *t, FILE *f);
 const struct trace_status *trace_status(const struct trace *t, uint32_t probe_id);
-/* Warnings gathered while opening (memlock), or "" */
-const char *trace_warnings(const struct trace *t);
 
 /* The case being measured from now on (also set by the case_start USDT
  * probe when attached); `name` labels its rows. */

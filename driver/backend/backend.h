@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "driver/dma.h"
+#include "driver/mem/mem.h"
 #include "driver/transport.h"
 #include "driver/util/container_of.h"
 #include "driver/util/err.h"
@@ -39,6 +40,10 @@ struct backend_counter {
 struct backend_ops {
 	const char *name;
 	const char *summary;
+	/* The device reaches host memory through the host's own DMA path (no
+	 * in-process model), so the kernel's IOMMU and VFIO/IOMMUFD paths and
+	 * their probes see its mappings. */
+	bool host_dma;
 	int (*open)(const struct backend_cfg *cfg, struct backend **out, struct err *e);
 	void (*close)(struct backend *b);
 	/* Allocates host memory of `len` bytes backed by pages of `page_size`. */
@@ -56,6 +61,8 @@ struct backend_ops {
 	uint64_t (*live_mappings)(struct backend *b);
 	/* Optional. Translation counters of the backend's own IOMMU model. */
 	unsigned (*counters)(struct backend *b, struct backend_counter *out, unsigned max);
+	/* Optional. The memory kind later mem_alloc calls use (driver/mem/mem.h). */
+	int (*set_mem_kind)(struct backend *b, enum mem_kind kind, struct err *e);
 };
 
 struct backend {
@@ -117,6 +124,16 @@ static inline void backend_mem_free(struct backend *b, struct dma_buf *buf)
 
 /* Empties the IOTLB so a case starts cold; false when the backend cannot
  * (benchmarks then rely on fresh mappings instead). */
+/* Sets the memory kind of later allocations; an error names the backends
+ * that take one when this one does not (backend_set_mem_kind in registry.c). */
+int backend_set_mem_kind(struct backend *b, enum mem_kind kind, struct err *e);
+
+/* Whether the device reaches memory through the host's DMA path. */
+static inline bool backend_is_real(const struct backend *b)
+{
+	return b && b->ops->host_dma;
+}
+
 static inline bool backend_flush_iotlb(struct backend *b)
 {
 	if (!b->ops->flush_iotlb)

@@ -330,6 +330,8 @@ const struct backend_ops backend_iommufd_ops = {
     .map = iommufd_map,
     .unmap = iommufd_unmap,
     .live_mappings = real_live_mappings,
+    .set_mem_kind = real_set_mem_kind,
+    .host_dma = true,
 };
 
 int backend_iommufd_set_iova_mode(struct backend *b, enum iommufd_iova_mode m, struct err *e)

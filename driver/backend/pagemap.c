@@ -204,6 +204,16 @@ static int pagemap_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 	return 0;
 }
 
+/* Physical addresses are read once per map: memory must stay where it is. */
+static int pagemap_set_mem_kind(struct backend *b, enum mem_kind kind, struct err *e)
+{
+	if (kind == MEM_KIND_THP)
+		return err_set(e, EINVAL,
+			       "pagemap needs physically contiguous pages and a transparent "
+			       "hugepage may be split at any time: use hugetlb or memfd");
+	return real_set_mem_kind(b, kind, e);
+}
+
 const struct backend_ops backend_pagemap_ops = {
     .name = "pagemap",
     .summary = "real NVMe controller without an IOMMU: sysfs BAR0, physical addresses from "
@@ -215,4 +225,6 @@ const struct backend_ops backend_pagemap_ops = {
     .map = pagemap_map,
     .unmap = pagemap_unmap,
     .live_mappings = real_live_mappings,
+    .set_mem_kind = pagemap_set_mem_kind,
+    .host_dma = true,
 };

@@ -16,12 +16,6 @@ extern const struct backend_ops backend_vfio_ops;
 extern const struct backend_ops backend_iommufd_ops;
 
 /* True for the three backends above. */
-bool backend_is_real(const struct backend *b);
-
-/* Backing memory kind for later mem_alloc calls (default: anon for 4 KiB,
- * hugetlb for larger pages). The pagemap backend refuses kinds whose
- * pages it cannot prove physically contiguous at map time. */
-int backend_set_mem_kind(struct backend *b, enum mem_kind kind, struct err *e);
 
 /* How the iommufd backend places mappings: the kernel picks the IOVA
  * (IOMMU_IOAS_MAP without FIXED_IOVA, the default) or the backend's own

@@ -126,6 +126,9 @@ static inline int real_check_mapped_by(const struct dma_buf *buf, const void *ow
 /* ops->live_mappings of every real backend. */
 uint64_t real_live_mappings(struct backend *b);
 
+/* The memory kind of later allocations (vfio, iommufd; pagemap checks first). */
+int real_set_mem_kind(struct backend *b, enum mem_kind kind, struct err *e);
+
 /* Backend memory with the chosen kind (shared by vfio and iommufd). */
 int real_mem_alloc(struct backend *b, size_t len, size_t page_size, struct dma_buf *buf,
 		   struct err *e);

@@ -1,5 +1,6 @@
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "driver/mem/mem.h"
@@ -128,4 +129,19 @@ void backend_dma_free(struct backend *b, struct dma_buf *buf)
 	struct err ignore;
 	backend_unmap(b, buf, &ignore);
 	backend_mem_free(b, buf);
+}
+
+int backend_set_mem_kind(struct backend *b, enum mem_kind kind, struct err *e)
+{
+	if (!b->ops->set_mem_kind) {
+		char takers[128] = "";
+		size_t n = 0;
+		for (size_t i = 0; i < NBACKENDS && n < sizeof(takers); i++)
+			if (backends[i]->set_mem_kind)
+				n += (size_t)snprintf(takers + n, sizeof(takers) - n, "%s%s",
+						      n ? ", " : "", backends[i]->name);
+		return err_set(e, EINVAL, "the %s backend takes no memory kind; these do: %s",
+			       b->ops->name, takers);
+	}
+	return b->ops->set_mem_kind(b, kind, e);
 }

@@ -353,6 +353,8 @@ const struct backend_ops backend_vfio_ops = {
     .map = vfio_map,
     .unmap = vfio_unmap,
     .live_mappings = real_live_mappings,
+    .set_mem_kind = real_set_mem_kind,
+    .host_dma = true,
 };
 
 int backend_vfio_container_fd(struct backend *b)

@@ -165,24 +165,13 @@ static void *emu_zalloc_aligned(size_t align, size_t len)
 	return p;
 }
 
-int emu_create(const struct emu_cfg *cfg, struct emu **out, struct err *e)
+/* The controller state with the configuration, its Identify strings and
+ * the values derived from it; NULL when out of memory. */
+static struct emu *emu_alloc_state(const struct emu_cfg *cfg)
 {
-	struct err tmp;
-
-	if (!e)
-		e = &tmp;
-	if (!cfg || !out)
-		return err_set(e, EINVAL,
-			       "emu_create: cfg and out must not be NULL; fill cfg with "
-			       "emu_cfg_default first");
-	*out = NULL;
-	int rc = emu_cfg_check(cfg, e);
-	if (rc)
-		return rc;
-
 	struct emu *emu = calloc(1, sizeof(*emu));
 	if (!emu)
-		return err_set(e, ENOMEM, "emu_create: out of memory for the controller state");
+		return NULL;
 	emu->cfg = *cfg;
 	pthread_mutex_init(&emu->ctrl_lock, NULL);
 	pthread_mutex_init(&emu->csts_lock, NULL);
@@ -200,7 +189,13 @@ int emu_create(const struct emu_cfg *cfg, struct emu **out, struct err *e)
 	emu->ncqa = cfg->max_io_queues;
 	emu->vwc = true;
 	atomic_store(&emu->qlimit, 1);
+	return emu;
+}
 
+/* The register file and the queue arrays. On failure the queue arrays are
+ * gone again: their locks were never initialised for emu_free. */
+static int emu_alloc_regs(struct emu *emu, struct err *e)
+{
 	/* 3.1: registers up to 0xfff, then one SQ tail and one CQ head
 	 * doorbell per queue pair at the CAP.DSTRD stride. */
 	emu->regs_len = 0x1000 + (size_t)emu->nqueues * 2 * emu->db_stride;
@@ -208,22 +203,27 @@ int emu_create(const struct emu_cfg *cfg, struct emu **out, struct err *e)
 	emu->regs = emu_zalloc_aligned(EMU_PAGE_SIZE, emu->regs_len);
 	emu->sqs = emu_zalloc_aligned(EMU_CACHELINE, emu->nqueues * sizeof(*emu->sqs));
 	emu->cqs = emu_zalloc_aligned(EMU_CACHELINE, emu->nqueues * sizeof(*emu->cqs));
-	emu->ns = calloc(cfg->nn, sizeof(*emu->ns));
+	emu->ns = calloc(emu->cfg.nn, sizeof(*emu->ns));
 	if (!emu->regs || !emu->sqs || !emu->cqs || !emu->ns) {
 		free(emu->sqs);
 		free(emu->cqs);
 		emu->sqs = NULL;
 		emu->cqs = NULL;
-		emu_free(emu);
 		return err_set(e, ENOMEM,
 			       "emu_create: out of memory for registers and %u queue pairs; lower "
 			       "max_io_queues",
-			       cfg->max_io_queues + 1u);
+			       emu->cfg.max_io_queues + 1u);
 	}
 	for (uint32_t q = 0; q < emu->nqueues; q++) {
 		pthread_mutex_init(&emu->sqs[q].lock, NULL);
 		pthread_mutex_init(&emu->cqs[q].lock, NULL);
 	}
+	return 0;
+}
+
+static int emu_map_namespaces(struct emu *emu, struct err *e)
+{
+	const struct emu_cfg *cfg = &emu->cfg;
 	for (uint32_t i = 0; i < cfg->nn; i++) {
 		/* Populated up front: a first touch during a benchmark would add
 		 * a host page fault (and, with THP, a 2 MiB clear) to some I/Os,
@@ -231,45 +231,77 @@ int emu_create(const struct emu_cfg *cfg, struct emu **out, struct err *e)
 		void *p = mmap(NULL, cfg->ns_bytes, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 		emu->ns[i] = p == MAP_FAILED ? NULL : p;
-		if (!emu->ns[i]) {
-			emu_free(emu);
+		if (!emu->ns[i])
 			return err_set(e, ENOMEM,
 				       "emu_create: cannot allocate %u namespaces of %llu bytes; "
 				       "lower nn or ns_bytes",
 				       cfg->nn, (unsigned long long)cfg->ns_bytes);
-		}
 	}
 	emu->ns_blocks = cfg->ns_bytes >> cfg->lba_shift;
-	if (cfg->image && emu_load_image(emu, cfg->image, e)) {
-		emu_free(emu);
+	return 0;
+}
+
+/* The image in namespace 1, the configured fault, and the admin SQ's
+ * scratch list, allocated now so that enabling the controller cannot fail
+ * for lack of memory. */
+static int emu_prepare(struct emu *emu, struct err *e)
+{
+	const struct emu_cfg *cfg = &emu->cfg;
+	if (cfg->image && emu_load_image(emu, cfg->image, e))
 		return -e->code;
-	}
 	if (cfg->fault_after &&
 	    emu_inject_after(emu, EMU_ANY_IO_QUEUE, -1, cfg->fault_kind, NVME_SC_DATA_XFER_ERROR, 1,
-			     cfg->fault_after - 1, e)) {
-		emu_free(emu);
+			     cfg->fault_after - 1, e))
 		return -e->code;
-	}
-	/* The admin SQ's scratch list is allocated now so that enabling the
-	 * controller cannot fail for lack of memory. */
-	if (emu_xfer_init(&emu->sqs[0].xfer, cfg->mdts)) {
-		emu_free(emu);
+	if (emu_xfer_init(&emu->sqs[0].xfer, cfg->mdts))
 		return err_set(e, ENOMEM, "emu_create: out of memory for the admin PRP list");
-	}
+	return 0;
+}
 
+/* The register values at reset and the transport the driver sees: inline
+ * mode runs commands on every register store, inline and manual modes run
+ * them when the driver polls an empty CQ, thread mode on its own thread. */
+static void emu_wire_transport(struct emu *emu)
+{
 	emu_regs_init(emu);
 	emu->tr.regs = emu->regs;
 	emu->tr.regs_len = emu->regs_len;
 	emu->tr.priv = emu;
-	emu->tr.notify = cfg->mode == EMU_MODE_INLINE ? emu_notify : NULL;
-	emu->tr.idle = cfg->mode == EMU_MODE_THREAD ? NULL : emu_idle;
+	emu->tr.notify = emu->cfg.mode == EMU_MODE_INLINE ? emu_notify : NULL;
+	emu->tr.idle = emu->cfg.mode == EMU_MODE_THREAD ? NULL : emu_idle;
+}
 
-	if (cfg->mode == EMU_MODE_THREAD) {
-		rc = emu_thread_start(emu, e);
-		if (rc) {
-			emu_free(emu);
-			return rc;
-		}
+int emu_create(const struct emu_cfg *cfg, struct emu **out, struct err *e)
+{
+	struct err tmp;
+
+	if (!e)
+		e = &tmp;
+	if (!cfg || !out)
+		return err_set(e, EINVAL,
+			       "emu_create: cfg and out must not be NULL; fill cfg with "
+			       "emu_cfg_default first");
+	*out = NULL;
+	int rc = emu_cfg_check(cfg, e);
+	if (rc)
+		return rc;
+
+	struct emu *emu = emu_alloc_state(cfg);
+	if (!emu)
+		return err_set(e, ENOMEM, "emu_create: out of memory for the controller state");
+	rc = emu_alloc_regs(emu, e);
+	if (!rc)
+		rc = emu_map_namespaces(emu, e);
+	if (!rc)
+		rc = emu_prepare(emu, e);
+	if (!rc) {
+		emu_wire_transport(emu);
+		if (cfg->mode == EMU_MODE_THREAD)
+			rc = emu_thread_start(emu, e);
+	}
+	if (rc) {
+		emu_free(emu);
+		return rc;
 	}
 	*out = emu;
 	return 0;

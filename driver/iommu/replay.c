@@ -65,6 +65,10 @@ static int access_one(struct replay *r)
 		return err_set(e, EINVAL, "dir '%s': allowed values are r, read, w, write", d);
 	if (len == 0)
 		return err_set(e, EINVAL, "len 0: an access moves at least one byte");
+	if (len - 1 > UINT64_MAX - iova)
+		return err_set(e, ERANGE,
+			       "iova 0x%llx + len %llu runs past the end of the 64-bit IOVA space",
+			       (unsigned long long)iova, (unsigned long long)len);
 	r->st->accesses++;
 	for (uint64_t a = iova; a < iova + len;) {
 		uint64_t end = (a | 0xfff) + 1;
@@ -94,11 +98,13 @@ static void on_row(int c, void *data)
 {
 	struct replay *r = data;
 	(void)c;
-	r->row++;
 	int ncol = r->ncol;
 	r->ncol = 0;
+	/* After a failure the parser still delivers the rest of its buffer:
+	 * the row count must stay at the line that failed. */
 	if (r->failed)
 		return;
+	r->row++;
 	if (r->header) {
 		r->header = 0;
 		for (int k = 0; k < COL_DOMAIN; k++)

@@ -154,16 +154,8 @@ static void *map_memfd(size_t rounded, size_t page_size, int shift, struct err *
 	return p;
 }
 
-int mem_alloc_kind(size_t len, size_t page_size, enum mem_kind kind, struct dma_buf *buf,
-		   struct err *e)
+int mem_kind_check(enum mem_kind kind, size_t page_size, struct err *e)
 {
-	int shift = page_shift_of(page_size);
-	if (shift < 0)
-		return err_set(e, EINVAL, "page size %zu is not one of 4k, 2m, 1g", page_size);
-	if (len == 0)
-		return err_set(e, EINVAL, "cannot allocate a buffer of 0 bytes");
-	if (kind == MEM_KIND_DEFAULT)
-		kind = page_size == MEM_4K ? MEM_KIND_ANON : MEM_KIND_HUGETLB;
 	if (kind == MEM_KIND_ANON && page_size != MEM_4K)
 		return err_set(e, EINVAL,
 			       "anonymous memory comes in 4 KiB pages; for %zu KiB pages use the "
@@ -176,6 +168,21 @@ int mem_alloc_kind(size_t len, size_t page_size, enum mem_kind kind, struct dma_
 			       page_size);
 	if (kind == MEM_KIND_HUGETLB && page_size == MEM_4K)
 		return err_set(e, EINVAL, "hugetlb pages are 2 MiB or 1 GiB, not 4 KiB");
+	return 0;
+}
+
+int mem_alloc_kind(size_t len, size_t page_size, enum mem_kind kind, struct dma_buf *buf,
+		   struct err *e)
+{
+	int shift = page_shift_of(page_size);
+	if (shift < 0)
+		return err_set(e, EINVAL, "page size %zu is not one of 4k, 2m, 1g", page_size);
+	if (len == 0)
+		return err_set(e, EINVAL, "cannot allocate a buffer of 0 bytes");
+	if (kind == MEM_KIND_DEFAULT)
+		kind = page_size == MEM_4K ? MEM_KIND_ANON : MEM_KIND_HUGETLB;
+	if (mem_kind_check(kind, page_size, e))
+		return -e->code;
 	if (len > SIZE_MAX - page_size)
 		return err_set(e, EOVERFLOW, "buffer of %zu bytes is too large", len);
 	size_t rounded = (len + page_size - 1) & ~(page_size - 1);

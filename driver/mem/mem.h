@@ -39,6 +39,9 @@ int mem_alloc_kind(size_t len, size_t page_size, enum mem_kind kind, struct dma_
 void mem_free(struct dma_buf *buf);
 
 const char *mem_kind_name(enum mem_kind kind);
+/* Whether `kind` comes in pages of page_size (anon: 4 KiB only, thp: 2 MiB
+ * only, hugetlb: 2 MiB or 1 GiB; default and memfd: any). */
+int mem_kind_check(enum mem_kind kind, size_t page_size, struct err *e);
 int mem_kind_parse(const char *s, enum mem_kind *kind, struct err *e);
 
 /* Hugepage pool of one size, from /sys/kernel/mm/hugepages/hugepages-<kB>kB

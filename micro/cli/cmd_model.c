@@ -9,9 +9,13 @@
 #include "driver/util/parse.h"
 #include "micro/cli/cmd.h"
 
-/* iotlbench model --preset P [--page-size S] --trace FILE.csv: replays a
- * DMA trace through a preset and prints one "name value" line per counter. */
-int cmd_model(int argc, char **argv)
+/* The command line of `iotlbench model`. */
+struct model_cli {
+	const char *preset, *file, *trace, *psize;
+};
+
+/* The options; 0, or the exit status of a usage error. */
+static int parse_model_opts(int argc, char **argv, struct model_cli *o)
 {
 	static const struct option longopts[] = {
 	    {"preset", required_argument, NULL, 'p'},
@@ -20,65 +24,94 @@ int cmd_model(int argc, char **argv)
 	    {"trace", required_argument, NULL, 't'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *preset = NULL, *file = NULL, *trace = NULL, *psize = "4k";
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "p:P:s:t:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
-			preset = optarg;
+			o->preset = optarg;
 			break;
 		case 'P':
-			file = optarg;
+			o->file = optarg;
 			break;
 		case 's':
-			psize = optarg;
+			o->psize = optarg;
 			break;
 		case 't':
-			trace = optarg;
+			o->trace = optarg;
 			break;
 		default:
 			fprintf(stderr, "iotlbench model: see 'iotlbench help'\n");
 			return 2;
 		}
 	}
-	if (!preset || !trace || optind != argc) {
+	if (!o->preset || !o->trace || optind != argc) {
 		fprintf(stderr, "usage: iotlbench model --preset NAME [--page-size 4k|2m|1g] "
 				"--trace FILE.csv\n");
 		return 2;
 	}
+	return 0;
+}
+
+/* The IOMMU model the preset describes. */
+static int model_build(const struct model_cli *o, struct preset_set *set, struct iommu **m,
+		       struct err *e)
+{
+	struct iommu_cfg cfg;
+	int rc = preset_load_file(o->file ? o->file : preset_default_path(), set, e);
+	if (!rc)
+		rc = preset_find(set, o->preset, &cfg, e);
+	if (!rc)
+		rc = iommu_create(&cfg, m, e);
+	return rc;
+}
+
+/* The trace file, or stdin for "-". */
+static int open_trace(const char *trace, FILE **f, struct err *e)
+{
+	*f = strcmp(trace, "-") ? fopen(trace, "r") : stdin;
+	if (!*f)
+		return err_set(e, errno, "cannot open trace %s: %s", trace, strerror(errno));
+	return 0;
+}
+
+/* One "name value" line per counter. */
+static void print_counters(const struct iommu *m, const struct replay_stats *st)
+{
+	const char *names[16];
+	uint64_t vals[16];
+	unsigned n = iommu_counter_list(&m->ctr, names, vals, 16);
+	printf("accesses %llu\n", (unsigned long long)st->accesses);
+	for (unsigned i = 0; i < n; i++)
+		printf("%s %llu\n", names[i], (unsigned long long)vals[i]);
+	printf("translation_ns %llu\n", (unsigned long long)st->cost_ns);
+}
+
+/* iotlbench model --preset P [--page-size S] --trace FILE.csv: replays a
+ * DMA trace through a preset and prints one "name value" line per counter. */
+int cmd_model(int argc, char **argv)
+{
+	struct model_cli o = {.psize = "4k"};
+	int rc = parse_model_opts(argc, argv, &o);
+	if (rc)
+		return rc;
 	struct err e = {0};
 	uint64_t page_size = 0;
 	struct iommu *m = NULL;
-	struct iommu_cfg cfg;
 	struct replay_stats st;
 	struct preset_set *set = malloc(sizeof(*set));
 	FILE *f = NULL;
-	int rc = set ? 0 : err_set(&e, ENOMEM, "out of memory");
+	rc = set ? 0 : err_set(&e, ENOMEM, "out of memory");
 	if (!rc)
-		rc = parse_size(psize, &page_size, &e);
+		rc = parse_size(o.psize, &page_size, &e);
 	if (!rc)
-		rc = preset_load_file(file ? file : preset_default_path(), set, &e);
+		rc = model_build(&o, set, &m, &e);
 	if (!rc)
-		rc = preset_find(set, preset, &cfg, &e);
+		rc = open_trace(o.trace, &f, &e);
 	if (!rc)
-		rc = iommu_create(&cfg, &m, &e);
-	if (!rc) {
-		f = strcmp(trace, "-") ? fopen(trace, "r") : stdin;
-		if (!f)
-			rc = err_set(&e, errno, "cannot open trace %s: %s", trace, strerror(errno));
-	}
+		rc = replay_trace(m, f, o.trace, page_size, &st, &e);
 	if (!rc)
-		rc = replay_trace(m, f, trace, page_size, &st, &e);
-	if (!rc) {
-		const char *names[16];
-		uint64_t vals[16];
-		unsigned n = iommu_counter_list(&m->ctr, names, vals, 16);
-		printf("accesses %llu\n", (unsigned long long)st.accesses);
-		for (unsigned i = 0; i < n; i++)
-			printf("%s %llu\n", names[i], (unsigned long long)vals[i]);
-		printf("translation_ns %llu\n", (unsigned long long)st.cost_ns);
-	}
+		print_counters(m, &st);
 	if (f && f != stdin)
 		fclose(f);
 	iommu_destroy(m);

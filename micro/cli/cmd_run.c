@@ -33,6 +33,32 @@ static int suites_dir(char *buf, size_t len)
 	return access(buf, R_OK) == 0 ? 0 : -1;
 }
 
+/* Where datasets go without --out: the checkout's datasets/runs when the
+ * binary belongs to a checkout (bin/../datasets), else the per-user data
+ * directory ($XDG_DATA_HOME or ~/.local/share, /iotlbench/runs). Never the
+ * working directory: a run started from / must not write /datasets. */
+static int default_out_root(char *buf, size_t len)
+{
+	char dir[PATH_MAX - 96];
+	if (suites_dir(dir, sizeof(dir)) == 0) {
+		char probe[PATH_MAX], real[PATH_MAX];
+		snprintf(probe, sizeof(probe), "%s/../../datasets", dir);
+		if (realpath(probe, real) && access(real, W_OK) == 0) {
+			snprintf(buf, len, "%.*s/runs", (int)(len - 8), real);
+			return 0;
+		}
+	}
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	if (xdg && xdg[0] == '/')
+		snprintf(buf, len, "%s/iotlbench/runs", xdg);
+	else if (home && home[0] == '/' && strcmp(home, "/"))
+		snprintf(buf, len, "%s/.local/share/iotlbench/runs", home);
+	else
+		return -1;
+	return 0;
+}
+
 /* "churn, count, default, ..." from the shipped suites' directory. */
 static void shipped_suites(const char *dir, char *buf, size_t len)
 {
@@ -86,7 +112,10 @@ static const struct run_opt run_opts_table[] = {
     {{"preset", required_argument, NULL, 'p'}, "NAME", "emu: IOMMU model preset"},
     {{"preset-file", required_argument, NULL, 'P'}, "FILE", "emu: presets file"},
     {{"emu-opts", required_argument, NULL, 'E'}, "K=V,...", "emu: controller options"},
-    {{"out", required_argument, NULL, 'o'}, "DIR", "dataset root (default datasets/runs)"},
+    {{"out", required_argument, NULL, 'o'},
+     "DIR",
+     "dataset root (default: the checkout's datasets/runs, else "
+     "~/.local/share/iotlbench/runs)"},
     {{"set", required_argument, NULL, 's'}, "KEY=VALUE", "override a suite key (repeatable)"},
     {{"clock", no_argument, NULL, 'c'}, NULL, "use clock_gettime, not the TSC"},
     {{"cpu", required_argument, NULL, 'C'}, "N", "pin the run to CPU N"},
@@ -227,5 +256,14 @@ int cmd_run(int argc, char **argv)
 	if (!o.suite_path)
 		return 1;
 	o.sets = sets;
+	char out[PATH_MAX];
+	if (!o.out_root) {
+		if (default_out_root(out, sizeof(out))) {
+			fprintf(stderr, "iotlbench run: no place for the dataset: not run from a "
+					"checkout and no HOME or XDG_DATA_HOME; give --out DIR\n");
+			return 1;
+		}
+		o.out_root = out;
+	}
 	return runner_main(&o);
 }

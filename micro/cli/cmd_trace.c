@@ -45,7 +45,30 @@ static int resolve_cmd(const char *cmd, char *out, size_t len)
 	return -1;
 }
 
-int cmd_trace(int argc, char **argv)
+/* What the command line asked for, and the process being traced. */
+struct trace_cli {
+	const char *probes;
+	uint64_t interval;
+	long pid;	    /* traced process: --pid, or the child */
+	pid_t child;	    /* the command we started, 0 once it is reaped */
+	int go;		    /* write end of the child's start pipe, -1 if none */
+	int has_cmd;	    /* a command follows the options */
+	char exe[PATH_MAX]; /* the traced executable, for the USDT probes */
+};
+
+/* Returned by a step when the command goes on to the next step. */
+#define TRACE_GO (-1)
+
+/* Name, kind, and whether `run --trace` takes it by default. */
+static void list_probes(void)
+{
+	for (unsigned i = 0; i < probe_ndefs; i++)
+		printf("%-36s %-10s %s\n", probe_defs[i].name, probe_kind_name(probe_defs[i].kind),
+		       probe_defs[i].dflt ? "default" : "opt-in");
+}
+
+/* The options; TRACE_GO, or the exit status (--list, a usage error). */
+static int parse_trace_opts(int argc, char **argv, struct trace_cli *c)
 {
 	static const struct option longopts[] = {
 	    {"probes", required_argument, NULL, 'p'},
@@ -54,10 +77,6 @@ int cmd_trace(int argc, char **argv)
 	    {"list", no_argument, NULL, 'l'},
 	    {NULL, 0, NULL, 0},
 	};
-	/* A live view is for looking inside: every probe unless told. */
-	const char *probes = "all";
-	long pid = 0;
-	uint64_t interval = 1;
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+p:P:i:l", longopts, NULL)) != -1) {
@@ -65,112 +84,178 @@ int cmd_trace(int argc, char **argv)
 		uint64_t v;
 		switch (ch) {
 		case 'p':
-			probes = optarg;
+			c->probes = optarg;
 			break;
 		case 'P':
 			if (parse_u64(optarg, INT_MAX, &v, &e) || v == 0) {
 				fprintf(stderr, "iotlbench trace: --pid: expected a process id\n");
 				return 2;
 			}
-			pid = (long)v;
+			c->pid = (long)v;
 			break;
 		case 'i':
-			if (parse_u64(optarg, 3600, &interval, &e) || interval == 0) {
+			if (parse_u64(optarg, 3600, &c->interval, &e) || c->interval == 0) {
 				fprintf(stderr, "iotlbench trace: --interval: 1 to 3600 seconds\n");
 				return 2;
 			}
 			break;
 		case 'l':
-			/* Name, kind, and whether `run --trace` takes it by default. */
-			for (unsigned i = 0; i < probe_ndefs; i++)
-				printf("%-36s %-10s %s\n", probe_defs[i].name,
-				       probe_kind_name(probe_defs[i].kind),
-				       probe_defs[i].dflt ? "default" : "opt-in");
+			list_probes();
 			return 0;
 		default:
 			fprintf(stderr, "iotlbench trace: see 'iotlbench help'\n");
 			return 2;
 		}
 	}
-	char exe[PATH_MAX] = "";
+	c->has_cmd = optind < argc;
+	return TRACE_GO;
+}
+
+/* Starts `argv` held at the start pipe: the child waits until every probe
+ * is attached, then execs. */
+static int spawn_held(char **argv, struct trace_cli *c)
+{
 	int go[2] = {-1, -1};
 	pid_t child = 0;
-	if (optind < argc) {
-		if (pid) {
+	if (pipe(go) || (child = fork()) < 0) {
+		perror("iotlbench trace");
+		return 1;
+	}
+	if (child == 0) {
+		char ch;
+		close(go[1]);
+		if (read(go[0], &ch, 1) != 1)
+			_exit(127);
+		execv(c->exe, argv);
+		fprintf(stderr, "iotlbench trace: exec %s: %s\n", c->exe, strerror(errno));
+		_exit(127);
+	}
+	close(go[0]);
+	c->go = go[1];
+	c->child = child;
+	c->pid = child;
+	return TRACE_GO;
+}
+
+/* The executable of the running process --pid names. */
+static int pid_exe(struct trace_cli *c)
+{
+	char link[64];
+	snprintf(link, sizeof(link), "/proc/%ld/exe", c->pid);
+	ssize_t n = readlink(link, c->exe, sizeof(c->exe) - 1);
+	if (n <= 0) {
+		fprintf(stderr, "iotlbench trace: --pid %ld: no such process (%s)\n", c->pid,
+			strerror(errno));
+		return 2;
+	}
+	c->exe[n] = '\0';
+	return TRACE_GO;
+}
+
+/* The traced process: the command after the options, --pid, or none. */
+static int pick_target(char **argv, struct trace_cli *c)
+{
+	if (c->has_cmd) {
+		if (c->pid) {
 			fprintf(stderr, "iotlbench trace: give --pid or a command, not both\n");
 			return 2;
 		}
-		if (resolve_cmd(argv[optind], exe, sizeof(exe))) {
+		if (resolve_cmd(argv[optind], c->exe, sizeof(c->exe))) {
 			fprintf(stderr, "iotlbench trace: %s: command not found\n", argv[optind]);
 			return 2;
 		}
-		/* The child waits until every probe is attached, then execs. */
-		if (pipe(go) || (child = fork()) < 0) {
-			perror("iotlbench trace");
-			return 1;
-		}
-		if (child == 0) {
-			char c;
-			close(go[1]);
-			if (read(go[0], &c, 1) != 1)
-				_exit(127);
-			execv(exe, argv + optind);
-			fprintf(stderr, "iotlbench trace: exec %s: %s\n", exe, strerror(errno));
-			_exit(127);
-		}
-		close(go[0]);
-		pid = child;
-	} else if (pid) {
-		char link[64];
-		snprintf(link, sizeof(link), "/proc/%ld/exe", pid);
-		ssize_t n = readlink(link, exe, sizeof(exe) - 1);
-		if (n <= 0) {
-			fprintf(stderr, "iotlbench trace: --pid %ld: no such process (%s)\n", pid,
-				strerror(errno));
-			return 2;
-		}
-		exe[n] = '\0';
+		return spawn_held(argv + optind, c);
 	}
-	struct trace_opts o = {
-	    .probes = probes, .usdt_pid = (pid_t)pid, .usdt_binary = exe, .filter_pid = (pid_t)pid};
-	struct trace *t;
+	if (c->pid)
+		return pid_exe(c);
+	return TRACE_GO;
+}
+
+/* Attaches the probes; on failure the held child never runs. */
+static int open_tracer(struct trace_cli *c, struct trace **t)
+{
+	struct trace_opts o = {.probes = c->probes,
+			       .usdt_pid = (pid_t)c->pid,
+			       .usdt_binary = c->exe,
+			       .filter_pid = (pid_t)c->pid};
 	struct err e = {0};
-	if (trace_open(&o, &t, &e)) {
+	if (trace_open(&o, t, &e)) {
 		fprintf(stderr, "iotlbench trace: %s\n", e.msg);
-		if (child) {
-			kill(child, SIGKILL);
-			waitpid(child, NULL, 0);
+		if (c->child) {
+			kill(c->child, SIGKILL);
+			waitpid(c->child, NULL, 0);
 		}
 		return 1;
 	}
-	trace_report(t, stderr);
+	trace_report(*t, stderr);
+	return TRACE_GO;
+}
+
+/* Ctrl-C and SIGTERM end the loop; the last histogram is still printed. */
+static void catch_stop(void)
+{
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (child) {
-		if (write(go[1], "g", 1) != 1)
-			perror("iotlbench trace");
-		close(go[1]);
-	}
+}
+
+/* Lets the held child exec, now that the probes are attached. */
+static void release_child(struct trace_cli *c)
+{
+	if (!c->child)
+		return;
+	if (write(c->go, "g", 1) != 1)
+		perror("iotlbench trace");
+	close(c->go);
+}
+
+/* Prints every interval until stopped or the traced process is gone;
+ * returns the child's wait status if it exited. */
+static int trace_loop(struct trace *t, struct trace_cli *c)
+{
 	int status = 0;
 	while (!g_trace_stop) {
-		struct timespec ts = {(time_t)interval, 0};
+		struct timespec ts = {(time_t)c->interval, 0};
 		nanosleep(&ts, NULL);
-		if (child && waitpid(child, &status, WNOHANG) == child) {
-			child = 0;
+		if (c->child && waitpid(c->child, &status, WNOHANG) == c->child) {
+			c->child = 0;
 			break;
 		}
-		if (pid && !child && kill((pid_t)pid, 0) && errno == ESRCH)
+		if (c->pid && !c->child && kill((pid_t)c->pid, 0) && errno == ESRCH)
 			break;
 		trace_print_live(t, stdout);
 	}
+	return status;
+}
+
+/* The last histogram, then a child still running is stopped and reaped. */
+static int finish_trace(struct trace *t, struct trace_cli *c, int status)
+{
 	trace_print_live(t, stdout);
 	trace_close(t);
-	if (child) {
-		kill(child, SIGINT);
-		waitpid(child, &status, 0);
+	if (c->child) {
+		kill(c->child, SIGINT);
+		waitpid(c->child, &status, 0);
 	}
-	return optind < argc && WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+	return c->has_cmd && WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	/* A live view is for looking inside: every probe unless told. */
+	struct trace_cli c = {.probes = "all", .interval = 1, .go = -1};
+	struct trace *t;
+	int rc = parse_trace_opts(argc, argv, &c);
+	if (rc == TRACE_GO)
+		rc = pick_target(argv, &c);
+	if (rc == TRACE_GO)
+		rc = open_tracer(&c, &t);
+	if (rc != TRACE_GO)
+		return rc;
+	catch_stop();
+	release_child(&c);
+	int status = trace_loop(t, &c);
+	return finish_trace(t, &c, status);
 }

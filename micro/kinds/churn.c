@@ -55,26 +55,37 @@ static const struct key_def key_churn = {.name = "churn",
 					 .help = "persistent, per-io, batch:N"};
 
 /* Key order is grid order: the last key varies fastest. */
-enum { P_PAGE_SIZE, P_CHURN, P_OP, P_IO_SIZE, P_IOS, P_WARMUP, P_QD, P_RAW, NKEYS };
+enum { P_PAGE_SIZE, P_BACKING, P_CHURN, P_OP, P_IO_SIZE, P_IOS, P_WARMUP, P_QD, P_RAW, NKEYS };
 
 static const struct kind_key keys[NKEYS] = {
-    [P_PAGE_SIZE] = {&key_page_size, "4k", 0},
-    [P_CHURN] = {&key_churn, "persistent", 0},
-    [P_OP] = {&key_op, "read", 0},
-    [P_IO_SIZE] = {&key_io_size, "4k", 0},
-    [P_IOS] = {&key_ios, "20000", 0},
-    [P_WARMUP] = {&key_warmup, "1000", KK_QUIET},
-    [P_QD] = {&key_qd, "1", 0},
+    [P_PAGE_SIZE] = {&key_page_size, "4k", 0},	  [P_BACKING] = {&key_backing, "default", KK_QUIET},
+    [P_CHURN] = {&key_churn, "persistent", 0},	  [P_OP] = {&key_op, "read", 0},
+    [P_IO_SIZE] = {&key_io_size, "4k", 0},	  [P_IOS] = {&key_ios, "20000", 0},
+    [P_WARMUP] = {&key_warmup, "1000", KK_QUIET}, [P_QD] = {&key_qd, "1", 0},
     [P_RAW] = {&key_raw, "0", KK_QUIET},
 };
 
 struct churn {
 	struct bench_env *r;
-	struct dma_buf *buf; /* qd slots */
+	struct dma_buf *buf; /* nslots slots */
 	uint8_t *mapped;
 	uint32_t *pending; /* slots waiting for a batch unmap */
 	uint32_t npending;
-	uint64_t batch; /* 0 persistent, 1 per-io, N batch */
+	uint64_t batch;	      /* 0 persistent, 1 per-io, N batch */
+	uint32_t *free_slots; /* slots whose buffer may take the next I/O */
+	uint32_t nfree;
+	uint64_t *start; /* per slot: ticks when its I/O's map began */
+	uint64_t nslots, nalloc;
+	struct nvme_queue *q;
+	/* The I/O stream. */
+	uint64_t io, qd, warmup, total, seed, lbas_per_io, nblocks;
+	uint8_t opc;
+	uint64_t submitted, completed;
+	/* The measurement, from the end of the warm-up. */
+	struct hist *h;
+	struct samples raw;
+	uint64_t t_start;
+	struct ctr_set before;
 };
 
 static int unmap_pending(struct churn *ch, struct err *e)
@@ -91,131 +102,191 @@ static int unmap_pending(struct churn *ch, struct err *e)
 	return rc;
 }
 
-static int run_churn(struct bench_env *r, const struct bench_case *c, struct err *e)
+/* The slot arrays and the histogram; every slot starts free. */
+static int churn_alloc(struct churn *ch, struct err *e)
 {
-	uint64_t ps = c->v[P_PAGE_SIZE], io = c->v[P_IO_SIZE], qd = c->v[P_QD];
-	uint64_t ios = c->v[P_IOS], warmup = c->v[P_WARMUP];
-	struct churn ch = {.r = r, .batch = c->v[P_CHURN]};
 	/* A buffer is reused only once its mapping is gone, so batch:N needs
 	 * N buffers beyond those in flight. */
-	uint64_t nslots = qd + (ch.batch > 1 ? ch.batch : 0);
-	ch.buf = calloc(nslots, sizeof(*ch.buf));
-	ch.mapped = calloc(nslots, 1);
-	ch.pending = calloc(nslots, sizeof(*ch.pending));
-	uint64_t *start = calloc(nslots, sizeof(*start));
-	uint32_t *free_slots = calloc(nslots, sizeof(*free_slots));
-	struct hist *h = malloc(sizeof(*h));
-	struct nvme_queue *q = NULL;
-	int rc = ch.buf && ch.mapped && ch.pending && start && free_slots && h
-		     ? 0
-		     : err_set(e, ENOMEM, "out of memory");
-	uint64_t nalloc = 0;
-	for (; !rc && nalloc < nslots; nalloc++)
-		if ((rc = backend_mem_alloc(r->be, io, ps, &ch.buf[nalloc], e)))
+	uint64_t nslots = ch->nslots = ch->qd + (ch->batch > 1 ? ch->batch : 0);
+	ch->buf = calloc(nslots, sizeof(*ch->buf));
+	ch->mapped = calloc(nslots, 1);
+	ch->pending = calloc(nslots, sizeof(*ch->pending));
+	ch->start = calloc(nslots, sizeof(*ch->start));
+	ch->free_slots = calloc(nslots, sizeof(*ch->free_slots));
+	ch->h = malloc(sizeof(*ch->h));
+	if (ch->h)
+		hist_reset(ch->h);
+	for (uint64_t s = 0; ch->free_slots && s < nslots; s++)
+		ch->free_slots[ch->nfree++] = (uint32_t)(nslots - 1 - s);
+	return ch->buf && ch->mapped && ch->pending && ch->start && ch->free_slots && ch->h
+		   ? 0
+		   : err_set(e, ENOMEM, "out of memory");
+}
+
+/* A buffer per slot and the I/O queue; under `persistent` every buffer is
+ * mapped now, once. */
+static int churn_setup(struct churn *ch, uint64_t ps, struct err *e)
+{
+	struct bench_env *r = ch->r;
+	int rc = churn_alloc(ch, e);
+	for (; !rc && ch->nalloc < ch->nslots; ch->nalloc++)
+		if ((rc = backend_mem_alloc(r->be, ch->io, ps, &ch->buf[ch->nalloc], e)))
 			break;
 	if (!rc)
-		rc = nvme_ctrl_create_queue(r->c, (uint16_t)(qd + 1), &q, e);
-	const uint32_t prot = DMA_PROT_READ | DMA_PROT_WRITE;
-	for (uint64_t s = 0; !rc && ch.batch == 0 && s < nslots; s++) {
-		rc = backend_map(r->be, &ch.buf[s], prot, e);
-		ch.mapped[s] = !rc;
+		rc = nvme_ctrl_create_queue(r->c, (uint16_t)(ch->qd + 1), &ch->q, e);
+	for (uint64_t s = 0; !rc && ch->batch == 0 && s < ch->nslots; s++) {
+		rc = backend_map(r->be, &ch->buf[s], DMA_PROT_READ | DMA_PROT_WRITE, e);
+		ch->mapped[s] = !rc;
 	}
-	if (h)
-		hist_reset(h);
-	struct samples raw;
-	samples_init(&raw, (int)c->v[P_RAW]);
-	uint32_t nfree = 0;
-	for (uint64_t s = 0; free_slots && s < nslots; s++)
-		free_slots[nfree++] = (uint32_t)(nslots - 1 - s);
-	uint64_t submitted = 0, completed = 0, total = warmup + ios, seed = 0x5eed ^ qd;
-	uint64_t lbas_per_io = io >> r->ns->lba_shift, nblocks = r->ns->nlbas / lbas_per_io;
-	uint8_t opc = bench_opcode(c->v[P_OP]);
-	uint64_t t_start = timer_ticks();
-	struct ctr_set before;
-	ctr_read(r->be, &before);
-	while (!rc && completed < total) {
-		while (!rc && submitted < total && submitted - completed < qd && nfree) {
-			uint32_t s = free_slots[--nfree];
-			start[s] = timer_ticks();
-			if (!ch.mapped[s]) {
-				rc = backend_map(r->be, &ch.buf[s], prot, e);
-				ch.mapped[s] = !rc;
-				if (rc)
-					break;
-			}
-			uint64_t lba = bench_rand(&seed) % nblocks * lbas_per_io;
-			int src = nvme_queue_rw(q, opc, r->ns, lba, &ch.buf[s], 0, io,
-						(void *)(uintptr_t)s);
-			if (src) {
-				nvme_rw_error(q, r->ns, lba, 0, io, src, e);
-				rc = err_wrap(e, "submitting a %llu-byte I/O at LBA %llu",
-					      (unsigned long long)io, (unsigned long long)lba);
-			}
-			submitted++;
+	return rc;
+}
+
+/* Fills the queue up to qd with I/Os on free slots, mapping each buffer
+ * that is not mapped. */
+static int churn_submit(struct churn *ch, struct err *e)
+{
+	int rc = 0;
+	while (!rc && ch->submitted < ch->total && ch->submitted - ch->completed < ch->qd &&
+	       ch->nfree) {
+		uint32_t s = ch->free_slots[--ch->nfree];
+		ch->start[s] = timer_ticks();
+		if (!ch->mapped[s]) {
+			rc = backend_map(ch->r->be, &ch->buf[s], DMA_PROT_READ | DMA_PROT_WRITE, e);
+			ch->mapped[s] = !rc;
+			if (rc)
+				break;
 		}
+		uint64_t lba = bench_rand(&ch->seed) % ch->nblocks * ch->lbas_per_io;
+		int src = nvme_queue_rw(ch->q, ch->opc, ch->r->ns, lba, &ch->buf[s], 0, ch->io,
+					(void *)(uintptr_t)s);
+		if (src) {
+			nvme_rw_error(ch->q, ch->r->ns, lba, 0, ch->io, src, e);
+			rc = err_wrap(e, "submitting a %llu-byte I/O at LBA %llu",
+				      (unsigned long long)ch->io, (unsigned long long)lba);
+		}
+		ch->submitted++;
+	}
+	return rc;
+}
+
+/* Gives a completed slot back under the policy: unmapped now (per-io), with
+ * the batch once it is full (batch:N), or still mapped (persistent). */
+static int churn_release(struct churn *ch, uint32_t s, struct err *e)
+{
+	int rc = 0;
+	if (ch->batch == 1) {
+		rc = backend_unmap(ch->r->be, &ch->buf[s], e);
+		ch->mapped[s] = rc != 0;
+		ch->free_slots[ch->nfree++] = s;
+	} else if (ch->batch > 1) {
+		ch->pending[ch->npending++] = s;
+		if (ch->npending >= ch->batch) {
+			for (uint32_t i = 0; i < ch->npending; i++)
+				ch->free_slots[ch->nfree++] = ch->pending[i];
+			rc = unmap_pending(ch, e);
+		}
+	} else {
+		ch->free_slots[ch->nfree++] = s;
+	}
+	return rc;
+}
+
+/* Counts one completion; the clock and the counters restart when the
+ * warm-up ends. */
+static void churn_record(struct churn *ch, uint64_t t)
+{
+	if (ch->completed == ch->warmup) {
+		ch->t_start = timer_ticks();
+		ctr_read(ch->r->be, &ch->before);
+	}
+	if (ch->completed >= ch->warmup) {
+		hist_add(ch->h, t);
+		samples_add(&ch->raw, t);
+	}
+	ch->completed++;
+}
+
+static int churn_loop(struct churn *ch, struct err *e)
+{
+	int rc = 0;
+	while (!rc && ch->completed < ch->total) {
+		rc = churn_submit(ch, e);
 		struct nvme_done d;
-		if (rc || !nvme_queue_poll(q, &d, 1))
+		if (rc || !nvme_queue_poll(ch->q, &d, 1))
 			continue;
 		if (d.status) {
 			char sb[256];
 			rc = err_set(e, nvme_status_errno(d.status),
-				     "I/O failed (queue %u, command %u): %s", q->qid, d.cid,
+				     "I/O failed (queue %u, command %u): %s", ch->q->qid, d.cid,
 				     nvme_status_desc(d.status, sb, sizeof(sb)));
-			completed++;
+			ch->completed++;
 			break;
 		}
 		uint32_t s = (uint32_t)(uintptr_t)d.ctx;
-		if (ch.batch == 1) {
-			rc = backend_unmap(r->be, &ch.buf[s], e);
-			ch.mapped[s] = rc != 0;
-			free_slots[nfree++] = s;
-		} else if (ch.batch > 1) {
-			ch.pending[ch.npending++] = s;
-			if (ch.npending >= ch.batch) {
-				for (uint32_t i = 0; i < ch.npending; i++)
-					free_slots[nfree++] = ch.pending[i];
-				rc = unmap_pending(&ch, e);
-			}
-		} else {
-			free_slots[nfree++] = s;
-		}
-		uint64_t t = timer_ns(timer_ticks() - start[s]);
-		if (completed == warmup) {
-			t_start = timer_ticks();
-			ctr_read(r->be, &before);
-		}
-		if (completed >= warmup) {
-			hist_add(h, t);
-			samples_add(&raw, t);
-		}
-		completed++;
-		if ((completed & 255) == 0 && env_stopping(r) && !rc)
+		rc = churn_release(ch, s, e);
+		churn_record(ch, timer_ns(timer_ticks() - ch->start[s]));
+		if ((ch->completed & 255) == 0 && env_stopping(ch->r) && !rc)
 			rc = err_set(e, EINTR, "interrupted");
 	}
-	if (!rc)
-		rc = bench_finish_io(r, c, c->v[P_OP], h, &raw, &before, ios, t_start, e);
-	/* Drain what is in flight, then unmap and free every buffer. */
-	struct err ignore;
-	if (q) {
-		struct nvme_done d;
-		for (uint64_t n = submitted - completed; n > 0; n--)
-			if (bench_wait(q, &d, &ignore) && (d.status & NVME_HOST_MASK))
-				break;
-		nvme_ctrl_delete_queue(r->c, q, &ignore);
-	}
-	for (uint64_t s = 0; s < nalloc; s++) {
-		if (ch.mapped[s])
-			backend_unmap(r->be, &ch.buf[s], &ignore);
-		backend_mem_free(r->be, &ch.buf[s]);
-	}
-	free(ch.buf);
-	free(ch.mapped);
-	free(ch.pending);
-	free(start);
-	free(free_slots);
-	free(h);
-	samples_free(&raw);
 	return rc;
+}
+
+/* Drains what is in flight, then unmaps and frees every buffer. */
+static void churn_free(struct churn *ch)
+{
+	struct err ignore;
+	if (ch->q) {
+		struct nvme_done d;
+		for (uint64_t n = ch->submitted - ch->completed; n > 0; n--)
+			if (bench_wait(ch->q, &d, &ignore) && (d.status & NVME_HOST_MASK))
+				break;
+		nvme_ctrl_delete_queue(ch->r->c, ch->q, &ignore);
+	}
+	for (uint64_t s = 0; s < ch->nalloc; s++) {
+		if (ch->mapped[s])
+			backend_unmap(ch->r->be, &ch->buf[s], &ignore);
+		backend_mem_free(ch->r->be, &ch->buf[s]);
+	}
+	free(ch->buf);
+	free(ch->mapped);
+	free(ch->pending);
+	free(ch->start);
+	free(ch->free_slots);
+	free(ch->h);
+	samples_free(&ch->raw);
+}
+
+static int run_churn(struct bench_env *r, const struct bench_case *c, struct err *e)
+{
+	struct churn ch = {.r = r,
+			   .batch = c->v[P_CHURN],
+			   .io = c->v[P_IO_SIZE],
+			   .qd = c->v[P_QD],
+			   .warmup = c->v[P_WARMUP],
+			   .total = c->v[P_WARMUP] + c->v[P_IOS],
+			   .seed = 0x5eed ^ c->v[P_QD],
+			   .opc = bench_opcode(c->v[P_OP])};
+	samples_init(&ch.raw, (int)c->v[P_RAW]);
+	int rc = churn_setup(&ch, c->v[P_PAGE_SIZE], e);
+	ch.lbas_per_io = ch.io >> r->ns->lba_shift;
+	ch.nblocks = r->ns->nlbas / ch.lbas_per_io;
+	ch.t_start = timer_ticks();
+	ctr_read(r->be, &ch.before);
+	if (!rc)
+		rc = churn_loop(&ch, e);
+	if (!rc)
+		rc = bench_finish_io(r, c, c->v[P_OP], ch.h, &ch.raw, &ch.before, c->v[P_IOS],
+				     ch.t_start, e);
+	churn_free(&ch);
+	return rc;
+}
+
+/* qd buffers in flight plus a batch's worth waiting to be unmapped, each
+ * rounded up to a page (run_churn). */
+static uint64_t footprint(const struct bench_case *c)
+{
+	uint64_t batch = c->v[P_CHURN] > 1 ? c->v[P_CHURN] : 0;
+	return (c->v[P_QD] + batch) * round_up_pow2(c->v[P_IO_SIZE], c->v[P_PAGE_SIZE]);
 }
 
 static void fill_row(struct result_row *row, const struct bench_case *c)
@@ -233,6 +304,7 @@ const struct kind kind_churn = {
     .summary = "I/O with buffers mapped once, per I/O, or per batch of I/Os",
     .keys = keys,
     .nkeys = NKEYS,
+    .footprint = footprint,
     .fill_row = fill_row,
     .run = run_churn,
 };

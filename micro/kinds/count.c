@@ -21,10 +21,11 @@ static const struct key_def key_mappings = {.name = "mappings",
 					    .help = "live mappings, ascending"};
 
 /* Key order is grid order: the last key varies fastest. */
-enum { P_PAGE_SIZE, P_MAP_SIZE, P_OPS, P_MAPPINGS, P_WARMUP, P_RAW, NKEYS };
+enum { P_PAGE_SIZE, P_BACKING, P_MAP_SIZE, P_OPS, P_MAPPINGS, P_WARMUP, P_RAW, NKEYS };
 
 static const struct kind_key keys[NKEYS] = {
     [P_PAGE_SIZE] = {&key_page_size, "4k", 0},
+    [P_BACKING] = {&key_backing, "default", KK_QUIET},
     [P_MAP_SIZE] = {&key_map_size, "4k", 0},
     [P_OPS] = {&key_ops, "1000", 0},
     [P_MAPPINGS] = {&key_mappings, NULL, KK_LIST},
@@ -70,102 +71,168 @@ static void region_free(struct bench_env *r, struct dma_buf *mem)
 		munmap(mem->va, mem->len);
 }
 
+/* One case: the reserved region cut into one view per mapping, and how
+ * many of them are mapped. */
+struct count_run {
+	struct bench_env *r;
+	const struct bench_case *c;
+	struct dma_buf mem;
+	struct dma_buf *views; /* maxn + 1: the last is the timed one at maxn */
+	struct hist *h;	       /* [0] map, [1] unmap */
+	uint64_t live, rss0;
+	int extra; /* views[live] mapped by a timed map whose unmap failed */
+};
+
+/* What one step measures, per operation: [0] map, [1] unmap. */
+struct count_meas {
+	struct samples raw[2];
+	uint64_t busy[2];
+	struct ctr_set acc[2];
+};
+
+/* The region and its views; `slot` bytes apart, `size` bytes each. */
+static int count_alloc(struct count_run *cr, uint64_t maxn, uint64_t slot, struct err *e)
+{
+	uint64_t ps = cr->c->v[P_PAGE_SIZE], size = cr->c->v[P_MAP_SIZE];
+	int rc = region(cr->r, (maxn + 1) * slot, ps, &cr->mem, e);
+	if (rc)
+		return rc;
+	cr->views = calloc(maxn + 1, sizeof(*cr->views));
+	cr->h = malloc(2 * sizeof(*cr->h));
+	if (!cr->views || !cr->h) {
+		free(cr->views);
+		free(cr->h);
+		region_free(cr->r, &cr->mem);
+		return err_set(e, ENOMEM, "out of memory for %llu mapping records",
+			       (unsigned long long)maxn);
+	}
+	for (uint64_t i = 0; i <= maxn; i++) {
+		cr->views[i] = cr->mem;
+		cr->views[i].va = cr->mem.va + i * slot;
+		cr->views[i].len = size;
+	}
+	return 0;
+}
+
+/* Maps views until `n` are live. */
+static int count_grow(struct count_run *cr, uint64_t n, struct err *e)
+{
+	int rc = 0;
+	while (!rc && cr->live < n) {
+		rc =
+		    backend_map(cr->r->be, &cr->views[cr->live], DMA_PROT_READ | DMA_PROT_WRITE, e);
+		if (!rc)
+			cr->live++;
+		if ((cr->live & 4095) == 0 && env_stopping(cr->r) && !rc)
+			rc = err_set(e, EINTR, "interrupted");
+	}
+	return rc;
+}
+
+/* Times map then unmap of one more view, `ops` times, with the counters
+ * read around each call. */
+static int count_time(struct count_run *cr, struct count_meas *st, struct err *e)
+{
+	struct bench_env *r = cr->r;
+	struct dma_buf *v = &cr->views[cr->live];
+	struct ctr_set s0, s1;
+	ctr_read(r->be, &s0);
+	ctr_zero_like(&st->acc[0], &s0);
+	ctr_zero_like(&st->acc[1], &s0);
+	int rc = 0;
+	for (uint64_t i = 0; !rc && i < cr->c->v[P_OPS]; i++) {
+		for (int k = 0; k < 2 && !rc; k++) {
+			ctr_read(r->be, &s0);
+			uint64_t t0 = timer_ticks();
+			rc = k ? backend_unmap(r->be, v, e)
+			       : backend_map(r->be, v, DMA_PROT_READ | DMA_PROT_WRITE, e);
+			uint64_t t = timer_ns(timer_ticks() - t0);
+			ctr_read(r->be, &s1);
+			cr->extra = rc && k == 1;
+			hist_add(&cr->h[k], t);
+			samples_add(&st->raw[k], t);
+			st->busy[k] += t;
+			ctr_accumulate(&st->acc[k], &s0, &s1);
+		}
+	}
+	return rc;
+}
+
+/* A map row and an unmap row for this step. */
+static int count_emit(struct count_run *cr, struct count_meas *st, struct err *e)
+{
+	const struct bench_case *c = cr->c;
+	uint64_t ops = c->v[P_OPS], mem_now = rss_bytes();
+	int rc = 0;
+	for (int k = 0; k < 2 && !rc; k++) {
+		struct result_row row;
+		char sfx[48];
+		snprintf(sfx, sizeof(sfx), "m%llu-%s", (unsigned long long)cr->live,
+			 k ? "unmap" : "map");
+		case_row_init(&row, cr->r, c, sfx, k ? "unmap" : "map");
+		row.has_mappings = 1;
+		row.mappings = cr->live;
+		row.iops = st->busy[k] ? (double)ops * 1e9 / (double)st->busy[k] : 0;
+		row.has_mem = 1;
+		row.mem_bytes = mem_now > cr->rss0 ? mem_now - cr->rss0 : 0;
+		row.raw = &st->raw[k];
+		rc = case_emit(cr->r, &row, &cr->h[k], &st->acc[k], e);
+	}
+	return rc;
+}
+
+/* Grow to this step's count, then time map+unmap of one more. */
+static int count_step(struct count_run *cr, uint64_t n, struct err *e)
+{
+	int rc = count_grow(cr, n, e);
+	if (rc)
+		return rc;
+	hist_reset(&cr->h[0]);
+	hist_reset(&cr->h[1]);
+	struct count_meas st = {.busy = {0, 0}};
+	samples_init(&st.raw[0], (int)cr->c->v[P_RAW]);
+	samples_init(&st.raw[1], (int)cr->c->v[P_RAW]);
+	rc = count_time(cr, &st, e);
+	if (!rc)
+		rc = count_emit(cr, &st, e);
+	samples_free(&st.raw[0]);
+	samples_free(&st.raw[1]);
+	dataset_flush(cr->r->ds);
+	return rc;
+}
+
+/* Never leave a mapping behind, whatever happened. */
+static void count_free(struct count_run *cr)
+{
+	struct err ignore;
+	if (cr->extra)
+		backend_unmap(cr->r->be, &cr->views[cr->live], &ignore);
+	while (cr->live > 0)
+		backend_unmap(cr->r->be, &cr->views[--cr->live], &ignore);
+	free(cr->views);
+	free(cr->h);
+	region_free(cr->r, &cr->mem);
+}
+
 static int run_count(struct bench_env *r, const struct bench_case *c, struct err *e)
 {
-	uint64_t ps = c->v[P_PAGE_SIZE], size = c->v[P_MAP_SIZE], ops = c->v[P_OPS];
+	uint64_t ps = c->v[P_PAGE_SIZE], size = c->v[P_MAP_SIZE];
 	uint64_t slot = (size + ps - 1) / ps * ps; /* each mapping starts on a backing page */
 	uint64_t maxn = c->list[c->nlist - 1];
 	if (maxn + 1 > (256ull << 30) / slot)
 		return err_set(e, ENOMEM,
 			       "%llu mappings of %llu bytes exceed 256 GiB of address space",
 			       (unsigned long long)maxn, (unsigned long long)slot);
-	struct dma_buf mem;
-	int rc = region(r, (maxn + 1) * slot, ps, &mem, e);
+	struct count_run cr = {.r = r, .c = c};
+	int rc = count_alloc(&cr, maxn, slot, e);
 	if (rc)
 		return rc;
-	struct dma_buf *views = calloc(maxn + 1, sizeof(*views));
-	struct hist *h = malloc(2 * sizeof(*h));
-	if (!views || !h) {
-		free(views);
-		free(h);
-		region_free(r, &mem);
-		return err_set(e, ENOMEM, "out of memory for %llu mapping records",
-			       (unsigned long long)maxn);
-	}
-	for (uint64_t i = 0; i <= maxn; i++) {
-		views[i] = mem;
-		views[i].va = mem.va + i * slot;
-		views[i].len = size;
-	}
-	uint64_t live = 0, rss0 = rss_bytes();
-	int extra = 0; /* views[live] mapped by a timed map whose unmap failed */
-	const uint32_t prot = DMA_PROT_READ | DMA_PROT_WRITE;
-	for (unsigned s = 0; !rc && s < c->nlist; s++) {
-		/* Grow to this step's count, then time map+unmap of one more. */
-		while (!rc && live < c->list[s]) {
-			rc = backend_map(r->be, &views[live], prot, e);
-			if (!rc)
-				live++;
-			if ((live & 4095) == 0 && env_stopping(r) && !rc)
-				rc = err_set(e, EINTR, "interrupted");
-		}
-		if (rc)
-			break;
-		hist_reset(&h[0]);
-		hist_reset(&h[1]);
-		struct samples raw[2];
-		samples_init(&raw[0], (int)c->v[P_RAW]);
-		samples_init(&raw[1], (int)c->v[P_RAW]);
-		uint64_t busy[2] = {0, 0};
-		struct ctr_set s0, s1, acc[2];
-		ctr_read(r->be, &s0);
-		ctr_zero_like(&acc[0], &s0);
-		ctr_zero_like(&acc[1], &s0);
-		for (uint64_t i = 0; !rc && i < ops; i++) {
-			for (int k = 0; k < 2 && !rc; k++) {
-				ctr_read(r->be, &s0);
-				uint64_t t0 = timer_ticks();
-				rc = k ? backend_unmap(r->be, &views[live], e)
-				       : backend_map(r->be, &views[live], prot, e);
-				uint64_t t = timer_ns(timer_ticks() - t0);
-				ctr_read(r->be, &s1);
-				extra = rc && k == 1;
-				hist_add(&h[k], t);
-				samples_add(&raw[k], t);
-				busy[k] += t;
-				ctr_accumulate(&acc[k], &s0, &s1);
-			}
-		}
-		uint64_t mem_now = rss_bytes();
-		for (int k = 0; k < 2 && !rc; k++) {
-			struct result_row row;
-			char sfx[48];
-			snprintf(sfx, sizeof(sfx), "m%llu-%s", (unsigned long long)live,
-				 k ? "unmap" : "map");
-			case_row_init(&row, r, c, sfx, k ? "unmap" : "map");
-			row.has_mappings = 1;
-			row.mappings = live;
-			row.iops = busy[k] ? (double)ops * 1e9 / (double)busy[k] : 0;
-			row.has_mem = 1;
-			row.mem_bytes = mem_now > rss0 ? mem_now - rss0 : 0;
-			row.raw = &raw[k];
-			rc = case_emit(r, &row, &h[k], &acc[k], e);
-		}
-		samples_free(&raw[0]);
-		samples_free(&raw[1]);
-		dataset_flush(r->ds);
-	}
+	cr.rss0 = rss_bytes();
+	for (unsigned s = 0; !rc && s < c->nlist; s++)
+		rc = count_step(&cr, c->list[s], e);
 	if (rc && e->code == ENOSPC)
-		err_wrap(e, "after %llu live mappings", (unsigned long long)live);
-	/* Never leave a mapping behind, whatever happened. */
-	struct err ignore;
-	if (extra)
-		backend_unmap(r->be, &views[live], &ignore);
-	while (live > 0)
-		backend_unmap(r->be, &views[--live], &ignore);
-	free(views);
-	free(h);
-	region_free(r, &mem);
+		err_wrap(e, "after %llu live mappings", (unsigned long long)cr.live);
+	count_free(&cr);
 	return rc;
 }
 
@@ -177,6 +244,12 @@ static int check(const struct bench_case *c, const char *const *where, struct er
 				       where[P_MAPPINGS], (unsigned long long)c->list[i],
 				       (unsigned long long)c->list[i - 1]);
 	return 0;
+}
+
+/* The whole region of the largest step at once (region() above). */
+static uint64_t footprint(const struct bench_case *c)
+{
+	return c->list[c->nlist - 1] * round_up_pow2(c->v[P_MAP_SIZE], c->v[P_PAGE_SIZE]);
 }
 
 static void fill_row(struct result_row *row, const struct bench_case *c)
@@ -191,6 +264,7 @@ const struct kind kind_count = {
     .keys = keys,
     .nkeys = NKEYS,
     .check = check,
+    .footprint = footprint,
     .fill_row = fill_row,
     .run = run_count,
 };

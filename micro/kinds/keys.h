@@ -14,5 +14,6 @@ extern const struct key_def key_ios;	   /* timed I/Os per case */
 extern const struct key_def key_warmup;	   /* untimed operations first */
 extern const struct key_def key_qd;	   /* commands in flight per queue */
 extern const struct key_def key_raw;	   /* also write every sample */
+extern const struct key_def key_backing;   /* backing memory kind (enum mem_kind) */
 
 #endif

@@ -82,6 +82,10 @@ struct kind {
 	 * within page_size). where[i] says where key i's value came from
 	 * ("line 7", "--set io_size=8k", "default") for the message. */
 	int (*check)(const struct bench_case *c, const char *const *where, struct err *e);
+	/* Optional: bytes of backing memory (of the case's page_size) the case
+	 * allocates at once, so the runner can tell before the first case which
+	 * ones a host's hugepage pools cannot hold, and say so once. */
+	uint64_t (*footprint)(const struct bench_case *c);
 	/* Fills the row columns this kind's cases describe (io_size, qd, ...). */
 	void (*fill_row)(struct result_row *row, const struct bench_case *c);
 	int (*run)(struct bench_env *r, const struct bench_case *c, struct err *e);
@@ -107,6 +111,12 @@ uint64_t case_value(const struct bench_case *c, const char *name);
 static inline bool case_has(const struct bench_case *c, const struct key_def *d)
 {
 	return kind_key_index(c->kind, d) >= 0;
+}
+
+/* v rounded up to a multiple of a (a power of two). */
+static inline uint64_t round_up_pow2(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
 }
 
 /* "reuse page_size=4096 pages=64 ..." for progress lines. */

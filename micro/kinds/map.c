@@ -9,12 +9,12 @@
 #include "micro/kinds/keys.h"
 
 /* Key order is grid order: the last key varies fastest. */
-enum { P_PAGE_SIZE, P_MAP_SIZE, P_OPS, P_WARMUP, P_RAW, NKEYS };
+enum { P_PAGE_SIZE, P_BACKING, P_MAP_SIZE, P_OPS, P_WARMUP, P_RAW, NKEYS };
 
 static const struct kind_key keys[NKEYS] = {
-    [P_PAGE_SIZE] = {&key_page_size, "4k", 0}, [P_MAP_SIZE] = {&key_map_size, "4k", 0},
-    [P_OPS] = {&key_ops, "1000", 0},	       [P_WARMUP] = {&key_warmup, "10", KK_QUIET},
-    [P_RAW] = {&key_raw, "0", KK_QUIET},
+    [P_PAGE_SIZE] = {&key_page_size, "4k", 0},	[P_BACKING] = {&key_backing, "default", KK_QUIET},
+    [P_MAP_SIZE] = {&key_map_size, "4k", 0},	[P_OPS] = {&key_ops, "1000", 0},
+    [P_WARMUP] = {&key_warmup, "10", KK_QUIET}, [P_RAW] = {&key_raw, "0", KK_QUIET},
 };
 
 static int run_map(struct bench_env *r, const struct bench_case *c, struct err *e)
@@ -82,6 +82,11 @@ static int run_map(struct bench_env *r, const struct bench_case *c, struct err *
 	return rc;
 }
 
+static uint64_t footprint(const struct bench_case *c)
+{
+	return round_up_pow2(c->v[P_MAP_SIZE], c->v[P_PAGE_SIZE]);
+}
+
 static void fill_row(struct result_row *row, const struct bench_case *c)
 {
 	row->has_map_size = 1;
@@ -93,6 +98,7 @@ const struct kind kind_map = {
     .summary = "map and unmap cost against mapping size and page size",
     .keys = keys,
     .nkeys = NKEYS,
+    .footprint = footprint,
     .fill_row = fill_row,
     .run = run_map,
 };

@@ -16,16 +16,13 @@ static const struct key_def key_pages = {.name = "pages",
 					 .help = "distinct pages cycled over"};
 
 /* Key order is grid order: the last key varies fastest. */
-enum { P_PAGE_SIZE, P_PAGES, P_OP, P_IO_SIZE, P_IOS, P_WARMUP, P_RAW, NKEYS };
+enum { P_PAGE_SIZE, P_BACKING, P_PAGES, P_OP, P_IO_SIZE, P_IOS, P_WARMUP, P_RAW, NKEYS };
 
 static const struct kind_key keys[NKEYS] = {
-    [P_PAGE_SIZE] = {&key_page_size, "4k", 0},
-    [P_PAGES] = {&key_pages, NULL, 0},
-    [P_OP] = {&key_op, "read", 0},
-    [P_IO_SIZE] = {&key_io_size, "512", 0},
-    [P_IOS] = {&key_ios, "65536", 0},
-    [P_WARMUP] = {&key_warmup, "0", KK_QUIET},
-    [P_RAW] = {&key_raw, "0", KK_QUIET},
+    [P_PAGE_SIZE] = {&key_page_size, "4k", 0}, [P_BACKING] = {&key_backing, "default", KK_QUIET},
+    [P_PAGES] = {&key_pages, NULL, 0},	       [P_OP] = {&key_op, "read", 0},
+    [P_IO_SIZE] = {&key_io_size, "512", 0},    [P_IOS] = {&key_ios, "65536", 0},
+    [P_WARMUP] = {&key_warmup, "0", KK_QUIET}, [P_RAW] = {&key_raw, "0", KK_QUIET},
 };
 
 static int run_reuse(struct bench_env *r, const struct bench_case *c, struct err *e)
@@ -90,6 +87,11 @@ static int check(const struct bench_case *c, const char *const *where, struct er
 	return 0;
 }
 
+static uint64_t footprint(const struct bench_case *c)
+{
+	return c->v[P_PAGES] * c->v[P_PAGE_SIZE];
+}
+
 static void fill_row(struct result_row *row, const struct bench_case *c)
 {
 	row->has_io = 1;
@@ -107,6 +109,7 @@ const struct kind kind_reuse = {
     .keys = keys,
     .nkeys = NKEYS,
     .check = check,
+    .footprint = footprint,
     .fill_row = fill_row,
     .run = run_reuse,
 };

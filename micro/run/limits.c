@@ -2,6 +2,7 @@
 
 #include <errno.h>
 
+#include "driver/mem/mem.h"
 #include "micro/kinds/keys.h"
 
 static int check_case(const struct bench_case *c, const struct nvme_ctrl *ctrl,
@@ -34,6 +35,14 @@ static int check_case(const struct bench_case *c, const struct nvme_ctrl *ctrl,
 			       (unsigned long long)(io >> 10), in->max_xfer >> 10,
 			       in->max_xfer >> 10);
 	uint64_t lba = 1ull << ns->lba_shift;
+	/* Random I/Os pick one of nlbas / (io_size / lba) blocks: at least one
+	 * must exist. */
+	if (io > ns->nlbas * lba)
+		return err_set(e, ERANGE,
+			       "io_size %llu exceeds namespace %u (%llu bytes): use a larger "
+			       "namespace or a smaller io_size",
+			       (unsigned long long)io, ns->nsid,
+			       (unsigned long long)(ns->nlbas * lba));
 	if (io % lba)
 		return err_set(e, EINVAL,
 			       "io_size %llu is not a multiple of namespace %u's %llu-byte LBAs: "
@@ -50,4 +59,39 @@ int limits_check(const struct suite *s, const struct nvme_ctrl *c, const struct 
 		if (check_case(&s->cases[i], c, ns, e))
 			return err_wrap(e, "%s: case %s", s->path, s->cases[i].name);
 	return 0;
+}
+
+void limits_pools(const struct suite *s, FILE *out, bool *skip)
+{
+	static const uint64_t sizes[] = {2u << 20, 1u << 30};
+	for (unsigned k = 0; k < 2; k++) {
+		uint64_t ps = sizes[k], nfree = 0, total = 0, worst = 0;
+		bool pool = mem_hugepool(ps, &nfree, &total) == 0;
+		unsigned n = 0;
+		for (unsigned i = 0; i < s->ncases; i++) {
+			const struct bench_case *c = &s->cases[i];
+			if (!c->kind->footprint || case_get(c, &key_page_size, 0) != ps)
+				continue;
+			/* Only hugetlb memory (also behind a memfd) comes from the pool. */
+			uint64_t bk = case_get(c, &key_backing, MEM_KIND_DEFAULT);
+			if (bk != MEM_KIND_DEFAULT && bk != MEM_KIND_HUGETLB &&
+			    bk != MEM_KIND_MEMFD)
+				continue;
+			uint64_t pages = round_up_pow2(c->kind->footprint(c), ps) / ps;
+			if (pool && pages <= nfree)
+				continue;
+			skip[i] = true;
+			n++;
+			worst = pages > worst ? pages : worst;
+		}
+		if (!n)
+			continue;
+		struct err e;
+		mem_hugepool_error(ps, worst, ENOMEM, &e);
+		fprintf(
+		    out,
+		    "note: %u case%s of %s pages will be skipped (the largest needs %llu): %s\n", n,
+		    n == 1 ? "" : "s", ps == (1u << 30) ? "1 GiB" : "2 MiB",
+		    (unsigned long long)worst, e.msg);
+	}
 }

@@ -4,10 +4,18 @@
 #ifndef IOTLB_LIMITS_H
 #define IOTLB_LIMITS_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #include "driver/nvme/ctrl.h"
 #include "micro/run/suite.h"
 
 int limits_check(const struct suite *s, const struct nvme_ctrl *c, const struct nvme_ns *ns,
 		 struct err *e);
+
+/* Which cases the host's hugepage pools cannot hold (skip[i] set), each
+ * page size said once on `out` with the largest need and the fix, instead
+ * of once per case. Cases of kinds without a footprint are not judged. */
+void limits_pools(const struct suite *s, FILE *out, bool *skip);
 
 #endif

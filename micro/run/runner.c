@@ -37,6 +37,8 @@ struct run {
 	char run_id[160];
 	int cpu;
 	unsigned failed, skipped;
+	bool *no_pool;	   /* per case: the hugepage pools cannot hold it */
+	uint64_t mem_kind; /* the backend's memory kind now (enum mem_kind) */
 };
 
 static const char *out_root(const struct run_opts *o)
@@ -79,6 +81,13 @@ static int open_device(struct run *run, struct err *e)
 		rc = err_set(e, ENODEV, "the controller has no namespace 1");
 	if (!rc)
 		rc = limits_check(&run->s, r->env.c, r->env.ns, e);
+	/* A backing other than the default is a property of the real backends'
+	 * allocators: ask the backend once, before the first case. */
+	for (unsigned i = 0; !rc && i < run->s.ncases; i++)
+		if (case_get(&run->s.cases[i], &key_backing, MEM_KIND_DEFAULT) !=
+			MEM_KIND_DEFAULT &&
+		    backend_set_mem_kind(r->env.be, MEM_KIND_DEFAULT, e))
+			rc = err_wrap(e, "case %s sets backing", run->s.cases[i].name);
 	if (!rc)
 		rc = confine(r, &run->s, e);
 	return rc;
@@ -246,6 +255,29 @@ static int recover(struct run *run, const struct bench_case *c, struct err *e, u
 	return rc;
 }
 
+/* Runs case i; a device that timed out, aborted or went fatal gets one
+ * bounded recovery: a controller reset and a second try of the case. */
+static int run_attempts(struct run *run, const struct bench_case *c, unsigned i, struct err *e)
+{
+	struct runner *r = &run->r;
+	int crc = 0;
+	for (unsigned attempt = 0;; attempt++) {
+		observe_case_begin(r->obs, i, c->name);
+		if (IOTLB_PROBE_ON(case_start))
+			IOTLB_PROBE2(case_start, i, c->name);
+		crc = c->kind->run(&r->env, c, e);
+		if (IOTLB_PROBE_ON(case_end))
+			IOTLB_PROBE2(case_end, i, c->name);
+		struct err oe = {0};
+		if (observe_case_end(r->obs, i, c->name, r->ds.counters, &oe))
+			fprintf(stderr, "iotlbench: %s: %s\n", c->name, oe.msg);
+		if (!crc || env_stopping(&r->env) || attempt == 1 || !device_trouble(r, e))
+			return crc;
+		if (recover(run, c, e, i))
+			return crc;
+	}
+}
+
 /* Runs case i; returns non-zero when the run must stop (interrupted). */
 static int run_case(struct run *run, unsigned i)
 {
@@ -258,23 +290,26 @@ static int run_case(struct run *run, unsigned i)
 	backend_flush_iotlb(r->env.be);
 	struct err e = {0};
 	int crc = 0;
-	/* A device that timed out, aborted or went fatal gets one bounded
-	 * recovery: a controller reset and a second try of the case. */
-	for (unsigned attempt = 0;; attempt++) {
-		observe_case_begin(r->obs, i, c->name);
-		if (IOTLB_PROBE_ON(case_start))
-			IOTLB_PROBE2(case_start, i, c->name);
-		crc = c->kind->run(&r->env, c, &e);
-		if (IOTLB_PROBE_ON(case_end))
-			IOTLB_PROBE2(case_end, i, c->name);
-		struct err oe = {0};
-		if (observe_case_end(r->obs, i, c->name, r->ds.counters, &oe))
-			fprintf(stderr, "iotlbench: %s: %s\n", c->name, oe.msg);
-		if (!crc || env_stopping(&r->env) || attempt == 1 || !device_trouble(r, &e))
-			break;
-		if (recover(run, c, &e, i))
-			break;
+	if (run->no_pool && run->no_pool[i]) {
+		err_set(&e, ENOMEM,
+			"skipped: the %s hugepage pool cannot hold it (see the note at the start "
+			"of the run)",
+			case_get(c, &key_page_size, 0) == (1u << 30) ? "1 GiB" : "2 MiB");
+		run->skipped++;
+		meta_case_problem(&r->ds, "skipped_cases", c->name, e.msg);
+		progress_done(&run->pg, i, c->name, e.msg);
+		return 0;
 	}
+	/* The case's backing memory (suite key `backing`); the default needs
+	 * no call, so the emulated backend, which takes no other, runs as is. */
+	uint64_t bk = case_get(c, &key_backing, MEM_KIND_DEFAULT);
+	if (bk != run->mem_kind) {
+		crc = backend_set_mem_kind(r->env.be, (enum mem_kind)bk, &e);
+		if (!crc)
+			run->mem_kind = bk;
+	}
+	if (!crc)
+		crc = run_attempts(run, c, i, &e);
 	dataset_flush(&r->ds);
 	if (crc && env_stopping(&r->env))
 		return 1;
@@ -406,6 +441,11 @@ int runner_main(const struct run_opts *o)
 	if (!o->quiet)
 		printf("run %s: %u cases, backend %s, clock %s, dataset %s\n", run->run_id,
 		       run->s.ncases, o->backend, g_timer.source, r->ds.dir);
+	/* The header before anything on stderr, also when stdout is a pipe. */
+	fflush(stdout);
+	run->no_pool = calloc(run->s.ncases ? run->s.ncases : 1, sizeof(bool));
+	if (run->no_pool)
+		limits_pools(&run->s, stderr, run->no_pool);
 	progress_init(&run->pg, stderr, run->s.ncases, o->quiet);
 	for (unsigned i = 0; i < run->s.ncases && !env_stopping(&r->env); i++)
 		if (run_case(run, i))
@@ -416,6 +456,7 @@ int runner_main(const struct run_opts *o)
 	snprintf(dir, sizeof(dir), "%s", r->ds.dir);
 	unsigned ncases = run->s.ncases, failed = run->failed, skipped = run->skipped;
 	int stop = *r->env.stop;
+	free(run->no_pool);
 	release(run);
 	link_latest(out_root(o), run->run_id);
 	free(run);

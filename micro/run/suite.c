@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver/mem/mem.h"
 #include "driver/util/inifile.h"
 #include "micro/kinds/keys.h"
 
@@ -327,6 +328,14 @@ static int expand(const struct raw *r, const struct section *s, struct suite *su
 		}
 		if (k->check && k->check(c, pl->wp, e)) {
 			rc = err_wrap(e, "%s: [%s]", r->file, s->name);
+			break;
+		}
+		/* The backing memory must come in the case's page size. */
+		int bi = kind_key_index(k, &key_backing), pi = kind_key_index(k, &key_page_size);
+		if (bi >= 0 && pi >= 0 && mem_kind_check((enum mem_kind)c->v[bi], c->v[pi], e)) {
+			rc = err_wrap(e, "%s: [%s]: %s: backing = %s with page_size = %llu",
+				      r->file, s->name, pl->wp[bi], key_backing.choices[c->v[bi]],
+				      (unsigned long long)c->v[pi]);
 			break;
 		}
 		su->ncases++;

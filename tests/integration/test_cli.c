@@ -63,6 +63,12 @@ static void run_errors(void **state)
 	expect(sh("bin/iotlbench run quick --set io_size=8k"), 1,
 	       "--set io_size=8k: io_size 8192 exceeds page_size 4096");
 	expect(sh("bin/iotlbench run quick --cpu 4095"), 1, "--cpu 4095: this machine has CPUs");
+	/* A namespace smaller than one I/O used to divide by zero mid-run. */
+	expect(sh("bin/iotlbench run quick --emu-opts ns_size=1k --out /tmp/iotlb-cli-none"), 1,
+	       "exceeds namespace 1 (1024 bytes)");
+	expect(
+	    sh("bin/iotlbench run quick --set backing=memfd --out /tmp/iotlb-cli-none"), 1,
+	    "sets backing: the emu backend takes no memory kind; these do: pagemap, vfio, iommufd");
 	expect(sh("bin/iotlbench run quick --backend nosuch --out /tmp/iotlb-cli-none"), 1,
 	       "unknown backend 'nosuch'; available: emu");
 	expect(sh("bin/iotlbench run quick --preset nosuch --out /tmp/iotlb-cli-none"), 1,
@@ -100,6 +106,52 @@ static void run_quick(void **state)
 	assert_non_null(strstr(out, "case 12/12"));
 	snprintf(cmd, sizeof(cmd), "rm -rf /tmp/iotlb-cli-%d", getpid());
 	assert_int_equal(system(cmd), 0);
+}
+
+/* Without --out a run goes to the checkout's datasets/runs wherever it is
+ * started from, never to ./datasets of the working directory. */
+static void default_out_is_the_checkout(void **state)
+{
+	(void)state;
+	char here[512], tmp[64], cmd[1024];
+	assert_non_null(getcwd(here, sizeof(here)));
+	snprintf(tmp, sizeof(tmp), "/tmp/iotlb-cwd-%d", getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s && cd %s && %s/bin/iotlbench run quick --set ios=50 --set ops=2 "
+		 "--set mappings=1,2 -q",
+		 tmp, tmp, here);
+	expect(sh(cmd), 0, NULL);
+	char path[640];
+	snprintf(path, sizeof(path), "%s/datasets", tmp);
+	assert_int_not_equal(access(path, F_OK), 0);
+	/* The run linked itself as the checkout's newest. */
+	snprintf(path, sizeof(path), "%s/datasets/runs/latest/meta.json", here);
+	assert_int_equal(access(path, R_OK), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Cases the hugepage pools cannot hold are named once, with the fix, and
+ * skipped, not failed one by one. */
+static void pools_said_once(void **state)
+{
+	(void)state;
+	char path[64], cmd[256];
+	snprintf(path, sizeof(path), "/tmp/iotlb-pool-%d.suite", getpid());
+	write_file(path, "[reuse]\npage_size = 1g\npages = 1,2,3\nios = 10\n");
+	snprintf(cmd, sizeof(cmd), "bin/iotlbench run %s --out /tmp/iotlb-cli-none", path);
+	int rc = sh(cmd);
+	if (access("/sys/kernel/mm/hugepages/hugepages-1048576kB", F_OK) == 0) {
+		unlink(path);
+		printf("skip: this host has a 1 GiB pool; the no-pool note cannot be checked\n");
+		skip();
+	}
+	expect(rc, 0, "note: 3 cases of 1 GiB pages will be skipped (the largest needs 3)");
+	const char *first = strstr(out, "no 1 GiB hugepage pool");
+	assert_non_null(first);
+	assert_null(strstr(first + 1, "no 1 GiB hugepage pool"));
+	assert_non_null(strstr(out, "(3 cases, 3 skipped, 0 failed)"));
+	unlink(path);
 }
 
 static void model_replay(void **state)
@@ -189,6 +241,8 @@ int main(void)
 	    cmocka_unit_test(readme_kind_table_is_generated),
 	    cmocka_unit_test(run_errors),
 	    cmocka_unit_test(run_quick),
+	    cmocka_unit_test(default_out_is_the_checkout),
+	    cmocka_unit_test(pools_said_once),
 	    cmocka_unit_test(model_replay),
 	    cmocka_unit_test(trace_without_privileges),
 	};

@@ -114,7 +114,11 @@ static void errors(void **state)
 {
 	(void)state;
 	expect_err("", "empty trace");
-	expect_err("addr,len,dir\n1,2,r\n", "header lacks column 'iova'");
+	/* A bad header is named at line 1, not at the line after it. */
+	expect_err("addr,len,dir\n1,2,r\n", "t.csv:1: header lacks column 'iova'");
+	/* An access that wraps past 2^64 used to make zero lookups and pass. */
+	expect_err("iova,len,dir\n0xfffffffffffff000,8192,r\n",
+		   "t.csv:2: iova 0xfffffffffffff000 + len 8192 runs past the end");
 	expect_err("iova,len,dir\n0x1000,512,x\n", "t.csv:2: dir 'x': allowed values are r, read");
 	expect_err("iova,len,dir\n0x1000,512,r\nzz,512,r\n", "t.csv:3: 'zz' is not");
 	expect_err("iova,len,dir\n0x1000,0,r\n", "len 0");

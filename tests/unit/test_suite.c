@@ -77,6 +77,10 @@ static void overrides(void **state)
 	const char *bad[] = {"qdepth=4"};
 	assert_int_not_equal(suite_load_string(text, "o.suite", bad, 1, &s, &e), 0);
 	assert_non_null(strstr(e.msg, "--set qdepth: unknown key"));
+	const char *thp[] = {"backing=thp", "page_size=2m"};
+	assert_ok(suite_load_string(text, "o.suite", thp, 2, &s, &e), &e);
+	assert_int_equal(case_value(&s.cases[0], "backing"), 2); /* MEM_KIND_THP */
+	suite_free(&s);
 	const char *bad3[] = {"page_size=3k"};
 	assert_int_not_equal(suite_load_string(text, "o.suite", bad3, 1, &s, &e), 0);
 	if (!strstr(e.msg, "--set page_size=3k: page_size '3k'") || strstr(e.msg, "o.suite:0"))
@@ -128,6 +132,12 @@ static void errors(void **state)
 	expect_error("[reuse]\npages = 4\n[map]\nops = 1\n[reuse]\npages = 8\n",
 		     "section [reuse] appears twice");
 	expect_error("[reuse]\npages 4\n", "e.suite:2: syntax error");
+	/* Backing memory must come in the case's page size. */
+	expect_error(
+	    "[reuse]\npages = 4\nbacking = thp\n",
+	    "line 3: backing = thp with page_size = 4096: transparent hugepages are 2 MiB");
+	expect_error("[map]\nbacking = swap\n",
+		     "backing = swap: allowed values are default, anon, thp, hugetlb, memfd");
 	/* A repeated section right after itself used to merge silently. */
 	expect_error("[reuse]\npages = 4\n[reuse]\npages = 8\n",
 		     "e.suite:3: section [reuse] appears twice (first on line 1)");
