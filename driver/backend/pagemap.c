@@ -59,8 +59,7 @@ static int check_pfns(struct err *e)
 	int rc = mem_alloc_kind(MEM_4K, MEM_4K, MEM_KIND_ANON, &probe, e);
 	if (rc)
 		return rc;
-	if (mlock(probe.va, probe.len))
-		rc = real_pin_error(errno, probe.len, "mlock", e);
+	rc = mem_lock(probe.va, probe.len, e);
 	if (!rc)
 		rc = mem_phys_pages(&probe, &pa, e);
 	mem_free(&probe);
@@ -137,8 +136,8 @@ static int pagemap_mem_alloc(struct backend *b, size_t len, size_t page_size, st
 	/* Locked pages stay resident at the same physical address (the
 	 * kernel does not migrate mlocked pages unless compaction is told to;
 	 * hugetlb pages are never migrated under a mapping). */
-	if (mlock(buf->va, buf->len)) {
-		rc = real_pin_error(errno, buf->len, "mlock", e);
+	rc = mem_lock(buf->va, buf->len, e);
+	if (rc) {
 		mem_free(buf);
 		return rc;
 	}
@@ -150,7 +149,7 @@ static void pagemap_mem_free(struct backend *b, struct dma_buf *buf)
 {
 	(void)b;
 	if (buf->va)
-		munlock(buf->va, buf->len);
+		mem_unlock(buf->va, buf->len);
 	buf->locked = false;
 	mem_free(buf);
 }
@@ -158,7 +157,9 @@ static void pagemap_mem_free(struct backend *b, struct dma_buf *buf)
 static int pagemap_map(struct backend *b, struct dma_buf *buf, uint32_t prot, struct err *e)
 {
 	struct pagemap_backend *pb = to_pagemap(b);
-	size_t n = buf->len / buf->page_size;
+	/* Every backing page the buffer touches: a map may cover less than one
+	 * (4 KiB of a 2 MiB page), and still needs that page's address. */
+	size_t n = (buf->len + buf->page_size - 1) / buf->page_size;
 	int bad = real_check_unmapped(buf, e);
 	if (bad)
 		return bad;
@@ -166,16 +167,15 @@ static int pagemap_map(struct backend *b, struct dma_buf *buf, uint32_t prot, st
 	if (!pages)
 		return err_set(e, ENOMEM, "out of memory for %zu page addresses", n);
 	/* Pin first: only a resident, locked page has a physical address that
-	 * stays put while the device uses it (mlock faults the range in). A
-	 * buffer from pagemap_mem_alloc is locked already: mlock again would
-	 * be a system call that takes mmap_lock for writing and walks every
-	 * page (__mm_populate) on each map, for nothing. */
-	int rc = !buf->locked && mlock(buf->va, buf->len)
-		     ? err_set(e, errno,
-			       "mlock of %zu bytes failed (%s): raise the memlock limit "
-			       "(ulimit -l, RLIMIT_MEMLOCK) or run as root",
-			       buf->len, strerror(errno))
-		     : mem_phys_pages_fd(pb->pagemap_fd, buf, pages, e);
+	 * stays put while the device uses it (mem_lock faults the range in;
+	 * a buffer the caller built itself, like the count kind's
+	 * MAP_NORESERVE views, may never have been touched). A buffer from
+	 * pagemap_mem_alloc is locked already: locking again would be a
+	 * system call that takes mmap_lock for writing and walks every page
+	 * (__mm_populate) on each map, for nothing. */
+	int rc = buf->locked ? 0 : mem_lock(buf->va, buf->len, e);
+	if (!rc)
+		rc = mem_phys_pages_fd(pb->pagemap_fd, buf, pages, e);
 	if (rc) {
 		free(pages);
 		return rc;

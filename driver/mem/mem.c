@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef MAP_HUGE_SHIFT
@@ -227,4 +229,38 @@ void mem_free(struct dma_buf *buf)
 		munmap(buf->va, buf->len);
 		buf->va = NULL;
 	}
+}
+
+/* mlock(2) through the system call, not libc's wrapper: AddressSanitizer
+ * (and every sanitizer built on sanitizer_common) intercepts mlock, munlock
+ * and mlockall as no-ops that return 0, because locking the whole shadow
+ * would exhaust memory. Under `make SANITIZE=1` the wrapper therefore left
+ * a never-touched buffer (the count kind's MAP_NORESERVE region) neither
+ * resident nor locked, and its pagemap entries read "not present". The
+ * kernel call faults the range in (writable private pages with a write
+ * fault, so each gets a frame of its own, not the shared zero page: mm/gup.c
+ * populate_vma_page_range) and keeps it there. */
+int mem_lock(void *va, size_t len, struct err *e)
+{
+	if (!syscall(SYS_mlock, va, len))
+		return 0;
+	int err = errno;
+	struct rlimit rl = {0, 0};
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	char lim[32];
+	if (rl.rlim_cur == RLIM_INFINITY)
+		snprintf(lim, sizeof(lim), "unlimited");
+	else
+		snprintf(lim, sizeof(lim), "%llu KiB", (unsigned long long)rl.rlim_cur >> 10);
+	return err_set(e, err,
+		       "mlock of %zu bytes failed: %s; locked memory counts against "
+		       "RLIMIT_MEMLOCK (now %s) unless the process has CAP_IPC_LOCK: raise it "
+		       "with 'ulimit -l unlimited' or a memlock line in "
+		       "/etc/security/limits.conf, or run as root",
+		       len, strerror(err), lim);
+}
+
+void mem_unlock(void *va, size_t len)
+{
+	syscall(SYS_munlock, va, len);
 }

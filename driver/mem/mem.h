@@ -51,9 +51,17 @@ int mem_hugepool(size_t page_size, uint64_t *free_pages, uint64_t *total_pages);
  * pool (naming the nr_hugepages knob) or no pool of that size at all. */
 int mem_hugepool_error(size_t page_size, size_t pages, int err, struct err *e);
 
-/* Physical address of the first byte of each backing page of buf, from
+/* Makes [va, va+len) resident and locks it there (mlock(2), always the
+ * system call: sanitizer runtimes turn libc's mlock into a no-op). The
+ * pages keep their physical addresses while locked, what a device given
+ * those addresses needs. The error names RLIMIT_MEMLOCK and its fix. */
+int mem_lock(void *va, size_t len, struct err *e);
+void mem_unlock(void *va, size_t len);
+
+/* Physical address of the first byte of each backing page of buf (the
+ * last one too when buf->len ends inside it; `pages` holds that many), from
  * /proc/self/pagemap (Documentation/admin-guide/mm/pagemap.rst). The memory
- * must be resident and locked. Fails when the kernel hides PFNs (reads them
+ * must be resident and locked (mem_lock). Fails when the kernel hides PFNs (reads them
  * as 0 without CAP_SYS_ADMIN) or when a backing page is not physically
  * contiguous (a transparent hugepage that was split or never formed). */
 int mem_phys_pages(const struct dma_buf *buf, uint64_t *pages, struct err *e);

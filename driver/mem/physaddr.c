@@ -66,7 +66,10 @@ int mem_phys_pages_fd(int fd, const struct dma_buf *buf, uint64_t *pages, struct
 {
 	uint64_t frames[CHUNK];
 	int rc = 0;
-	size_t n = buf->len / buf->page_size, per = buf->page_size / MEM_4K;
+	/* A buffer may end inside its last backing page (a 4 KiB view of a
+	 * 2 MiB page): that page counts. */
+	size_t n = (buf->len + buf->page_size - 1) / buf->page_size;
+	size_t per = buf->page_size / MEM_4K;
 	/* 4 KiB pages: their entries are consecutive in the file, so up to
 	 * CHUNK pages come from one pread instead of one system call each (a
 	 * 64 KiB buffer: one read instead of 16). */

@@ -94,6 +94,13 @@ int nvme_io_sync(struct nvme_queue *q, uint8_t opc, const struct nvme_ns *ns, ui
 		 const struct dma_buf *buf, size_t off, size_t len, uint32_t *status,
 		 struct err *e);
 
+/* Explains a failed nvme_queue_rw (its negative errno `rc`) in `e`: the
+ * rule the command broke and the limit behind it (namespace size, LBA size,
+ * MDTS, PRP alignment, free command slots), with the errno's text. Returns
+ * the negative errno. Slow path, for callers reporting the failure. */
+int nvme_rw_error(const struct nvme_queue *q, const struct nvme_ns *ns, uint64_t slba, size_t off,
+		  size_t len, int rc, struct err *e);
+
 /* Waits for CSTS.RDY to equal `ready` within `timeout_ms` (CAP.TO). */
 int nvme_wait_ready(struct transport *t, bool ready, uint32_t timeout_ms, struct err *e);
 

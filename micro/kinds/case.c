@@ -34,9 +34,11 @@ int bench_io_qd1(struct nvme_queue *q, const struct nvme_ns *ns, uint8_t opc, ui
 	struct nvme_done d;
 	uint64_t t0 = timer_ticks();
 	int rc = nvme_queue_rw(q, opc, ns, slba, b, off, len, NULL);
-	if (rc)
-		return err_set(e, -rc, "submitting a %zu-byte I/O at LBA %llu failed", len,
-			       (unsigned long long)slba);
+	if (rc) {
+		nvme_rw_error(q, ns, slba, off, len, rc, e);
+		return err_wrap(e, "submitting a %zu-byte I/O at LBA %llu", len,
+				(unsigned long long)slba);
+	}
 	rc = bench_wait(q, &d, e);
 	*ticks = timer_ticks() - t0;
 	return rc;

@@ -159,9 +159,11 @@ static int churn_submit(struct churn *ch, struct err *e)
 		uint64_t lba = bench_rand(&ch->seed) % ch->nblocks * ch->lbas_per_io;
 		int src = nvme_queue_rw(ch->q, ch->opc, ch->r->ns, lba, &ch->buf[s], 0, ch->io,
 					(void *)(uintptr_t)s);
-		if (src)
-			rc = err_set(e, -src, "submitting a %llu-byte I/O failed",
-				     (unsigned long long)ch->io);
+		if (src) {
+			nvme_rw_error(ch->q, ch->r->ns, lba, 0, ch->io, src, e);
+			rc = err_wrap(e, "submitting a %llu-byte I/O at LBA %llu",
+				      (unsigned long long)ch->io, (unsigned long long)lba);
+		}
 		ch->submitted++;
 	}
 	return rc;

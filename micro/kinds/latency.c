@@ -125,7 +125,9 @@ static void stream_submit(struct worker *w, struct stream *s)
 		int rc = nvme_queue_rw(w->q, s->opc, w->r->ns, lba, w->buf, off, s->io,
 				       (void *)(uintptr_t)slot);
 		if (rc) {
-			w->rc = err_set(&w->e, -rc, "submit failed");
+			nvme_rw_error(w->q, w->r->ns, lba, off, s->io, rc, &w->e);
+			w->rc = err_wrap(&w->e, "submitting a %llu-byte I/O at LBA %llu",
+					 (unsigned long long)s->io, (unsigned long long)lba);
 			break;
 		}
 		s->submitted++;

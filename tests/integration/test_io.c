@@ -115,6 +115,27 @@ static void rejects_bad_requests(void **state)
 	    nvme_io_sync(q, nvme_cmd_read, f.ns, f.ns->nlbas - 1, &b, 0, 1024, NULL, &f.e),
 	    -ERANGE);
 	assert_non_null(strstr(f.e.msg, "outside namespace 1"));
+	assert_non_null(strstr(f.e.msg, strerror(ERANGE)));
+	/* Each refusal explained by the rule it broke, with the errno's text
+	 * (what the benchmark kinds report for a failed submit). */
+	static const struct {
+		uint64_t slba;
+		size_t off, len;
+		int rc;
+		const char *why;
+	} bad[] = {
+	    {0, 0, 1000, -EINVAL, "whole number of namespace 1's 512-byte LBAs"},
+	    {0, 0, 32768, -EINVAL, "(MDTS) of 16384 bytes"},
+	    {0, 2, 512, -EINVAL, "cannot be described by PRPs"},
+	    {0, 0, 512, -EBUSY, "no free command slot"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(
+		    nvme_rw_error(q, f.ns, bad[i].slba, bad[i].off, bad[i].len, bad[i].rc, &f.e),
+		    bad[i].rc);
+		assert_non_null(strstr(f.e.msg, bad[i].why));
+		assert_non_null(strstr(f.e.msg, strerror(-bad[i].rc)));
+	}
 	/* Still usable. */
 	assert_ok(nvme_io_sync(q, nvme_cmd_read, f.ns, f.ns->nlbas - 1, &b, 0, 512, NULL, &f.e),
 		  &f.e);

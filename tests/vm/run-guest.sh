@@ -22,6 +22,10 @@
 #   --only a,b           run only these /guest-tests entries
 #   --iommu-opts OPTS    extra intel-iommu properties, e.g. aw-bits=48 or
 #                        caching-mode=on
+#   --nvme-opts OPTS     extra properties of the nvme device and its
+#                        namespace, e.g. mdts=1 (8 KiB transfers) or
+#                        logical_block_size=4096,physical_block_size=4096;
+#                        the guest's tests see them as IOTLB_NVME_OPTS
 #   --trace [PATTERNS]   QEMU log trace of the given comma-separated event
 #                        patterns (default vtd_iotlb_*,vtd_inv_desc_iotlb_*)
 #                        into OUT/qemu-trace.log
@@ -40,10 +44,10 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 die() { echo "run-guest: error: $*" >&2; exit 2; }
-usage() { sed -n '7,38p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '7,42p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 initrd="" kernel="" mode=iommu append="" mem=5G smp=2 timeout=300 ttimeout=""
-only="" iommu_opts="" trace="" icount="" out="" verbose=0 shell=0
+only="" iommu_opts="" nvme_opts="" trace="" icount="" out="" verbose=0 shell=0
 payload=0
 # The payload options are kept as positional arguments for mkinitramfs.sh.
 mk_args=""
@@ -63,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--test-timeout) ttimeout=$2; shift ;;
 	--only) only=$2; shift ;;
 	--iommu-opts) iommu_opts=",$2"; shift ;;
+	--nvme-opts) nvme_opts=$2; shift ;;
 	--trace)
 		case ${2:-} in
 		"" | --*) trace="vtd_iotlb_*,vtd_inv_desc_iotlb_*" ;;
@@ -82,6 +87,7 @@ case $mode in iommu | noiommu) ;; *) die "--mode must be iommu or noiommu, not '
 case $icount in "" | [0-9] | 10) ;; *) die "--icount takes a shift of 0..10, not '$icount'" ;; esac
 [ -n "$initrd" ] || [ "$payload" = 1 ] || die "nothing to run: give --initramfs FILE or --test/--cmd"
 [ -z "$initrd" ] || [ "$payload" = 0 ] || die "give either --initramfs or --test/--file/--cmd, not both"
+case $nvme_opts in *[!A-Za-z0-9_.=,-]*) die "--nvme-opts takes QEMU properties like mdts=1,logical_block_size=4096 (letters, digits, _ . = , -), not '$nvme_opts'" ;; esac
 
 qemu=${QEMU:-qemu-system-x86_64}
 command -v "$qemu" >/dev/null || die "$qemu not found: apt-get install qemu-system-x86 (no /dev/kvm needed: the guest runs under TCG)"
@@ -137,8 +143,12 @@ if [ "$mode" = iommu ]; then
 else
 	kargs="$kargs intel_iommu=off"
 fi
+# --nvme-opts go on the nvme device: QEMU gives its implicit namespace the
+# drive's block properties (logical_block_size, ...) and the controller its
+# own (mdts, ...). The guest learns them from iotlb.nvme= (IOTLB_NVME_OPTS).
 set -- "$@" -drive "file=$disk,if=none,format=raw,id=nvm0" \
-	-device nvme,serial=iotlb0001,drive=nvm0
+	-device "nvme,serial=iotlb0001,drive=nvm0${nvme_opts:+,$nvme_opts}"
+[ -z "$nvme_opts" ] || kargs="$kargs iotlb.nvme=$nvme_opts"
 # Each program gets less than the whole boot, so that a hanging one is named
 # by /init (status 143) instead of the run ending in a bare QEMU timeout.
 if [ -z "$ttimeout" ]; then
@@ -162,7 +172,7 @@ if [ -n "$trace" ]; then
 	set -- "$@" -trace "events=$out/trace-events" -D "$out/qemu-trace.log"
 fi
 
-echo "run-guest: mode=$mode mem=$mem smp=$smp kernel=$kernel" >&2
+echo "run-guest: mode=$mode mem=$mem smp=$smp kernel=$kernel${nvme_opts:+ nvme=$nvme_opts}" >&2
 echo "run-guest: kernel args: $kargs" >&2
 echo "run-guest: output in $out" >&2
 printf '%s\n' "$qemu" "$@" >"$out/qemu.cmdline"

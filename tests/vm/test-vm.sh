@@ -16,6 +16,10 @@
 #   VM_MEM      guest memory (default 5G)
 #   VM_TIMEOUT  seconds per boot before QEMU is killed (default 300)
 #   VM_TRACE    1: QEMU vtd_iotlb_* trace into each mode's output directory
+#   VM_NVME     controller configurations booted after the modes, one
+#               --nvme-opts value each, when limits.sh is among the tests:
+#               noiommu, limits.sh only (default "mdts=1
+#               logical_block_size=4096,physical_block_size=4096"; "" for none)
 #   VM_OUT      output directory (default tests/logs/vm); one subdirectory
 #               per mode with console.txt, qemu.cmdline and the trace, and
 #               <mode>.out with what run-guest.sh printed
@@ -28,6 +32,12 @@ append=${VM_APPEND:-default_hugepagesz=2M hugepagesz=2M hugepages=64 hugepagesz=
 mem=${VM_MEM:-5G}
 vmtimeout=${VM_TIMEOUT:-300}
 outdir=${VM_OUT:-$top/tests/logs/vm}
+nvme_cfgs=${VM_NVME-mdts=1 logical_block_size=4096,physical_block_size=4096}
+limits=""
+for t in "$@"; do
+	case $t in */limits.sh) limits=limits.sh ;; esac
+done
+[ -n "$limits" ] || nvme_cfgs=""
 
 kernel=$(sh "$here/build-kernel.sh") || {
 	echo "vm: 0 passed, 1 failed, 0 skipped"
@@ -48,19 +58,29 @@ fi
 sh "$here/mkinitramfs.sh" -o "$outdir/initramfs.cpio.gz" "$@"
 
 tp=0 tf=0 ts=0
-for mode in $modes; do
-	set -- --initramfs "$outdir/initramfs.cpio.gz" --kernel "$kernel" --mode "$mode" \
-		--mem "$mem" --timeout "$vmtimeout" --append "$append" --out "$outdir/$mode"
+# One boot per mode with the default controller, then one noiommu boot per
+# controller configuration that runs only limits.sh.
+for boot in $modes $(for c in $nvme_cfgs; do echo "nvme:$c"; done); do
+	case $boot in
+	nvme:*)
+		mode=noiommu nvme=${boot#nvme:}
+		name=noiommu-$(echo "$nvme" | tr ',=' '_-')
+		set -- --nvme-opts "$nvme" --only "$limits"
+		;;
+	*) mode=$boot name=$boot && set -- ;;
+	esac
+	set -- "$@" --initramfs "$outdir/initramfs.cpio.gz" --kernel "$kernel" --mode "$mode" \
+		--mem "$mem" --timeout "$vmtimeout" --append "$append" --out "$outdir/$name"
 	[ "${VM_TRACE:-0}" != 1 ] || set -- "$@" --trace
-	echo "==== vm: mode $mode ====" >&2
-	sh "$here/run-guest.sh" "$@" | tee "$outdir/$mode.out" || true
-	line=$(tail -n 1 "$outdir/$mode.out")
+	echo "==== vm: $name ====" >&2
+	sh "$here/run-guest.sh" "$@" | tee "$outdir/$name.out" || true
+	line=$(tail -n 1 "$outdir/$name.out")
 	# shellcheck disable=SC2086
 	set -- $(echo "$line" | sed -n 's/^vm: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p')
 	if [ $# = 3 ]; then
 		tp=$((tp + $1)) tf=$((tf + $2)) ts=$((ts + $3))
 	else
-		echo "test-vm: run-guest.sh in mode $mode gave no summary line" >&2
+		echo "test-vm: run-guest.sh for $name gave no summary line" >&2
 		tf=$((tf + 1))
 	fi
 done
