@@ -223,6 +223,12 @@ memcheck: deps
 	$(MAKE) all tests
 	sh scripts/memcheck.sh $(INPROC_TESTS)
 
+# Installs the program, its suites and presets, the man page and bash
+# completion under $(DESTDIR)$(PREFIX) (scripts/install.sh).
+PREFIX = /usr/local
+install: all
+	sh scripts/install.sh "$(DESTDIR)$(PREFIX)"
+
 # Driver instructions per I/O under callgrind (README, Performance).
 bench-hotpath: deps
 	$(MAKE) all
@@ -258,4 +264,4 @@ bench-dataset: deps
 clean:
 	rm -rf build bin tests/logs
 
-.PHONY: all deps run report report-demo test test-vm tests clean bench-trace bench-ioctl bench-trace-guest fuzz print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE
+.PHONY: all install deps run report report-demo test test-vm tests clean bench-trace bench-ioctl bench-trace-guest fuzz print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE

@@ -31,11 +31,14 @@ const char *preset_default_path(void)
 		char *slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			/* bin/ is one level below the tree, build/tests/unit/ three. */
-			static const char *const up[] = {"..", "../..", "../../.."};
-			for (unsigned i = 0; i < 3; i++) {
-				snprintf(path, sizeof(path), "%.*s/%s/driver/iommu/presets.ini",
-					 (int)(sizeof(path) - 40), exe, up[i]);
+			/* bin/ is one level below the tree, build/tests/unit/ three;
+			 * an installed PREFIX/bin has PREFIX/share/iotlbench beside. */
+			static const char *const rel[] = {
+			    "../driver/iommu/presets.ini", "../../driver/iommu/presets.ini",
+			    "../../../driver/iommu/presets.ini", "../share/iotlbench/presets.ini"};
+			for (unsigned i = 0; i < 4; i++) {
+				snprintf(path, sizeof(path), "%.*s/%s", (int)(sizeof(path) - 48),
+					 exe, rel[i]);
 				if (access(path, R_OK) == 0)
 					return path;
 			}

@@ -24,12 +24,11 @@
  * working directory: a run started from / must not write /datasets. */
 static int default_out_root(char *buf, size_t len)
 {
-	char dir[PATH_MAX - 96];
-	if (cli_suites_dir(dir, sizeof(dir)) == 0) {
-		char probe[PATH_MAX], real[PATH_MAX];
-		snprintf(probe, sizeof(probe), "%s/../../datasets", dir);
-		if (realpath(probe, real) && access(real, W_OK) == 0) {
-			snprintf(buf, len, "%.*s/runs", (int)(len - 8), real);
+	char top[PATH_MAX - 32], probe[PATH_MAX];
+	if (cli_checkout_dir(top, sizeof(top)) == 0) {
+		snprintf(probe, sizeof(probe), "%s/datasets", top);
+		if (access(probe, W_OK) == 0) {
+			snprintf(buf, len, "%.*s/runs", (int)(len - 8), probe);
 			return 0;
 		}
 	}

@@ -9,18 +9,49 @@
 
 /* The shipped suites' directory: micro/suites/ of the source tree the
  * binary belongs to (bin/iotlbench -> ../micro/suites). */
-int cli_suites_dir(char *buf, size_t len)
+/* The directory of the running binary. */
+static int exe_dir(char *buf, size_t len)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
 	if (n <= 0)
 		return -1;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
+	buf[n] = '\0';
+	char *slash = strrchr(buf, '/');
 	if (!slash)
 		return -1;
 	*slash = '\0';
-	snprintf(buf, len, "%.*s/../micro/suites", (int)(len - 32), exe);
+	return 0;
+}
+
+int cli_checkout_dir(char *buf, size_t len)
+{
+	char exe[PATH_MAX], probe[PATH_MAX + 32];
+	if (exe_dir(exe, sizeof(exe)))
+		return -1;
+	snprintf(probe, sizeof(probe), "%s/../micro/suites", exe);
+	if (access(probe, R_OK) || !realpath(probe, buf) || strlen(buf) + 1 > len)
+		return -1;
+	/* buf is <checkout>/micro/suites: cut the last two components. */
+	for (int k = 0; k < 2; k++)
+		*strrchr(buf, '/') = '\0';
+	return 0;
+}
+
+int cli_suites_dir(char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	if (cli_checkout_dir(buf, len) == 0) {
+		size_t n = strlen(buf);
+		snprintf(buf + n, len - n, "/micro/suites");
+		return 0;
+	}
+	/* Installed: PREFIX/bin/iotlbench and PREFIX/share/iotlbench/suites. */
+	if (exe_dir(exe, sizeof(exe)) == 0) {
+		snprintf(buf, len, "%.*s/../share/iotlbench/suites", (int)(len - 32), exe);
+		if (access(buf, R_OK) == 0)
+			return 0;
+	}
+	snprintf(buf, len, "/usr/local/share/iotlbench/suites");
 	return access(buf, R_OK) == 0 ? 0 : -1;
 }
 

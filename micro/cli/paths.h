@@ -4,8 +4,13 @@
 
 #include <stddef.h>
 
+/* The checkout the binary belongs to (bin/iotlbench in it), absolute, or
+ * -1 when it runs from elsewhere. */
+int cli_checkout_dir(char *buf, size_t len);
+
 /* The shipped suites' directory into buf: micro/suites/ of the checkout the
- * binary belongs to. 0, or -1 when there is none. */
+ * binary belongs to, else PREFIX/share/iotlbench/suites beside an installed
+ * PREFIX/bin, else /usr/local/share/iotlbench/suites. 0, or -1 when none. */
 int cli_suites_dir(char *buf, size_t len);
 
 /* "churn, count, default, ..." from that directory. */

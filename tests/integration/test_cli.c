@@ -245,6 +245,35 @@ static void every_command_has_help(void **state)
 	expect(sh("bin/iotlbench presets"), 0, "intel-e5-2660v2 ");
 }
 
+/* `make install`'s script: the installed program finds its suites and
+ * presets under PREFIX/share from any working directory, and the man page
+ * and bash completion are there and work. */
+static void installed_program_works(void **state)
+{
+	(void)state;
+	char dir[64], cmd[512];
+	snprintf(dir, sizeof(dir), "/tmp/iotlb-inst-%d", getpid());
+	snprintf(cmd, sizeof(cmd), "sh scripts/install.sh %s", dir);
+	expect(sh(cmd), 0, "installed:");
+	snprintf(cmd, sizeof(cmd),
+		 "cd / && %s/bin/iotlbench run quick --set ios=20 --set ops=2 --set mappings=1,2 "
+		 "--out %s/runs",
+		 dir, dir);
+	expect(sh(cmd), 0, "12 cases, 0 skipped, 0 failed");
+	snprintf(cmd, sizeof(cmd), "cd / && %s/bin/iotlbench presets", dir);
+	expect(sh(cmd), 0, "/share/iotlbench/presets.ini");
+	snprintf(cmd, sizeof(cmd), "head -c 400 %s/share/man/man1/iotlbench.1", dir);
+	expect(sh(cmd), 0, ".TH IOTLBENCH \"1\"");
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "PATH=%s/bin:$PATH bash -c '. %s/share/bash-completion/completions/iotlbench; "
+	    "COMP_WORDS=(iotlbench run --pre); COMP_CWORD=2; _iotlbench; echo \"${COMPREPLY[*]}\"'",
+	    dir, dir);
+	expect(sh(cmd), 0, "--preset");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* The README's kind table is the generated one, so it cannot drift from the
  * descriptors: regenerate it with `bin/iotlbench help kinds --markdown`. */
 static void readme_kind_table_is_generated(void **state)
@@ -276,6 +305,7 @@ int main(void)
 	    cmocka_unit_test(help_version_unknown),
 	    cmocka_unit_test(readme_kind_table_is_generated),
 	    cmocka_unit_test(every_command_has_help),
+	    cmocka_unit_test(installed_program_works),
 	    cmocka_unit_test(run_errors),
 	    cmocka_unit_test(run_quick),
 	    cmocka_unit_test(default_out_is_the_checkout),
