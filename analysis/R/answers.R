@@ -46,7 +46,7 @@ answer_iommu_cost <- function(cmp, reach) {
 }
 
 answer_reach <- function(reach) {
-  if (is.null(reach) || !nrow(reach)) return("No `reuse` suite: the IOTLB reach was not measured.")
+  if (is.null(reach) || !nrow(reach)) return("No `reuse` cases in these datasets: the IOTLB reach was not measured.")
   ifelse(is.na(reach$entries),
          sprintf("%s, %s pages: no IOTLB limit found (%s).", reach_who(reach),
                  page_size_label(reach$page_size), reach$reason),
@@ -57,7 +57,7 @@ answer_reach <- function(reach) {
 
 answer_map <- function(data) {
   r <- kind_rows(data, "map")[op == "map" & !is.na(p50_ns)]
-  if (!nrow(r)) return("No `map` suite: mapping speed was not measured.")
+  if (!nrow(r)) return("No `map` cases in these datasets: mapping speed was not measured.")
   # Geometric mean over the map sizes every series measured, per page size.
   common <- r[, .(n = length(unique(series))), by = .(page_size, map_size)][n == max(n)]
   r <- r[common, on = .(page_size, map_size)]
@@ -72,7 +72,7 @@ answer_map <- function(data) {
 
 answer_tails <- function(data) {
   r <- kind_rows(data, "latency")[!is.na(p50_ns)]
-  if (!nrow(r)) return("No `latency` suite: tails were not measured.")
+  if (!nrow(r)) return("No `latency` cases in these datasets: tails were not measured.")
   sprintf("%s, %s %s pages: p50 %s, p99 %s (%.2fx), p99.99 %s (%.1fx the median).",
           r$series, io_shape(r$op, r$io_size, r$qd), page_size_label(r$page_size),
           fmt_ns(r$p50_ns), fmt_ns(r$p99_ns), r$p99_ns / r$p50_ns, fmt_ns(r$p9999_ns),
