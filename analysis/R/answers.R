@@ -18,7 +18,8 @@ answer_iommu_cost <- function(cmp, reach) {
     io <- cmp[op %in% c("read", "write") & kind %in% c("latency", "reuse", "churn") &
                 (is.na(churn) | churn == "persistent")]
     # Within IOTLB reach only: past it the cost is the miss penalty, answered below.
-    if (!is.null(reach) && nrow(reach) && any(!is.na(reach$entries))) {
+    within <- !is.null(reach) && nrow(reach) && any(!is.na(reach$entries))
+    if (within) {
       keys <- intersect(c("backend", "page_size", "host", "preset"), names(reach))
       lim <- reach[!is.na(entries), c(keys, "entries"), with = FALSE]
       data.table::setnames(lim, "entries", "lim")
@@ -29,10 +30,14 @@ answer_iommu_cost <- function(cmp, reach) {
       s <- io[, .(ratio = stats::median(p50_ratio), diff = stats::median(p50_diff_ns),
                   lo = stats::median(p50_lo), hi = stats::median(p50_hi), n = .N),
               by = .(host, config, b_config)]
+      # The host is named only when there are several, as in figure legends.
+      who <- if (length(unique(s$host)) > 1)
+        paste0(ifelse(is.na(s$host), "unknown host", s$host), ": ", s$config) else s$config
       out <- c(out, sprintf(
-        "%s%s adds %+.0f ns to the median I/O against %s (median ratio %.4f, 95%% CI %.4f-%.4f over %d matched cases, within IOTLB reach).",
-        ifelse(is.na(s$host), "", paste0(s$host, ": ")), s$config, s$diff, s$b_config,
-        s$ratio, s$lo, s$hi, s$n))
+        "%s %s the median I/O against %s (median ratio %.4f, 95%% CI %.4f-%.4f over %d matched cases%s).",
+        who, ifelse(s$diff >= 0, sprintf("adds %.0f ns to", s$diff), sprintf("takes %.0f ns off", -s$diff)),
+        s$b_config, s$ratio, s$lo, s$hi, s$n,
+        if (within) ", within IOTLB reach" else ", at every page count: no IOTLB reach was found"))
     }
   } else {
     out <- c(out, "No no-IOMMU baseline (backend pagemap, or emu with preset none) was loaded, so there is no direct IOMMU-on/off comparison; load one beside this run.")
@@ -73,7 +78,7 @@ answer_map <- function(data) {
 answer_tails <- function(data) {
   r <- kind_rows(data, "latency")[!is.na(p50_ns)]
   if (!nrow(r)) return("No `latency` cases in these datasets: tails were not measured.")
-  sprintf("%s, %s %s pages: p50 %s, p99 %s (%.2fx), p99.99 %s (%.1fx the median).",
+  sprintf("%s, %s, %s pages: p50 %s, p99 %s (%.2fx), p99.99 %s (%.1fx the median).",
           r$series, io_shape(r$op, r$io_size, r$qd), page_size_label(r$page_size),
           fmt_ns(r$p50_ns), fmt_ns(r$p99_ns), r$p99_ns / r$p50_ns, fmt_ns(r$p9999_ns),
           r$p9999_ns / r$p50_ns)

@@ -21,6 +21,9 @@ test_that("every figure is written as non-empty PNG and PDF, and index.html show
   expect_gte(length(refs), 2 * length(FIGURES))
   for (r in refs) expect_true(file.exists(file.path(out, r)), info = r)
   expect_false(grepl("https?://", html))
+  # Fields a run does not have (here: no emu preset) are blank, not "NA".
+  expect_false(grepl(">NA<", html, fixed = TRUE))
+  expect_true(grepl("<td>vfio</td><td[^>]*></td><td>all</td>", html))
   expect_true(file.exists(file.path(out, "iotlb_reach.csv")))
 })
 
