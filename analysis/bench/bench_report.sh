@@ -10,7 +10,7 @@
 # benchmark kind on three page sizes, counters and trace histograms, 129 cases.
 # Real (--real): `bin/iotlbench run analysis/bench/real10m.suite --preset
 # intel-e5-2660v2` on the emulated controller, the default suite scaled to
-# 10,000,000 timed I/Os, 72 cases (about 1.5 minutes; needs `make all`).
+# 10,000,000 timed I/Os, 72 cases (1 to 1.5 minutes; needs `make all`).
 #
 # Either dataset is made once and kept in $TMPDIR; only the report (R
 # start-up, loading, reach, figures, tables, HTML) is timed, N times
@@ -37,7 +37,7 @@ if [ $real = 1 ]; then
 	data=$work/runs/latest
 	if [ ! -f "$data/meta.json" ] || ! grep -q '"complete": *true' "$data/meta.json"; then
 		[ -x "$root/bin/iotlbench" ] || { echo "bench_report: bin/iotlbench missing: run make all" >&2; exit 1; }
-		echo "running $here/real10m.suite into $work/runs (about 1.5 minutes)"
+		echo "running $here/real10m.suite into $work/runs (1 to 1.5 minutes)"
 		rm -rf "$work/runs"; mkdir -p "$work"
 		"$root/bin/iotlbench" run "$here/real10m.suite" --preset intel-e5-2660v2 \
 			--out "$work/runs" --quiet
