@@ -18,7 +18,8 @@ answer_iommu_cost <- function(cmp, reach) {
     io <- cmp[op %in% c("read", "write") & kind %in% c("latency", "reuse", "churn") &
                 (is.na(churn) | churn == "persistent")]
     # Within IOTLB reach only: past it the cost is the miss penalty, answered below.
-    if (!is.null(reach) && nrow(reach) && any(!is.na(reach$entries))) {
+    within <- !is.null(reach) && nrow(reach) && any(!is.na(reach$entries))
+    if (within) {
       keys <- intersect(c("backend", "page_size", "host", "preset"), names(reach))
       lim <- reach[!is.na(entries), c(keys, "entries"), with = FALSE]
       data.table::setnames(lim, "entries", "lim")
@@ -29,10 +30,14 @@ answer_iommu_cost <- function(cmp, reach) {
       s <- io[, .(ratio = stats::median(p50_ratio), diff = stats::median(p50_diff_ns),
                   lo = stats::median(p50_lo), hi = stats::median(p50_hi), n = .N),
               by = .(host, config, b_config)]
+      # The host is named only when there are several, as in figure legends.
+      who <- if (length(unique(s$host)) > 1)
+        paste0(ifelse(is.na(s$host), "unknown host", s$host), ": ", s$config) else s$config
       out <- c(out, sprintf(
-        "%s%s adds %+.0f ns to the median I/O against %s (median ratio %.4f, 95%% CI %.4f-%.4f over %d matched cases, within IOTLB reach).",
-        ifelse(is.na(s$host), "", paste0(s$host, ": ")), s$config, s$diff, s$b_config,
-        s$ratio, s$lo, s$hi, s$n))
+        "%s %s the median I/O against %s (median ratio %.4f, 95%% CI %.4f-%.4f over %d matched cases%s).",
+        who, ifelse(s$diff >= 0, sprintf("adds %.0f ns to", s$diff), sprintf("takes %.0f ns off", -s$diff)),
+        s$b_config, s$ratio, s$lo, s$hi, s$n,
+        if (within) ", within IOTLB reach" else ", at every page count: no IOTLB reach was found"))
     }
   } else {
     out <- c(out, "No no-IOMMU baseline (backend pagemap, or emu with preset none) was loaded, so there is no direct IOMMU-on/off comparison; load one beside this run.")
@@ -46,7 +51,7 @@ answer_iommu_cost <- function(cmp, reach) {
 }
 
 answer_reach <- function(reach) {
-  if (is.null(reach) || !nrow(reach)) return("No `reuse` suite: the IOTLB reach was not measured.")
+  if (is.null(reach) || !nrow(reach)) return("No `reuse` cases in these datasets: the IOTLB reach was not measured.")
   ifelse(is.na(reach$entries),
          sprintf("%s, %s pages: no IOTLB limit found (%s).", reach_who(reach),
                  page_size_label(reach$page_size), reach$reason),
@@ -57,7 +62,7 @@ answer_reach <- function(reach) {
 
 answer_map <- function(data) {
   r <- kind_rows(data, "map")[op == "map" & !is.na(p50_ns)]
-  if (!nrow(r)) return("No `map` suite: mapping speed was not measured.")
+  if (!nrow(r)) return("No `map` cases in these datasets: mapping speed was not measured.")
   # Geometric mean over the map sizes every series measured, per page size.
   common <- r[, .(n = length(unique(series))), by = .(page_size, map_size)][n == max(n)]
   r <- r[common, on = .(page_size, map_size)]
@@ -72,8 +77,8 @@ answer_map <- function(data) {
 
 answer_tails <- function(data) {
   r <- kind_rows(data, "latency")[!is.na(p50_ns)]
-  if (!nrow(r)) return("No `latency` suite: tails were not measured.")
-  sprintf("%s, %s %s pages: p50 %s, p99 %s (%.2fx), p99.99 %s (%.1fx the median).",
+  if (!nrow(r)) return("No `latency` cases in these datasets: tails were not measured.")
+  sprintf("%s, %s, %s pages: p50 %s, p99 %s (%.2fx), p99.99 %s (%.1fx the median).",
           r$series, io_shape(r$op, r$io_size, r$qd), page_size_label(r$page_size),
           fmt_ns(r$p50_ns), fmt_ns(r$p99_ns), r$p99_ns / r$p50_ns, fmt_ns(r$p9999_ns),
           r$p9999_ns / r$p50_ns)

@@ -13,7 +13,7 @@ fig_churn <- function(data) {
   name <- "fig_churn"; title <- "Churn policy against IOPS and latency"
   r <- kind_rows(data, "churn")
   r <- r[!is.na(churn)]
-  if (nrow(r) == 0) return(skip_figure(name, title, "no `churn` suite in the data"))
+  if (nrow(r) == 0) return(skip_figure(name, title, "no `churn` cases in these datasets"))
   long <- data.table::rbindlist(list(
     r[, .(run, series, page_label, churn, metric = "IOPS (thousands)", value = iops / 1e3)],
     r[, .(run, series, page_label, churn, metric = "median latency (\u00b5s)", value = p50_ns / 1e3)],

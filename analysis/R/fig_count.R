@@ -15,7 +15,7 @@ fig_count <- function(data) {
   name <- "fig_count_scaling"; title <- "Cost against live mappings"
   r <- kind_rows(data, "count")
   r <- r[!is.na(mappings) & !is.na(p50_ns)]
-  if (nrow(r) == 0) return(skip_figure(name, title, "no `count` suite in the data"))
+  if (nrow(r) == 0) return(skip_figure(name, title, "no `count` cases in these datasets"))
   sl <- count_slopes(r)
   sl[, label := sprintf("%s, %s: slope %s", series, page_label,
                         ifelse(is.na(slope), "n/a", sprintf("%.3f", slope)))]

@@ -5,7 +5,7 @@ fig_map <- function(data) {
   name <- "fig_map_cost"; title <- "Map and unmap cost against mapping size"
   r <- kind_rows(data, "map")
   r <- r[!is.na(map_size) & !is.na(p50_ns)]
-  if (nrow(r) == 0) return(skip_figure(name, title, "no `map` suite in the data"))
+  if (nrow(r) == 0) return(skip_figure(name, title, "no `map` cases in these datasets"))
   r[, op := factor(op, levels = unique(c("map", "unmap", sort(unique(op)))))]
   ns <- n_series(r$series)
   p <- ggplot2::ggplot(r, ggplot2::aes(map_size, p50_ns, colour = series, shape = series,
@@ -29,7 +29,7 @@ fig_map <- function(data) {
 fig_map_trace <- function(data) {
   name <- "fig_map_kernel_breakdown"; title <- "Kernel time per map/unmap call, by probe"
   r <- kind_rows(data, "map")
-  if (nrow(r) == 0) return(skip_figure(name, title, "no `map` suite in the data"))
+  if (nrow(r) == 0) return(skip_figure(name, title, "no `map` cases in these datasets"))
   if (is.null(data$trace)) return(skip_figure(name, title, "no trace_hist.csv (run without --trace)"))
   t <- data$trace[r[, .(run, case, ops)], on = .(run, case), nomatch = NULL]
   if (nrow(t) == 0) return(skip_figure(name, title, "trace_hist.csv has no rows for `map` cases"))

@@ -6,7 +6,7 @@ fig_reuse <- function(data, reach = NULL) {
   name <- "fig_reuse_sweep"; title <- "Median latency against pages in use"
   r <- kind_rows(data, "reuse")
   r <- r[!is.na(pages) & !is.na(p50_ns)]
-  if (nrow(r) == 0) return(skip_figure(name, title, "no `reuse` suite in the data"))
+  if (nrow(r) == 0) return(skip_figure(name, title, "no `reuse` cases in these datasets"))
   ns <- n_series(r$series)
   p <- ggplot2::ggplot(r, ggplot2::aes(pages, p50_ns, colour = series, shape = series,
                                        linetype = series, group = interaction(series, run))) +

@@ -9,8 +9,8 @@ TAIL_MARKS <- data.frame(q = c(0.5, 0.99, 0.999, 0.9999),
 fig_tail <- function(data) {
   name <- "fig_tail_latency"; title <- "Tail latency (complementary CDF)"
   r <- kind_rows(data, "latency")
-  if (nrow(r) == 0) return(skip_figure(name, title, "no `latency` suite in the data"))
-  if (is.null(data$hist)) return(skip_figure(name, title, "no latency_hist.csv for the `latency` suite"))
+  if (nrow(r) == 0) return(skip_figure(name, title, "no `latency` cases in these datasets"))
+  if (is.null(data$hist)) return(skip_figure(name, title, "no latency_hist.csv for the `latency` cases"))
   h <- data$hist[r[, .(run, case)], on = .(run, case), nomatch = NULL]
   if (nrow(h) == 0) return(skip_figure(name, title, "no histogram rows for the `latency` cases"))
   key <- r[, .(run, case, series, page_label, shape = io_shape(op, io_size, qd))]

@@ -22,11 +22,16 @@ html_table <- function(df, max_rows = 500) {
          paste(rows, collapse = "\n"), "</tbody></table></div>", more)
 }
 
+# `suite` is the suite file the run came from (meta.json's "suite"); a field
+# the run does not have (no preset outside emu, no meta.json) is left blank.
 run_metadata_df <- function(runs) {
-  data.frame(run = runs$run, host = runs$host, kernel = runs$kernel, cpu = runs$cpu_model,
-             iommu = paste(runs$iommu_type, runs$iommu_mode, sep = " / "),
-             backend = runs$meta_backend, preset = runs$preset, suite = runs$suite_name,
-             start = runs$start_time,
+  blank <- function(x) ifelse(is.na(x), "", as.character(x))
+  iommu <- ifelse(is.na(runs$iommu_type) & is.na(runs$iommu_mode), "",
+                  paste(blank(runs$iommu_type), blank(runs$iommu_mode), sep = " / "))
+  data.frame(run = blank(runs$run), host = blank(runs$host), kernel = blank(runs$kernel),
+             cpu = blank(runs$cpu_model), iommu = iommu,
+             backend = blank(runs$meta_backend), preset = blank(runs$preset),
+             suite = blank(runs$suite_name), start = blank(runs$start_time),
              complete = ifelse(!runs$has_meta, "no meta.json", ifelse(isTRUE_vec(runs$complete), "yes", "NO (interrupted)")),
              dir = runs$dir, stringsAsFactors = FALSE)
 }

@@ -86,7 +86,7 @@ build_report <- function(dirs, out_dir, quiet = FALSE) {
     tables$reach <- list(title = "IOTLB reach", df = df,
       files = write_table_both(df, out_dir, "table_iotlb_reach", "Inferred IOTLB reach per backend and page size"))
   } else {
-    tables$reach <- list(title = "IOTLB reach", skipped = "no `reuse` suite in the data")
+    tables$reach <- list(title = "IOTLB reach", skipped = "no `reuse` cases in these datasets")
   }
 
   answers <- list(

@@ -15,14 +15,14 @@ case_param <- function(r) {
           ifelse(!is.na(churn), paste0("churn=", churn), "")))))
 }
 
-# The written tables head the benchmark kind `suite`, the name results.csv
-# used before the column became `kind`; the table files keep their format.
+# The benchmark kind (map, count, churn, reuse, latency) is the column `kind`,
+# as in results.csv; `suite` would mean the suite file (the Runs table's column).
 table_summary <- function(data) {
   r <- data.table::copy(data$results)
   data.table::setorderv(r, c("host", "config", "kind", "page_size", "op", "case"), na.last = TRUE)
   data.frame(
     host = ifelse(is.na(r$host), "", r$host), config = r$config,
-    suite = ifelse(is.na(r$kind), "", r$kind), case = r$case,
+    kind = ifelse(is.na(r$kind), "", r$kind), case = r$case,
     page_size = ifelse(is.na(r$page_size), "", page_size_label(r$page_size)),
     op = ifelse(is.na(r$op), "", r$op), io_size = fmt_num(r$io_size),
     qd = fmt_num(r$qd), param = case_param(r), ops = fmt_num(r$ops),
@@ -34,7 +34,7 @@ table_summary <- function(data) {
 table_comparison <- function(cmp) {
   data.frame(
     host = ifelse(is.na(cmp$host), "", cmp$host), config = cmp$config, baseline = cmp$b_config,
-    suite = cmp$kind, case = cmp$case, page_size = page_size_label(cmp$page_size),
+    kind = cmp$kind, case = cmp$case, page_size = page_size_label(cmp$page_size),
     op = ifelse(is.na(cmp$op), "", cmp$op), param = case_param(cmp),
     p50_ratio = fmt_num(cmp$p50_ratio, 4), p50_lo = fmt_num(cmp$p50_lo, 4), p50_hi = fmt_num(cmp$p50_hi, 4),
     p99_ratio = fmt_num(cmp$p99_ratio, 4), p99_lo = fmt_num(cmp$p99_lo, 4), p99_hi = fmt_num(cmp$p99_hi, 4),

@@ -1,7 +1,7 @@
 #!/usr/bin/env Rscript
-# Writes a synthetic dataset standing for one 10 M-I/O run: every suite, three
-# page sizes (4 KiB, 2 MiB, 1 GiB), counters and eBPF trace histograms, the
-# operations spread over all cases. Used by bench_report.sh.
+# Writes a synthetic dataset standing for one 10 M-I/O run: every benchmark
+# kind, three page sizes (4 KiB, 2 MiB, 1 GiB), counters and eBPF trace
+# histograms, the operations spread over all cases. Used by bench_report.sh.
 #
 #   Rscript analysis/bench/make_large.R OUT_DIR [TOTAL_OPS]
 

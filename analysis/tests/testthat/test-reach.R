@@ -103,7 +103,7 @@ test_that("reach accepts a bare results.csv from another tool and writes the csv
   expect_match(back[backend == "pagemap", reason], "no sustained step")
 })
 
-test_that("too few points and rows of other suites are handled", {
+test_that("too few points and rows of other kinds are handled", {
   r <- reach_one(c(1, 2, 4), c(8000, 8001, 8300))
   expect_true(is.na(r$entries)); expect_match(r$reason, "need at least")
   d <- data.table(suite = "map", backend = "emu", page_size = 4096, pages = 1, p50_ns = 1)

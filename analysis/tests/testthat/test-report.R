@@ -21,10 +21,13 @@ test_that("every figure is written as non-empty PNG and PDF, and index.html show
   expect_gte(length(refs), 2 * length(FIGURES))
   for (r in refs) expect_true(file.exists(file.path(out, r)), info = r)
   expect_false(grepl("https?://", html))
+  # Fields a run does not have (here: no emu preset) are blank, not "NA".
+  expect_false(grepl(">NA<", html, fixed = TRUE))
+  expect_true(grepl("<td>vfio</td><td[^>]*></td><td>all</td>", html))
   expect_true(file.exists(file.path(out, "iotlb_reach.csv")))
 })
 
-test_that("absent suites skip their figures, and the report says so", {
+test_that("absent kinds skip their figures, and the report says so in terms of kinds", {
   x <- fixture("latency-only", run_id = "run-lat", kinds = "latency", counters = FALSE, seed = 22)
   out <- file.path(tempdir(), "iotlb-report-lat")
   unlink(out, recursive = TRUE)
@@ -33,8 +36,12 @@ test_that("absent suites skip their figures, and the report says so", {
   for (f in setdiff(FIGURES, "fig_tail_latency"))
     expect_false(file.exists(file.path(out, paste0(f, ".png"))), info = f)
   html <- paste(readLines(file.path(out, "index.html")), collapse = "\n")
-  expect_match(html, "no `reuse` suite")
+  expect_match(html, "Not produced: no `reuse` cases in these datasets.", fixed = TRUE)
+  expect_match(html, "No `map` cases in these datasets: mapping speed was not measured.", fixed = TRUE)
   expect_match(html, "Not produced")
+  # "suite" is the suite file (the Runs table's column), never a benchmark kind.
+  expect_false(grepl("`(map|count|churn|reuse|latency)` suite", html, ignore.case = TRUE))
+  expect_false(grepl("suites? in the data", html, ignore.case = TRUE))
   expect_false(file.exists(file.path(out, "iotlb_reach.csv")))
 })
 
