@@ -57,7 +57,7 @@ int cmd_suites(int argc, char **argv)
 		const char *name = ents[i]->d_name;
 		size_t l = strlen(name);
 		if (l > 6 && !strcmp(name + l - 6, ".suite")) {
-			char path[PATH_MAX];
+			char path[PATH_MAX + 256];
 			snprintf(path, sizeof(path), "%s/%s", dir, name);
 			struct suite s;
 			struct err e;
