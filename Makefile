@@ -214,6 +214,13 @@ fuzz: deps
 	sh tests/fuzz/build.sh $(FUZZ_TARGETS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_TARGETS)
 
+# Each patch in tests/mutation/list puts a past bug back into a temporary
+# copy of the tree; the test named beside it must fail (tests/mutation/run.sh;
+# MUTATION_VM=1 also runs the guest-only ones). The checkout is not touched.
+mutation: deps
+	$(MAKE) all tests
+	MAKE=$(MAKE) sh tests/mutation/run.sh tests/mutation/list
+
 # The sources of the library and runner, for builds outside this Makefile.
 print-srcs:
 	@echo $(DRIVER_OBJS:.o=.c) $(MICRO_LIB_OBJS:.o=.c) | sed 's|build/||g'
@@ -258,4 +265,4 @@ bench-dataset: deps
 clean:
 	rm -rf build bin tests/logs
 
-.PHONY: all deps run report report-demo test test-vm tests clean bench-trace bench-ioctl bench-trace-guest fuzz print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE
+.PHONY: all deps run report report-demo test test-vm tests clean bench-trace bench-ioctl bench-trace-guest fuzz mutation print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE
