@@ -221,6 +221,12 @@ mutation: deps
 	$(MAKE) all tests
 	MAKE=$(MAKE) sh tests/mutation/run.sh tests/mutation/list
 
+# The same targets for minutes each (README, Tests: what 60 s per target found).
+FUZZ_LONG_SECONDS = 300
+fuzz-long: deps
+	sh tests/fuzz/build.sh $(FUZZ_TARGETS)
+	FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+
 # The sources of the library and runner, for builds outside this Makefile.
 print-srcs:
 	@echo $(DRIVER_OBJS:.o=.c) $(MICRO_LIB_OBJS:.o=.c) | sed 's|build/||g'
@@ -265,4 +271,4 @@ bench-dataset: deps
 clean:
 	rm -rf build bin tests/logs
 
-.PHONY: all deps run report report-demo test test-vm tests clean bench-trace bench-ioctl bench-trace-guest fuzz mutation print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE
+.PHONY: all deps run report report-demo test test-vm tests clean bench-trace bench-ioctl bench-trace-guest fuzz fuzz-long mutation print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE
