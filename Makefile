@@ -214,6 +214,19 @@ fuzz: deps
 	sh tests/fuzz/build.sh $(FUZZ_TARGETS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_TARGETS)
 
+# Each patch in tests/mutation/list puts a past bug back into a temporary
+# copy of the tree; the test named beside it must fail (tests/mutation/run.sh;
+# MUTATION_VM=1 also runs the guest-only ones). The checkout is not touched.
+mutation: deps
+	$(MAKE) all tests
+	MAKE=$(MAKE) sh tests/mutation/run.sh tests/mutation/list
+
+# The same targets for minutes each (README, Tests: what 60 s per target found).
+FUZZ_LONG_SECONDS = 300
+fuzz-long: deps
+	sh tests/fuzz/build.sh $(FUZZ_TARGETS)
+	FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+
 # The sources of the library and runner, for builds outside this Makefile.
 print-srcs:
 	@echo $(DRIVER_OBJS:.o=.c) $(MICRO_LIB_OBJS:.o=.c) | sed 's|build/||g'
@@ -264,4 +277,4 @@ bench-dataset: deps
 clean:
 	rm -rf build bin tests/logs
 
-.PHONY: all install deps run report report-demo test test-vm tests clean bench-trace bench-ioctl bench-trace-guest fuzz print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE
+.PHONY: all install deps run report report-demo test test-vm tests clean bench-trace bench-ioctl bench-trace-guest fuzz fuzz-long mutation print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE

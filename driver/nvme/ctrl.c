@@ -318,6 +318,14 @@ int nvme_ctrl_create_queue(struct nvme_ctrl *c, uint16_t entries, struct nvme_qu
 	return 0;
 }
 
+static void stats_add(struct nvme_queue_stats *sum, const struct nvme_queue_stats *q)
+{
+	sum->completed += q->completed;
+	sum->timeouts += q->timeouts;
+	sum->bad_cqes += q->bad_cqes;
+	sum->late_cqes += q->late_cqes;
+}
+
 int nvme_ctrl_delete_queue(struct nvme_ctrl *c, struct nvme_queue *q, struct err *e)
 {
 	if (!q)
@@ -330,9 +338,20 @@ int nvme_ctrl_delete_queue(struct nvme_ctrl *c, struct nvme_queue *q, struct err
 		if (!rc)
 			rc = nvme_delete_cq(c, q->qid, e);
 	}
+	stats_add(&c->retired, &q->st);
 	c->ioq[q->qid - 1] = NULL;
 	nvme_queue_free(q);
 	return rc;
+}
+
+void nvme_ctrl_stats(const struct nvme_ctrl *c, struct nvme_queue_stats *out)
+{
+	*out = c->retired;
+	if (c->admin)
+		stats_add(out, &c->admin->st);
+	for (uint16_t i = 0; c->ioq && i < c->info.io_queues; i++)
+		if (c->ioq[i])
+			stats_add(out, &c->ioq[i]->st);
 }
 
 static const struct stage reset_stages[] = {

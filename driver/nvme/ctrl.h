@@ -57,8 +57,9 @@ struct nvme_ctrl {
 	uint32_t nns;
 	struct nvme_queue *admin;
 	pthread_mutex_t admin_lock;
-	struct dma_buf scratch;	 /* 4 KiB for Identify data */
-	struct nvme_queue **ioq; /* by qid - 1; NULL when free */
+	struct dma_buf scratch;		 /* 4 KiB for Identify data */
+	struct nvme_queue **ioq;	 /* by qid - 1; NULL when free */
+	struct nvme_queue_stats retired; /* counts of the I/O queues already deleted */
 	bool enabled;
 };
 
@@ -79,6 +80,12 @@ int nvme_ctrl_reset(struct nvme_ctrl *c, struct err *e);
 int nvme_ctrl_create_queue(struct nvme_ctrl *c, uint16_t entries, struct nvme_queue **out,
 			   struct err *e);
 int nvme_ctrl_delete_queue(struct nvme_ctrl *c, struct nvme_queue *q, struct err *e);
+
+/* The queue counters summed over the controller's life: the admin queue,
+ * every live I/O queue and every deleted one. bad_cqes + late_cqes are the
+ * completions the driver consumed without handing them to anyone; on a
+ * working device both stay 0. */
+void nvme_ctrl_stats(const struct nvme_ctrl *c, struct nvme_queue_stats *out);
 
 /* Runs one admin command to completion. `len` bytes of `buf` carry data (in
  * either direction, per the opcode). On a device error the status is in

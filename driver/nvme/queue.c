@@ -307,7 +307,8 @@ unsigned nvme_queue_poll(struct nvme_queue *q, struct nvme_done *out, unsigned m
 				     0)) {
 			/* A completion we cannot match is never used: the CID
 			 * may belong to a command that timed out (late) or the
-			 * device is misbehaving. Consume the entry and move on. */
+			 * device is misbehaving. Consume the entry, count it
+			 * (nvme_ctrl_stats reports it) and move on. */
 			if (cid < q->ncids && q->slots[cid].state == SLOT_QUARANTINED)
 				q->st.late_cqes++;
 			else

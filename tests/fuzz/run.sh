@@ -14,7 +14,13 @@ for t in "$@"; do
 	if "build/fuzz/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
 		-artifact_prefix="build/fuzz/crash-$t-" "build/fuzz/new-$t" "$corpus" >"$log" 2>&1; then
 		ok=$((ok + 1))
-		echo "$t: $(grep -c . "$log" >/dev/null; tail -n 1 "$log")"
+		# libFuzzer's last status line: "#RUNS DONE cov: N ft: N corp: N/SIZE ..."
+		done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1)
+		runs=$(echo "$done_line" | sed -n 's/^#\([0-9]*\).*/\1/p')
+		cov=$(echo "$done_line" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
+		ft=$(echo "$done_line" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
+		corp=$(echo "$done_line" | sed -n 's/.* corp: \([0-9]*\).*/\1/p')
+		echo "$t: ${runs:-?} runs in ${secs} s, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}, no crash"
 	else
 		bad=$((bad + 1))
 		echo "$t: CRASH (see $log)"

@@ -1,6 +1,7 @@
 /* Every error the device can report, injected or provoked, comes back with
  * the status the spec prescribes and leaves the driver usable. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tests/helpers.h"
@@ -232,10 +233,12 @@ static void malformed_completions(void **state)
 	/* The device has not run (manual mode); forge its CQEs. */
 	uint16_t cid_a = x.q->sq[0].cid;
 	struct nvme_cqe forged[4] = {
-	    {.cid = 900, .sqid = x.q->qid, .status = 1},		   /* CID out of range */
-	    {.cid = cid_a, .sqid = (uint16_t)(x.q->qid + 1), .status = 1}, /* wrong queue */
-	    {.cid = cid_a, .sqid = x.q->qid, .status = 1},		   /* the real one */
-	    {.cid = cid_a, .sqid = x.q->qid, .status = 1},		   /* a duplicate */
+	    {.cid = 900, .sqid = x.q->qid, .status = 1}, /* CID out of range */
+	    /* Another queue's CQE for the same CID says Invalid Field (SC 0x02):
+	     * if it were taken for a's, a would come back failed. */
+	    {.cid = cid_a, .sqid = (uint16_t)(x.q->qid + 1), .status = 1 | 0x02 << 1},
+	    {.cid = cid_a, .sqid = x.q->qid, .status = 1}, /* the real one */
+	    {.cid = cid_a, .sqid = x.q->qid, .status = 1}, /* a duplicate */
 	};
 	for (int i = 0; i < 4; i++)
 		memcpy((void *)&x.q->cq[i], &forged[i], sizeof(forged[i]));
@@ -245,6 +248,7 @@ static void malformed_completions(void **state)
 		n += nvme_queue_poll(x.q, d + n, 8 - n);
 	assert_int_equal(n, 1);
 	assert_ptr_equal(d[0].ctx, &a);
+	assert_int_equal(d[0].status, 0);
 	assert_int_equal(x.q->st.bad_cqes, 3);
 	assert_int_equal(nvme_queue_inflight(x.q), 1);
 	/* An entry with the old phase is not a completion at all. */
@@ -269,10 +273,21 @@ static void bad_emu_config(void **state)
 	(void)state;
 	struct backend *be = NULL;
 	struct err e;
+	/* 1000 bytes is no whole number of 512-byte LBAs. Any other failure
+	 * (presets not found, an option parser that rejects the key) is not
+	 * the error this test is about. */
 	struct backend_cfg cfg = {.emu_opts = "ns_size=1000"};
-	assert_int_not_equal(backend_open("emu", &cfg, &be, &e), 0);
+	assert_int_equal(backend_open("emu", &cfg, &be, &e), -EINVAL);
 	assert_null(be);
-	assert_true(strlen(e.msg) > 10);
+	assert_int_equal(e.code, EINVAL);
+	printf("%s\n", e.msg);
+	assert_non_null(strstr(e.msg, "backend emu"));
+	assert_non_null(strstr(e.msg, " 1000 "));
+	assert_non_null(strstr(e.msg, "multiple of the 512-byte LBA size"));
+	/* The same size in whole LBAs opens. */
+	cfg.emu_opts = "ns_size=1024";
+	assert_ok(backend_open("emu", &cfg, &be, &e), &e);
+	backend_close(be);
 }
 
 int main(void)
