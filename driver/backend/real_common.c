@@ -64,19 +64,9 @@ void real_mem_free(struct backend *b, struct dma_buf *buf)
 
 int real_pin_error(int err, size_t len, const char *what, struct err *e)
 {
-	struct rlimit rl = {0, 0};
-	getrlimit(RLIMIT_MEMLOCK, &rl);
-	char lim[32];
-	if (rl.rlim_cur == RLIM_INFINITY)
-		snprintf(lim, sizeof(lim), "unlimited");
-	else
-		snprintf(lim, sizeof(lim), "%llu KiB", (unsigned long long)rl.rlim_cur >> 10);
-	return err_set(e, err,
-		       "%s could not pin %zu bytes: %s; pinned DMA memory counts against "
-		       "RLIMIT_MEMLOCK (now %s) unless the process has CAP_IPC_LOCK: raise it "
-		       "with 'ulimit -l unlimited' or a memlock line in "
-		       "/etc/security/limits.conf, or run as root",
-		       what, len, strerror(err), lim);
+	char pin[96];
+	snprintf(pin, sizeof(pin), "%s pinning", what);
+	return mem_lock_error(err, len, pin, e);
 }
 
 int backend_map_at(struct backend *b, struct dma_buf *buf, uint64_t iova, uint32_t prot,

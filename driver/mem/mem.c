@@ -240,11 +240,8 @@ void mem_free(struct dma_buf *buf)
  * kernel call faults the range in (writable private pages with a write
  * fault, so each gets a frame of its own, not the shared zero page: mm/gup.c
  * populate_vma_page_range) and keeps it there. */
-int mem_lock(void *va, size_t len, struct err *e)
+int mem_lock_error(int err, size_t len, const char *what, struct err *e)
 {
-	if (!syscall(SYS_mlock, va, len))
-		return 0;
-	int err = errno;
 	struct rlimit rl = {0, 0};
 	getrlimit(RLIMIT_MEMLOCK, &rl);
 	char lim[32];
@@ -253,11 +250,18 @@ int mem_lock(void *va, size_t len, struct err *e)
 	else
 		snprintf(lim, sizeof(lim), "%llu KiB", (unsigned long long)rl.rlim_cur >> 10);
 	return err_set(e, err,
-		       "mlock of %zu bytes failed: %s; locked memory counts against "
+		       "%s %zu bytes failed: %s; locked and pinned memory counts against "
 		       "RLIMIT_MEMLOCK (now %s) unless the process has CAP_IPC_LOCK: raise it "
 		       "with 'ulimit -l unlimited' or a memlock line in "
 		       "/etc/security/limits.conf, or run as root",
-		       len, strerror(err), lim);
+		       what, len, strerror(err), lim);
+}
+
+int mem_lock(void *va, size_t len, struct err *e)
+{
+	if (!syscall(SYS_mlock, va, len))
+		return 0;
+	return mem_lock_error(errno, len, "mlock of", e);
 }
 
 void mem_unlock(void *va, size_t len)

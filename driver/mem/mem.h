@@ -51,6 +51,10 @@ int mem_hugepool(size_t page_size, uint64_t *free_pages, uint64_t *total_pages);
  * pool (naming the nr_hugepages knob) or no pool of that size at all. */
 int mem_hugepool_error(size_t page_size, size_t pages, int err, struct err *e);
 
+/* The error for a failed mlock or pin of len bytes ("<what> <len> bytes
+ * failed: ..."), naming RLIMIT_MEMLOCK and how to raise it. */
+int mem_lock_error(int err, size_t len, const char *what, struct err *e);
+
 /* Makes [va, va+len) resident and locks it there (mlock(2), always the
  * system call: sanitizer runtimes turn libc's mlock into a no-op). The
  * pages keep their physical addresses while locked, what a device given
