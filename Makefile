@@ -198,7 +198,7 @@ SKIP_VM = 0
 # tests here, then the guest tests (SKIP_VM=1 leaves the guest out).
 test: deps
 	$(MAKE) all tests $(GUEST_PROGS)
-	GUEST_TESTS="$(GUEST_TESTS)" sh tests/run.sh $(TESTS) R:analysis/run-tests.R VM:$(SKIP_VM)
+	GUEST_TESTS="$(GUEST_TESTS)" sh tests/run.sh $(TESTS) R:analysis/run-tests.R SH:tests/report/browser.sh VM:$(SKIP_VM)
 
 # Only the tests in a QEMU guest with emulated VT-d and NVMe; the first run
 # builds the guest kernel (about 10 to 20 minutes on 2 cores), later runs reuse it.

@@ -6,8 +6,8 @@ set -u
 mkdir -p tests/logs
 TIMEOUT=${TEST_TIMEOUT:-600}
 passed=0 failed=0 skipped=0 bad=""
-# An argument R:FILE runs an R test script whose last line is
-# "NAME: N passed, N failed, N skipped". VM:0 runs the guest tests named in
+# An argument R:FILE runs an R test script, SH:FILE a shell test script,
+# each ending with "NAME: N passed, N failed, N skipped". VM:0 runs the guest tests named in
 # $GUEST_TESTS through tests/vm/test-vm.sh; VM:1 counts them as one skipped
 # entry and says why.
 for t in "$@"; do
@@ -27,8 +27,12 @@ for t in "$@"; do
 		f=$(echo "$sum" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
 		s=$(echo "$sum" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
 		;;
-	R:*)
-		timeout "$TIMEOUT" Rscript "${t#R:}" >"$log" 2>&1
+	R:* | SH:*)
+		if [ "${t#SH:}" != "$t" ]; then
+			timeout "$TIMEOUT" sh "${t#SH:}" >"$log" 2>&1
+		else
+			timeout "$TIMEOUT" Rscript "${t#R:}" >"$log" 2>&1
+		fi
 		rc=$?
 		sum=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
 		p=$(echo "$sum" | sed -n 's/.*: \([0-9]*\) passed.*/\1/p')
