@@ -2,6 +2,9 @@
  * hands the run to the runner (micro/run/). */
 #include <dirent.h>
 #include <getopt.h>
+#include <sys/wait.h>
+#include <stdbool.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +44,33 @@ static int default_out_root(char *buf, size_t len)
 	else
 		return -1;
 	return 0;
+}
+
+/* Prints the run's answers and writes its summary.json through the
+ * report's own code (analysis/summary.R), so the two cannot disagree. */
+static void summarize(const char *dir)
+{
+	char top[PATH_MAX - 64], script[PATH_MAX];
+	if (cli_checkout_dir(top, sizeof(top))) {
+		printf("summary: not made (no analysis/ beside this binary); the report: Rscript "
+		       "analysis/report.R %s in a checkout\n",
+		       dir);
+		return;
+	}
+	snprintf(script, sizeof(script), "%s/analysis/summary.R", top);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execlp("Rscript", "Rscript", script, dir, (char *)NULL);
+		fprintf(stderr, "summary: cannot run Rscript (%s): apt-get install r-base-core\n",
+			strerror(errno));
+		_exit(127);
+	}
+	int st = 0;
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fprintf(stderr,
+			"iotlbench: the summary was not made (the dataset in %s is complete)\n",
+			dir);
 }
 
 /* A suite is a path, or a name found in the shipped suites' directory. An
@@ -84,6 +114,8 @@ static const struct cli_opt run_opts_table[] = {
     {"trace", optional_argument, 'T', "[=PROBES]", "eBPF probes per case"},
     {"trace-events", no_argument, 'V', NULL, "also record per-event records"},
     {"counters", optional_argument, 'K', "[=EVENTS]", "perf counters per case"},
+    {"no-summary", no_argument, 'S', NULL,
+     "no end-of-run summary and summary.json (also left out with --quiet)"},
     CLI_OPT_HELP,
 };
 
@@ -103,6 +135,7 @@ int cmd_run(int argc, char **argv)
 	cli_getopt(run_opts_table, ARRAY_SIZE(run_opts_table), 0, longopts, shortopts);
 	struct run_opts o;
 	memset(&o, 0, sizeof(o));
+	bool no_summary = false;
 	o.backend = "emu";
 	o.cpu = -1;
 	const char *sets[MAX_SETS];
@@ -187,6 +220,9 @@ int cmd_run(int argc, char **argv)
 			o.has_range = true;
 			break;
 		}
+		case 'S':
+			no_summary = true;
+			break;
 		case 'h':
 			run_usage(stdout);
 			return 0;
@@ -214,5 +250,12 @@ int cmd_run(int argc, char **argv)
 		}
 		o.out_root = out;
 	}
-	return runner_main(&o);
+	char dir[512] = "";
+	o.dataset_dir = dir;
+	o.dataset_dir_len = sizeof(dir);
+	int rc = runner_main(&o);
+	/* A finished run (failed cases included) gets its answers printed. */
+	if ((rc == 0 || rc == 1) && dir[0] && !o.quiet && !no_summary)
+		summarize(dir);
+	return rc;
 }

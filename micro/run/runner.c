@@ -451,6 +451,8 @@ int runner_main(const struct run_opts *o)
 	close_run(run);
 	char dir[512];
 	snprintf(dir, sizeof(dir), "%s", r->ds.dir);
+	if (o->dataset_dir)
+		snprintf(o->dataset_dir, o->dataset_dir_len, "%s", dir);
 	unsigned ncases = run->s.ncases, failed = run->failed, skipped = run->skipped;
 	int stop = *r->env.stop;
 	free(run->no_pool);

@@ -29,6 +29,8 @@ struct run_opts {
 	bool force_destroy_data; /* write even over partition tables and file systems */
 	bool has_range;		 /* confine every I/O to [lba_lo, lba_hi) */
 	uint64_t lba_lo, lba_hi;
+	char *dataset_dir; /* when set, the run's dataset directory is copied here */
+	size_t dataset_dir_len;
 };
 
 /* Runs a whole suite; returns 0, 130/143 when interrupted, 1 on error. */

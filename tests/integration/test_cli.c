@@ -105,6 +105,12 @@ static void run_quick(void **state)
 	expect(sh(cmd), 0, "cases, backend emu, clock ");
 	assert_non_null(strstr(out, "12 cases, 0 skipped, 0 failed"));
 	assert_non_null(strstr(out, "case 12/12"));
+	/* The end-of-run summary, and summary.json for scripts. */
+	assert_non_null(strstr(out, "summary of "));
+	assert_non_null(strstr(out, "\n  4 KiB pages: ")); /* a reach, or why none was found */
+	char path[128];
+	snprintf(path, sizeof(path), "/tmp/iotlb-cli-%d/latest/summary.json", getpid());
+	assert_int_equal(access(path, R_OK), 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf /tmp/iotlb-cli-%d", getpid());
 	assert_int_equal(system(cmd), 0);
 }
