@@ -50,14 +50,15 @@ static int default_out_root(char *buf, size_t len)
  * report's own code (analysis/summary.R), so the two cannot disagree. */
 static void summarize(const char *dir)
 {
-	char top[PATH_MAX - 64], script[PATH_MAX];
-	if (cli_checkout_dir(top, sizeof(top))) {
+	char top[PATH_MAX - 64], script[PATH_MAX] = "";
+	if (cli_checkout_dir(top, sizeof(top)) == 0)
+		snprintf(script, sizeof(script), "%s/analysis/summary.R", top);
+	if (!script[0] || access(script, R_OK)) {
 		printf("summary: not made (no analysis/ beside this binary); the report: Rscript "
 		       "analysis/report.R %s in a checkout\n",
 		       dir);
 		return;
 	}
-	snprintf(script, sizeof(script), "%s/analysis/summary.R", top);
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
