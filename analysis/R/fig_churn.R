@@ -30,8 +30,8 @@ fig_churn <- function(data) {
     ggplot2::geom_line() + ggplot2::geom_point(size = 2) +
     ggplot2::facet_grid(metric ~ page_label, scales = "free_y") +
     ggplot2::xlab("churn policy (map/unmap frequency)") + ggplot2::ylab(NULL) +
-    scale_series(ns) + ggplot2::labs(title = title) + theme_iotlb()
+    scale_series(ns, labels = long$line) + ggplot2::labs(title = title) + theme_iotlb()
   figure(p, name, title,
          "persistent: mapped once; batch:N: mapped and unmapped every N I/Os; per-io: around every I/O.",
-         height = 6.5)
+         height = 6.5 + legend_height(long$line))
 }

@@ -18,10 +18,10 @@ fig_map <- function(data) {
     scale_x_bytes("bytes per mapping") +
     ggplot2::scale_y_log10("median time per operation (bar: to p99)", breaks = scales::breaks_log(6), labels = label_ns) +
     ggplot2::facet_grid(op ~ page_label, scales = "free_x") +
-    scale_series(ns) + ggplot2::labs(title = title) + theme_iotlb()
+    scale_series(ns, labels = r$line) + ggplot2::labs(title = title) + theme_iotlb()
   figure(p, name, title,
          "Median (points) and p50-p99 range (bars) of one map or unmap call, per backing page size.",
-         height = 5.5)
+         height = 5.5 + legend_height(r$line))
 }
 
 # Stacked kernel time per map/unmap call from trace_hist.csv: each probe's

@@ -36,8 +36,9 @@ fig_misses <- function(data) {
                                 breaks = breaks_pow2, labels = scales::label_number(big.mark = ",")) +
     ggplot2::scale_y_continuous("IOTLB misses per I/O") +
     ggplot2::facet_wrap(~page_label, scales = "free_x") +
-    scale_series(nl, name = "configuration [counter source]") +
+    scale_series(nl, name = "configuration [counter source]", labels = w$line) +
     ggplot2::labs(title = title) + theme_iotlb()
   figure(p, name, title,
-         "iotlb_miss (or iotlb_lookup - iotlb_hit) divided by the case's timed operations.")
+         "iotlb_miss (or iotlb_lookup - iotlb_hit) divided by the case's timed operations.",
+         height = 5 + legend_height(w$line))
 }

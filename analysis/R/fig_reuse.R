@@ -26,10 +26,11 @@ fig_reuse <- function(data, reach = NULL) {
                                        breaks = breaks_pow2, labels = scales::label_number(big.mark = ",")) +
     ggplot2::scale_y_continuous("median latency per I/O", labels = label_ns) +
     ggplot2::facet_wrap(~page_label, scales = "free_x") +
-    scale_series(ns) + ggplot2::labs(title = title) + theme_iotlb()
+    scale_series(ns, labels = r$line) + ggplot2::labs(title = title) + theme_iotlb()
   figure(p, name, title, paste(
     "Median I/O latency while cycling over N pages. Dashed: inferred IOTLB reach",
-    "(largest N before the first sustained step; see iotlb_reach.csv)."))
+    "(largest N before the first sustained step; see iotlb_reach.csv)."),
+    height = 5 + legend_height(r$line))
 }
 
 # Joins the reach table back to the plotted series.

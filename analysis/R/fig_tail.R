@@ -47,7 +47,7 @@ fig_tail <- function(data) {
     ggplot2::scale_x_log10("latency", labels = label_ns) +
     ggplot2::scale_y_log10("share of I/Os at least this slow (1 - quantile)", breaks = 10^-(0:9),
                            labels = scales::label_number(drop0trailing = TRUE, scale_cut = NULL)) +
-    scale_series(ns) +
+    scale_series(ns, labels = cc$line) +
     ggplot2::labs(title = title) +
     theme_iotlb()
   shapes <- levels(droplevels(cc$shape))
@@ -56,5 +56,5 @@ fig_tail <- function(data) {
   figure(p, name, title, paste0(
     "Complementary CDF of per-I/O latency from latency_hist.csv (", paste(shapes, collapse = "; "),
     "). Points mark p50, p99, p99.9 and p99.99 (horizontal guides)."),
-    height = 3 + 2.2 * length(shapes))
+    height = 3 + 2.2 * length(shapes) + legend_height(cc$line))
 }

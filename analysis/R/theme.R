@@ -31,14 +31,22 @@ pick <- function(pal, n, shift = 0) {
   pal[(i + shift * (i %/% length(pal))) %% length(pal) + 1]
 }
 
-scale_series <- function(n, name = NULL, lines = TRUE) {
+# labels: the legend entries; long ones (case series with their parameters)
+# are listed one per row so none is cut off at the figure's edge.
+scale_series <- function(n, name = NULL, lines = TRUE, labels = NULL) {
+  g <- if (legend_long(labels)) ggplot2::guide_legend(ncol = 1) else "legend"
   s <- list(
-    ggplot2::scale_colour_manual(name = name, values = pick(SERIES_COLOURS, n)),
-    ggplot2::scale_shape_manual(name = name, values = pick(SERIES_SHAPES, n, 1)))
+    ggplot2::scale_colour_manual(name = name, values = pick(SERIES_COLOURS, n), guide = g),
+    ggplot2::scale_shape_manual(name = name, values = pick(SERIES_SHAPES, n, 1), guide = g))
   if (lines)
-    s <- c(s, list(ggplot2::scale_linetype_manual(name = name, values = pick(SERIES_LINETYPES, n, 1))))
+    s <- c(s, list(ggplot2::scale_linetype_manual(name = name, values = pick(SERIES_LINETYPES, n, 1),
+                                                  guide = g)))
   s
 }
+legend_long <- function(labels) !is.null(labels) && length(labels) > 1 &&
+  max(nchar(as.character(labels))) > 40
+# Extra figure height for a one-per-row legend.
+legend_height <- function(labels) if (legend_long(labels)) 0.2 * length(unique(labels)) else 0
 
 scale_x_bytes <- function(name, log2 = TRUE) {
   ggplot2::scale_x_continuous(name, trans = if (log2) "log2" else "identity",
