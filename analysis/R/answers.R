@@ -78,8 +78,13 @@ answer_map <- function(data) {
 answer_tails <- function(data) {
   r <- kind_rows(data, "latency")[!is.na(p50_ns)]
   if (!nrow(r)) return("No `latency` cases in these datasets: tails were not measured.")
+  # One sentence per case, each named once: threads, section and the run
+  # (when one configuration has several) join the label when they vary.
+  r <- data.table::copy(r)
+  r[, line := case_lines(r, shown = c("op", "io_size", "qd", "page_size"))]
+  r <- r[order(line, op, io_size, qd, page_size)]
   sprintf("%s, %s, %s pages: p50 %s, p99 %s (%.2fx), p99.99 %s (%.1fx the median).",
-          r$series, io_shape(r$op, r$io_size, r$qd), page_size_label(r$page_size),
+          as.character(r$line), io_shape(r$op, r$io_size, r$qd), page_size_label(r$page_size),
           fmt_ns(r$p50_ns), fmt_ns(r$p99_ns), r$p99_ns / r$p50_ns, fmt_ns(r$p9999_ns),
           r$p9999_ns / r$p50_ns)
 }

@@ -4,11 +4,15 @@
 # written into each legend entry so the figure carries the answer.
 
 count_slopes <- function(r) {
+  if (!"line" %in% names(r)) {
+    r <- data.table::copy(r)
+    r[, line := case_lines(r, shown = "mappings")]
+  }
   r[mappings > 0 & p50_ns > 0, {
     ok <- length(unique(mappings)) >= 2
     cf <- if (ok) unname(stats::coef(stats::lm(log(p50_ns) ~ log(mappings)))) else c(NA_real_, NA_real_)
     list(intercept = cf[1], slope = cf[2], n = .N, lo = min(mappings), hi = max(mappings))
-  }, by = .(series, page_label, op, run)]
+  }, by = .(line)]
 }
 
 fig_count <- function(data) {
@@ -16,17 +20,23 @@ fig_count <- function(data) {
   r <- kind_rows(data, "count")
   r <- r[!is.na(mappings) & !is.na(p50_ns)]
   if (nrow(r) == 0) return(skip_figure(name, title, "no `count` cases in these datasets"))
+  # One fit per case series: the legend names the configuration and every
+  # parameter that varies but the swept one (op and page size included, so
+  # the map and unmap fits of one configuration are told apart).
+  r <- data.table::copy(r)
+  r[, line := case_lines(r, shown = "mappings")]
   sl <- count_slopes(r)
-  sl[, label := sprintf("%s, %s: slope %s", series, page_label,
-                        ifelse(is.na(slope), "n/a", sprintf("%.3f", slope)))]
-  r <- sl[, .(series, page_label, op, run, label)][r, on = .(series, page_label, op, run)]
+  sl[, label := sprintf("%s: slope %s", line, ifelse(is.na(slope), "n/a", sprintf("%.3f", slope)))]
+  sl[, label := factor(label, levels = label[order(line)])]
+  r <- sl[, .(line, label)][r, on = .(line)]
   # Fitted lines drawn from the coefficients (cheaper than stat_smooth, and
   # guaranteed to be the very fit whose slope the legend prints).
-  fit <- sl[!is.na(slope), .(mappings = c(lo, hi)), by = .(series, page_label, op, run, label, intercept, slope)]
+  fit <- sl[!is.na(slope), .(mappings = c(lo, hi)), by = .(line, label, intercept, slope)]
+  fit <- unique(r[, .(line, op)])[fit, on = .(line)]
   fit[, p50_ns := exp(intercept + slope * log(mappings))]
   nl <- n_series(r$label)
   p <- ggplot2::ggplot(r, ggplot2::aes(mappings, p50_ns, colour = label, shape = label,
-                                       linetype = label, group = interaction(label, run))) +
+                                       linetype = label, group = label)) +
     ggplot2::geom_point(size = 2) +
     ggplot2::geom_line(data = fit, linewidth = 0.5) +
     ggplot2::scale_x_log10("live mappings", labels = scales::label_number(scale_cut = scales::cut_short_scale())) +

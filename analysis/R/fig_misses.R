@@ -13,7 +13,8 @@ miss_per_op <- function(data) {
     w[is.na(iotlb_miss), iotlb_miss := iotlb_lookup - iotlb_hit]
   w <- w[!is.na(iotlb_miss), .(run, case, source, misses = iotlb_miss)]
   if (nrow(w) == 0) return(NULL)
-  r <- data$results[, .(run, case, kind, series, page_label, pages, ops)]
+  r <- data$results[, intersect(c("run", "case", "kind", "series", "page_label", "ops", CASE_PARAMS),
+                                names(data$results)), with = FALSE]
   w <- r[w, on = .(run, case), nomatch = NULL]
   w[, miss_per_op := misses / ops]
   w
@@ -25,17 +26,19 @@ fig_misses <- function(data) {
   if (is.null(w)) return(skip_figure(name, title, "no supported iotlb_miss (or lookup/hit) counters"))
   w <- w[!is.na(pages) & kind == "reuse"]
   if (nrow(w) == 0) return(skip_figure(name, title, "no IOTLB counters for `reuse` cases"))
-  w[, line := paste0(series, " [", source, "]")]
+  w[, line := case_lines(w, shown = c("pages", "page_size"))]
+  w[, line := ordered_by(paste0(line, " [", source, "]"), as.integer(line), source)]
   nl <- n_series(w$line)
   p <- ggplot2::ggplot(w, ggplot2::aes(pages, miss_per_op, colour = line, shape = line,
-                                       linetype = line, group = interaction(line, run))) +
+                                       linetype = line, group = line)) +
     ggplot2::geom_line() + ggplot2::geom_point(size = 2) +
     ggplot2::scale_x_continuous("distinct pages cycled over", trans = "log2",
                                 breaks = breaks_pow2, labels = scales::label_number(big.mark = ",")) +
     ggplot2::scale_y_continuous("IOTLB misses per I/O") +
     ggplot2::facet_wrap(~page_label, scales = "free_x") +
-    scale_series(nl, name = "configuration [counter source]") +
+    scale_series(nl, name = "configuration [counter source]", labels = w$line) +
     ggplot2::labs(title = title) + theme_iotlb()
   figure(p, name, title,
-         "iotlb_miss (or iotlb_lookup - iotlb_hit) divided by the case's timed operations.")
+         "iotlb_miss (or iotlb_lookup - iotlb_hit) divided by the case's timed operations.",
+         height = 5 + legend_height(w$line))
 }

@@ -7,16 +7,18 @@ fig_reuse <- function(data, reach = NULL) {
   r <- kind_rows(data, "reuse")
   r <- r[!is.na(pages) & !is.na(p50_ns)]
   if (nrow(r) == 0) return(skip_figure(name, title, "no `reuse` cases in these datasets"))
-  ns <- n_series(r$series)
-  p <- ggplot2::ggplot(r, ggplot2::aes(pages, p50_ns, colour = series, shape = series,
-                                       linetype = series, group = interaction(series, run))) +
+  r <- data.table::copy(r)
+  r[, line := case_lines(r, shown = c("pages", "page_size"))]
+  ns <- n_series(r$line)
+  p <- ggplot2::ggplot(r, ggplot2::aes(pages, p50_ns, colour = line, shape = line,
+                                       linetype = line, group = line)) +
     ggplot2::geom_line() + ggplot2::geom_point(size = 2)
   if (!is.null(reach) && nrow(reach) && any(!is.na(reach$entries))) {
     m <- reach_marks(r, reach)
     if (nrow(m))
-      p <- p + ggplot2::geom_vline(data = m, ggplot2::aes(xintercept = entries, colour = series),
+      p <- p + ggplot2::geom_vline(data = m, ggplot2::aes(xintercept = entries, colour = line),
                                    linetype = "dashed", linewidth = 0.4, show.legend = FALSE) +
-        ggplot2::geom_label(data = m, ggplot2::aes(x = entries, y = Inf, label = label, colour = series,
+        ggplot2::geom_label(data = m, ggplot2::aes(x = entries, y = Inf, label = label, colour = line,
                                                         vjust = 1.2 + 1.5 * (slot - 1)), hjust = 1.05, size = 2.6, label.size = 0.15,
                             inherit.aes = FALSE, show.legend = FALSE)
   }
@@ -24,16 +26,17 @@ fig_reuse <- function(data, reach = NULL) {
                                        breaks = breaks_pow2, labels = scales::label_number(big.mark = ",")) +
     ggplot2::scale_y_continuous("median latency per I/O", labels = label_ns) +
     ggplot2::facet_wrap(~page_label, scales = "free_x") +
-    scale_series(ns) + ggplot2::labs(title = title) + theme_iotlb()
+    scale_series(ns, labels = r$line) + ggplot2::labs(title = title) + theme_iotlb()
   figure(p, name, title, paste(
     "Median I/O latency while cycling over N pages. Dashed: inferred IOTLB reach",
-    "(largest N before the first sustained step; see iotlb_reach.csv)."))
+    "(largest N before the first sustained step; see iotlb_reach.csv)."),
+    height = 5 + legend_height(r$line))
 }
 
 # Joins the reach table back to the plotted series.
 reach_marks <- function(r, reach) {
-  keys <- intersect(c("backend", "page_size", "host", "preset"), names(reach))
-  s <- unique(r[, c(keys, "series", "page_label"), with = FALSE])
+  keys <- intersect(c("backend", "page_size", "host", "preset", "op", "io_size", "qd", "threads"), names(reach))
+  s <- unique(r[, c(keys, "line", "page_label"), with = FALSE])
   m <- reach[!is.na(entries)][s, on = keys, nomatch = NULL]
   m[, label := sprintf("reach %s (+%.0f ns)", format(entries, big.mark = ","), step_ns)]
   # Several series with a reach in one panel: stack their labels downwards.

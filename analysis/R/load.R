@@ -223,6 +223,19 @@ load_one <- function(dir) {
        trace = read_hist_file(file.path(dir, "trace_hist.csv"), probe = TRUE))
 }
 
+# `<section>-<NNNN>[-suffix]` -> section, and `<section>-<NNNN>` (the case id
+# of the run's trace_hist.csv and trace_calls.csv, which do not split a case
+# into its map and unmap rows). Ids without the number are kept whole.
+CASE_ID_RE <- "^(.+?)-([0-9]{4,})(-.*)?$"
+case_section <- function(case) {
+  ok <- !is.na(case) & grepl(CASE_ID_RE, case, perl = TRUE)
+  ifelse(ok, sub(CASE_ID_RE, "\\1", case, perl = TRUE), NA_character_)
+}
+case_base <- function(case) {
+  ok <- !is.na(case) & grepl(CASE_ID_RE, case, perl = TRUE)
+  ifelse(ok, sub(CASE_ID_RE, "\\1-\\2", case, perl = TRUE), case)
+}
+
 # Label of a DMA configuration: what a figure legend should distinguish.
 # emu runs differ by IOMMU model preset; real IOMMU backends by strict/lazy.
 config_label <- function(backend, preset, iommu_mode) {
@@ -265,6 +278,10 @@ load_datasets <- function(dirs) {
   results[, series := if (length(hosts) > 1)
     paste0(ifelse(is.na(host), "unknown host", host), ": ", config) else config]
   results[, page_label := page_size_factor(page_size)]
+  # A case id is `<section>-<NNNN>[-suffix]`: the suite section (two sections can
+  # run the same kind with the same parameters) and the id trace_hist.csv uses.
+  if (!"section" %in% names(results)) results[, section := case_section(case)]
+  results[, trace_case := case_base(case)]
   list(runs = runs, results = results, hist = nullable(tag("hist")),
        counters = nullable(tag("counters")), trace = nullable(tag("trace")))
 }

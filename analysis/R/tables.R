@@ -23,9 +23,10 @@ table_summary <- function(data) {
   data.frame(
     host = ifelse(is.na(r$host), "", r$host), config = r$config,
     kind = ifelse(is.na(r$kind), "", r$kind), case = r$case,
+    section = ifelse(is.na(r$section), "", r$section),
     page_size = ifelse(is.na(r$page_size), "", page_size_label(r$page_size)),
     op = ifelse(is.na(r$op), "", r$op), io_size = fmt_num(r$io_size),
-    qd = fmt_num(r$qd), param = case_param(r), ops = fmt_num(r$ops),
+    qd = fmt_num(r$qd), threads = fmt_num(r$threads), param = case_param(r), ops = fmt_num(r$ops),
     p50_ns = fmt_num(r$p50_ns, 1), p99_ns = fmt_num(r$p99_ns, 1),
     p999_ns = fmt_num(r$p999_ns, 1), p9999_ns = fmt_num(r$p9999_ns, 1),
     iops = fmt_num(r$iops), stringsAsFactors = FALSE)
@@ -35,7 +36,8 @@ table_comparison <- function(cmp) {
   data.frame(
     host = ifelse(is.na(cmp$host), "", cmp$host), config = cmp$config, baseline = cmp$b_config,
     kind = cmp$kind, case = cmp$case, page_size = page_size_label(cmp$page_size),
-    op = ifelse(is.na(cmp$op), "", cmp$op), param = case_param(cmp),
+    op = ifelse(is.na(cmp$op), "", cmp$op), io_size = fmt_num(cmp$io_size),
+    qd = fmt_num(cmp$qd), threads = fmt_num(cmp$threads), param = case_param(cmp),
     p50_ratio = fmt_num(cmp$p50_ratio, 4), p50_lo = fmt_num(cmp$p50_lo, 4), p50_hi = fmt_num(cmp$p50_hi, 4),
     p99_ratio = fmt_num(cmp$p99_ratio, 4), p99_lo = fmt_num(cmp$p99_lo, 4), p99_hi = fmt_num(cmp$p99_hi, 4),
     ci = cmp$ci_method, stringsAsFactors = FALSE)

@@ -7,7 +7,7 @@ SERIES_COLOURS <- c("#000000", "#E69F00", "#0072B2", "#009E73", "#D55E00",
                     "#CC79A7", "#56B4E9", "#F0E442")
 SERIES_SHAPES <- c(16, 17, 15, 1, 2, 0, 18, 4)
 SERIES_LINETYPES <- c("solid", "dashed", "dotted", "dotdash", "longdash",
-                      "twodash", "solid", "dashed")
+                      "twodash", "F2", "4212")
 
 theme_iotlb <- function(base_size = 10) {
   ggplot2::theme_bw(base_size = base_size) +
@@ -23,18 +23,30 @@ theme_iotlb <- function(base_size = 10) {
       plot.caption = ggplot2::element_text(hjust = 0, colour = "grey30"))
 }
 
-# Recycled palettes: beyond eight series the styles repeat, but no plot here
-# is meant to carry that many.
-pick <- function(pal, n) rep_len(pal, max(n, 1))
+# Beyond eight series the colours repeat, but each repeat is shifted against
+# the shapes and line types, so up to 64 series keep distinct (colour, shape)
+# and (colour, line type) pairs.
+pick <- function(pal, n, shift = 0) {
+  i <- seq_len(max(n, 1)) - 1
+  pal[(i + shift * (i %/% length(pal))) %% length(pal) + 1]
+}
 
-scale_series <- function(n, name = NULL, lines = TRUE) {
+# labels: the legend entries; long ones (case series with their parameters)
+# are listed one per row so none is cut off at the figure's edge.
+scale_series <- function(n, name = NULL, lines = TRUE, labels = NULL) {
+  g <- if (legend_long(labels)) ggplot2::guide_legend(ncol = 1) else "legend"
   s <- list(
-    ggplot2::scale_colour_manual(name = name, values = pick(SERIES_COLOURS, n)),
-    ggplot2::scale_shape_manual(name = name, values = pick(SERIES_SHAPES, n)))
+    ggplot2::scale_colour_manual(name = name, values = pick(SERIES_COLOURS, n), guide = g),
+    ggplot2::scale_shape_manual(name = name, values = pick(SERIES_SHAPES, n, 1), guide = g))
   if (lines)
-    s <- c(s, list(ggplot2::scale_linetype_manual(name = name, values = pick(SERIES_LINETYPES, n))))
+    s <- c(s, list(ggplot2::scale_linetype_manual(name = name, values = pick(SERIES_LINETYPES, n, 1),
+                                                  guide = g)))
   s
 }
+legend_long <- function(labels) !is.null(labels) && length(labels) > 1 &&
+  max(nchar(as.character(labels))) > 40
+# Extra figure height for a one-per-row legend.
+legend_height <- function(labels) if (legend_long(labels)) 0.2 * length(unique(labels)) else 0
 
 scale_x_bytes <- function(name, log2 = TRUE) {
   ggplot2::scale_x_continuous(name, trans = if (log2) "log2" else "identity",
