@@ -1,5 +1,6 @@
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "driver/util/array.h"
 #include "micro/cli/cmd.h"
@@ -55,14 +56,12 @@ int cmd_report(int argc, char **argv)
 		return 2;
 	}
 	/* The operands, then the options in report.R's spelling. */
-	char *args[CLI_MAX_OPTS];
-	int n = 0;
-	if (argc - optind > CLI_MAX_OPTS - 3) {
-		fprintf(stderr,
-			"iotlbench report: at most %d datasets; give their parent directory\n",
-			CLI_MAX_OPTS - 3);
-		return 2;
+	char **args = calloc((size_t)(argc - optind) + 3, sizeof(*args));
+	if (!args) {
+		fprintf(stderr, "iotlbench report: out of memory\n");
+		return 1;
 	}
+	int n = 0;
 	for (int i = optind; i < argc; i++)
 		args[n++] = argv[i];
 	if (out) {
@@ -71,5 +70,7 @@ int cmd_report(int argc, char **argv)
 	}
 	if (single)
 		args[n++] = "--single-file";
-	return cli_rscript("report", "report.R", args, n, 1);
+	int rc = cli_rscript("report", "report.R", args, n, 1);
+	free(args);
+	return rc;
 }
