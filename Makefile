@@ -51,7 +51,7 @@ RUN_OBJS = build/micro/run/suite.o build/micro/run/limits.o build/micro/run/runn
 	build/micro/run/safety.o build/micro/run/progress.o
 MICRO_LIB_OBJS = $(BPF_OBJS) $(MEASURE_OBJS) $(DATASET_OBJS) $(KIND_OBJS) $(RUN_OBJS)
 MICRO_OBJS = build/micro/cli/main.o build/micro/cli/help.o build/micro/cli/opts.o build/micro/cli/paths.o build/micro/cli/cmd_list.o build/micro/cli/cmd_run.o \
-	build/micro/cli/cmd_model.o build/micro/cli/cmd_devices.o build/micro/cli/cmd_info.o \
+	build/micro/cli/cmd_model.o build/micro/cli/cmd_report.o build/micro/cli/cmd_compare.o build/micro/cli/rscript.o build/micro/cli/cmd_devices.o build/micro/cli/cmd_info.o \
 	build/micro/cli/cmd_trace.o
 
 # Every test program, in two lists: those that run in one process (valgrind

@@ -2,7 +2,11 @@
 # iotlbench report: figures, tables, IOTLB reach and index.html from one or
 # more dataset directories (datasets/README.md).
 #
-#   Rscript analysis/report.R DATASET_DIR... [--out DIR]
+#   Rscript analysis/report.R DATASET_DIR... [--out DIR] [--single-file]
+#
+# --single-file inlines the figures' PNGs into index.html as data: URIs, so
+# that one file can be mailed; the PDFs and tables are still written beside
+# it (and linked from it).
 #
 # With one dataset directory the report goes to DATASET_DIR/report unless
 # --out is given; with several, --out is required (there is no single "next
@@ -10,8 +14,9 @@
 # as all of them.
 
 main <- function(args) {
-  usage <- "usage: Rscript analysis/report.R DATASET_DIR... [--out DIR]"
+  usage <- "usage: Rscript analysis/report.R DATASET_DIR... [--out DIR] [--single-file]"
   out <- NULL
+  single <- FALSE
   dirs <- character()
   i <- 1
   while (i <= length(args)) {
@@ -21,6 +26,8 @@ main <- function(args) {
       out <- args[i + 1]; i <- i + 2; next
     } else if (startsWith(a, "--out=")) {
       out <- sub("^--out=", "", a)
+    } else if (a == "--single-file") {
+      single <- TRUE
     } else if (a %in% c("-h", "--help")) {
       cat(usage, "\n"); return(invisible(0))
     } else if (startsWith(a, "-")) {
@@ -35,7 +42,7 @@ main <- function(args) {
     if (length(dirs) > 1) stop("several dataset directories: give --out DIR\n", usage, call. = FALSE)
     out <- file.path(dirs[1], "report")
   }
-  build_report(dirs, out)
+  build_report(dirs, out, single_file = single)
   invisible(0)
 }
 

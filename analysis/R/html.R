@@ -98,3 +98,24 @@ write_index_html <- function(path, data, figs, tables, answers, reach_file) {
   writeLines(h, path, useBytes = TRUE)
   invisible(path)
 }
+
+# The report as one file to mail: every <img src="NAME.png"> of index.html
+# whose file sits beside it becomes a data: URI. Links (PDFs, tables) stay
+# relative; those files are still written next to index.html.
+inline_images <- function(path) {
+  dir <- dirname(path)
+  h <- readLines(path, warn = FALSE, encoding = "UTF-8")
+  re <- "<img src=\"([^\"/:]+\\.png)\""
+  for (i in grep(re, h)) {
+    m <- regmatches(h[i], gregexpr(re, h[i]))[[1]]
+    for (tag in m) {
+      f <- file.path(dir, sub(re, "\\1", tag))
+      if (!file.exists(f)) next
+      uri <- paste0("data:image/png;base64,",
+                    jsonlite::base64_enc(readBin(f, "raw", file.size(f))))
+      h[i] <- sub(tag, paste0("<img src=\"", uri, "\""), h[i], fixed = TRUE)
+    }
+  }
+  writeLines(h, path, useBytes = TRUE)
+  invisible(path)
+}

@@ -33,7 +33,7 @@ report_cores <- function() {
   1L
 }
 
-build_report <- function(dirs, out_dir, quiet = FALSE) {
+build_report <- function(dirs, out_dir, quiet = FALSE, single_file = FALSE) {
   say <- function(...) if (!quiet) msg(...)
   # Load first: input that cannot be read must leave nothing behind, not even
   # the output directory (by default it is DATASET_DIR/report).
@@ -95,6 +95,7 @@ build_report <- function(dirs, out_dir, quiet = FALSE) {
     "Which backend maps fastest?" = answer_map(data),
     "What do the tails look like?" = answer_tails(data))
   write_index_html(file.path(out_dir, "index.html"), data, figs, tables, answers, reach_file)
+  if (single_file) inline_images(file.path(out_dir, "index.html"))
   say("report written to %s", file.path(out_dir, "index.html"))
   invisible(list(data = data, reach = reach, figures = figs, tables = tables, comparison = cmp))
 }

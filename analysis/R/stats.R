@@ -39,16 +39,8 @@ compare_backends <- function(data, B = 200, seed = 1) {
     x <- m[i]
     ha <- hist_of(x$run, x$case); hb <- hist_of(x$b_run, x$b_case)
     if (!is.null(ha) && !is.null(hb)) {
-      qa <- hist_boot_quantiles(ha$lo_ns, ha$hi_ns, ha$count, probs, B)
-      qb <- hist_boot_quantiles(hb$lo_ns, hb$hi_ns, hb$count, probs, B)
-      rat <- qa / qb
-      # The point estimate comes from the same histograms, read the same
-      # way as the replicates, so it sits inside its own interval (the
-      # runner's percentiles are bucket midpoints and can fall outside).
-      pt <- hist_quantile(ha$lo_ns, ha$hi_ns, ha$count, probs) /
-        hist_quantile(hb$lo_ns, hb$hi_ns, hb$count, probs)
-      c(stats::quantile(rat[, 1], c(0.025, 0.975), names = FALSE),
-        stats::quantile(rat[, 2], c(0.025, 0.975), names = FALSE), 1, pt)
+      q <- hist_ratio_ci(ha, hb, probs, B)
+      c(q$lo[1], q$hi[1], q$lo[2], q$hi[2], 1, q$ratio)
     } else {
       c(delta_ci(x$p50_ns, x$p90_ns, 0.5, 0.9, x$ops, x$b_p50_ns, x$b_p90_ns, x$b_ops),
         delta_ci(x$p99_ns, x$p999_ns, 0.99, 0.999, x$ops, x$b_p99_ns, x$b_p999_ns, x$b_ops), 2,
@@ -62,6 +54,25 @@ compare_backends <- function(data, B = 200, seed = 1) {
            ci_method = c("bootstrap", "delta")[ci[, 5]])]
   data.table::setorderv(m, c("host", "config", "kind", "page_size", "op", "case"), na.last = TRUE)
   m
+}
+
+# Ratios a / b of the percentiles `probs` of two latency histograms (data
+# frames with lo_ns, hi_ns, count) with 95 % bootstrap intervals: B
+# multinomial resamples of each histogram's counts (hist_boot_quantiles()),
+# the interval the 2.5/97.5 % quantiles of the replicate ratios. The point
+# estimate comes from the same histograms, read the same way as the
+# replicates, so it sits inside its own interval (the runner's percentiles
+# are bucket midpoints and can fall outside). Returns list(ratio, lo, hi),
+# each of length(probs).
+hist_ratio_ci <- function(ha, hb, probs, B = 200) {
+  qa <- hist_boot_quantiles(ha$lo_ns, ha$hi_ns, ha$count, probs, B)
+  qb <- hist_boot_quantiles(hb$lo_ns, hb$hi_ns, hb$count, probs, B)
+  rat <- qa / qb
+  if (is.null(dim(rat))) rat <- matrix(rat, ncol = length(probs))
+  list(ratio = hist_quantile(ha$lo_ns, ha$hi_ns, ha$count, probs) /
+         hist_quantile(hb$lo_ns, hb$hi_ns, hb$count, probs),
+       lo = apply(rat, 2, stats::quantile, 0.025, names = FALSE),
+       hi = apply(rat, 2, stats::quantile, 0.975, names = FALSE))
 }
 
 delta_ci <- function(qa, qa_next, p, p_next, na, qb, qb_next, nb) {

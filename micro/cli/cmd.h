@@ -17,5 +17,7 @@ int cmd_info(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_suites(int argc, char **argv);
 int cmd_presets(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

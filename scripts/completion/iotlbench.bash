@@ -8,7 +8,7 @@ _iotlbench() {
 	cmd=${COMP_WORDS[1]}
 	local prog=${COMP_WORDS[0]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "run model devices info trace suites presets version help" -- "$cur"))
+		COMPREPLY=($(compgen -W "run model devices info trace report compare suites presets version help" -- "$cur"))
 		return
 	fi
 	case "$prev" in

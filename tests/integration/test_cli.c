@@ -231,6 +231,8 @@ static void every_command_has_help(void **state)
 	    {"trace", "--interval SEC"},
 	    {"suites", "--help"},
 	    {"presets", "--help"},
+	    {"report", "--single-file"},
+	    {"compare", "--fail-above PCT"},
 	};
 	char cmd[128], want[64];
 	for (unsigned i = 0; i < ARRAY_SIZE(c); i++) {
@@ -276,6 +278,61 @@ static void installed_program_works(void **state)
 	    "COMP_WORDS=(iotlbench run --pre); COMP_CWORD=2; _iotlbench; echo \"${COMPREPLY[*]}\"'",
 	    dir, dir);
 	expect(sh(cmd), 0, "--preset");
+	/* The analysis runs from a checkout only, and says so. */
+	snprintf(cmd, sizeof(cmd), "cd / && %s/bin/iotlbench report /tmp", dir);
+	expect(sh(cmd), 1, "not in a source checkout");
+	snprintf(cmd, sizeof(cmd), "cd / && %s/bin/iotlbench compare /tmp /tmp", dir);
+	expect(sh(cmd), 2, "not in a source checkout");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* report and compare on the checked-in reference runs: the IOTLB model
+ * (emu-small, 64 entries) against the same suite without one (-nommu)
+ * is slower in most cases beyond any noise, a run against itself is not. */
+static void report_and_compare(void **state)
+{
+	(void)state;
+	/* Without R neither can run, and both say how to get it. */
+	expect(sh("PATH=/nonexistent bin/iotlbench report datasets/reference/emu-small"), 1,
+	       "Rscript not found in PATH: install R");
+	expect(sh("PATH=/nonexistent bin/iotlbench compare a b"), 2, "'make deps'");
+	if (sh("command -v Rscript") != 0) {
+		printf("skip: Rscript not installed (make deps): report and compare not run\n");
+		skip();
+		return;
+	}
+	const char *base = "datasets/reference/emu-small-nommu";
+	const char *slow = "datasets/reference/emu-small";
+	char cmd[512], dir[64];
+	snprintf(dir, sizeof(dir), "/tmp/iotlb-cmp-%d", getpid());
+	snprintf(cmd, sizeof(cmd), "bin/iotlbench report %s %s --out %s/report --single-file", base,
+		 slow, dir);
+	expect(sh(cmd), 0, "report written to");
+	snprintf(cmd, sizeof(cmd),
+		 "grep -c 'img src=\"data:image/png;base64,' %s/report/index.html", dir);
+	expect(sh(cmd), 0, NULL);
+	snprintf(cmd, sizeof(cmd), "ls %s/report", dir);
+	expect(sh(cmd), 0, "fig_reuse_sweep.pdf");
+	/* Without --fail-above the table is printed and the status is 0. */
+	snprintf(cmd, sizeof(cmd), "bin/iotlbench compare %s %s --out %s", base, slow, dir);
+	expect(sh(cmd), 0,
+	       "NEW : run 20261129-122415-default-emu, host vm, preset intel-e5-2660v2");
+	assert_non_null(strstr(out, "reuse-0009"));
+	assert_non_null(strstr(out, "new  emu, 4 KiB pages: 64 entries"));
+	assert_non_null(strstr(out, "base emu, 4 KiB pages: no step"));
+	snprintf(cmd, sizeof(cmd), "head -1 %s/compare.csv", dir);
+	expect(sh(cmd), 0, "p50_ratio,p50_lo,p50_hi");
+	snprintf(cmd, sizeof(cmd), "bin/iotlbench compare %s %s --fail-above 5", base, slow);
+	expect(sh(cmd), 1, "REGRESSION");
+	snprintf(cmd, sizeof(cmd), "bin/iotlbench compare %s %s --fail-above 0", slow, slow);
+	expect(sh(cmd), 0, "72 matched cases");
+	/* Bad input is 2, never a verdict. */
+	snprintf(cmd, sizeof(cmd), "bin/iotlbench compare %s /nonexistent --fail-above 5", base);
+	expect(sh(cmd), 2, "/nonexistent: no such directory");
+	expect(sh("bin/iotlbench compare a b --fail-above lots"), 2, "not a percentage");
+	expect(sh("bin/iotlbench compare a"), 2, "expected two run directories");
+	expect(sh("bin/iotlbench report"), 2, "expected at least one DATASET");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 }
@@ -318,6 +375,7 @@ int main(void)
 	    cmocka_unit_test(pools_said_once),
 	    cmocka_unit_test(model_replay),
 	    cmocka_unit_test(trace_without_privileges),
+	    cmocka_unit_test(report_and_compare),
 	};
 	return cmocka_run_group_tests_name("cli", t, NULL, NULL);
 }
