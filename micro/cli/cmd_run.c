@@ -17,6 +17,7 @@
 #include "micro/cli/help.h"
 #include "micro/cli/opts.h"
 #include "micro/cli/paths.h"
+#include "micro/cli/rscript.h"
 #include "micro/run/runner.h"
 
 #define MAX_SETS 64
@@ -47,31 +48,15 @@ static int default_out_root(char *buf, size_t len)
 }
 
 /* Prints the run's answers and writes its summary.json through the
- * report's own code (analysis/summary.R), so the two cannot disagree. */
-static void summarize(const char *dir)
+ * report's own code (analysis/summary.R), so the two cannot disagree. Where
+ * it cannot run (a copied binary, the test guest) it says why in one line;
+ * the run's own exit status stands either way. */
+static void summarize(char *dir)
 {
-	char top[PATH_MAX - 64], script[PATH_MAX] = "";
-	if (cli_checkout_dir(top, sizeof(top)) == 0)
-		snprintf(script, sizeof(script), "%s/analysis/summary.R", top);
-	if (!script[0] || access(script, R_OK)) {
-		printf("summary: not made (no analysis/ beside this binary); the report: Rscript "
-		       "analysis/report.R %s in a checkout\n",
-		       dir);
-		return;
-	}
+	char *args[] = {dir};
 	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		execlp("Rscript", "Rscript", script, dir, (char *)NULL);
-		fprintf(stderr, "summary: cannot run Rscript (%s): apt-get install r-base-core\n",
-			strerror(errno));
-		_exit(127);
-	}
-	int st = 0;
-	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		fprintf(stderr,
-			"iotlbench: the summary was not made (the dataset in %s is complete)\n",
-			dir);
+	if (cli_rscript("run", "summary.R", args, 1, 1))
+		fprintf(stderr, "iotlbench run: no summary; the dataset in %s is complete\n", dir);
 }
 
 /* A suite is a path, or a name found in the shipped suites' directory. An
