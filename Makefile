@@ -172,15 +172,16 @@ deps:
 run: deps
 	$(MAKE) all
 	sh scripts/hugepages.sh 512
-	./$(BIN) run default --backend emu --preset none --out datasets/runs/baseline --quiet
+	./$(BIN) run default --backend emu --preset none --out datasets/runs/baseline --no-summary
 	./$(BIN) run default --backend emu
-	Rscript analysis/report.R datasets/runs/latest datasets/runs/baseline/latest --out datasets/runs/latest/report
+	./$(BIN) report datasets/runs/latest datasets/runs/baseline/latest --out datasets/runs/latest/report
 	@echo "dataset: datasets/runs/latest/  report: datasets/runs/latest/report/index.html"
 
 # The report of the newest run (or DATASETS="dir ..." OUT=dir).
 DATASETS = datasets/runs/latest
+OUT =
 report: deps
-	Rscript analysis/report.R $(DATASETS)
+	OUT="$(OUT)" sh scripts/report.sh $(DATASETS)
 
 # The report of the checked-in reference runs, without running anything.
 report-demo: deps

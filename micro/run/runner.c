@@ -435,9 +435,14 @@ int runner_main(const struct run_opts *o)
 		free(run);
 		return 1;
 	}
-	if (!o->quiet)
-		printf("run %s: %u cases, backend %s, clock %s, dataset %s\n", run->run_id,
-		       run->s.ncases, o->backend, g_timer.source, r->ds.dir);
+	if (!o->quiet) {
+		/* The preset too: runs of one suite on emu differ by it alone. */
+		const char *preset =
+		    json_object_get_string(json_object_object_get(r->ds.meta, "preset"));
+		printf("run %s: %u cases, backend %s%s%s, clock %s, dataset %s\n", run->run_id,
+		       run->s.ncases, o->backend, preset ? ", preset " : "", preset ? preset : "",
+		       g_timer.source, r->ds.dir);
+	}
 	/* The header before anything on stderr, also when stdout is a pipe. */
 	fflush(stdout);
 	run->no_pool = calloc(run->s.ncases ? run->s.ncases : 1, sizeof(bool));

@@ -102,7 +102,7 @@ static void run_quick(void **state)
 		 "bin/iotlbench run quick --preset amd-epyc-7713 --out /tmp/iotlb-cli-%d "
 		 "--set ios=500 --set ops=5",
 		 getpid());
-	expect(sh(cmd), 0, "cases, backend emu, clock ");
+	expect(sh(cmd), 0, "cases, backend emu, preset amd-epyc-7713, clock ");
 	assert_non_null(strstr(out, "12 cases, 0 skipped, 0 failed"));
 	assert_non_null(strstr(out, "case 12/12"));
 	/* The end-of-run summary, and summary.json for scripts. */
