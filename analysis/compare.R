@@ -70,18 +70,9 @@ main <- function(args) {
   status
 }
 
-analysis_dir <- function() {
-  f <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
-  if (length(f)) dirname(normalizePath(f[1])) else "analysis"
-}
-
 if (sys.nframe() == 0L) {
-  status <- tryCatch({
-    source(file.path(analysis_dir(), "loader.R"))
-    load_analysis(analysis_dir())
-    main(commandArgs(TRUE))
-  }, error = function(e) {
-    message("compare: ", conditionMessage(e)); 2L
-  })
-  quit(status = status)
+  # This script's directory (analysis/), from Rscript's --file argument.
+  here <- dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[1])))
+  source(file.path(here, "loader.R"))
+  run_script("compare", here, main, fail = 2L)
 }

@@ -22,3 +22,17 @@ load_analysis <- function(dir) {
                     quiet = TRUE)
   invisible(dir)
 }
+
+# The command-line scripts' common ending (report.R, compare.R, summary.R):
+# load the package from `dir`, run main(args) and quit with its status; an
+# error prints "<name>: message" and quits with `fail`.
+run_script <- function(name, dir, main, fail) {
+  status <- tryCatch({
+    load_analysis(dir)
+    main(commandArgs(TRUE))
+  }, error = function(e) {
+    message(name, ": ", conditionMessage(e))
+    fail
+  })
+  quit(status = if (is.numeric(status) && length(status) == 1) as.integer(status) else 0L)
+}

@@ -46,18 +46,9 @@ main <- function(args) {
   invisible(0)
 }
 
-analysis_dir <- function() {
-  f <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
-  if (length(f)) dirname(normalizePath(f[1])) else "analysis"
-}
-
 if (sys.nframe() == 0L) {
-  status <- tryCatch({
-    source(file.path(analysis_dir(), "loader.R"))
-    load_analysis(analysis_dir())
-    main(commandArgs(TRUE))
-  }, error = function(e) {
-    message("report: ", conditionMessage(e)); 1
-  })
-  quit(status = if (identical(status, 1)) 1 else 0)
+  # This script's directory (analysis/), from Rscript's --file argument.
+  here <- dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[1])))
+  source(file.path(here, "loader.R"))
+  run_script("report", here, main, fail = 1L)
 }

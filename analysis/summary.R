@@ -4,25 +4,19 @@
 #
 #   Rscript analysis/summary.R RUN_DIR [--quiet]
 
-analysis_dir <- function() {
-  f <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
-  if (length(f)) dirname(normalizePath(f[1])) else "analysis"
+main <- function(args) {
+  quiet <- "--quiet" %in% args
+  dirs <- setdiff(args, "--quiet")
+  if (length(dirs) != 1) stop("usage: Rscript analysis/summary.R RUN_DIR [--quiet]", call. = FALSE)
+  s <- suppressWarnings(run_summary(dirs[1]))
+  write_summary_json(s, file.path(dirs[1], "summary.json"))
+  if (!quiet) writeLines(format_summary(s))
+  0L
 }
 
 if (sys.nframe() == 0L) {
-  args <- commandArgs(TRUE)
-  quiet <- "--quiet" %in% args
-  dirs <- setdiff(args, "--quiet")
-  status <- tryCatch({
-    if (length(dirs) != 1) stop("usage: Rscript analysis/summary.R RUN_DIR [--quiet]", call. = FALSE)
-    source(file.path(analysis_dir(), "loader.R"))
-    load_analysis(analysis_dir())
-    s <- suppressWarnings(run_summary(dirs[1]))
-    write_summary_json(s, file.path(dirs[1], "summary.json"))
-    if (!quiet) writeLines(format_summary(s))
-    0
-  }, error = function(e) {
-    message("summary: ", conditionMessage(e)); 1
-  })
-  quit(status = status)
+  # This script's directory (analysis/), from Rscript's --file argument.
+  here <- dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[1])))
+  source(file.path(here, "loader.R"))
+  run_script("summary", here, main, fail = 1L)
 }
