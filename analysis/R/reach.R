@@ -134,14 +134,187 @@ value_quantum <- function(y) {
 }
 
 REACH_COLS <- c("backend", "page_size", "entries", "step_ns", "confidence", "reason")
+REACH_EXTRA <- c("entries_lo", "entries_hi", "step_lo_ns", "step_hi_ns", "data_fit", "data_miss",
+                 "other_pages", "model", "method", "order", "counter_entries", "counter_agree")
 
-# Reach for every sweep in a results table (any source: load_datasets()$results,
-# or a bare results.csv from another tool). Rows of another kind than "reuse"
-# are ignored when there is a `kind` column (or, in data from before the
-# column was renamed, a `suite` column holding the kind). `by` names further
-# grouping columns (e.g. host, preset); they follow the six standard columns
-# in the output.
-infer_reach <- function(results, by = NULL, ...) {
+# One sweep: points with pages, mean_ns, p50_ns, ops and optionally a
+# histogram per point (list column `hist`), the counted misses per I/O
+# (`ctr_miss`), `order`, `other_pages` and `other_page_size`.
+#
+# 1. Per point, the share of I/Os that missed: from the histograms (the
+#    mixture fit of reach_frac.R), else from the mean (or median) rise.
+# 2. The bracket the sweep proves: the largest footprint with no misses and
+#    the first from which every point misses. In entries:
+#    [largest fitting data pages + o, first missing data pages - 1 + o], the
+#    upper end only for fully associative designs (a set-associative IOTLB
+#    misses before it is full).
+# 3. The point estimate: the designs of reach_model.R fitted to the whole
+#    curve inside that bracket; the best one names the design.
+# 4. The same from the counted misses, where the run counted them.
+reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRUE) {
+  pts <- merge_points(pts)
+  n <- nrow(pts)
+  ord <- if ("order" %in% names(pts) && any(pts$order == "random", na.rm = TRUE)) "random" else "cyclic"
+  oth <- other_pages_of(pts)
+  if (n < min_points)
+    return(c(reach_result(reason = sprintf("only %d distinct page counts; need at least %d", n, min_points)),
+             list(order = ord, other_pages = oth$o)))
+  W <- pts$pages
+  use_hist <- "hist" %in% names(pts) && all(vapply(pts$hist, function(h) !is.null(h) && nrow(h) > 0, TRUE))
+  fr <- if (use_hist) sweep_hist(pts, k, boot) else sweep_mean(pts, k, min_step_ns)
+  res <- list(order = ord, other_pages = oth$o, method = fr$method)
+  if (is.null(fr$miss)) return(c(reach_result(reason = fr$reason, noise_ns = fr$noise,
+                                                threshold_ns = fr$thr), res))
+  b <- bracket_of(W, fr$miss)
+  if (is.na(b$on)) {
+    return(c(reach_result(reason = sprintf("no sustained misses up to %s pages (%s); the IOTLB holds at least %s entries",
+                                           fmt_n(max(W)), fr$why, fmt_n(max(W) + oth$o)),
+                          noise_ns = fr$noise, threshold_ns = fr$thr),
+             res, list(entries_lo = max(W) + oth$o, data_fit = max(W))))
+  }
+  # The curve decides, not the first point over a threshold: near the reach
+  # a random-replacement IOTLB misses on a few % of the I/Os, less than the
+  # noise of a busy machine, while a set-associative one misses before it is
+  # full. So every design is fitted to the whole curve, with the noise taken
+  # from the fit's own residuals (a second pass), and the bracket is the
+  # range of N the best design cannot reject. Mean mode keeps the step
+  # detector's onset as a hard bound: there the curve is a latency, and
+  # drift makes its shape less telling.
+  hard <- isTRUE(fr$scale)
+  lo <- if (!hard || b$on == 1) 1 else W[b$on - 1] + oth$o
+  hi <- if (!hard) Inf else W[b$on] - 1 + oth$o
+  hi_max <- 4 * max(W) + oth$o
+  fit <- fit_reach_models(W, fr$y, fr$se, oth$o, ord, lo, hi, hi_max, scale = fr$scale)
+  if (!fr$scale) {
+    # The mixture is not exact on a busy machine (the slow mode is not
+    # quite the fast one shifted): a few % of systematic error is normal.
+    noise <- max(0.01, sqrt(mean(fit$resid^2)))
+    fit <- fit_reach_models(W, fr$y, sqrt(fr$se^2 + noise^2), oth$o, ord, lo, hi, hi_max,
+                            scale = FALSE, model_floor = 0.03)
+  }
+  ent <- fit$N
+  elo <- fit$lo; ehi <- fit$hi
+  notes <- c(sprintf("misses clear of the noise from %s data pages on", fmt_n(W[b$on])),
+             sprintf("curve fits %s", fit$name))
+  step <- if (is.finite(fit$s)) fit$s else fr$step
+  sci <- if (!is.null(fr$step_ci) && all(is.finite(fr$step_ci))) fr$step_ci else fit$s_ci
+  conf <- onset_confidence(fr, b$on, k)
+  if (b$on == n) notes <- c(notes, "misses at the last point only, not confirmed as sustained")
+  reason <- sprintf("%s entries [%s, %s] (%s); miss cost %.0f ns [%.0f, %.0f]; %s",
+                    fmt_n(ent), fmt_n(elo), fmt_n(ehi), fr$method, step, sci[1], sci[2],
+                    paste(notes, collapse = "; "))
+  c(reach_result(ent, step, round(conf, 2), reason, fr$noise, fr$thr), res,
+    list(entries_lo = elo, entries_hi = ehi, step_lo_ns = sci[1], step_hi_ns = sci[2],
+         data_fit = if (b$on > 1) W[b$on - 1] else 0, data_miss = W[b$on], model = fit$name))
+}
+
+fmt_n <- function(x) format(x, scientific = FALSE, trim = TRUE)
+
+# Repeated page counts (the same point in several cases) become one point:
+# histograms summed, means weighted by ops, medians by their median.
+merge_points <- function(pts) {
+  pts <- data.table::as.data.table(pts)
+  if (!"ops" %in% names(pts)) pts[, ops := NA_real_]
+  if (!"mean_ns" %in% names(pts)) pts[, mean_ns := NA_real_]
+  pts <- pts[is.finite(pages) & pages > 0]
+  data.table::setorder(pts, pages)
+  if (!anyDuplicated(pts$pages)) return(pts)
+  out <- pts[, {
+    w <- if (all(is.finite(ops))) ops else rep(1, .N)
+    row <- .SD[1]
+    row[, `:=`(p50_ns = stats::median(p50_ns), mean_ns = sum(w * mean_ns) / sum(w),
+               ops = sum(ops))]
+    if ("hist" %in% names(.SD)) {
+      hs <- data.table::rbindlist(.SD$hist)
+      row$hist <- list(if (nrow(hs)) hs[, .(count = sum(count)), by = .(lo_ns, hi_ns)] else NULL)
+    }
+    if ("ctr_miss" %in% names(.SD)) row[, ctr_miss := sum(w * .SD$ctr_miss) / sum(w)]
+    row
+  }, by = pages, .SDcols = setdiff(names(pts), "pages")]
+  data.table::setcolorder(out, names(pts))
+  out
+}
+
+# Pages each I/O touches besides its data page (SQ and CQ ring pages), as the
+# runner recorded them. Those of the data's page size take entries in any
+# IOTLB; those of another size only in a unified one.
+other_pages_of <- function(pts) {
+  if (!"other_pages" %in% names(pts) || all(is.na(pts$other_pages)))
+    return(list(o = 0, extra = 0, extra_size = NA,
+                note = "other pages per I/O not recorded: entries count data pages only"))
+  o <- max(pts$other_pages, na.rm = TRUE)
+  sz <- if ("other_page_size" %in% names(pts)) suppressWarnings(max(pts$other_page_size, na.rm = TRUE)) else NA
+  ps <- pts$page_size[1]
+  if (o == 0 || !is.finite(sz) || sz == ps) return(list(o = o, extra = 0, extra_size = NA, note = NULL))
+  list(o = 0, extra = o, extra_size = sz, note = NULL)
+}
+
+# The first point from which every later point misses (a one-point spike
+# before it is ignored); NA when none.
+bracket_of <- function(W, miss) {
+  n <- length(miss)
+  on <- NA_integer_
+  for (j in rev(seq_len(n))) if (miss[j]) on <- j else break
+  list(on = on)
+}
+
+onset_confidence <- function(fr, on, k) {
+  f <- fr$y[on]; se <- fr$se[on]
+  c0 <- if (identical(fr$scale, TRUE)) 1 - k * se / max(f, 1e-9) else 1 - k * se / max(f, 1e-9)
+  c0 <- max(0, min(1, c0))
+  if (on == length(fr$y)) c0 <- c0 * 0.5
+  c0
+}
+
+# Histogram mode: miss fractions from the mixture fit.
+sweep_hist <- function(pts, k, boot) {
+  fr <- sweep_fractions(pts[, .(pages, mean = mean_ns)], pts$hist, boot = boot)
+  f <- fr$f; se <- fr$se
+  n <- length(f)
+  # The fraction's own noise beyond sampling: its spread over the first
+  # points after the baseline, where nothing misses in any sensible sweep.
+  early <- f[seq_len(min(n, 4))][-1]
+  floor_f <- max(0.004, 3 * (if (length(early) >= 2) robust_sd(early) else 0), na.rm = TRUE)
+  thr <- pmax(k * se, floor_f)
+  far_ok <- f[fr$far] > thr[fr$far] && fr$step >= 3
+  base <- list(method = "histogram mixture", noise = NA_real_, thr = NA_real_, step = fr$step,
+               step_ci = fr$step_ci, scale = FALSE)
+  if (!far_ok)
+    return(c(base, list(miss = NULL, reason = sprintf(
+      "no misses: the far point (%s pages) matches the baseline (mixture weight %.3f, threshold %.3f)",
+      fmt_n(pts$pages[fr$far]), f[fr$far], thr[fr$far]))))
+  c(base, list(miss = f > thr, y = f, se = sqrt(se^2 + (floor_f / k)^2),
+               why = sprintf("miss fraction at most %.3f", max(f))))
+}
+
+# Mean mode (no histograms, e.g. another tool's summary table): the rise of
+# the mean (else the median) over a baseline that may drift, with the step
+# detector reach_one() dating the onset and the noise.
+sweep_mean <- function(pts, k, min_step_ns) {
+  y <- if (all(is.finite(pts$mean_ns))) pts$mean_ns else pts$p50_ns
+  what <- if (all(is.finite(pts$mean_ns))) "mean" else "median"
+  r <- reach_one(pts$pages, y, k = k, min_step_ns = min_step_ns)
+  base <- list(method = sprintf("%s latency", what), noise = r$noise_ns, thr = r$threshold_ns,
+               step = r$step_ns, step_ci = NULL, scale = TRUE)
+  if (is.na(r$entries)) return(c(base, list(miss = NULL, reason = r$reason)))
+  W <- pts$pages
+  pre <- which(W <= r$entries)
+  x <- log2(W)
+  fit <- if (length(pre) >= 4) theil_sen(x[pre], y[pre]) else c(a = stats::median(y[pre]), b = 0)
+  if (fit[["b"]] < 0) fit <- c(a = stats::median(y[pre]), b = 0)
+  res <- y - (fit[["a"]] + fit[["b"]] * x)
+  miss <- W > r$entries
+  c(base, list(miss = miss, y = res, se = rep(max(r$noise_ns, 0.5), length(y)),
+               why = sprintf("%s rise", what)))
+}
+
+# Reach for every sweep in a results table (any source: reach_input(data),
+# load_datasets()$results, or a bare results.csv from another tool). Rows of
+# another kind than "reuse" are ignored when there is a `kind` column (or, in
+# data from before the column was renamed, a `suite` column holding the kind).
+# `by` names further grouping columns (e.g. run, section); they follow the
+# standard columns in the output.
+infer_reach <- function(results, by = NULL, boot = TRUE, ...) {
   d <- data.table::as.data.table(results)
   need <- c("backend", "page_size", "pages", "p50_ns")
   miss <- setdiff(need, names(d))
@@ -150,41 +323,97 @@ infer_reach <- function(results, by = NULL, ...) {
   d <- if (is.na(kc)) data.table::copy(d) else d[!is.na(d[[kc]]) & d[[kc]] == "reuse"]
   by <- intersect(by, names(d))
   keys <- c("backend", "page_size", by)
-  empty <- data.table::data.table(backend = character(), page_size = numeric(),
-                                  entries = numeric(), step_ns = numeric(),
-                                  confidence = numeric(), reason = character())
-  if (nrow(d) == 0) return(empty)
-  d[, `:=`(pages = as.numeric(pages), p50_ns = as.numeric(p50_ns), page_size = as.numeric(page_size))]
+  if (nrow(d) == 0) return(empty_reach())
+  num <- intersect(c("pages", "p50_ns", "page_size", "mean_ns", "ops", "other_pages", "other_page_size",
+                     "ctr_miss"), names(d))
+  for (c in num) data.table::set(d, j = c, value = as.numeric(d[[c]]))
+  cols <- intersect(c("pages", "p50_ns", "mean_ns", "ops", "page_size", "order", "other_pages",
+                      "other_page_size", "hist", "ctr_miss"), names(d))
   out <- d[, {
-    r <- reach_one(pages, p50_ns, ...)
-    list(entries = r$entries, step_ns = r$step_ns, confidence = r$confidence,
-         reason = r$reason, noise_ns = r$noise_ns, threshold_ns = r$threshold_ns)
-  }, by = keys]
+    pts <- data.table::as.data.table(.SD)
+    pts[, page_size := .BY$page_size]
+    r <- reach_sweep(pts, boot = boot, ...)
+    ctr <- counter_reach(pts, r)
+    as.list(c(r[c("entries", "step_ns", "confidence", "reason")], pick_extra(r), ctr))
+  }, by = keys, .SDcols = setdiff(cols, "page_size")]
   data.table::setorderv(out, keys)
-  data.table::setcolorder(out, c(REACH_COLS, by))
+  data.table::setcolorder(out, c(REACH_COLS, intersect(REACH_EXTRA, names(out)), by))
   out
 }
 
-# The file the report writes: six standard columns, then grouping columns.
-# entries is left empty (not "NA") when no step was found.
+pick_extra <- function(r) {
+  x <- list(entries_lo = NA_real_, entries_hi = NA_real_, step_lo_ns = NA_real_, step_hi_ns = NA_real_,
+            data_fit = NA_real_, data_miss = NA_real_, other_pages = NA_real_, model = NA_character_,
+            method = NA_character_, order = NA_character_)
+  for (k in names(x)) if (!is.null(r[[k]])) x[[k]] <- r[[k]]
+  x
+}
+
+# The same inference on the counted misses per I/O (the model's counters on
+# emu, IOMMU PMU counters on hardware), and whether the two agree: counted
+# entries inside the latency bracket, or within max(2, 4 %) of the point.
+counter_reach <- function(pts, r) {
+  none <- list(counter_entries = NA_real_, counter_agree = NA)
+  if (!"ctr_miss" %in% names(pts) || any(!is.finite(pts$ctr_miss))) return(none)
+  p <- merge_points(pts)
+  if (nrow(p) < 4) return(none)
+  f <- pmin(1, pmax(0, p$ctr_miss))
+  o <- other_pages_of(p)$o
+  # The other pages miss too now and then; a share of an I/O's misses below
+  # 1 % is not the data missing.
+  miss <- f > 0.01
+  b <- bracket_of(p$pages, miss)
+  if (is.na(b$on)) return(list(counter_entries = NA_real_,
+                               counter_agree = is.na(r$entries)))
+  W <- p$pages
+  lo <- if (b$on > 1) W[b$on - 1] + o else 1
+  hi <- W[b$on] - 1 + o
+  ord <- if ("order" %in% names(p) && any(p$order == "random", na.rm = TRUE)) "random" else "cyclic"
+  se <- sqrt(pmax(f * (1 - f), 1 / pmax(p$ops, 1)) / pmax(p$ops, 1)) + 0.005
+  fit <- fit_reach_models(W, f, se, o, ord, lo, hi, hi_max = 4 * max(W) + o, scale = FALSE)
+  ce <- fit$N
+  agree <- if (is.na(r$entries)) FALSE else
+    (ce >= (r$entries_lo %||% r$entries) && ce <= (r$entries_hi %||% r$entries)) ||
+      abs(ce - r$entries) <= max(2, 0.04 * ce)
+  list(counter_entries = ce, counter_agree = agree)
+}
+
+empty_reach <- function() {
+  data.table::data.table(backend = character(), page_size = numeric(), entries = numeric(),
+                         step_ns = numeric(), confidence = numeric(), reason = character())
+}
+
+# The file the report writes: the standard columns, the bracket and
+# diagnostics, then grouping columns. Empty (not "NA") where nothing was found.
 write_reach_csv <- function(reach, path) {
   cols <- setdiff(names(reach), c("noise_ns", "threshold_ns"))
   x <- data.table::copy(reach)[, cols, with = FALSE]
-  x[, step_ns := round(step_ns, 1)]
+  for (c in intersect(c("step_ns", "step_lo_ns", "step_hi_ns"), names(x)))
+    data.table::set(x, j = c, value = round(x[[c]], 1))
   data.table::fwrite(x, path, na = "")
   invisible(path)
 }
 
-# The report's input to infer_reach(): reuse rows whose p50 is re-read from
-# their latency histogram (interpolating inside the bucket) when one exists,
-# which resolves steps smaller than a bucket; results.csv's p50 otherwise.
+# The report's input to infer_reach(): reuse rows with their latency
+# histogram attached (list column `hist`) and the counted IOTLB misses per
+# timed I/O (`ctr_miss`) where the run counted them; p50 re-read from the
+# histogram with interpolation inside the bucket.
 reach_input <- function(data) {
   r <- data.table::copy(data$results[!is.na(kind) & kind == "reuse"])
   if (nrow(r) && !is.null(data$hist)) {
     h <- data$hist[r[, .(run, case)], on = .(run, case), nomatch = NULL]
     if (nrow(h)) {
-      q <- h[, .(p50_hist = hist_quantile(lo_ns, hi_ns, count, 0.5)), by = .(run, case)]
-      r[q, on = .(run, case), p50_ns := i.p50_hist]
+      q <- h[, .(p50_hist = hist_quantile(lo_ns, hi_ns, count, 0.5),
+                 hist = list(data.table::data.table(lo_ns = lo_ns, hi_ns = hi_ns, count = count))),
+             by = .(run, case)]
+      r[q, on = .(run, case), `:=`(p50_ns = i.p50_hist, hist = i.hist)]
+    }
+  }
+  if (nrow(r) && !is.null(data$counters) && "ops" %in% names(r)) {
+    ct <- data$counters[event == "iotlb_miss" & source %in% c("model", "pmu")]
+    if (nrow(ct) && "value" %in% names(ct)) {
+      ct <- ct[, .(miss = suppressWarnings(sum(as.numeric(value)))), by = .(run, case)]
+      r[ct, on = .(run, case), ctr_miss := i.miss / as.numeric(ops)]
     }
   }
   r

@@ -53,6 +53,18 @@ static char *read_line(char *str, int num, void *stream)
 	if (s->f) {
 		if (!fgets(str, num, s->f))
 			return NULL;
+		/* inih reads into a fixed buffer (INI_MAX_LINE of the library
+		 * build, 200 bytes in Debian's): a longer line would come back as
+		 * two and the second would be a baffling syntax error. */
+		size_t len = strlen(str);
+		if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(s->f)) {
+			err_set(s->e, EINVAL,
+				"%s:%d: line longer than %d characters: split a long list over "
+				"several sections, or use a range such as 'pages = 16..512:8'",
+				s->name, s->lineno + 1, num - 2);
+			s->failed = 1;
+			return NULL;
+		}
 	} else {
 		if (!*s->text)
 			return NULL;

@@ -1,6 +1,7 @@
 #include "micro/run/suite.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,49 @@ static int blame(const struct raw *r, const struct kv *kv, struct err *e)
 
 /* ---- values ---- */
 
+/* "A..B" or "A..B:STEP": A, A + STEP, ... up to B (STEP defaults to 1), each
+ * value checked like a single one; dense sweeps ("pages = 72..136:8") need
+ * not be spelled out. */
+static int parse_range(const struct key_def *d, char *t, uint64_t *vals, unsigned *n,
+		       struct err *e)
+{
+	char *dots = strstr(t, "..");
+	char *colon = strchr(dots + 2, ':');
+	uint64_t a, b, step = 1;
+	*dots = '\0';
+	if (colon)
+		*colon = '\0';
+	if (key_value(d, t, &a, e) || key_value(d, dots + 2, &b, e))
+		return err_wrap(e, "%s: in range %s..%s", d->name, t, dots + 2);
+	if (colon) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(colon + 1, &end, 0);
+		if (errno || *end || v == 0 || colon[1] == '-')
+			return err_set(e, EINVAL, "%s: range step '%s' must be a positive integer",
+				       d->name, colon + 1);
+		step = v;
+	}
+	if (b < a)
+		return err_set(e, EINVAL, "%s: range %s..%s runs backwards: write the smaller value first",
+			       d->name, t, dots + 2);
+	for (uint64_t v = a; v <= b; v += step) {
+		if (*n == MAX_VALUES)
+			return err_set(e, EINVAL,
+				       "%s: at most %d values (the range gives more): split it over "
+				       "several sections or use a larger step",
+				       d->name, MAX_VALUES);
+		char one[24];
+		snprintf(one, sizeof(one), "%llu", (unsigned long long)v);
+		if (key_value(d, one, &vals[*n], e))
+			return err_wrap(e, "%s: in range %s..%s", d->name, t, dots + 2);
+		(*n)++;
+		if (v > UINT64_MAX - step)
+			break;
+	}
+	return 0;
+}
+
 static int parse_list(const struct key_def *d, const char *value, uint64_t *vals, unsigned *n,
 		      struct err *e)
 {
@@ -205,8 +249,14 @@ static int parse_list(const struct key_def *d, const char *value, uint64_t *vals
 		char *end = t + strlen(t);
 		while (end > t && (end[-1] == ' ' || end[-1] == '\t'))
 			*--end = '\0';
+		if (strstr(t, "..")) {
+			if (parse_range(d, t, vals, n, e))
+				return -e->code;
+			continue;
+		}
 		if (*n == MAX_VALUES)
-			return err_set(e, EINVAL, "%s: at most %d values", d->name, MAX_VALUES);
+			return err_set(e, EINVAL, "%s: at most %d values: split the list over several sections",
+				       d->name, MAX_VALUES);
 		if (key_value(d, t, &vals[*n], e))
 			return -e->code;
 		(*n)++;

@@ -1,0 +1,130 @@
+# What miss fraction an IOTLB of N entries shows at each footprint, for the
+# designs real IOMMUs use, so a sweep can be read as a fit rather than as "the
+# first point that rose".
+#
+# W data pages, o other pages that every I/O touches too (the SQ and CQ ring
+# pages: always recently used, so they hold o entries and leave N - o for the
+# data). f is the share of I/Os whose data translation misses.
+#
+# cyclic order (page i mod W, the `reuse` default):
+#   full-lru   fully associative, LRU or FIFO (or QEMU's wipe-when-full): a
+#              cyclic stream longer than the cache misses on every access:
+#              f = 1 once W + o > N, 0 before.
+#   full-rand  fully associative, random replacement: every miss evicts a
+#              uniformly chosen entry, so a page survives the W - 1 misses-
+#              worth of accesses until its reuse with probability
+#              (1 - 1/(N - o))^((W - 1) f); in steady state
+#              1 - f = exp(-(W - 1) f / (N - o)), solved for f > 0 once
+#              W - 1 > N - o (the characteristic-time approximation; it
+#              under-reads f by a few % within ~5 % of N, where finite-size
+#              effects dominate).
+#   a-way      set-associative with `a` ways, LRU: page i goes to set
+#              i mod (N / a); a set holding more pages than its ways misses on
+#              all of them. The o other pages sit in sets we cannot know; each
+#              takes one way from a set chosen uniformly (expected f).
+# random order (a uniformly random page per I/O, like pcie-bench's window
+# sweeps): under independent uniform references every replacement policy
+# hits with probability (N - o) / W, so f = max(0, 1 - (N - o) / W) whatever
+# the design; this is why random order measures N with fewer assumptions.
+
+model_frac_cyclic_full <- function(W, N, o) as.numeric(W + o > N)
+
+# f solves 1 - f = exp(-x f); it depends on x alone, so it is tabulated once
+# (Newton from above) and interpolated: a fit tries thousands of N.
+rand_fixed_point <- local({
+  xs <- c(seq(1, 4, by = 0.005), seq(4.01, 200, by = 0.05))
+  fs <- vapply(xs, function(x) {
+    if (x <= 1) return(0)
+    f <- 1
+    for (k in 1:60) f <- f - (1 - f - exp(-x * f)) / (-1 + x * exp(-x * f))
+    min(1, max(0, f))
+  }, numeric(1))
+  stats::approxfun(xs, fs, yleft = 0, yright = 1)
+})
+
+model_frac_cyclic_rand <- function(W, N, o) {
+  cap <- N - o
+  if (cap <= 0) return(rep(1, length(W)))
+  x <- (W - 1) / cap
+  # At the edge (W + o just past N) at least the page that does not fit misses
+  # once per pass.
+  ifelse(W + o <= N, 0, pmax(rand_fixed_point(x), 1 / W))
+}
+
+model_frac_cyclic_assoc <- function(W, N, o, ways) {
+  S <- max(1, N %/% ways)
+  p_hot <- min(1, o / S) # chance a given set also holds one of the o pages
+  vapply(W, function(w) {
+    q <- w %/% S; r <- w %% S
+    cnt <- c(rep(q + 1, r), rep(q, S - r))
+    miss <- (1 - p_hot) * cnt * (cnt > ways) + p_hot * cnt * (cnt > ways - 1)
+    sum(miss) / w
+  }, numeric(1))
+}
+
+model_frac_random <- function(W, N, o) pmax(0, 1 - (N - o) / W)
+
+# The designs tried on a sweep, by order. `k` counts the parameters fitted
+# besides N (for the penalty when choosing between designs).
+reach_models <- function(order) {
+  if (identical(order, "random"))
+    return(list(list(name = "any design (random order)", k = 0, f = model_frac_random,
+                     full = TRUE)))
+  assoc <- lapply(c(2, 4, 8, 16), function(a)
+    list(name = sprintf("%d-way LRU", a), k = 1, full = FALSE,
+         f = function(W, N, o) model_frac_cyclic_assoc(W, N, o, a)))
+  c(list(list(name = "fully associative, LRU/FIFO", k = 0, f = model_frac_cyclic_full, full = TRUE),
+         list(name = "fully associative, random replacement", k = 0, f = model_frac_cyclic_rand,
+              full = TRUE)),
+    assoc)
+}
+
+# Fits N for every design to the measured curve y with standard errors se.
+# scale = FALSE: y are miss fractions (a model-error floor is added to se: the
+# approximations above are not exact). scale = TRUE: y are latency rises in
+# ns, and the miss cost s is fitted with N (y = s * f). N is searched from the
+# lower bound the sweep proves (`lo`: the largest footprint seen without
+# misses, plus o) up to `hi_max`; fully associative designs are also bounded
+# above by the first footprint that missed (`hi`). Returns the best design,
+# its N, the interval of N whose fit is not worse by more than 4 (chi-square,
+# ~95 %), and s with its interval when scale = TRUE.
+fit_reach_models <- function(W, y, se, o, order, lo, hi, hi_max, scale = FALSE, model_floor = 0.03) {
+  w <- if (scale) 1 / se^2 else 1 / (se^2 + model_floor^2)
+  all <- list()
+  for (m in reach_models(order)) {
+    top <- if (m$full && is.finite(hi)) hi else hi_max
+    if (!is.finite(top) || top < lo) next
+    Ns <- n_grid(lo, top)
+    fits <- vapply(Ns, function(N) {
+      g <- m$f(W, N, o)
+      if (!scale) return(c(sum(w * (y - g)^2), NA_real_, NA_real_))
+      den <- sum(w * g * g)
+      s <- if (den > 0) sum(w * y * g) / den else 0
+      c(sum(w * (y - s * g)^2), s, if (den > 0) 1 / sqrt(den) else NA_real_)
+    }, numeric(3))
+    j <- which.min(fits[1, ])
+    g <- m$f(W, Ns[j], o)
+    all[[length(all) + 1]] <- list(name = m$name, full = m$full, Ns = Ns, score = fits[1, ] + 2 * m$k,
+                                   j = j, s = fits[2, j],
+                                   s_ci = fits[2, j] + c(-1.96, 1.96) * fits[3, j],
+                                   resid = if (scale) y - fits[2, j] * g else y - g)
+  }
+  if (!length(all)) return(NULL)
+  best <- all[[which.min(vapply(all, function(a) a$score[a$j], numeric(1)))]]
+  top <- best$score[best$j] + 4
+  # The bracket is every N that some design explains about as well as the
+  # best one does (a score within 4, ~95 %): a sparse sweep that several
+  # designs fit leaves N that open, and says so.
+  ok <- unlist(lapply(all, function(a) a$Ns[a$score <= top]))
+  list(name = best$name, N = best$Ns[best$j], lo = min(ok), hi = max(ok), full = best$full,
+       s = best$s, s_ci = best$s_ci, resid = best$resid,
+       rivals = unique(vapply(Filter(function(a) min(a$score) <= top, all), `[[`, "", "name")))
+}
+
+# Every integer N up to 3000 candidates, then a 0.5 % geometric grid: an
+# entry count is known to +-1 only where the sweep is that dense anyway.
+n_grid <- function(lo, hi) {
+  lo <- max(1, floor(lo)); hi <- max(lo, ceiling(hi))
+  if (hi - lo <= 3000) return(seq(lo, hi))
+  unique(round(exp(seq(log(lo), log(hi), by = log(1.005)))))
+}

@@ -1,0 +1,143 @@
+# Ground-truth validation of the IOTLB-reach inference: on the emulated
+# controller the configured IOTLB is the truth. For every configuration of a
+# matrix (entries, replacement, associativity, unified/split, page size, miss
+# cost) this writes a preset, sweeps it densely and coarsely with
+# `iotlbench run`, infers the reach through the report's own code path
+# (load_datasets -> reach_input -> infer_reach) and compares.
+#
+# Pass criteria (the project's promise):
+#   dense sweeps:  |entries - truth| <= max(2, 4 % of truth)
+#   coarse sweeps: the bracket [entries_lo, entries_hi] contains the truth
+#   miss cost:     the configured cost inside the step interval widened by 5 %
+#                  (the emulator's own timing jitter adds to the model's cost)
+#   counters:      the counted-miss inference agrees with the latency one
+#
+# Usage: Rscript scripts/validate-reach.R [--subset] [--out FILE] [--keep DIR]
+#   --subset  the representative configurations `make test` runs
+#   --out     also write the table as CSV
+# Exit status 0 when every row passes, 1 otherwise.
+args <- commandArgs(TRUE)
+root <- normalizePath(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[1])), ".."))
+source(file.path(root, "analysis", "loader.R"))
+load_analysis(file.path(root, "analysis"))
+suppressPackageStartupMessages(library(data.table))
+
+opt <- function(name) { i <- match(name, args); if (is.na(i)) NULL else args[i + 1] }
+subset <- "--subset" %in% args
+out_csv <- opt("--out")
+keep <- opt("--keep")
+bin <- file.path(root, "bin", "iotlbench")
+if (!file.exists(bin)) stop("no ", bin, ": run make first")
+
+# The matrix. Each row is one IOTLB; `size` is the page size swept.
+cfg <- function(id, entries, repl = "lru", ways = 0, split = FALSE, size = "4k", miss = 235,
+                subset = FALSE)
+  data.table(id = id, entries = entries, repl = repl, ways = ways, split = split, size = size,
+             miss = miss, subset = subset)
+matrix_all <- rbindlist(list(
+  cfg("lru-16", 16, subset = TRUE),
+  cfg("lru-64", 64, subset = TRUE),
+  cfg("lru-120", 120),
+  cfg("lru-256-70ns", 256, miss = 70),
+  cfg("lru-1024", 1024, miss = 300),
+  cfg("fifo-64", 64, "fifo"),
+  cfg("fifo-256", 256, "fifo", miss = 50),
+  cfg("random-64", 64, "random", subset = TRUE),
+  cfg("random-128", 128, "random"),
+  cfg("random-256-70ns", 256, "random", miss = 70, subset = TRUE),
+  cfg("random-1024", 1024, "random", miss = 300),
+  cfg("wipe-64", 64, "wipe"),
+  cfg("wipe-1024", 1024, "wipe", miss = 300),
+  cfg("2way-64", 64, ways = 2),
+  cfg("4way-64", 64, ways = 4, subset = TRUE),
+  cfg("8way-128", 128, ways = 8),
+  cfg("4way-256-random", 256, "random", ways = 4),
+  cfg("split-2m-64", 64, "random", split = TRUE, size = "2m", miss = 70, subset = TRUE),
+  cfg("unified-2m-64", 64, "random", size = "2m"),
+  cfg("split-2m-32-lru", 32, split = TRUE, size = "2m", miss = 50)))
+mx <- if (subset) matrix_all[subset == TRUE] else matrix_all
+
+size_bytes <- c(`4k` = 4096, `2m` = 2097152, `1g` = 1073741824)
+
+preset_text <- function(c) {
+  ent <- if (c$split) sprintf("iotlb = split\nentries_4k = 64\nentries_2m = 64\nentries_1g = 64\nentries_%s = %d",
+                              c$size, c$entries)
+         else sprintf("iotlb = unified\nentries = %d", c$entries)
+  # A split preset names entries_<size> twice: the later line wins.
+  paste0("[v-", c$id, "]\ndescription = validation ", c$id, "\n", ent, "\nways = ", c$ways,
+         "\nreplacement = ", c$repl, "\nseed = 7\npwc = 4,16,16\nleaf_sizes = 4k,2m,1g\n",
+         "invalidation = strict\nhit_ns = 0\nmiss_ns = ", c$miss, "\nwalk_read_ns = 0\n",
+         "inval_ns = 1000\nflush_ns = 2000\n")
+}
+
+# Dense: every point within 2 % of the next around the truth (from a quarter
+# of it, where a 2-way IOTLB starts to miss, to 2.5x), plus anchors from 1.
+# Coarse: powers of two, as a user without a prior would sweep.
+dense_points <- function(N) {
+  g <- unique(round(exp(seq(log(max(2, N / 4)), log(2.5 * N), by = log(1.02)))))
+  sort(unique(c(1, 2, 4, 8, g[g >= 1])))
+}
+coarse_points <- function(N) 2^(0:ceiling(log2(4 * N)))
+
+# Sections of at most 24 points (the suite's value lists are short lines);
+# the inference takes the run's sections as one sweep (by = "run").
+suite_text <- function(c, pts, name) {
+  chunks <- split(pts, ceiling(seq_along(pts) / 24))
+  secs <- vapply(seq_along(chunks), function(i)
+    paste0("[", name, i, "]\nkind = reuse\npage_size = ", c$size, "\npages = ",
+           paste(chunks[[i]], collapse = ","), "\nios = ", if (subset) 6000 else 10000, "\n"), "")
+  paste0("[global]\ndescription = validation\n", paste(secs, collapse = ""))
+}
+
+work <- if (is.null(keep)) tempfile("validate-reach-") else keep
+dir.create(work, recursive = TRUE, showWarnings = FALSE)
+pfile <- file.path(work, "presets.ini")
+writeLines(vapply(seq_len(nrow(mx)), function(i) preset_text(mx[i]), ""), pfile)
+
+run_one <- function(c, pts, sweep) {
+  sf <- file.path(work, sprintf("%s-%s.suite", c$id, sweep))
+  writeLines(suite_text(c, pts, sweep), sf)
+  out <- file.path(work, "runs", c$id, sweep)
+  unlink(out, recursive = TRUE)
+  dir.create(out, recursive = TRUE)
+  st <- system2(bin, c("run", sf, "--preset-file", pfile, "--preset", paste0("v-", c$id), "-o", out,
+                       "-q", "--no-summary"), stdout = TRUE, stderr = TRUE)
+  if (!is.null(attr(st, "status")) && attr(st, "status") != 0)
+    stop(sprintf("%s/%s: iotlbench run failed: %s", c$id, sweep, paste(st, collapse = " ")))
+  d <- load_datasets(out)
+  r <- infer_reach(reach_input(d), by = "run")
+  r[1]
+}
+
+rows <- list()
+t0 <- Sys.time()
+for (i in seq_len(nrow(mx))) {
+  c <- mx[i]
+  for (sweep in c("dense", "coarse")) {
+    pts <- if (sweep == "dense") dense_points(c$entries) else coarse_points(c$entries)
+    r <- run_one(c, pts, sweep)
+    tol <- max(2, 0.04 * c$entries)
+    ok_reach <- if (sweep == "dense") isTRUE(abs(r$entries - c$entries) <= tol) else
+      isTRUE(r$entries_lo <= c$entries && c$entries <= r$entries_hi)
+    ok_step <- isTRUE(c$miss >= 0.95 * r$step_lo_ns && c$miss <= 1.05 * r$step_hi_ns)
+    rows[[length(rows) + 1]] <- data.table(
+      config = c$id, size = c$size, iotlb = if (c$split) "split" else "unified",
+      repl = c$repl, ways = if (c$ways == 0) "full" else as.character(c$ways), sweep = sweep,
+      points = length(pts), truth = c$entries, entries = r$entries,
+      bracket = sprintf("[%s, %s]", fmt_n(r$entries_lo), fmt_n(r$entries_hi)),
+      model = r$model, miss_ns = c$miss,
+      step = sprintf("%.0f [%.0f, %.0f]", r$step_ns, r$step_lo_ns, r$step_hi_ns),
+      counters = r$counter_entries, pass = ok_reach && ok_step && isTRUE(r$counter_agree),
+      why = paste(c(if (!ok_reach) "reach", if (!ok_step) "miss cost",
+                    if (!isTRUE(r$counter_agree)) "counters"), collapse = ","))
+    cat(sprintf("%-18s %-6s truth %5d  inferred %5s %-14s %s\n", c$id, sweep, c$entries,
+                fmt_n(r$entries), rows[[length(rows)]]$bracket,
+                if (rows[[length(rows)]]$pass) "ok" else paste("FAIL:", rows[[length(rows)]]$why)))
+  }
+}
+tab <- rbindlist(rows)
+cat(sprintf("\n%d sweeps, %d passed, %.0f s\n", nrow(tab), sum(tab$pass),
+            as.numeric(difftime(Sys.time(), t0, units = "secs"))))
+if (!is.null(out_csv)) fwrite(tab, out_csv)
+if (is.null(keep)) unlink(work, recursive = TRUE)
+quit(status = if (all(tab$pass)) 0 else 1)
