@@ -161,7 +161,14 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
              list(order = ord, other_pages = oth$o)))
   W <- pts$pages
   use_hist <- "hist" %in% names(pts) && all(vapply(pts$hist, function(h) !is.null(h) && nrow(h) > 0, TRUE))
-  fr <- if (use_hist) sweep_hist(pts, k, boot) else sweep_mean(pts, k, min_step_ns)
+  fr <- if (use_hist) sweep_hist(pts, k, boot) else NULL
+  if (!is.null(fr) && !isTRUE(fr$separable)) {
+    # Overlapping modes: read the level of the curve instead (the mean of
+    # the fastest 99 %), with the histogram mixture's step interval kept.
+    tm <- vapply(pts$hist, hist_trimmed_mean, numeric(1))
+    fr <- sweep_mean(pts, k, min_step_ns, y = tm, what = "trimmed mean")
+  }
+  if (is.null(fr)) fr <- sweep_mean(pts, k, min_step_ns)
   res <- list(order = ord, other_pages = oth$o, method = fr$method)
   if (is.null(fr$miss)) return(c(reach_result(reason = fr$reason, noise_ns = fr$noise,
                                                 threshold_ns = fr$thr), res))
@@ -170,7 +177,7 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
     return(c(reach_result(reason = sprintf("no sustained misses up to %s pages (%s); the IOTLB holds at least %s entries",
                                            fmt_n(max(W)), fr$why, fmt_n(max(W) + oth$o)),
                           noise_ns = fr$noise, threshold_ns = fr$thr),
-             res, list(entries_lo = max(W) + oth$o, data_fit = max(W))))
+             res, list(entries_lo = as.numeric(max(W) + oth$o), data_fit = as.numeric(max(W)))))
   }
   # The curve decides, not the first point over a threshold: near the reach
   # a random-replacement IOTLB misses on a few % of the I/Os, less than the
@@ -184,11 +191,16 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
   lo <- if (!hard || b$on == 1) 1 else W[b$on - 1] + oth$o
   hi <- if (!hard) Inf else W[b$on] - 1 + oth$o
   hi_max <- 4 * max(W) + oth$o
-  fit <- fit_reach_models(W, fr$y, fr$se, oth$o, ord, lo, hi, hi_max, scale = fr$scale)
+  fit <- fit_reach_models(W, fr$y, fr$se, oth$o, ord, lo, hi, hi_max, scale = fr$scale,
+                          full_only = hard)
   if (!fr$scale) {
     # The mixture is not exact on a busy machine (the slow mode is not
     # quite the fast one shifted): a few % of systematic error is normal.
     noise <- max(0.01, sqrt(mean(fit$resid^2)))
+    # A point before the misses whose fraction is within the noise of zero
+    # is shown to fit: the IOTLB holds its footprint, a hard lower bound.
+    fits0 <- which(seq_along(W) < b$on & fr$y <= pmax(2 * fr$se, noise))
+    if (length(fits0)) lo <- W[max(fits0)] + oth$o
     fit <- fit_reach_models(W, fr$y, sqrt(fr$se^2 + noise^2), oth$o, ord, lo, hi, hi_max,
                             scale = FALSE, model_floor = 0.03)
   }
@@ -196,16 +208,20 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
   elo <- fit$lo; ehi <- fit$hi
   notes <- c(sprintf("misses clear of the noise from %s data pages on", fmt_n(W[b$on])),
              sprintf("curve fits %s", fit$name))
-  step <- if (is.finite(fit$s)) fit$s else fr$step
-  sci <- if (!is.null(fr$step_ci) && all(is.finite(fr$step_ci))) fr$step_ci else fit$s_ci
+  # Mean mode: the step detector's own step (measured against the drifting
+  # baseline), with the width of the fit's interval.
+  step <- if (is.finite(fr$step %||% NA)) fr$step else fit$s
+  sci <- if (!is.null(fr$step_ci) && all(is.finite(fr$step_ci))) fr$step_ci else
+    step + c(-0.5, 0.5) * diff(fit$s_ci)
   conf <- onset_confidence(fr, b$on, k)
   if (b$on == n) notes <- c(notes, "misses at the last point only, not confirmed as sustained")
   reason <- sprintf("%s entries [%s, %s] (%s); miss cost %.0f ns [%.0f, %.0f]; %s",
                     fmt_n(ent), fmt_n(elo), fmt_n(ehi), fr$method, step, sci[1], sci[2],
                     paste(notes, collapse = "; "))
-  c(reach_result(ent, step, round(conf, 2), reason, fr$noise, fr$thr), res,
-    list(entries_lo = elo, entries_hi = ehi, step_lo_ns = sci[1], step_hi_ns = sci[2],
-         data_fit = if (b$on > 1) W[b$on - 1] else 0, data_miss = W[b$on], model = fit$name))
+  c(reach_result(as.numeric(ent), step, round(conf, 2), reason, fr$noise, fr$thr), res,
+    list(entries_lo = as.numeric(elo), entries_hi = as.numeric(ehi), step_lo_ns = sci[1],
+         step_hi_ns = sci[2], data_fit = as.numeric(if (b$on > 1) W[b$on - 1] else 0),
+         data_miss = as.numeric(W[b$on]), model = fit$name))
 }
 
 fmt_n <- function(x) format(x, scientific = FALSE, trim = TRUE)
@@ -278,7 +294,8 @@ sweep_hist <- function(pts, k, boot) {
   thr <- pmax(k * se, floor_f)
   far_ok <- f[fr$far] > thr[fr$far] && fr$step >= 3
   base <- list(method = "histogram mixture", noise = NA_real_, thr = NA_real_, step = fr$step,
-               step_ci = fr$step_ci, scale = FALSE)
+               step_ci = fr$step_ci, scale = FALSE,
+               separable = modes_separable(pts$hist[[1]], fr$step))
   if (!far_ok)
     return(c(base, list(miss = NULL, reason = sprintf(
       "no misses: the far point (%s pages) matches the baseline (mixture weight %.3f, threshold %.3f)",
@@ -290,9 +307,11 @@ sweep_hist <- function(pts, k, boot) {
 # Mean mode (no histograms, e.g. another tool's summary table): the rise of
 # the mean (else the median) over a baseline that may drift, with the step
 # detector reach_one() dating the onset and the noise.
-sweep_mean <- function(pts, k, min_step_ns) {
-  y <- if (all(is.finite(pts$mean_ns))) pts$mean_ns else pts$p50_ns
-  what <- if (all(is.finite(pts$mean_ns))) "mean" else "median"
+sweep_mean <- function(pts, k, min_step_ns, y = NULL, what = NULL) {
+  if (is.null(y)) {
+    what <- if (all(is.finite(pts$mean_ns))) "mean" else "median"
+    y <- if (all(is.finite(pts$mean_ns))) pts$mean_ns else pts$p50_ns
+  }
   r <- reach_one(pts$pages, y, k = k, min_step_ns = min_step_ns)
   base <- list(method = sprintf("%s latency", what), noise = r$noise_ns, thr = r$threshold_ns,
                step = r$step_ns, step_ci = NULL, scale = TRUE)
@@ -375,7 +394,7 @@ counter_reach <- function(pts, r) {
   agree <- if (is.na(r$entries)) FALSE else
     (ce >= (r$entries_lo %||% r$entries) && ce <= (r$entries_hi %||% r$entries)) ||
       abs(ce - r$entries) <= max(2, 0.04 * ce)
-  list(counter_entries = ce, counter_agree = agree)
+  list(counter_entries = as.numeric(ce), counter_agree = agree)
 }
 
 empty_reach <- function() {

@@ -88,10 +88,14 @@ reach_models <- function(order) {
 # above by the first footprint that missed (`hi`). Returns the best design,
 # its N, the interval of N whose fit is not worse by more than 4 (chi-square,
 # ~95 %), and s with its interval when scale = TRUE.
-fit_reach_models <- function(W, y, se, o, order, lo, hi, hi_max, scale = FALSE, model_floor = 0.03) {
+fit_reach_models <- function(W, y, se, o, order, lo, hi, hi_max, scale = FALSE, model_floor = 0.03,
+                             full_only = FALSE) {
   w <- if (scale) 1 / se^2 else 1 / (se^2 + model_floor^2)
   all <- list()
   for (m in reach_models(order)) {
+    # A latency curve (mean mode) carries drift that a staircase fit would
+    # read as ways: only the fully associative shapes are tried there.
+    if (full_only && !m$full) next
     top <- if (m$full && is.finite(hi)) hi else hi_max
     if (!is.finite(top) || top < lo) next
     Ns <- n_grid(lo, top)

@@ -97,7 +97,7 @@ test_that("reach accepts a bare results.csv from another tool and writes the csv
   expect_equal(r[backend == "vfio", entries], 128)
   out <- tempfile(fileext = ".csv"); write_reach_csv(r, out)
   lines <- readLines(out)
-  expect_equal(lines[1], paste(REACH_COLS, collapse = ","))
+  expect_equal(strsplit(lines[1], ",")[[1]][1:6], REACH_COLS)
   back <- fread(out)
   expect_true(is.na(back[backend == "pagemap", entries]))
   expect_match(back[backend == "pagemap", reason], "no sustained step")
