@@ -164,7 +164,7 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
   fr <- if (use_hist) sweep_hist(pts, k, boot) else NULL
   if (!is.null(fr) && !isTRUE(fr$separable)) {
     # Overlapping modes: read the level of the curve instead (the mean of
-    # the fastest 99 %), with the histogram mixture's step interval kept.
+    # the fastest 95 %).
     tm <- vapply(pts$hist, hist_trimmed_mean, numeric(1))
     fr <- sweep_mean(pts, k, min_step_ns, y = tm, what = "trimmed mean")
   }
@@ -184,35 +184,34 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
   # noise of a busy machine, while a set-associative one misses before it is
   # full. So every design is fitted to the whole curve, with the noise taken
   # from the fit's own residuals (a second pass), and the bracket is the
-  # range of N the best design cannot reject. Mean mode keeps the step
-  # detector's onset as a hard bound: there the curve is a latency, and
-  # drift makes its shape less telling.
-  hard <- isTRUE(fr$scale)
-  lo <- if (!hard || b$on == 1) 1 else W[b$on - 1] + oth$o
-  hi <- if (!hard) Inf else W[b$on] - 1 + oth$o
+  # range of N that a design explains about as well as the best one.
+  # A latency curve (mean mode) is fitted with the fully associative shapes
+  # only: its drift would read as ways.
+  lo <- 1
   hi_max <- 4 * max(W) + oth$o
-  fit <- fit_reach_models(W, fr$y, fr$se, oth$o, ord, lo, hi, hi_max, scale = fr$scale,
-                          full_only = hard)
-  if (!fr$scale) {
-    # The mixture is not exact on a busy machine (the slow mode is not
-    # quite the fast one shifted): a few % of systematic error is normal.
-    noise <- max(0.01, sqrt(mean(fit$resid^2)))
-    # A point before the misses whose fraction is within the noise of zero
-    # is shown to fit: the IOTLB holds its footprint, a hard lower bound.
-    fits0 <- which(seq_along(W) < b$on & fr$y <= pmax(2 * fr$se, noise))
-    if (length(fits0)) lo <- W[max(fits0)] + oth$o
-    fit <- fit_reach_models(W, fr$y, sqrt(fr$se^2 + noise^2), oth$o, ord, lo, hi, hi_max,
-                            scale = FALSE, model_floor = 0.03)
-  }
+  full_only <- isTRUE(fr$scale)
+  fit <- fit_reach_models(W, fr$y, fr$se, oth$o, ord, lo, Inf, hi_max, scale = fr$scale,
+                          full_only = full_only)
+  # The mixture is not exact on a busy machine (the slow mode is not quite
+  # the fast one shifted): a few % of systematic error is normal.
+  # No reading "proves" a footprint fits: near the reach a random-replacement
+  # IOTLB misses on 1/W of the I/Os, below any noise. So the bracket comes
+  # from the fit alone, with the noise taken from its residuals.
+  rms <- sqrt(mean(fit$resid^2))
+  noise <- if (fr$scale) pmax(fr$se, rms) else max(0.01, rms)
+  se2 <- if (fr$scale) noise else sqrt(fr$se^2 + noise^2)
+  fit <- fit_reach_models(W, fr$y, se2, oth$o, ord, lo, Inf, hi_max, scale = fr$scale,
+                          model_floor = 0.03, full_only = full_only)
   ent <- fit$N
   elo <- fit$lo; ehi <- fit$hi
   notes <- c(sprintf("misses clear of the noise from %s data pages on", fmt_n(W[b$on])),
              sprintf("curve fits %s", fit$name))
-  # Mean mode: the step detector's own step (measured against the drifting
-  # baseline), with the width of the fit's interval.
-  step <- if (is.finite(fr$step %||% NA)) fr$step else fit$s
-  sci <- if (!is.null(fr$step_ci) && all(is.finite(fr$step_ci))) fr$step_ci else
-    step + c(-0.5, 0.5) * diff(fit$s_ci)
+  # The miss cost: the mixture's shift (histograms); for a latency curve the
+  # fitted amplitude, but for a step-shaped one the rise at the step (after
+  # it the curve may drift on).
+  step <- if (is.finite(fit$s %||% NA) && !(fit$full && grepl("LRU", fit$name) && is.finite(fr$step %||% NA)))
+    fit$s else fr$step
+  sci <- if (!is.null(fr$step_ci) && all(is.finite(fr$step_ci))) fr$step_ci else fit$s_ci
   conf <- onset_confidence(fr, b$on, k)
   if (b$on == n) notes <- c(notes, "misses at the last point only, not confirmed as sustained")
   reason <- sprintf("%s entries [%s, %s] (%s); miss cost %.0f ns [%.0f, %.0f]; %s",

@@ -118,10 +118,10 @@ sweep_fractions <- function(pts, hists, boot = TRUE) {
        step = st[["s"]], step_ci = ci, far = far_i)
 }
 
-# The mean of the fastest 99 % of a histogram: it moves with the miss
-# fraction like the mean does, without the rare millisecond stalls of a busy
+# The mean of the fastest 95 % of a histogram: it moves with the miss
+# fraction like the mean does (up to a share of 95 %), without the stalls of a busy
 # machine that make the full mean jump between points.
-hist_trimmed_mean <- function(h, keep = 0.99) {
+hist_trimmed_mean <- function(h, keep = 0.95) {
   h <- h[order(h$lo_ns)]
   cum <- cumsum(h$count) / sum(h$count)
   prev <- c(0, utils::head(cum, -1))
