@@ -25,6 +25,7 @@ struct result_row {
 	double iops;
 	uint64_t mem_bytes;
 	int has_mem;
+	const char *order;	   /* reuse: "cyclic" or "random"; NULL elsewhere */
 	const struct samples *raw; /* written to raw_samples.csv when set */
 };
 

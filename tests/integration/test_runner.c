@@ -3,6 +3,7 @@
  * suite reaching a million live mappings. Run from the tree root. */
 #include <errno.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +65,7 @@ static char *slurp(const char *path)
 }
 
 #define MAXROWS 4096
-#define NCOL	22
+#define NCOL	23
 
 struct table {
 	char *text;
@@ -418,6 +419,80 @@ static void reuse_counters_find_configured_entries(void **state)
 	}
 }
 
+/* The misses of every case in the run, in case order. */
+static unsigned all_misses(uint64_t *out, unsigned max)
+{
+	char path[400];
+	snprintf(path, sizeof(path), "%s/latest/counters.csv", root);
+	char *text = slurp(path);
+	assert_non_null(text);
+	unsigned n = 0;
+	for (char *at = text; n < max && (at = strstr(at, ",model,iotlb_miss,")); n++) {
+		at += strlen(",model,iotlb_miss,");
+		out[n] = strtoull(at, NULL, 10);
+	}
+	free(text);
+	return n;
+}
+
+/* order = random on an LRU IOTLB of N entries: the SQ and CQ pages are
+ * touched by every I/O and stay most recently used, so N - 2 entries hold
+ * data pages; uniformly random pages over W of them then hit with
+ * probability (N - 2) / W (a uniform independent reference string, any
+ * C-entry cache that keeps recently used pages: Fagin 1977), and miss on
+ * the rest. Cyclic order over the same W misses every time. The same seed
+ * gives the same I/Os (same misses); another seed other I/Os. */
+static void reuse_random_order_follows_capacity(void **state)
+{
+	(void)state;
+	char presets[160], suite[160], args[512];
+	snprintf(presets, sizeof(presets), "%.128s-rnd.ini", root);
+	snprintf(suite, sizeof(suite), "%.128s-rnd.suite", root);
+	write_suite(presets,
+		    "[lru]\ndescription = test\niotlb = unified\nentries = 64\nways = 0\n"
+		    "replacement = lru\nseed = 1\npwc = 4,16,16\nleaf_sizes = 4k,2m,1g\n"
+		    "invalidation = strict\nhit_ns = 0\nmiss_ns = 235\nwalk_read_ns = 200\n"
+		    "inval_ns = 1000\nflush_ns = 2000\n");
+	write_suite(suite,
+		    "[a]\nkind = reuse\norder = random,cyclic\npages = 62,124,248\n"
+		    "ios = 20000\n"
+		    "[b]\nkind = reuse\norder = random\npages = 124\nios = 20000\nseed = 1,2\n");
+	snprintf(args, sizeof(args), "%s --preset lru --preset-file %s", suite, presets);
+	assert_int_equal(run(args), 0);
+	uint64_t m[8];
+	assert_int_equal(all_misses(m, 8), 8);
+	static const double want[] = {0, 0.5, 0.75};
+	for (unsigned i = 0; i < 3; i++) {
+		/* Binomial: 4 standard deviations of 20000 draws. */
+		double exp = want[i] * 20000, sd = sqrt(20000 * want[i] * (1 - want[i]));
+		printf("random over %u pages: %llu misses (expected %.0f +- %.0f)\n", 62u << i,
+		       (unsigned long long)m[i], exp, 4 * sd);
+		assert_true(fabs((double)m[i] - exp) <= 4 * sd);
+	}
+	assert_int_equal(m[3], 0);
+	assert_int_equal(m[4], 20000);
+	assert_int_equal(m[5], 20000);
+	/* Section a's random case at 124 pages and section b's seed 1 are
+	 * different cases: different streams; b's two seeds differ too. */
+	printf("seed 1: %llu, seed 2: %llu, other section: %llu\n", (unsigned long long)m[6],
+	       (unsigned long long)m[7], (unsigned long long)m[1]);
+	assert_true(m[6] != m[7]);
+	assert_true(m[6] != m[1]);
+	char path[400];
+	snprintf(path, sizeof(path), "%s/latest/results.csv", root);
+	static struct table t;
+	load_table(&t, path, dataset_results_header);
+	assert_int_equal(t.nrows, 8);
+	assert_string_equal(t.cell[0][22], "random");
+	assert_string_equal(t.cell[3][22], "cyclic");
+	free(t.text);
+	/* The same suite again: the same I/Os, so the same misses. */
+	assert_int_equal(run(args), 0);
+	uint64_t again[8];
+	assert_int_equal(all_misses(again, 8), 8);
+	assert_memory_equal(m, again, sizeof(m));
+}
+
 static void count_reaches_a_million(void **state)
 {
 	(void)state;
@@ -520,6 +595,7 @@ int main(void)
 	    cmocka_unit_test(second_signal),
 	    cmocka_unit_test(reuse_finds_64_entries),
 	    cmocka_unit_test(reuse_counters_find_configured_entries),
+	    cmocka_unit_test(reuse_random_order_follows_capacity),
 	    cmocka_unit_test(count_reaches_a_million),
 	    cmocka_unit_test(raw_samples),
 	    cmocka_unit_test(device_faults),
