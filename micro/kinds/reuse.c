@@ -146,6 +146,23 @@ static int reuse_point(struct reuse *x, uint64_t pages, uint64_t ios, struct his
 	return rc;
 }
 
+/* The reach is the IOTLB's entry count, not the data pages: every I/O
+ * also makes the device fetch its command from the SQ, post to the CQ and
+ * (for transfers over two memory pages) read a PRP list. The queue knows
+ * which of its pages a run touches; the row records them so the analysis
+ * can add them where they share the IOTLB with the data (same page size,
+ * or a unified IOTLB). */
+static void reuse_other_pages(const struct reuse *x, uint64_t pages, uint64_t ios,
+			      struct result_row *row)
+{
+	struct nvme_dma_footprint fp;
+	/* Every data I/O starts on a page boundary (offset page << shift). */
+	nvme_queue_dma_footprint(x->q, reuse_warmup(x, pages) + ios, 1, 0, x->io, &fp);
+	row->has_other = 1;
+	row->other_pages = fp.pages;
+	row->other_page_size = fp.page_size;
+}
+
 static int run_reuse(struct bench_env *r, const struct bench_case *c, struct err *e)
 {
 	struct reuse x = {.r = r,
@@ -169,8 +186,12 @@ static int run_reuse(struct bench_env *r, const struct bench_case *c, struct err
 	uint64_t t_start = 0;
 	if (!rc)
 		rc = reuse_point(&x, pages, ios, h, &raw, &before, &t_start, e);
-	if (!rc)
-		rc = bench_finish_io(r, c, c->v[P_OP], h, &raw, &before, ios, t_start, e);
+	if (!rc) {
+		struct result_row row;
+		case_row_init(&row, r, c, NULL, c->v[P_OP] ? "write" : "read");
+		reuse_other_pages(&x, pages, ios, &row);
+		rc = bench_emit_io(r, &row, h, &raw, &before, ios, t_start, e);
+	}
 	struct err ignore;
 	if (x.q)
 		nvme_ctrl_delete_queue(r->c, x.q, &ignore);

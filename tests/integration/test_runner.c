@@ -65,7 +65,7 @@ static char *slurp(const char *path)
 }
 
 #define MAXROWS 4096
-#define NCOL	23
+#define NCOL	25
 
 struct table {
 	char *text;
@@ -493,6 +493,83 @@ static void reuse_random_order_follows_capacity(void **state)
 	assert_memory_equal(m, again, sizeof(m));
 }
 
+/* One IOTLB configuration for reuse_other_pages_count. */
+struct edge_case {
+	const char *name;
+	const char *iotlb; /* preset lines naming the IOTLB */
+	const char *page_size, *backing;
+	unsigned data_entries; /* entries of the IOTLB the data pages use */
+	bool shared;	       /* the ring's 4 KiB pages use the same one */
+};
+
+/* The recorded other pages are what the IOTLB holds besides the data: on
+ * an LRU IOTLB of N entries a cyclic sweep's misses start exactly past
+ * N - other_pages data pages when the queue's pages share the IOTLB with
+ * the data (unified, or split with 4 KiB data), and past N when they do
+ * not (split, 2 MiB or 1 GiB data: the 4 KiB ring pages live in the 4 KiB
+ * IOTLB). The sweep brackets the edge on both sides; the edge is computed
+ * from the row's own other_pages and other_page_size. */
+static void check_edge(const struct edge_case *k)
+{
+	char presets[160], suite[160], args[512], text[1024];
+	snprintf(presets, sizeof(presets), "%.128s-edge.ini", root);
+	snprintf(suite, sizeof(suite), "%.128s-edge.suite", root);
+	snprintf(text, sizeof(text),
+		 "[lru]\ndescription = test\n%s\nways = 0\nreplacement = lru\nseed = 1\n"
+		 "pwc = 4,16,16\nleaf_sizes = 4k,2m,1g\ninvalidation = strict\nhit_ns = 0\n"
+		 "miss_ns = 235\nwalk_read_ns = 200\ninval_ns = 1000\nflush_ns = 2000\n",
+		 k->iotlb);
+	write_suite(presets, text);
+	unsigned lo = k->data_entries - 4, hi = k->data_entries + 1;
+	char pages[256] = "";
+	size_t n = 0;
+	for (unsigned p = lo; p <= hi; p++)
+		n += (size_t)snprintf(pages + n, sizeof(pages) - n, "%s%u", p > lo ? "," : "", p);
+	snprintf(text, sizeof(text),
+		 "[reuse]\npage_size = %s\nbacking = %s\npages = %s\nios = 300\n", k->page_size,
+		 k->backing, pages);
+	write_suite(suite, text);
+	snprintf(args, sizeof(args), "%s --preset lru --preset-file %s", suite, presets);
+	assert_int_equal(run(args), 0);
+	char path[400];
+	snprintf(path, sizeof(path), "%s/latest/results.csv", root);
+	static struct table t;
+	load_table(&t, path, dataset_results_header);
+	assert_int_equal(t.nrows, hi - lo + 1);
+	uint64_t other = strtoull(t.cell[0][23], NULL, 10);
+	uint64_t other_ps = strtoull(t.cell[0][24], NULL, 10);
+	uint64_t data_ps = strtoull(t.cell[0][3], NULL, 10);
+	/* A qd-1 reuse queue has 2 entries: one SQ page and one CQ page, and a
+	 * 512-byte I/O needs no PRP list. */
+	assert_int_equal(other, 2);
+	assert_int_equal(other_ps, 4096);
+	unsigned edge = k->data_entries;
+	if (k->shared || other_ps == data_ps)
+		edge -= (unsigned)other;
+	uint64_t m[8];
+	assert_int_equal(all_misses(m, 8), hi - lo + 1);
+	for (unsigned p = lo; p <= hi; p++) {
+		printf("%s, %s pages: %u pages, %llu misses\n", k->name, k->page_size, p,
+		       (unsigned long long)m[p - lo]);
+		assert_int_equal(m[p - lo], p <= edge ? 0 : 300);
+	}
+	free(t.text);
+}
+
+static void reuse_other_pages_count(void **state)
+{
+	(void)state;
+	static const struct edge_case cases[] = {
+	    {"unified 16", "iotlb = unified\nentries = 16", "4k", "default", 16, true},
+	    {"unified 64", "iotlb = unified\nentries = 64", "4k", "default", 64, true},
+	    {"unified 120", "iotlb = unified\nentries = 120", "4k", "default", 120, true},
+	    {"split 48/16/8", "iotlb = split\nentries_4k = 48\nentries_2m = 16\nentries_1g = 8",
+	     "4k", "default", 48, true},
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_edge(&cases[i]);
+}
+
 static void count_reaches_a_million(void **state)
 {
 	(void)state;
@@ -596,6 +673,7 @@ int main(void)
 	    cmocka_unit_test(reuse_finds_64_entries),
 	    cmocka_unit_test(reuse_counters_find_configured_entries),
 	    cmocka_unit_test(reuse_random_order_follows_capacity),
+	    cmocka_unit_test(reuse_other_pages_count),
 	    cmocka_unit_test(count_reaches_a_million),
 	    cmocka_unit_test(raw_samples),
 	    cmocka_unit_test(device_faults),
