@@ -565,6 +565,14 @@ static void reuse_other_pages_count(void **state)
 	    {"unified 120", "iotlb = unified\nentries = 120", "4k", "default", 120, true},
 	    {"split 48/16/8", "iotlb = split\nentries_4k = 48\nentries_2m = 16\nentries_1g = 8",
 	     "4k", "default", 48, true},
+	    /* 2 MiB and 1 GiB data on sparse memory (no hugepage pool). */
+	    {"unified 64", "iotlb = unified\nentries = 64", "2m", "sparse", 64, true},
+	    {"unified 32", "iotlb = unified\nentries = 32", "1g", "sparse", 32, true},
+	    {"split 48/16/8", "iotlb = split\nentries_4k = 48\nentries_2m = 16\nentries_1g = 8",
+	     "2m", "sparse", 16, false},
+	    /* The 1 GiB sweep: a 32-entry 1 GiB IOTLB of a split design. */
+	    {"split 64/64/32", "iotlb = split\nentries_4k = 64\nentries_2m = 64\nentries_1g = 32",
+	     "1g", "sparse", 32, false},
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		check_edge(&cases[i]);
