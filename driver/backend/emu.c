@@ -24,7 +24,8 @@ struct emu_backend {
 	 * translates while driver threads map and unmap: one lock, as the
 	 * hardware serialises page-table updates against walks. */
 	pthread_spinlock_t lock;
-	uint64_t live; /* mappings made and not yet unmapped */
+	uint64_t live;	    /* mappings made and not yet unmapped */
+	enum mem_kind kind; /* of later allocations: default or sparse */
 	char opt_storage[];
 };
 
@@ -116,8 +117,21 @@ static int emu_open(const struct backend_cfg *cfg, struct backend **out, struct 
 static int emu_mem_alloc(struct backend *b, size_t len, size_t page_size, struct dma_buf *buf,
 			 struct err *e)
 {
-	(void)b;
-	return mem_alloc(len, page_size, buf, e);
+	return mem_alloc_kind(len, page_size, to_emu(b)->kind, buf, e);
+}
+
+/* The emulated device reaches memory through the model by virtual address,
+ * so it takes sparse memory (huge IOMMU pages without hugepage pools); the
+ * other kinds only matter to a device on the host's DMA path. */
+static int emu_set_mem_kind(struct backend *b, enum mem_kind kind, struct err *e)
+{
+	if (kind != MEM_KIND_DEFAULT && kind != MEM_KIND_SPARSE)
+		return err_set(e, EINVAL,
+			       "the emu backend takes backing = default or sparse; %s memory "
+			       "matters to a real device (backends pagemap, vfio, iommufd)",
+			       mem_kind_name(kind));
+	to_emu(b)->kind = kind;
+	return 0;
 }
 
 static void emu_mem_free(struct backend *b, struct dma_buf *buf)
@@ -211,6 +225,7 @@ const struct backend_ops backend_emu_ops = {
     .flush_iotlb = emu_flush_iotlb,
     .live_mappings = emu_live,
     .counters = emu_counters,
+    .set_mem_kind = emu_set_mem_kind,
 };
 
 struct emu *backend_emu_device(struct backend *b)

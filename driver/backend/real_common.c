@@ -45,7 +45,15 @@ uint64_t real_live_mappings(struct backend *b)
 
 int real_set_mem_kind(struct backend *b, enum mem_kind kind, struct err *e)
 {
-	(void)e;
+	/* A device on the host's DMA path is given one IOMMU page (or, with
+	 * pagemap, one physical address) per backing page: sparse memory's
+	 * large pages are scattered 4 KiB frames, so the device would reach
+	 * memory that is not the buffer's. */
+	if (kind == MEM_KIND_SPARSE)
+		return err_set(e, EINVAL,
+			       "backing = sparse is for the emu backend only: a real device needs "
+			       "each page physically contiguous, and sparse 2 MiB or 1 GiB pages "
+			       "are scattered 4 KiB frames; use hugetlb or memfd");
 	real_of(b)->kind = kind;
 	return 0;
 }

@@ -36,7 +36,7 @@ static int page_shift_of(size_t page_size)
 
 static const char *const kind_names[] = {
     [MEM_KIND_DEFAULT] = "default", [MEM_KIND_ANON] = "anon",	[MEM_KIND_THP] = "thp",
-    [MEM_KIND_HUGETLB] = "hugetlb", [MEM_KIND_MEMFD] = "memfd",
+    [MEM_KIND_HUGETLB] = "hugetlb", [MEM_KIND_MEMFD] = "memfd", [MEM_KIND_SPARSE] = "sparse",
 };
 
 const char *mem_kind_name(enum mem_kind kind)
@@ -51,7 +51,8 @@ int mem_kind_parse(const char *s, enum mem_kind *kind, struct err *e)
 			*kind = (enum mem_kind)i;
 			return 0;
 		}
-	return err_set(e, EINVAL, "unknown memory kind '%s': use anon, thp, hugetlb or memfd",
+	return err_set(e, EINVAL,
+		       "unknown memory kind '%s': use anon, thp, hugetlb, memfd or sparse",
 		       s ? s : "");
 }
 
@@ -154,6 +155,37 @@ static void *map_memfd(size_t rounded, size_t page_size, int shift, struct err *
 	return p;
 }
 
+static void *map_sparse(size_t rounded, size_t page_size, struct err *e, int *rc)
+{
+	/* Reserve one page more and trim to page_size alignment, so that the
+	 * IOMMU model, which maps IOVA = virtual address, can use page_size
+	 * leaves (a 1 GiB leaf needs a 1 GiB-aligned IOVA: Intel SDM vol. 3,
+	 * 4.5). MAP_NORESERVE: no swap is reserved for the untouched bulk
+	 * (mmap(2); with vm.overcommit_memory = 2 the kernel reserves anyway
+	 * and a large buffer fails here with ENOMEM). */
+	size_t span = rounded + page_size;
+	uint8_t *raw = mmap(NULL, span, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (raw == MAP_FAILED) {
+		int err = errno;
+		*rc = err_set(e, err,
+			      "cannot reserve %zu bytes of sparse memory: %s (address space or "
+			      "vm.overcommit_memory = 2)",
+			      span, strerror(err));
+		return NULL;
+	}
+	uintptr_t start = ((uintptr_t)raw + page_size - 1) & ~(uintptr_t)(page_size - 1);
+	size_t head = start - (uintptr_t)raw, tail = span - head - rounded;
+	if (head)
+		munmap(raw, head);
+	if (tail)
+		munmap((uint8_t *)start + rounded, tail);
+	/* Each touch should cost one 4 KiB frame, not a transparent hugepage
+	 * (THP "always" would fault a 2 MiB page per touched page). */
+	madvise((void *)start, rounded, MADV_NOHUGEPAGE);
+	return (void *)start;
+}
+
 int mem_kind_check(enum mem_kind kind, size_t page_size, struct err *e)
 {
 	if (kind == MEM_KIND_ANON && page_size != MEM_4K)
@@ -200,6 +232,9 @@ int mem_alloc_kind(size_t len, size_t page_size, enum mem_kind kind, struct dma_
 		break;
 	case MEM_KIND_MEMFD:
 		p = map_memfd(rounded, page_size, shift, e, &rc);
+		break;
+	case MEM_KIND_SPARSE:
+		p = map_sparse(rounded, page_size, e, &rc);
 		break;
 	default:
 		return err_set(e, EINVAL, "unknown memory kind %d", (int)kind);

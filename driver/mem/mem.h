@@ -7,7 +7,14 @@
  *   hugetlb  MAP_HUGETLB with MAP_HUGE_2MB / MAP_HUGE_1GB from the
  *            preallocated pools (Documentation/admin-guide/mm/hugetlbpage.rst)
  *   memfd    memfd_create(2), with MFD_HUGETLB for 2 MiB / 1 GiB pages: a
- *            file-backed buffer, as a VMM shares guest memory */
+ *            file-backed buffer, as a VMM shares guest memory
+ *   sparse   anonymous MAP_NORESERVE memory aligned to the page size and
+ *            never populated: a "2 MiB page" is 512 unrelated 4 KiB frames
+ *            that appear on first touch. Only for the emulated controller,
+ *            whose IOMMU model maps it with page_size leaves by virtual
+ *            address: a reuse sweep that touches the first bytes of 64 1 GiB
+ *            pages costs 64 x 4 KiB of RAM and no hugepage pool. A real
+ *            device needs each IOMMU page physically contiguous. */
 #ifndef IOTLB_MEM_H
 #define IOTLB_MEM_H
 
@@ -27,6 +34,7 @@ enum mem_kind {
 	MEM_KIND_THP,
 	MEM_KIND_HUGETLB,
 	MEM_KIND_MEMFD,
+	MEM_KIND_SPARSE,
 };
 
 /* Allocates `len` bytes (rounded up to page_size) of zeroed, page-aligned,

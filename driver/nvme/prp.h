@@ -16,6 +16,19 @@ static inline uint32_t nvme_prp_list_capacity(uint32_t list_pages)
 	return list_pages ? list_pages * 511u + 1u : 0;
 }
 
+/* List pages one transfer of `len` bytes starting `start` bytes into a
+ * memory page fills: none while it touches at most two memory pages (PRP1
+ * and PRP2 suffice), else enough for one entry per page after the first,
+ * each full list page but the last giving an entry to the chain (4.3). */
+static inline uint32_t nvme_prp_list_pages_used(size_t start, size_t len)
+{
+	size_t in = start & (NVME_PAGE_SIZE - 1);
+	uint64_t touched = len ? (in + len + NVME_PAGE_SIZE - 1) / NVME_PAGE_SIZE : 0;
+	if (touched <= 2)
+		return 0;
+	return (uint32_t)((touched - 1 - 1 + 510) / 511);
+}
+
 /* List pages a slot needs for transfers of up to `max_xfer` bytes that may
  * start anywhere in a page (so one page more than max_xfer / 4 KiB). */
 uint32_t nvme_prp_list_pages_for(uint32_t max_xfer);

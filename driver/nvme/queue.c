@@ -72,6 +72,30 @@ int nvme_queue_alloc(struct dma_dev *dev, uint16_t qid, uint16_t entries, uint32
 	return 0;
 }
 
+void nvme_queue_dma_footprint(const struct nvme_queue *q, uint64_t ios, uint32_t qd, size_t start,
+			      size_t len, struct nvme_dma_footprint *out)
+{
+	/* The SQ tail and CQ head go round the ring one entry per command
+	 * (4.1), so `ios` commands touch the first min(ios, entries) entries
+	 * of each; the rings start on page boundaries (nvme_queue_alloc). */
+	uint64_t used = ios < q->entries ? ios : q->entries;
+	uint64_t sq = ((used << NVME_SQE_SHIFT) + NVME_PAGE_SIZE - 1) / NVME_PAGE_SIZE;
+	uint64_t cq = ((used << NVME_CQE_SHIFT) + NVME_PAGE_SIZE - 1) / NVME_PAGE_SIZE;
+	/* A slot's PRP list lives in its own pages: commands reuse the slots
+	 * their CIDs name, and at most qd CIDs are taken at once (the free
+	 * stack hands the most recently freed CID out first). */
+	uint64_t slots = qd < q->ncids ? qd : q->ncids;
+	if (ios < slots)
+		slots = ios;
+	uint64_t list = nvme_prp_list_pages_used(start, len);
+	memset(out, 0, sizeof(*out));
+	out->sq_pages = sq;
+	out->cq_pages = cq;
+	out->prp_pages = slots * list;
+	out->pages = sq + cq + out->prp_pages;
+	out->page_size = q->ring.page_size ? q->ring.page_size : NVME_PAGE_SIZE;
+}
+
 void nvme_queue_free(struct nvme_queue *q)
 {
 	if (!q)

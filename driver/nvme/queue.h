@@ -115,6 +115,23 @@ int nvme_queue_flush(struct nvme_queue *q, const struct nvme_ns *ns, void *ctx);
  * aborted commands. Returns the number written. */
 unsigned nvme_queue_poll(struct nvme_queue *q, struct nvme_done *out, unsigned max);
 
+/* The queue's own memory a run of I/Os makes the device touch, besides
+ * the data: pages of the SQ it fetches commands from, of the CQ it posts
+ * to, and of the PRP lists (NVMe 1.4, 4.1 and 4.3). Each is an IOTLB entry
+ * that competes with the data pages when both have the same page size. */
+struct nvme_dma_footprint {
+	uint64_t pages;	    /* distinct pages touched */
+	uint64_t page_size; /* their page size (the ring's backing pages) */
+	uint64_t sq_pages, cq_pages, prp_pages;
+};
+
+/* For `ios` commands with at most `qd` in flight, each moving `len` bytes
+ * that start `start` bytes into a memory page: which pages of the queue's
+ * rings and PRP lists the device touches. A pure function of the queue's
+ * layout: it neither submits nor reads anything. */
+void nvme_queue_dma_footprint(const struct nvme_queue *q, uint64_t ios, uint32_t qd, size_t start,
+			      size_t len, struct nvme_dma_footprint *out);
+
 /* Outstanding commands (busy CIDs). */
 static inline uint32_t nvme_queue_inflight(const struct nvme_queue *q)
 {

@@ -30,6 +30,9 @@ int dataset_emit_row(struct dataset *d, const struct result_row *row, const stru
 		fprintf(f, ",%llu", (unsigned long long)hist_quantile(h, qs[i]));
 	fprintf(f, ",%llu,%.1f", (unsigned long long)(h->count ? h->max : 0), row->iops);
 	opt_u64(f, row->has_mem, row->mem_bytes);
+	fprintf(f, ",%s", row->order ? row->order : "");
+	opt_u64(f, row->has_other, row->other_pages);
+	opt_u64(f, row->has_other, row->other_page_size);
 	fputc('\n', f);
 	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
 		if (!h->b[i])

@@ -25,6 +25,11 @@ struct result_row {
 	double iops;
 	uint64_t mem_bytes;
 	int has_mem;
+	const char *order; /* reuse: "cyclic" or "random"; NULL elsewhere */
+	/* reuse: the pages besides the data pages each I/O makes the device
+	 * touch (queue rings, PRP lists: IOTLB entries too) and their size. */
+	uint64_t other_pages, other_page_size;
+	int has_other;
 	const struct samples *raw; /* written to raw_samples.csv when set */
 };
 

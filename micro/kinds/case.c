@@ -48,16 +48,23 @@ int bench_finish_io(struct bench_env *r, const struct bench_case *c, uint64_t op
 		    const struct hist *h, const struct samples *raw, const struct ctr_set *before,
 		    uint64_t ios, uint64_t t_start, struct err *e)
 {
+	struct result_row row;
+	case_row_init(&row, r, c, NULL, op ? "write" : "read");
+	return bench_emit_io(r, &row, h, raw, before, ios, t_start, e);
+}
+
+int bench_emit_io(struct bench_env *r, struct result_row *row, const struct hist *h,
+		  const struct samples *raw, const struct ctr_set *before, uint64_t ios,
+		  uint64_t t_start, struct err *e)
+{
 	uint64_t el = timer_ns(timer_ticks() - t_start);
 	struct ctr_set after, acc;
 	ctr_read(r->be, &after);
 	ctr_zero_like(&acc, &after);
 	ctr_accumulate(&acc, before, &after);
-	struct result_row row;
-	case_row_init(&row, r, c, NULL, op ? "write" : "read");
-	row.iops = el ? (double)ios * 1e9 / (double)el : 0;
-	row.raw = raw;
-	return case_emit(r, &row, h, &acc, e);
+	row->iops = el ? (double)ios * 1e9 / (double)el : 0;
+	row->raw = raw;
+	return case_emit(r, row, h, &acc, e);
 }
 
 void case_row_init(struct result_row *row, const struct bench_env *r, const struct bench_case *c,

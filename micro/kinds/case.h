@@ -35,6 +35,12 @@ int bench_finish_io(struct bench_env *r, const struct bench_case *c, uint64_t op
 		    const struct hist *h, const struct samples *raw, const struct ctr_set *before,
 		    uint64_t ios, uint64_t t_start, struct err *e);
 
+/* The same for a row the kind prepared (case_row_init, then its own
+ * changes): sets iops and raw and writes it. */
+int bench_emit_io(struct bench_env *r, struct result_row *row, const struct hist *h,
+		  const struct samples *raw, const struct ctr_set *before, uint64_t ios,
+		  uint64_t t_start, struct err *e);
+
 /* A row for case c: id "<case>[-suffix]", kind, backend, page size and op,
  * then the columns the kind's fill_row sets. */
 void case_row_init(struct result_row *row, const struct bench_env *r, const struct bench_case *c,
@@ -51,6 +57,36 @@ static inline uint64_t bench_rand(uint64_t *s)
 	*s ^= *s >> 7;
 	*s ^= *s << 17;
 	return *s;
+}
+
+/* splitmix64 (Steele, Lea, Flood, "Fast splittable pseudorandom number
+ * generators", OOPSLA 2014): every output of a counter through a bijective
+ * mixer, so any 64-bit seed, 0 included, starts a full-period stream, and
+ * nearby seeds (one case and the next) give unrelated streams. */
+static inline uint64_t bench_splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* A uniform integer in [0, n) from a 64-bit random value by Lemire's
+ * multiply-shift ("Fast random integer generation in an interval", ACM
+ * TOMACS 2019) without the rejection step: one multiplication instead of
+ * a division, and a bias of at most n / 2^64. */
+static inline uint64_t bench_below(uint64_t r, uint64_t n)
+{
+	return (uint64_t)(((unsigned __int128)r * n) >> 64);
+}
+
+/* FNV-1a of a string: folds a case's name into its seed. */
+static inline uint64_t bench_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
+	return h;
 }
 
 /* The NVM command for key `op` (0 read, 1 write; NVM command set 3.3). */

@@ -62,11 +62,13 @@ const struct key_def key_raw = {
     .name = "raw", .type = KEY_BOOL, .max = 1, .help = "0 or 1: also write every sample"};
 
 /* The order is enum mem_kind's (driver/mem/mem.h): the value is the kind. */
-static const char *const backings[] = {"default", "anon", "thp", "hugetlb", "memfd", NULL};
+static const char *const backings[] = {"default", "anon",   "thp", "hugetlb",
+				       "memfd",	  "sparse", NULL};
 
 const struct key_def key_backing = {
     .name = "backing",
     .type = KEY_CHOICE,
     .choices = backings,
     .help = "backing memory: default (anon for 4k, hugetlb above), anon, thp (2m), hugetlb, "
-	    "memfd; not default: pagemap, vfio and iommufd only"};
+	    "memfd (pagemap, vfio and iommufd only); sparse (emu only: unpopulated memory, "
+	    "no hugepage pool)"};

@@ -1,71 +1,201 @@
-/* reuse: the IOTLB footprint sweep. One small I/O per page, cycling over
- * `pages` distinct pages of the buffer, one I/O in flight. While the pages
- * fit the IOTLB every data translation hits; past its reach they miss and
- * the median latency steps up by the miss cost. */
+/* reuse: the IOTLB footprint sweep. One small I/O per page over `pages`
+ * distinct pages of the buffer, one I/O in flight. While the pages fit the
+ * IOTLB every data translation hits; past its reach they miss and the
+ * latency steps up by the miss cost.
+ *
+ * order = cyclic visits the pages in turn: past the reach of an LRU or FIFO
+ * IOTLB every I/O misses, a sharp step. order = random picks a uniformly
+ * random page per I/O, as pcie-bench's window sweeps do: the miss fraction
+ * then grows as about 1 - N/W for N entries over W pages whatever the
+ * replacement policy, which tells a random-replacement IOTLB from a larger
+ * LRU one where a cyclic sweep cannot. */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "micro/kinds/case.h"
 #include "micro/kinds/keys.h"
 
-/* Distinct pages the I/Os cycle over: the footprint the IOTLB must hold. */
+/* Distinct pages the I/Os go over: the footprint the IOTLB must hold. */
 static const struct key_def key_pages = {.name = "pages",
 					 .type = KEY_UINT,
 					 .min = 1,
 					 .max = 1u << 20,
-					 .help = "distinct pages cycled over"};
+					 .help = "distinct pages the I/Os go over"};
+
+enum { ORDER_CYCLIC, ORDER_RANDOM };
+static const char *const orders[] = {"cyclic", "random", NULL};
+
+static const struct key_def key_order = {
+    .name = "order",
+    .type = KEY_CHOICE,
+    .choices = orders,
+    .help = "cyclic (page after page) or random (a uniformly random page per I/O)"};
+
+static const struct key_def key_seed = {
+    .name = "seed",
+    .type = KEY_UINT,
+    .min = 0,
+    .max = UINT64_MAX,
+    .help = "order = random: seed, mixed with the case name so each case differs"};
 
 /* Key order is grid order: the last key varies fastest. */
-enum { P_PAGE_SIZE, P_BACKING, P_PAGES, P_OP, P_IO_SIZE, P_IOS, P_WARMUP, P_RAW, NKEYS };
+enum {
+	P_PAGE_SIZE,
+	P_BACKING,
+	P_ORDER,
+	P_PAGES,
+	P_OP,
+	P_IO_SIZE,
+	P_IOS,
+	P_WARMUP,
+	P_SEED,
+	P_RAW,
+	NKEYS
+};
 
 static const struct kind_key keys[NKEYS] = {
-    [P_PAGE_SIZE] = {&key_page_size, "4k", 0}, [P_BACKING] = {&key_backing, "default", KK_QUIET},
-    [P_PAGES] = {&key_pages, NULL, 0},	       [P_OP] = {&key_op, "read", 0},
-    [P_IO_SIZE] = {&key_io_size, "512", 0},    [P_IOS] = {&key_ios, "65536", 0},
-    [P_WARMUP] = {&key_warmup, "0", KK_QUIET}, [P_RAW] = {&key_raw, "0", KK_QUIET},
+    [P_PAGE_SIZE] = {&key_page_size, "4k", 0},
+    [P_BACKING] = {&key_backing, "default", KK_QUIET},
+    [P_ORDER] = {&key_order, "cyclic", 0},
+    [P_PAGES] = {&key_pages, NULL, 0},
+    [P_OP] = {&key_op, "read", 0},
+    [P_IO_SIZE] = {&key_io_size, "512", 0},
+    [P_IOS] = {&key_ios, "65536", 0},
+    [P_WARMUP] = {&key_warmup, "0", KK_QUIET},
+    [P_SEED] = {&key_seed, "1", KK_QUIET},
+    [P_RAW] = {&key_raw, "0", KK_QUIET},
 };
+
+/* What one case's points share: the queue, the data buffer and its
+ * settings. */
+struct reuse {
+	struct bench_env *r;
+	const struct bench_case *c;
+	struct nvme_queue *q;
+	struct dma_buf b;
+	uint8_t opc;
+	bool random;
+	uint64_t io;
+};
+
+/* Untimed I/Os before a point's timed ones, so the IOTLB holds what a
+ * steady state holds. Cyclic: two passes over the pages (one fills it, the
+ * second settles FIFO and random replacement). Random: every page must have
+ * been drawn once; by the coupon collector's tail (P[some page of W still
+ * undrawn after W (ln W + c) draws] <= e^-c) W (ln W + 4) draws leave one
+ * undrawn with probability under 2 %, and one such page costs one miss. */
+static uint64_t reuse_warmup(const struct reuse *x, uint64_t pages)
+{
+	uint64_t w = x->c->v[P_WARMUP];
+	if (w)
+		return w;
+	if (!x->random)
+		return 2 * pages;
+	/* ln W from above, by ceil(log2 W) ln 2: no libm in the program. */
+	unsigned lg = pages > 1 ? 64u - (unsigned)__builtin_clzll(pages - 1) : 0;
+	return (uint64_t)((double)pages * ((double)lg * 0.6931471805599453 + 4.0)) + 1;
+}
+
+/* The random stream of one point: the suite's seed, the case and the page
+ * count, so every case and every point of a search is reproducible and
+ * none repeats another's. */
+static uint64_t point_seed(const struct reuse *x, uint64_t pages)
+{
+	uint64_t s = x->c->v[P_SEED] ^ bench_hash(x->c->name);
+	s ^= pages * 0x9e3779b97f4a7c15ull;
+	(void)bench_splitmix(&s);
+	return s;
+}
+
+/* Runs one point: warm-up, then `ios` timed I/Os over the first `pages`
+ * pages of the buffer, into h (and raw); *before and *t_start mark the
+ * start of the timed part. */
+static int reuse_point(struct reuse *x, uint64_t pages, uint64_t ios, struct hist *h,
+		       struct samples *raw, struct ctr_set *before, uint64_t *t_start,
+		       struct err *e)
+{
+	uint64_t warmup = reuse_warmup(x, pages), rs = point_seed(x, pages), next = 0;
+	unsigned shift = x->b.page_shift;
+	int rc = 0;
+	hist_reset(h);
+	for (uint64_t i = 0; !rc && i < warmup + ios; i++) {
+		if (i == warmup) {
+			ctr_read(x->r->be, before);
+			*t_start = timer_ticks();
+		}
+		/* No division per I/O: the cyclic index wraps by compare, the
+		 * random one scales a 64-bit draw by multiply-shift. */
+		uint64_t page;
+		if (x->random) {
+			page = bench_below(bench_splitmix(&rs), pages);
+		} else {
+			page = next;
+			if (++next == pages)
+				next = 0;
+		}
+		uint64_t ticks;
+		rc = bench_io_qd1(x->q, x->r->ns, x->opc, 0, &x->b, (size_t)(page << shift), x->io,
+				  &ticks, e);
+		if (i >= warmup) {
+			hist_add(h, timer_ns(ticks));
+			samples_add(raw, timer_ns(ticks));
+		}
+		if ((i & 255) == 0 && env_stopping(x->r))
+			rc = err_set(e, EINTR, "interrupted");
+	}
+	return rc;
+}
+
+/* The reach is the IOTLB's entry count, not the data pages: every I/O
+ * also makes the device fetch its command from the SQ, post to the CQ and
+ * (for transfers over two memory pages) read a PRP list. The queue knows
+ * which of its pages a run touches; the row records them so the analysis
+ * can add them where they share the IOTLB with the data (same page size,
+ * or a unified IOTLB). */
+static void reuse_other_pages(const struct reuse *x, uint64_t pages, uint64_t ios,
+			      struct result_row *row)
+{
+	struct nvme_dma_footprint fp;
+	/* Every data I/O starts on a page boundary (offset page << shift). */
+	nvme_queue_dma_footprint(x->q, reuse_warmup(x, pages) + ios, 1, 0, x->io, &fp);
+	row->has_other = 1;
+	row->other_pages = fp.pages;
+	row->other_page_size = fp.page_size;
+}
 
 static int run_reuse(struct bench_env *r, const struct bench_case *c, struct err *e)
 {
-	uint64_t pages = c->v[P_PAGES], ps = c->v[P_PAGE_SIZE], io = c->v[P_IO_SIZE];
-	uint64_t warmup = c->v[P_WARMUP] ? c->v[P_WARMUP] : 2 * pages, ios = c->v[P_IOS];
-	struct dma_buf b;
-	struct nvme_queue *q = NULL;
+	struct reuse x = {.r = r,
+			  .c = c,
+			  .opc = bench_opcode(c->v[P_OP]),
+			  .random = c->v[P_ORDER] == ORDER_RANDOM,
+			  .io = c->v[P_IO_SIZE]};
+	uint64_t pages = c->v[P_PAGES], ps = c->v[P_PAGE_SIZE], ios = c->v[P_IOS];
 	struct hist *h = malloc(sizeof(*h));
 	if (!h)
 		return err_set(e, ENOMEM, "out of memory");
-	hist_reset(h);
 	struct samples raw;
 	samples_init(&raw, (int)c->v[P_RAW]);
-	int rc = bench_buf(r, pages * ps, ps, &b, e);
+	int rc = bench_buf(r, pages * ps, ps, &x.b, e);
 	if (rc) {
 		free(h);
 		return rc;
 	}
-	rc = nvme_ctrl_create_queue(r->c, 2, &q, e);
+	rc = nvme_ctrl_create_queue(r->c, 2, &x.q, e);
 	struct ctr_set before;
-	uint8_t opc = bench_opcode(c->v[P_OP]);
 	uint64_t t_start = 0;
-	for (uint64_t i = 0; !rc && i < warmup + ios; i++) {
-		if (i == warmup) {
-			ctr_read(r->be, &before);
-			t_start = timer_ticks();
-		}
-		uint64_t ticks;
-		rc = bench_io_qd1(q, r->ns, opc, 0, &b, (size_t)((i % pages) * ps), io, &ticks, e);
-		if (i >= warmup) {
-			hist_add(h, timer_ns(ticks));
-			samples_add(&raw, timer_ns(ticks));
-		}
-		if ((i & 255) == 0 && env_stopping(r))
-			rc = err_set(e, EINTR, "interrupted");
-	}
 	if (!rc)
-		rc = bench_finish_io(r, c, c->v[P_OP], h, &raw, &before, ios, t_start, e);
+		rc = reuse_point(&x, pages, ios, h, &raw, &before, &t_start, e);
+	if (!rc) {
+		struct result_row row;
+		case_row_init(&row, r, c, NULL, c->v[P_OP] ? "write" : "read");
+		reuse_other_pages(&x, pages, ios, &row);
+		rc = bench_emit_io(r, &row, h, &raw, &before, ios, t_start, e);
+	}
 	struct err ignore;
-	if (q)
-		nvme_ctrl_delete_queue(r->c, q, &ignore);
-	backend_dma_free(r->be, &b);
+	if (x.q)
+		nvme_ctrl_delete_queue(r->c, x.q, &ignore);
+	backend_dma_free(r->be, &x.b);
 	free(h);
 	samples_free(&raw);
 	return rc;
@@ -101,11 +231,12 @@ static void fill_row(struct result_row *row, const struct bench_case *c)
 	row->threads = 1;
 	row->has_pages = 1;
 	row->pages = c->v[P_PAGES];
+	row->order = orders[c->v[P_ORDER]];
 }
 
 const struct kind kind_reuse = {
     .name = "reuse",
-    .summary = "latency of small I/Os cycling over N pages: the IOTLB reach sweep",
+    .summary = "latency of small I/Os over N pages, cyclic or random: the IOTLB reach sweep",
     .keys = keys,
     .nkeys = NKEYS,
     .check = check,

@@ -61,7 +61,7 @@ int limits_check(const struct suite *s, const struct nvme_ctrl *c, const struct 
 	return 0;
 }
 
-void limits_pools(const struct suite *s, FILE *out, bool *skip)
+void limits_pools(const struct suite *s, bool emu, FILE *out, bool *skip)
 {
 	static const uint64_t sizes[] = {2u << 20, 1u << 30};
 	for (unsigned k = 0; k < 2; k++) {
@@ -72,7 +72,8 @@ void limits_pools(const struct suite *s, FILE *out, bool *skip)
 			const struct bench_case *c = &s->cases[i];
 			if (!c->kind->footprint || case_get(c, &key_page_size, 0) != ps)
 				continue;
-			/* Only hugetlb memory (also behind a memfd) comes from the pool. */
+			/* Only hugetlb memory (also behind a memfd) comes from the pool;
+			 * sparse memory (emu) and anon or THP memory do not. */
 			uint64_t bk = case_get(c, &key_backing, MEM_KIND_DEFAULT);
 			if (bk != MEM_KIND_DEFAULT && bk != MEM_KIND_HUGETLB &&
 			    bk != MEM_KIND_MEMFD)
@@ -88,10 +89,11 @@ void limits_pools(const struct suite *s, FILE *out, bool *skip)
 			continue;
 		struct err e;
 		mem_hugepool_error(ps, worst, ENOMEM, &e);
-		fprintf(
-		    out,
-		    "note: %u case%s of %s pages will be skipped (the largest needs %llu): %s\n", n,
-		    n == 1 ? "" : "s", ps == (1u << 30) ? "1 GiB" : "2 MiB",
-		    (unsigned long long)worst, e.msg);
+		fprintf(out,
+			"note: %u case%s of %s pages will be skipped (the largest needs %llu): "
+			"%s%s\n",
+			n, n == 1 ? "" : "s", ps == (1u << 30) ? "1 GiB" : "2 MiB",
+			(unsigned long long)worst, e.msg,
+			emu ? "; or, on the emu backend, backing = sparse (no pool needed)" : "");
 	}
 }

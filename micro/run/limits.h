@@ -15,7 +15,9 @@ int limits_check(const struct suite *s, const struct nvme_ctrl *c, const struct 
 
 /* Which cases the host's hugepage pools cannot hold (skip[i] set), each
  * page size said once on `out` with the largest need and the fix, instead
- * of once per case. Cases of kinds without a footprint are not judged. */
-void limits_pools(const struct suite *s, FILE *out, bool *skip);
+ * of once per case. Cases of kinds without a footprint are not judged.
+ * `emu`: the run is on the emulated controller, which also takes backing =
+ * sparse (the note says so). */
+void limits_pools(const struct suite *s, bool emu, FILE *out, bool *skip);
 
 #endif

@@ -81,13 +81,18 @@ static int open_device(struct run *run, struct err *e)
 		rc = err_set(e, ENODEV, "the controller has no namespace 1");
 	if (!rc)
 		rc = limits_check(&run->s, r->env.c, r->env.ns, e);
-	/* A backing other than the default is a property of the real backends'
-	 * allocators: ask the backend once, before the first case. */
-	for (unsigned i = 0; !rc && i < run->s.ncases; i++)
-		if (case_get(&run->s.cases[i], &key_backing, MEM_KIND_DEFAULT) !=
-			MEM_KIND_DEFAULT &&
-		    backend_set_mem_kind(r->env.be, MEM_KIND_DEFAULT, e))
+	/* A backing other than the default is a property of the backend's
+	 * allocator (sparse for emu only, the others for the real ones): ask
+	 * the backend for each case's, before the first case, then go back to
+	 * the default. */
+	for (unsigned i = 0; !rc && i < run->s.ncases; i++) {
+		uint64_t bk = case_get(&run->s.cases[i], &key_backing, MEM_KIND_DEFAULT);
+		if (bk != MEM_KIND_DEFAULT && backend_set_mem_kind(r->env.be, (enum mem_kind)bk, e))
 			rc = err_wrap(e, "case %s sets backing", run->s.cases[i].name);
+	}
+	struct err ignore;
+	if (!rc && r->env.be->ops->set_mem_kind)
+		backend_set_mem_kind(r->env.be, MEM_KIND_DEFAULT, &ignore);
 	if (!rc)
 		rc = confine(r, &run->s, e);
 	return rc;
@@ -447,7 +452,7 @@ int runner_main(const struct run_opts *o)
 	fflush(stdout);
 	run->no_pool = calloc(run->s.ncases ? run->s.ncases : 1, sizeof(bool));
 	if (run->no_pool)
-		limits_pools(&run->s, stderr, run->no_pool);
+		limits_pools(&run->s, !backend_is_real(r->env.be), stderr, run->no_pool);
 	progress_init(&run->pg, stderr, run->s.ncases, o->quiet);
 	for (unsigned i = 0; i < run->s.ncases && !env_stopping(&r->env); i++)
 		if (run_case(run, i))

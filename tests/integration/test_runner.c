@@ -3,6 +3,7 @@
  * suite reaching a million live mappings. Run from the tree root. */
 #include <errno.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +65,7 @@ static char *slurp(const char *path)
 }
 
 #define MAXROWS 4096
-#define NCOL	22
+#define NCOL	25
 
 struct table {
 	char *text;
@@ -418,6 +419,165 @@ static void reuse_counters_find_configured_entries(void **state)
 	}
 }
 
+/* The misses of every case in the run, in case order. */
+static unsigned all_misses(uint64_t *out, unsigned max)
+{
+	char path[400];
+	snprintf(path, sizeof(path), "%s/latest/counters.csv", root);
+	char *text = slurp(path);
+	assert_non_null(text);
+	unsigned n = 0;
+	for (char *at = text; n < max && (at = strstr(at, ",model,iotlb_miss,")); n++) {
+		at += strlen(",model,iotlb_miss,");
+		out[n] = strtoull(at, NULL, 10);
+	}
+	free(text);
+	return n;
+}
+
+/* order = random on an LRU IOTLB of N entries: the SQ and CQ pages are
+ * touched by every I/O and stay most recently used, so N - 2 entries hold
+ * data pages; uniformly random pages over W of them then hit with
+ * probability (N - 2) / W (a uniform independent reference string, any
+ * C-entry cache that keeps recently used pages: Fagin 1977), and miss on
+ * the rest. Cyclic order over the same W misses every time. The same seed
+ * gives the same I/Os (same misses); another seed other I/Os. */
+static void reuse_random_order_follows_capacity(void **state)
+{
+	(void)state;
+	char presets[160], suite[160], args[512];
+	snprintf(presets, sizeof(presets), "%.128s-rnd.ini", root);
+	snprintf(suite, sizeof(suite), "%.128s-rnd.suite", root);
+	write_suite(presets,
+		    "[lru]\ndescription = test\niotlb = unified\nentries = 64\nways = 0\n"
+		    "replacement = lru\nseed = 1\npwc = 4,16,16\nleaf_sizes = 4k,2m,1g\n"
+		    "invalidation = strict\nhit_ns = 0\nmiss_ns = 235\nwalk_read_ns = 200\n"
+		    "inval_ns = 1000\nflush_ns = 2000\n");
+	write_suite(suite,
+		    "[a]\nkind = reuse\norder = random,cyclic\npages = 62,124,248\n"
+		    "ios = 20000\n"
+		    "[b]\nkind = reuse\norder = random\npages = 124\nios = 20000\nseed = 1,2\n");
+	snprintf(args, sizeof(args), "%s --preset lru --preset-file %s", suite, presets);
+	assert_int_equal(run(args), 0);
+	uint64_t m[8];
+	assert_int_equal(all_misses(m, 8), 8);
+	static const double want[] = {0, 0.5, 0.75};
+	for (unsigned i = 0; i < 3; i++) {
+		/* Binomial: 4 standard deviations of 20000 draws. */
+		double exp = want[i] * 20000, sd = sqrt(20000 * want[i] * (1 - want[i]));
+		printf("random over %u pages: %llu misses (expected %.0f +- %.0f)\n", 62u << i,
+		       (unsigned long long)m[i], exp, 4 * sd);
+		assert_true(fabs((double)m[i] - exp) <= 4 * sd);
+	}
+	assert_int_equal(m[3], 0);
+	assert_int_equal(m[4], 20000);
+	assert_int_equal(m[5], 20000);
+	/* Section a's random case at 124 pages and section b's seed 1 are
+	 * different cases: different streams; b's two seeds differ too. */
+	printf("seed 1: %llu, seed 2: %llu, other section: %llu\n", (unsigned long long)m[6],
+	       (unsigned long long)m[7], (unsigned long long)m[1]);
+	assert_true(m[6] != m[7]);
+	assert_true(m[6] != m[1]);
+	char path[400];
+	snprintf(path, sizeof(path), "%s/latest/results.csv", root);
+	static struct table t;
+	load_table(&t, path, dataset_results_header);
+	assert_int_equal(t.nrows, 8);
+	assert_string_equal(t.cell[0][22], "random");
+	assert_string_equal(t.cell[3][22], "cyclic");
+	free(t.text);
+	/* The same suite again: the same I/Os, so the same misses. */
+	assert_int_equal(run(args), 0);
+	uint64_t again[8];
+	assert_int_equal(all_misses(again, 8), 8);
+	assert_memory_equal(m, again, sizeof(m));
+}
+
+/* One IOTLB configuration for reuse_other_pages_count. */
+struct edge_case {
+	const char *name;
+	const char *iotlb; /* preset lines naming the IOTLB */
+	const char *page_size, *backing;
+	unsigned data_entries; /* entries of the IOTLB the data pages use */
+	bool shared;	       /* the ring's 4 KiB pages use the same one */
+};
+
+/* The recorded other pages are what the IOTLB holds besides the data: on
+ * an LRU IOTLB of N entries a cyclic sweep's misses start exactly past
+ * N - other_pages data pages when the queue's pages share the IOTLB with
+ * the data (unified, or split with 4 KiB data), and past N when they do
+ * not (split, 2 MiB or 1 GiB data: the 4 KiB ring pages live in the 4 KiB
+ * IOTLB). The sweep brackets the edge on both sides; the edge is computed
+ * from the row's own other_pages and other_page_size. */
+static void check_edge(const struct edge_case *k)
+{
+	char presets[160], suite[160], args[512], text[1024];
+	snprintf(presets, sizeof(presets), "%.128s-edge.ini", root);
+	snprintf(suite, sizeof(suite), "%.128s-edge.suite", root);
+	snprintf(text, sizeof(text),
+		 "[lru]\ndescription = test\n%s\nways = 0\nreplacement = lru\nseed = 1\n"
+		 "pwc = 4,16,16\nleaf_sizes = 4k,2m,1g\ninvalidation = strict\nhit_ns = 0\n"
+		 "miss_ns = 235\nwalk_read_ns = 200\ninval_ns = 1000\nflush_ns = 2000\n",
+		 k->iotlb);
+	write_suite(presets, text);
+	unsigned lo = k->data_entries - 4, hi = k->data_entries + 1;
+	char pages[256] = "";
+	size_t n = 0;
+	for (unsigned p = lo; p <= hi; p++)
+		n += (size_t)snprintf(pages + n, sizeof(pages) - n, "%s%u", p > lo ? "," : "", p);
+	snprintf(text, sizeof(text),
+		 "[reuse]\npage_size = %s\nbacking = %s\npages = %s\nios = 300\n", k->page_size,
+		 k->backing, pages);
+	write_suite(suite, text);
+	snprintf(args, sizeof(args), "%s --preset lru --preset-file %s", suite, presets);
+	assert_int_equal(run(args), 0);
+	char path[400];
+	snprintf(path, sizeof(path), "%s/latest/results.csv", root);
+	static struct table t;
+	load_table(&t, path, dataset_results_header);
+	assert_int_equal(t.nrows, hi - lo + 1);
+	uint64_t other = strtoull(t.cell[0][23], NULL, 10);
+	uint64_t other_ps = strtoull(t.cell[0][24], NULL, 10);
+	uint64_t data_ps = strtoull(t.cell[0][3], NULL, 10);
+	/* A qd-1 reuse queue has 2 entries: one SQ page and one CQ page, and a
+	 * 512-byte I/O needs no PRP list. */
+	assert_int_equal(other, 2);
+	assert_int_equal(other_ps, 4096);
+	unsigned edge = k->data_entries;
+	if (k->shared || other_ps == data_ps)
+		edge -= (unsigned)other;
+	uint64_t m[8];
+	assert_int_equal(all_misses(m, 8), hi - lo + 1);
+	for (unsigned p = lo; p <= hi; p++) {
+		printf("%s, %s pages: %u pages, %llu misses\n", k->name, k->page_size, p,
+		       (unsigned long long)m[p - lo]);
+		assert_int_equal(m[p - lo], p <= edge ? 0 : 300);
+	}
+	free(t.text);
+}
+
+static void reuse_other_pages_count(void **state)
+{
+	(void)state;
+	static const struct edge_case cases[] = {
+	    {"unified 16", "iotlb = unified\nentries = 16", "4k", "default", 16, true},
+	    {"unified 64", "iotlb = unified\nentries = 64", "4k", "default", 64, true},
+	    {"unified 120", "iotlb = unified\nentries = 120", "4k", "default", 120, true},
+	    {"split 48/16/8", "iotlb = split\nentries_4k = 48\nentries_2m = 16\nentries_1g = 8",
+	     "4k", "default", 48, true},
+	    /* 2 MiB and 1 GiB data on sparse memory (no hugepage pool). */
+	    {"unified 64", "iotlb = unified\nentries = 64", "2m", "sparse", 64, true},
+	    {"unified 32", "iotlb = unified\nentries = 32", "1g", "sparse", 32, true},
+	    {"split 48/16/8", "iotlb = split\nentries_4k = 48\nentries_2m = 16\nentries_1g = 8",
+	     "2m", "sparse", 16, false},
+	    /* The 1 GiB sweep: a 32-entry 1 GiB IOTLB of a split design. */
+	    {"split 64/64/32", "iotlb = split\nentries_4k = 64\nentries_2m = 64\nentries_1g = 32",
+	     "1g", "sparse", 32, false},
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_edge(&cases[i]);
+}
+
 static void count_reaches_a_million(void **state)
 {
 	(void)state;
@@ -520,6 +680,8 @@ int main(void)
 	    cmocka_unit_test(second_signal),
 	    cmocka_unit_test(reuse_finds_64_entries),
 	    cmocka_unit_test(reuse_counters_find_configured_entries),
+	    cmocka_unit_test(reuse_random_order_follows_capacity),
+	    cmocka_unit_test(reuse_other_pages_count),
 	    cmocka_unit_test(count_reaches_a_million),
 	    cmocka_unit_test(raw_samples),
 	    cmocka_unit_test(device_faults),

@@ -278,6 +278,16 @@ static void extras_refuse_other_backends(void **state)
 	assert_int_equal(backend_iova_ranges(&d.b, NULL, 0), 0);
 	assert_int_equal(backend_vfio_dma_avail(&d.b), -1);
 	assert_int_equal(backend_set_mem_kind(&d.b, MEM_KIND_THP, &e), -EINVAL);
+	assert_msg(&e, "the emu backend takes backing = default or sparse");
+	/* Sparse memory is the emulator's only: the real backends refuse it
+	 * before touching their state. */
+	static const struct backend_ops *const real[] = {&backend_pagemap_ops, &backend_vfio_ops,
+							 &backend_iommufd_ops};
+	for (unsigned i = 0; i < 3; i++) {
+		struct fx_dummy r = {.b = {.ops = real[i]}};
+		assert_int_equal(backend_set_mem_kind(&r.b, MEM_KIND_SPARSE, &e), -EINVAL);
+		assert_msg(&e, "backing = sparse is for the emu backend only");
+	}
 	assert_int_equal(backend_iommufd_set_iova_mode(&d.b, IOMMUFD_IOVA_FIXED, &e), -EINVAL);
 }
 

@@ -5,6 +5,7 @@
 
 #include "tests/helpers.h"
 #include "driver/nvme/prp.h"
+#include "driver/nvme/queue.h"
 
 #define PG 4096u
 
@@ -141,6 +142,57 @@ static void list_pages_for(void **state)
 	assert_true(nvme_prp_list_capacity(nvme_prp_list_pages_for(2u << 20)) >= 513);
 }
 
+/* List pages one transfer fills: none up to two memory pages, then the
+ * fewest pages whose chained capacity holds one entry per page after the
+ * first (checked against nvme_prp_list_capacity at every boundary). */
+static void list_pages_used(void **state)
+{
+	(void)state;
+	assert_int_equal(nvme_prp_list_pages_used(0, 512), 0);
+	assert_int_equal(nvme_prp_list_pages_used(0, 8192), 0);
+	assert_int_equal(nvme_prp_list_pages_used(4092, 4100), 0);     /* two pages */
+	assert_int_equal(nvme_prp_list_pages_used(100, 8192), 1);      /* three pages */
+	assert_int_equal(nvme_prp_list_pages_used(0, 513u * 4096), 1); /* 512 entries */
+	assert_int_equal(nvme_prp_list_pages_used(0, 514u * 4096), 2); /* 513: chained */
+	for (size_t pages = 3; pages < 3000; pages++) {
+		uint32_t l = nvme_prp_list_pages_used(0, pages * 4096);
+		assert_true(nvme_prp_list_capacity(l) >= pages - 1);
+		assert_true(nvme_prp_list_capacity(l - 1) < pages - 1);
+	}
+}
+
+/* The queue's pages a run touches, from the ring layout alone. */
+static void queue_footprint(void **state)
+{
+	(void)state;
+	struct nvme_queue q;
+	memset(&q, 0, sizeof(q));
+	q.entries = 2;
+	q.ncids = 1;
+	q.ring.page_size = 4096;
+	struct nvme_dma_footprint f;
+	/* The reuse kind's queue: one SQ page and one CQ page. */
+	nvme_queue_dma_footprint(&q, 100000, 1, 0, 512, &f);
+	assert_int_equal(f.pages, 2);
+	assert_int_equal(f.page_size, 4096);
+	assert_int_equal(f.prp_pages, 0);
+	/* 1024 entries: 64 KiB of SQEs (16 pages) and 16 KiB of CQEs (4). */
+	q.entries = 1024;
+	q.ncids = 1023;
+	nvme_queue_dma_footprint(&q, 100000, 1, 0, 512, &f);
+	assert_int_equal(f.sq_pages, 16);
+	assert_int_equal(f.cq_pages, 4);
+	/* Ten commands reach only the first page of each. */
+	nvme_queue_dma_footprint(&q, 10, 1, 0, 512, &f);
+	assert_int_equal(f.pages, 2);
+	/* 16 KiB transfers need a PRP list page per slot in flight. */
+	nvme_queue_dma_footprint(&q, 100000, 8, 0, 16384, &f);
+	assert_int_equal(f.prp_pages, 8);
+	assert_int_equal(f.pages, 16 + 4 + 8);
+	nvme_queue_dma_footprint(&q, 3, 8, 0, 16384, &f);
+	assert_int_equal(f.prp_pages, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
@@ -151,6 +203,8 @@ int main(void)
 	    cmocka_unit_test(unaligned_rejected),
 	    cmocka_unit_test(per_page_addresses),
 	    cmocka_unit_test(list_pages_for),
+	    cmocka_unit_test(list_pages_used),
+	    cmocka_unit_test(queue_footprint),
 	};
 	return cmocka_run_group_tests_name("prp", t, setup, teardown);
 }

@@ -165,6 +165,33 @@ static void shipped_suites_parse(void **state)
 	}
 }
 
+/* reuse's order and seed: parsed from the table (with the allowed values
+ * in the error), defaults cyclic and 1, and order spans the grid before
+ * pages so a section sweeps each order in turn. */
+static void reuse_order_and_seed(void **state)
+{
+	(void)state;
+	struct suite s;
+	struct err e;
+	const char *text = "[reuse]\norder = cyclic,random\npages = 8,16\nseed = 7\n";
+	assert_ok(suite_load_string(text, "r.suite", NULL, 0, &s, &e), &e);
+	assert_int_equal(s.ncases, 4);
+	assert_int_equal(case_value(&s.cases[0], "order"), 0);
+	assert_int_equal(case_value(&s.cases[1], "order"), 0);
+	assert_int_equal(case_value(&s.cases[1], "pages"), 16);
+	assert_int_equal(case_value(&s.cases[2], "order"), 1);
+	assert_int_equal(case_value(&s.cases[3], "seed"), 7);
+	suite_free(&s);
+	assert_ok(suite_load_string("[reuse]\npages = 8\n", "r.suite", NULL, 0, &s, &e), &e);
+	assert_int_equal(case_value(&s.cases[0], "order"), 0);
+	assert_int_equal(case_value(&s.cases[0], "seed"), 1);
+	suite_free(&s);
+	assert_int_not_equal(
+	    suite_load_string("[reuse]\npages = 8\norder = shuffled\n", "r.suite", NULL, 0, &s, &e),
+	    0);
+	assert_non_null(strstr(e.msg, "allowed values are cyclic, random"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
@@ -172,6 +199,7 @@ int main(void)
 	    cmocka_unit_test(overrides),
 	    cmocka_unit_test(errors),
 	    cmocka_unit_test(shipped_suites_parse),
+	    cmocka_unit_test(reuse_order_and_seed),
 	};
 	return cmocka_run_group_tests_name("suite", t, NULL, NULL);
 }
