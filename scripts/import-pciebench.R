@@ -28,9 +28,12 @@
 # Imported: lat_dma_sweep_rd_rnd_64.csv, rows Test=LAT_DMA_RD, PAT=Rand,
 # Cache=Cold, HO=0, DO=0 (the "Cold" state thrashes the host caches before
 # each window, so reads come from DRAM; with the IOMMU off its curve is flat,
-# so a rise with the IOMMU on is translation). The HWarm/DWarm states rise
-# with the window even with the IOMMU off (LLC/DDIO effects) and DThrash is
-# within 2 ns of Cold; they are not imported.
+# so a rise with the IOMMU on is translation). Not imported: HWarm and DWarm
+# rise with the window even with the IOMMU off (LLC/DDIO effects), and with
+# 4 KiB IOPTEs DThrash rises from the 64 KiB window on where Cold stays flat
+# to 512 KiB (Sandy Bridge, Haswell E5-2637v3, Broadwell): the device's own
+# thrashing accesses apparently take IOTLB entries too, so its window is not
+# the IOTLB footprint.
 
 suppressPackageStartupMessages({
   library(data.table)
