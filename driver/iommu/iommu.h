@@ -25,9 +25,16 @@ enum iommu_inval {
 
 #define IOMMU_NSIZES 3 /* 4 KiB, 2 MiB, 1 GiB */
 
+/* Bytes of each note of a preset (source, fixed, guessed): what its numbers
+ * rest on, for `iotlbench presets --verbose`; not used by the model. */
+#define IOMMU_NOTE_MAX 512
+
 struct iommu_cfg {
 	char name[64];
 	char description[160];
+	char source[IOMMU_NOTE_MAX];  /* the measurement or code the values come from */
+	char fixed[IOMMU_NOTE_MAX];   /* parameters that source pins down */
+	char guessed[IOMMU_NOTE_MAX]; /* parameters it does not: estimates or defaults */
 	enum iommu_kind kind;
 	bool split;			    /* own IOTLB per page size */
 	struct cache_cfg tlb[IOMMU_NSIZES]; /* unified: tlb[0] only */

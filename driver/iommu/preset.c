@@ -99,6 +99,26 @@ static int parse_description(const struct key_def *d, const char *text, void *ta
 	return 0;
 }
 
+/* source, fixed, guessed: free text into the char array at d->off. The
+ * INI parser hands an indented continuation line over as the same key again,
+ * so a second value is appended after a space: notes can span lines. */
+static int parse_note(const struct key_def *d, const char *text, void *target, uint64_t *out,
+		      struct err *e)
+{
+	(void)out;
+	if (!target)
+		return 0;
+	char *dst = (char *)target + d->off;
+	size_t have = strlen(dst), add = strlen(text);
+	if (have + (have ? 1 : 0) + add >= IOMMU_NOTE_MAX)
+		return err_set(e, EINVAL, "%s: longer than %d characters; shorten it", d->name,
+			       IOMMU_NOTE_MAX - 1);
+	if (have)
+		dst[have++] = ' ';
+	memcpy(dst + have, text, add + 1);
+	return 0;
+}
+
 /* "a,b,c": the PML4E, PDPTE and PDE cache sizes. */
 static int parse_pwc(const struct key_def *d, const char *text, void *target, uint64_t *out,
 		     struct err *e)
@@ -171,6 +191,21 @@ static const uint64_t inval_vals[] = {INVAL_STRICT, INVAL_LAZY};
  * fields without one (the entry counts, the seed) start at 0. */
 static const struct key_def defs[] = {
     {.name = "description", .type = KEY_CUSTOM, .parse = parse_description, .help = "free text"},
+    {.name = "source",
+     .type = KEY_CUSTOM,
+     .off = offsetof(struct iommu_cfg, source),
+     .parse = parse_note,
+     .help = "where the values come from (a measurement, published data, source code)"},
+    {.name = "fixed",
+     .type = KEY_CUSTOM,
+     .off = offsetof(struct iommu_cfg, fixed),
+     .parse = parse_note,
+     .help = "which parameters the source pins down"},
+    {.name = "guessed",
+     .type = KEY_CUSTOM,
+     .off = offsetof(struct iommu_cfg, guessed),
+     .parse = parse_note,
+     .help = "which parameters are estimates or defaults"},
     {.name = "kind",
      .type = KEY_CHOICE,
      F(kind),

@@ -1,5 +1,6 @@
 /* iotlbench suites / presets: what ships with the program, one line each
- * with its description, so a user can pick one without reading files. */
+ * with its description, so a user can pick one without reading files.
+ * `presets --verbose` adds what each preset's numbers rest on. */
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -14,19 +15,29 @@
 #include "micro/run/suite.h"
 
 static const struct cli_opt list_opts[] = {CLI_OPT_HELP};
+static const struct cli_opt presets_opts[] = {
+    {"verbose", no_argument, 'v', NULL,
+     "also say per preset where its values come from, which the data fix and which are guessed"},
+    CLI_OPT_HELP};
 
-/* Only --help; -1 to go on, else the exit status. */
-static int list_args(int argc, char **argv, const char *name, const char *about)
+/* --help and the table's flags (*verbose for -v); -1 to go on, else the
+ * exit status. */
+static int list_args(int argc, char **argv, const char *name, const char *about,
+		     const struct cli_opt *opts, unsigned nopts, int *verbose)
 {
 	struct option lo[CLI_MAX_OPTS + 1];
 	char so[3 * CLI_MAX_OPTS + 2];
-	cli_getopt(list_opts, ARRAY_SIZE(list_opts), 0, lo, so);
+	cli_getopt(opts, nopts, 0, lo, so);
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (ch == 'h') {
-			cli_usage(stdout, name, "", about, list_opts, ARRAY_SIZE(list_opts));
+			cli_usage(stdout, name, "", about, opts, nopts);
 			return 0;
+		}
+		if (ch == 'v' && verbose) {
+			*verbose = 1;
+			continue;
 		}
 		fprintf(stderr, "iotlbench %s: see 'iotlbench %s --help'\n", name, name);
 		return 2;
@@ -41,7 +52,8 @@ static int list_args(int argc, char **argv, const char *name, const char *about)
 int cmd_suites(int argc, char **argv)
 {
 	int rc = list_args(argc, argv, "suites",
-			   "Lists the shipped suites (iotlbench run NAME) with their cases.");
+			   "Lists the shipped suites (iotlbench run NAME) with their cases.",
+			   list_opts, ARRAY_SIZE(list_opts), NULL);
 	if (rc >= 0)
 		return rc;
 	char dir[PATH_MAX - 96];
@@ -77,8 +89,10 @@ int cmd_suites(int argc, char **argv)
 
 int cmd_presets(int argc, char **argv)
 {
+	int verbose = 0;
 	int rc = list_args(argc, argv, "presets",
-			   "Lists the IOMMU presets of the emulated controller (--preset NAME).");
+			   "Lists the IOMMU presets of the emulated controller (--preset NAME).",
+			   presets_opts, ARRAY_SIZE(presets_opts), &verbose);
 	if (rc >= 0)
 		return rc;
 	struct preset_set *set = malloc(sizeof(*set));
@@ -88,8 +102,17 @@ int cmd_presets(int argc, char **argv)
 		free(set);
 		return 1;
 	}
-	for (unsigned i = 0; i < set->n; i++)
-		printf("%-24s %s\n", set->p[i].name, set->p[i].description);
+	for (unsigned i = 0; i < set->n; i++) {
+		const struct iommu_cfg *c = &set->p[i];
+		printf("%-24s %s\n", c->name, c->description);
+		if (!verbose)
+			continue;
+		/* A preset without a note says so rather than printing nothing:
+		 * an unsourced number is itself worth knowing. */
+		printf("    source:  %s\n", *c->source ? c->source : "(not given)");
+		printf("    fixed:   %s\n", *c->fixed ? c->fixed : "(not given)");
+		printf("    guessed: %s\n", *c->guessed ? c->guessed : "(not given)");
+	}
 	printf("(from %s)\n", preset_default_path());
 	free(set);
 	return 0;

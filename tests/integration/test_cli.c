@@ -251,6 +251,9 @@ static void every_command_has_help(void **state)
 	}
 	expect(sh("bin/iotlbench suites"), 0, "quick ");
 	expect(sh("bin/iotlbench presets"), 0, "intel-e5-2660v2 ");
+	/* --verbose: what each preset's numbers rest on. */
+	expect(sh("bin/iotlbench presets --verbose"), 0, "\n    guessed: ");
+	expect(sh("bin/iotlbench presets --help"), 0, "--verbose");
 }
 
 /* `make install`'s script: the installed program finds its suites and
