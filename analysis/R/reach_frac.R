@@ -72,11 +72,11 @@ fit_step <- function(hb, hp, min_step = 3) {
   c(s = s, f = unname(mix_weight(p, b0, B(x - s))[["f"]]))
 }
 
-# f and d of one point for a known step s. d ranges over +-s/3: a larger
+# f and d of one point for a known step s. d ranges over +-s/8: a larger
 # common shift than that is not drift but the step itself.
 fit_fraction <- function(B, hp, x, s) {
   p <- hist_cdf_fun(hp$lo_ns, hp$hi_ns, hp$count)(x)
-  ds <- seq(-s / 3, s / 3, length.out = 25)
+  ds <- seq(-s / 8, s / 8, length.out = 17)
   fits <- vapply(ds, function(d) mix_weight(p, B(x - d), B(x - d - s)), numeric(2))
   j <- which.min(fits["sse", ])
   c(f = unname(fits["f", j]), d = ds[j])

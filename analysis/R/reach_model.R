@@ -102,16 +102,15 @@ fit_reach_models <- function(W, y, se, o, order, lo, hi, hi_max, scale = FALSE, 
     fits <- vapply(Ns, function(N) {
       g <- m$f(W, N, o)
       if (!scale) return(c(sum(w * (y - g)^2), NA_real_, NA_real_))
-      den <- sum(w * g * g)
-      s <- if (den > 0) sum(w * y * g) / den else 0
-      c(sum(w * (y - s * g)^2), s, if (den > 0) 1 / sqrt(den) else NA_real_)
+      latency_fit(y, w, log2(W), g)[1:3]
     }, numeric(3))
     j <- which.min(fits[1, ])
     g <- m$f(W, Ns[j], o)
     all[[length(all) + 1]] <- list(name = m$name, full = m$full, Ns = Ns, score = fits[1, ] + 2 * m$k,
                                    j = j, s = fits[2, j],
                                    s_ci = fits[2, j] + c(-1.96, 1.96) * fits[3, j],
-                                   resid = if (scale) y - fits[2, j] * g else y - g)
+                                   resid = if (scale) latency_fit(y, w, log2(W), g, resid = TRUE)
+                                           else y - g)
   }
   if (!length(all)) return(NULL)
   best <- all[[which.min(vapply(all, function(a) a$score[a$j], numeric(1)))]]
@@ -131,4 +130,30 @@ n_grid <- function(lo, hi) {
   lo <- max(1, floor(lo)); hi <- max(lo, ceiling(hi))
   if (hi - lo <= 3000) return(seq(lo, hi))
   unique(round(exp(seq(log(lo), log(hi), by = log(1.005)))))
+}
+
+# A latency curve: y = a + b * log2(W) + s * g, weighted least squares. The
+# drift term b (caches, the data's own page walks) is fitted together with
+# the step over the whole sweep instead of being extrapolated from the points
+# before it; a negative b is not drift (and would inflate the step), so then
+# the fit is redone without it. Returns (chi, s, se of s) or the residuals.
+latency_fit <- function(y, w, x, g, resid = FALSE) {
+  solve_wls <- function(X) {
+    XtW <- t(X * w)
+    A <- XtW %*% X
+    if (rcond(A) < 1e-12) return(NULL)
+    beta <- solve(A, XtW %*% y)
+    list(beta = as.vector(beta), cov = solve(A))
+  }
+  X <- cbind(1, x, g)
+  f <- solve_wls(X)
+  if (is.null(f) || f$beta[2] < 0) {
+    X <- cbind(1, g)
+    f <- solve_wls(X)
+  }
+  if (is.null(f)) return(if (resid) y - stats::median(y) else c(Inf, NA_real_, NA_real_))
+  r <- y - as.vector(X %*% f$beta)
+  if (resid) return(r)
+  k <- ncol(X)
+  c(sum(w * r^2), f$beta[k], sqrt(f$cov[k, k]))
 }

@@ -123,3 +123,31 @@ test_that("the expected-values fit recovers a known entry count and miss cost, a
   expect_true(is.na(off$entries))
   expect_match(off$notes, "no penalty")
 })
+
+test_that("the report's reach inference on the pcie-bench data agrees with the documented fit", {
+  # The expected values come from scripts/pciebench-expected.R, a separate
+  # least-squares fit of base + c * max(0, 1 - N/W) to the same numbers; the
+  # report's code path (load_datasets -> reach_input -> infer_reach) must
+  # reach the same answer: a reach where the fit finds one (inside the fit's
+  # interval, or within max(2, 4 %) of its point), none where it finds none.
+  exp <- fread(file.path(ref_root, "pciebench-expected.csv"))[method == "raw"]
+  for (d in pcie_dirs) {
+    r <- infer_reach(reach_input(load_datasets(d)), by = "run")
+    e <- exp[dataset == basename(d)]
+    expect_equal(nrow(r), 1, info = basename(d))
+    if (is.na(e$entries)) {
+      expect_true(is.na(r$entries), info = paste(basename(d), r$reason))
+      next
+    }
+    ok <- (r$entries >= e$entries_lo && r$entries <= e$entries_hi) ||
+      abs(r$entries - e$entries) <= max(2, 0.04 * e$entries)
+    expect_true(ok, info = sprintf("%s: inferred %s, expected %s [%s, %s]", basename(d), r$entries,
+                                   e$entries, e$entries_lo, e$entries_hi))
+    # The bracket holds the documented fit's point, and the miss cost's
+    # interval overlaps the fit's.
+    expect_true(r$entries_lo <= e$entries && e$entries <= r$entries_hi, info = basename(d))
+    expect_true(r$step_lo_ns <= e$miss_ns_hi && e$miss_ns_lo <= r$step_hi_ns,
+                info = sprintf("%s: step [%.0f, %.0f] vs [%.0f, %.0f]", basename(d), r$step_lo_ns,
+                               r$step_hi_ns, e$miss_ns_lo, e$miss_ns_hi))
+  }
+})
