@@ -199,7 +199,14 @@ SKIP_VM = 0
 # tests here, then the guest tests (SKIP_VM=1 leaves the guest out).
 test: deps
 	$(MAKE) all tests $(GUEST_PROGS)
-	GUEST_TESTS="$(GUEST_TESTS)" sh tests/run.sh $(TESTS) R:analysis/run-tests.R SH:tests/report/browser.sh VM:$(SKIP_VM)
+	GUEST_TESTS="$(GUEST_TESTS)" sh tests/run.sh $(TESTS) R:analysis/run-tests.R SH:tests/report/browser.sh SH:tests/reach/validate-subset.sh VM:$(SKIP_VM)
+
+# The IOTLB-reach inference against the configured truth of the emulated
+# controller: the whole matrix (several minutes), table on stdout and in
+# validate-reach.csv.
+validate-reach: deps
+	$(MAKE) all
+	Rscript scripts/validate-reach.R --out validate-reach.csv
 
 # Only the tests in a QEMU guest with emulated VT-d and NVMe; the first run
 # builds the guest kernel (about 10 to 20 minutes on 2 cores), later runs reuse it.
@@ -278,4 +285,4 @@ bench-dataset: deps
 clean:
 	rm -rf build bin tests/logs
 
-.PHONY: all install deps run report report-demo test test-vm tests clean bench-trace bench-ioctl bench-trace-guest fuzz fuzz-long mutation print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE
+.PHONY: all install deps run report report-demo test test-vm validate-reach tests clean bench-trace bench-ioctl bench-trace-guest fuzz fuzz-long mutation print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE

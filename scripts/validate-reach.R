@@ -156,6 +156,7 @@ for (i in seq_len(nrow(mx))) {
 tab <- rbindlist(rows)
 cat(sprintf("\n%d sweeps, %d passed, %.0f s\n", nrow(tab), sum(tab$pass),
             as.numeric(difftime(Sys.time(), t0, units = "secs"))))
+cat(sprintf("validate-reach: %d passed, %d failed, 0 skipped\n", sum(tab$pass), sum(!tab$pass)))
 if (!is.null(out_csv)) fwrite(tab, out_csv)
 if (is.null(keep)) unlink(work, recursive = TRUE)
 quit(status = if (all(tab$pass)) 0 else 1)
