@@ -57,7 +57,7 @@ matrix_all <- rbindlist(list(
   cfg("split-2m-64", 64, "random", split = TRUE, size = "2m", miss = 70),
   cfg("unified-2m-64", 64, "random", size = "2m"),
   cfg("split-2m-32-lru", 32, split = TRUE, size = "2m", miss = 50),
-  cfg("split-1g-32", 32, "random", split = TRUE, size = "1g", miss = 70, subset = "random"),
+  cfg("split-1g-32", 32, "random", split = TRUE, size = "1g", miss = 235, subset = "random"),
   cfg("unified-1g-64-lru", 64, size = "1g", miss = 235)))
 mx <- if (subset) matrix_all[nzchar(subset)] else matrix_all
 

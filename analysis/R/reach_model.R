@@ -71,7 +71,7 @@ reach_models <- function(order) {
     return(list(list(name = "any design (random order)", k = 0, f = model_frac_random,
                      full = TRUE)))
   assoc <- lapply(c(2, 4, 8, 16), function(a)
-    list(name = sprintf("%d-way LRU", a), k = 1, full = FALSE,
+    list(name = sprintf("%d-way LRU", a), k = 1, full = FALSE, min_n = 2 * a,
          f = function(W, N, o) model_frac_cyclic_assoc(W, N, o, a)))
   c(list(list(name = "fully associative, LRU/FIFO", k = 0, f = model_frac_cyclic_full, full = TRUE),
          list(name = "fully associative, random replacement", k = 0, f = model_frac_cyclic_rand,
@@ -98,7 +98,9 @@ fit_reach_models <- function(W, y, se, o, order, lo, hi, hi_max, scale = FALSE, 
     if (full_only && !m$full) next
     top <- if (m$full && is.finite(hi)) hi else hi_max
     if (!is.finite(top) || top < lo) next
-    Ns <- n_grid(lo, top)
+    # A set-associative IOTLB has at least two sets.
+    Ns <- n_grid(max(lo, m$min_n %||% 1), top)
+    if (!length(Ns) || max(Ns) < (m$min_n %||% 1)) next
     fits <- vapply(Ns, function(N) {
       g <- m$f(W, N, o)
       if (!scale) return(c(sum(w * (y - g)^2), NA_real_, NA_real_))
