@@ -10,11 +10,10 @@
 #
 # Model, with B the CDF of the sweep's fastest point (the baseline, fewest
 # pages) and P the CDF of a point:
-#     P(x) = (1 - f) * B(x - d) + f * B(x - d - s)
-# d is a small common shift (drift of the whole distribution with footprint:
-# caches, page-table walks of the data itself). It is what keeps a plateau that
-# creeps up by 30 ns from being read as 13 % misses of a 230 ns step. For a
-# given s and d, f has a closed form (least squares on the CDF grid).
+#     P(x) = (1 - f) * B(x) + f * B(x - s)
+# s comes from the point furthest past the reach (a least-squares fit of the
+# CDFs); f of every point from the share above a threshold between the modes
+# (fit_fraction()), which a slow drift of the plateau hardly moves.
 #
 # Histograms are bucket counts (latency_hist.csv, at most 1 % wide); their CDF
 # is linear inside a bucket.
@@ -72,14 +71,20 @@ fit_step <- function(hb, hp, min_step = 3) {
   c(s = s, f = unname(mix_weight(p, b0, B(x - s))[["f"]]))
 }
 
-# f and d of one point for a known step s. d ranges over +-s/8: a larger
-# common shift than that is not drift but the step itself.
-fit_fraction <- function(B, hp, x, s) {
-  p <- hist_cdf_fun(hp$lo_ns, hp$hi_ns, hp$count)(x)
-  ds <- seq(-s / 8, s / 8, length.out = 17)
-  fits <- vapply(ds, function(d) mix_weight(p, B(x - d), B(x - d - s)), numeric(2))
-  j <- which.min(fits["sse", ])
-  c(f = unname(fits["f", j]), d = ds[j])
+# f of one point for a known step s: the share of I/Os above a threshold
+# halfway between the modes (tau = the baseline's median + s/2), corrected
+# for the fast mode's own spread: a fast I/O lands above tau with the
+# baseline's probability b1 = P_B(X > tau), a slow one with
+# b2 = P_B(X > tau - s), so P(X > tau) = b1 + f (b2 - b1). A drift of the
+# whole distribution smaller than s/2 moves little mass across tau; a full
+# mixture fit with a free shift trades that shift for f (it read 0.86 where
+# every I/O missed).
+fit_fraction <- function(B, hp, x, s, tau) {
+  P <- hist_cdf_fun(hp$lo_ns, hp$hi_ns, hp$count)
+  b1 <- 1 - B(tau); b2 <- 1 - B(tau - s)
+  p <- 1 - P(tau)
+  f <- if (b2 - b1 > 0.05) (p - b1) / (b2 - b1) else NA_real_
+  c(f = min(1, max(0, f)), d = 0)
 }
 
 # Bootstrap interval of the miss cost: both histograms resampled as one
@@ -110,7 +115,8 @@ sweep_fractions <- function(pts, hists, boot = TRUE) {
   st <- fit_step(base, far)
   x <- cdf_grid(base, far)
   B <- hist_cdf_fun(base$lo_ns, base$hi_ns, base$count)
-  fd <- t(vapply(hists, function(h) fit_fraction(B, h, x, st[["s"]]), numeric(2)))
+  tau <- hist_quantile(base$lo_ns, base$hi_ns, base$count, 0.5) + st[["s"]] / 2
+  fd <- t(vapply(hists, function(h) fit_fraction(B, h, x, st[["s"]], tau), numeric(2)))
   n <- vapply(hists, function(h) sum(h$count), numeric(1))
   f <- fd[, "f"]
   ci <- if (boot) boot_step(base, far) else c(NA_real_, NA_real_)
