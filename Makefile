@@ -46,7 +46,7 @@ DATASET_OBJS = build/micro/dataset/dataset.o build/micro/dataset/rows.o \
 # Benchmark kinds: one file and one descriptor each, listed in kinds/table.c.
 KIND_OBJS = build/micro/kinds/table.o build/micro/kinds/kind.o build/micro/kinds/keys.o build/micro/kinds/case.o \
 	build/micro/kinds/map.o build/micro/kinds/count.o build/micro/kinds/churn.o \
-	build/micro/kinds/reuse.o build/micro/kinds/latency.o
+	build/micro/kinds/reuse.o build/micro/kinds/reuse_auto.o build/micro/kinds/latency.o
 RUN_OBJS = build/micro/run/suite.o build/micro/run/limits.o build/micro/run/runner.o build/micro/run/signals.o \
 	build/micro/run/safety.o build/micro/run/progress.o
 MICRO_LIB_OBJS = $(BPF_OBJS) $(MEASURE_OBJS) $(DATASET_OBJS) $(KIND_OBJS) $(RUN_OBJS)

@@ -33,6 +33,7 @@ int dataset_emit_row(struct dataset *d, const struct result_row *row, const stru
 	fprintf(f, ",%s", row->order ? row->order : "");
 	opt_u64(f, row->has_other, row->other_pages);
 	opt_u64(f, row->has_other, row->other_page_size);
+	fprintf(f, ",%s,%s", row->search ? row->search : "", row->verdict ? row->verdict : "");
 	fputc('\n', f);
 	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
 		if (!h->b[i])

@@ -30,6 +30,10 @@ struct result_row {
 	 * touch (queue rings, PRP lists: IOTLB entries too) and their size. */
 	uint64_t other_pages, other_page_size;
 	int has_other;
+	/* reuse, pages = auto: "auto" on every point the search visited (NULL
+	 * for a listed point) and its verdict: "baseline", "fits", "misses",
+	 * or "unsure" for a measurement repeated with a larger budget. */
+	const char *search, *verdict;
 	const struct samples *raw; /* written to raw_samples.csv when set */
 };
 

@@ -10,19 +10,48 @@
  * replacement policy, which tells a random-replacement IOTLB from a larger
  * LRU one where a cyclic sweep cannot. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "micro/kinds/case.h"
+#include "driver/util/parse.h"
 #include "micro/kinds/keys.h"
+#include "micro/kinds/reuse.h"
 
-/* Distinct pages the I/Os go over: the footprint the IOTLB must hold. */
-static const struct key_def key_pages = {.name = "pages",
-					 .type = KEY_UINT,
-					 .min = 1,
-					 .max = 1u << 20,
-					 .help = "distinct pages the I/Os go over"};
+/* Distinct pages the I/Os go over (the footprint the IOTLB must hold), or
+ * auto: search for the largest that fits (reuse_auto.c). */
+static int parse_pages(const struct key_def *d, const char *text, void *target, uint64_t *out,
+		       struct err *e)
+{
+	(void)d;
+	(void)target;
+	if (!strcmp(text, "auto")) {
+		*out = REUSE_PAGES_AUTO;
+		return 0;
+	}
+	if (!parse_u64(text, 1u << 20, out, e) && *out >= 1)
+		return 0;
+	return err_set(e, EINVAL,
+		       "pages = %s: allowed 1 to 1048576, or auto (search for the IOTLB's reach)",
+		       text);
+}
 
-enum { ORDER_CYCLIC, ORDER_RANDOM };
+static void format_pages(uint64_t v, char *buf, size_t len)
+{
+	if (v == REUSE_PAGES_AUTO)
+		snprintf(buf, len, "auto");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+static const struct key_def key_pages = {
+    .name = "pages",
+    .type = KEY_CUSTOM,
+    .parse = parse_pages,
+    .format = format_pages,
+    .help = "distinct pages the I/Os go over, 1 to 1048576, or auto: a search for the "
+	    "largest count whose I/Os do not miss, from latency alone"};
+
 static const char *const orders[] = {"cyclic", "random", NULL};
 
 static const struct key_def key_order = {
@@ -38,22 +67,15 @@ static const struct key_def key_seed = {
     .max = UINT64_MAX,
     .help = "order = random: seed, mixed with the case name so each case differs"};
 
-/* Key order is grid order: the last key varies fastest. */
-enum {
-	P_PAGE_SIZE,
-	P_BACKING,
-	P_ORDER,
-	P_PAGES,
-	P_OP,
-	P_IO_SIZE,
-	P_IOS,
-	P_WARMUP,
-	P_SEED,
-	P_RAW,
-	NKEYS
-};
+static const struct key_def key_max_ios = {
+    .name = "max_ios",
+    .type = KEY_UINT,
+    .min = 0,
+    .max = 10000000000ull,
+    .help = "pages = auto: most timed I/Os one point may take when its verdict is within "
+	    "the noise (ios is the first budget, doubled up to this; 0 = 16 x ios)"};
 
-static const struct kind_key keys[NKEYS] = {
+static const struct kind_key keys[REUSE_NKEYS] = {
     [P_PAGE_SIZE] = {&key_page_size, "4k", 0},
     [P_BACKING] = {&key_backing, "default", KK_QUIET},
     [P_ORDER] = {&key_order, "cyclic", 0},
@@ -61,21 +83,10 @@ static const struct kind_key keys[NKEYS] = {
     [P_OP] = {&key_op, "read", 0},
     [P_IO_SIZE] = {&key_io_size, "512", 0},
     [P_IOS] = {&key_ios, "65536", 0},
+    [P_MAX_IOS] = {&key_max_ios, "0", KK_QUIET},
     [P_WARMUP] = {&key_warmup, "0", KK_QUIET},
     [P_SEED] = {&key_seed, "1", KK_QUIET},
     [P_RAW] = {&key_raw, "0", KK_QUIET},
-};
-
-/* What one case's points share: the queue, the data buffer and its
- * settings. */
-struct reuse {
-	struct bench_env *r;
-	const struct bench_case *c;
-	struct nvme_queue *q;
-	struct dma_buf b;
-	uint8_t opc;
-	bool random;
-	uint64_t io;
 };
 
 /* Untimed I/Os before a point's timed ones, so the IOTLB holds what a
@@ -110,14 +121,18 @@ static uint64_t point_seed(const struct reuse *x, uint64_t pages)
 /* Runs one point: warm-up, then `ios` timed I/Os over the first `pages`
  * pages of the buffer, into h (and raw); *before and *t_start mark the
  * start of the timed part. */
-static int reuse_point(struct reuse *x, uint64_t pages, uint64_t ios, struct hist *h,
-		       struct samples *raw, struct ctr_set *before, uint64_t *t_start,
-		       struct err *e)
+int reuse_point(struct reuse *x, uint64_t pages, uint64_t ios, struct hist *h, struct samples *raw,
+		struct ctr_set *before, uint64_t *t_start, struct err *e)
 {
 	uint64_t warmup = reuse_warmup(x, pages), rs = point_seed(x, pages), next = 0;
 	unsigned shift = x->b.page_shift;
 	int rc = 0;
 	hist_reset(h);
+	/* Each point starts cold where the backend can empty the IOTLB: after
+	 * a larger point, stale entries would otherwise linger under random
+	 * replacement (a miss evicts a random entry, often a live one) long
+	 * past the warm-up and count as misses of this point. */
+	backend_flush_iotlb(x->r->be);
 	for (uint64_t i = 0; !rc && i < warmup + ios; i++) {
 		if (i == warmup) {
 			ctr_read(x->r->be, before);
@@ -138,7 +153,8 @@ static int reuse_point(struct reuse *x, uint64_t pages, uint64_t ios, struct his
 				  &ticks, e);
 		if (i >= warmup) {
 			hist_add(h, timer_ns(ticks));
-			samples_add(raw, timer_ns(ticks));
+			if (raw)
+				samples_add(raw, timer_ns(ticks));
 		}
 		if ((i & 255) == 0 && env_stopping(x->r))
 			rc = err_set(e, EINTR, "interrupted");
@@ -152,15 +168,53 @@ static int reuse_point(struct reuse *x, uint64_t pages, uint64_t ios, struct his
  * which of its pages a run touches; the row records them so the analysis
  * can add them where they share the IOTLB with the data (same page size,
  * or a unified IOTLB). */
-static void reuse_other_pages(const struct reuse *x, uint64_t pages, uint64_t ios,
-			      struct result_row *row)
+void reuse_row(const struct reuse *x, struct result_row *row, const char *suffix, uint64_t pages,
+	       uint64_t ios)
 {
+	case_row_init(row, x->r, x->c, suffix, x->c->v[P_OP] ? "write" : "read");
+	row->pages = pages;
 	struct nvme_dma_footprint fp;
 	/* Every data I/O starts on a page boundary (offset page << shift). */
 	nvme_queue_dma_footprint(x->q, reuse_warmup(x, pages) + ios, 1, 0, x->io, &fp);
 	row->has_other = 1;
 	row->other_pages = fp.pages;
 	row->other_page_size = fp.page_size;
+}
+
+int reuse_buf(struct reuse *x, uint64_t pages, struct err *e)
+{
+	if (x->bpages >= pages)
+		return 0;
+	if (x->bpages)
+		backend_dma_free(x->r->be, &x->b);
+	x->bpages = 0;
+	uint64_t ps = x->c->v[P_PAGE_SIZE];
+	int rc = bench_buf(x->r, pages * ps, ps, &x->b, e);
+	if (!rc)
+		x->bpages = pages;
+	return rc;
+}
+
+static int run_listed(struct reuse *x, struct err *e)
+{
+	const struct bench_case *c = x->c;
+	uint64_t pages = c->v[P_PAGES], ios = c->v[P_IOS];
+	struct hist *h = malloc(sizeof(*h));
+	if (!h)
+		return err_set(e, ENOMEM, "out of memory");
+	struct samples raw;
+	samples_init(&raw, (int)c->v[P_RAW]);
+	struct ctr_set before;
+	uint64_t t_start = 0;
+	int rc = reuse_point(x, pages, ios, h, &raw, &before, &t_start, e);
+	if (!rc) {
+		struct result_row row;
+		reuse_row(x, &row, NULL, pages, ios);
+		rc = bench_emit_io(x->r, &row, h, &raw, &before, ios, t_start, e);
+	}
+	free(h);
+	samples_free(&raw);
+	return rc;
 }
 
 static int run_reuse(struct bench_env *r, const struct bench_case *c, struct err *e)
@@ -170,34 +224,17 @@ static int run_reuse(struct bench_env *r, const struct bench_case *c, struct err
 			  .opc = bench_opcode(c->v[P_OP]),
 			  .random = c->v[P_ORDER] == ORDER_RANDOM,
 			  .io = c->v[P_IO_SIZE]};
-	uint64_t pages = c->v[P_PAGES], ps = c->v[P_PAGE_SIZE], ios = c->v[P_IOS];
-	struct hist *h = malloc(sizeof(*h));
-	if (!h)
-		return err_set(e, ENOMEM, "out of memory");
-	struct samples raw;
-	samples_init(&raw, (int)c->v[P_RAW]);
-	int rc = bench_buf(r, pages * ps, ps, &x.b, e);
-	if (rc) {
-		free(h);
-		return rc;
-	}
-	rc = nvme_ctrl_create_queue(r->c, 2, &x.q, e);
-	struct ctr_set before;
-	uint64_t t_start = 0;
+	bool search = c->v[P_PAGES] == REUSE_PAGES_AUTO;
+	int rc = search ? 0 : reuse_buf(&x, c->v[P_PAGES], e);
 	if (!rc)
-		rc = reuse_point(&x, pages, ios, h, &raw, &before, &t_start, e);
-	if (!rc) {
-		struct result_row row;
-		case_row_init(&row, r, c, NULL, c->v[P_OP] ? "write" : "read");
-		reuse_other_pages(&x, pages, ios, &row);
-		rc = bench_emit_io(r, &row, h, &raw, &before, ios, t_start, e);
-	}
+		rc = nvme_ctrl_create_queue(r->c, 2, &x.q, e);
+	if (!rc)
+		rc = search ? reuse_auto(&x, e) : run_listed(&x, e);
 	struct err ignore;
 	if (x.q)
 		nvme_ctrl_delete_queue(r->c, x.q, &ignore);
-	backend_dma_free(r->be, &x.b);
-	free(h);
-	samples_free(&raw);
+	if (x.bpages)
+		backend_dma_free(r->be, &x.b);
 	return rc;
 }
 
@@ -210,6 +247,16 @@ static int check(const struct bench_case *c, const char *const *where, struct er
 			       "touch one page",
 			       where[P_IO_SIZE], (unsigned long long)v[P_IO_SIZE],
 			       (unsigned long long)v[P_PAGE_SIZE]);
+	if (v[P_PAGES] == REUSE_PAGES_AUTO && v[P_RAW])
+		return err_set(e, EINVAL,
+			       "%s: raw = 1 with pages = auto: a search keeps histograms only; "
+			       "list the points to keep every sample",
+			       where[P_RAW]);
+	uint64_t max_ios = v[P_MAX_IOS];
+	if (max_ios && max_ios < v[P_IOS])
+		return err_set(e, EINVAL, "%s: max_ios %llu is below ios %llu: use max_ios >= ios",
+			       where[P_MAX_IOS], (unsigned long long)max_ios,
+			       (unsigned long long)v[P_IOS]);
 	if (v[P_PAGES] * v[P_PAGE_SIZE] > (64ull << 30))
 		return err_set(e, EINVAL, "%s: %llu pages of %llu bytes need more than 64 GiB",
 			       where[P_PAGES], (unsigned long long)v[P_PAGES],
@@ -232,13 +279,14 @@ static void fill_row(struct result_row *row, const struct bench_case *c)
 	row->has_pages = 1;
 	row->pages = c->v[P_PAGES];
 	row->order = orders[c->v[P_ORDER]];
+	row->search = c->v[P_PAGES] == REUSE_PAGES_AUTO ? "auto" : NULL;
 }
 
 const struct kind kind_reuse = {
     .name = "reuse",
     .summary = "latency of small I/Os over N pages, cyclic or random: the IOTLB reach sweep",
     .keys = keys,
-    .nkeys = NKEYS,
+    .nkeys = REUSE_NKEYS,
     .check = check,
     .footprint = footprint,
     .fill_row = fill_row,

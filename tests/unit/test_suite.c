@@ -107,7 +107,11 @@ static void errors(void **state)
 	expect_error("[reuse]\npages = 4\npage_size = 3m\n",
 		     "e.suite:3: page_size '3m': allowed values are 4k, 2m, 1g");
 	expect_error("[reuse]\npages = 0\n", "e.suite:2: pages = 0: allowed 1 to");
-	expect_error("[reuse]\npages = many\n", "e.suite:2: pages: 'many' is not");
+	expect_error("[reuse]\npages = many\n",
+		     "e.suite:2: pages = many: allowed 1 to 1048576, or auto");
+	expect_error("[reuse]\npages = auto\nraw = 1\n", "raw = 1 with pages = auto");
+	expect_error("[reuse]\npages = auto\nios = 1000\nmax_ios = 500\n",
+		     "max_ios 500 is below ios 1000");
 	expect_error("[reuse]\nios = 5\n", "[reuse] (kind reuse) needs 'pages = ...'");
 	expect_error("[reuse]\npages = 4\nmap_size = 4k\n",
 		     "e.suite:3: key 'map_size' does not apply to kind reuse; its keys:");
@@ -185,6 +189,15 @@ static void reuse_order_and_seed(void **state)
 	assert_ok(suite_load_string("[reuse]\npages = 8\n", "r.suite", NULL, 0, &s, &e), &e);
 	assert_int_equal(case_value(&s.cases[0], "order"), 0);
 	assert_int_equal(case_value(&s.cases[0], "seed"), 1);
+	suite_free(&s);
+	/* pages = auto is a value of its own (0), beside listed points. */
+	assert_ok(suite_load_string("[reuse]\npages = auto,64\n", "r.suite", NULL, 0, &s, &e), &e);
+	assert_int_equal(s.ncases, 2);
+	assert_int_equal(case_value(&s.cases[0], "pages"), 0);
+	assert_int_equal(case_value(&s.cases[1], "pages"), 64);
+	char desc[256];
+	case_describe(&s.cases[0], desc, sizeof(desc));
+	assert_non_null(strstr(desc, "pages=auto"));
 	suite_free(&s);
 	assert_int_not_equal(
 	    suite_load_string("[reuse]\npages = 8\norder = shuffled\n", "r.suite", NULL, 0, &s, &e),

@@ -1,0 +1,361 @@
+/* pages = auto: find the largest page count whose I/Os do not miss the
+ * IOTLB, from latency alone (it must work on a real IOMMU, where no model
+ * counters exist), as lmbench-style cache-size tools do: a baseline at one
+ * page, doubling from 1 until the median has clearly stepped, then
+ * bisection between the last point that fits and the first that misses,
+ * to one page. Every point measured is an ordinary results.csv row (its
+ * `search` column says auto, `verdict` what the search concluded).
+ *
+ * The verdict at a point is the share of I/Os in the slow mode, not the
+ * median: a random-replacement IOTLB one entry past its reach misses a few
+ * per cent of I/Os, which leave the median where it was. The threshold
+ * between the modes sits halfway from the baseline's median to the median
+ * of the first clearly stepped point, so a plateau that creeps up slowly
+ * (real hardware: ~30 ns over 8..64 pages before a ~230 ns step) stays
+ * below it, where a "rise of any size" rule would take the creep for the
+ * step. The slow band ends one step above the slow median, leaving out
+ * the scheduler's outliers.
+ *
+ * The noise is measured, not assumed: a point's I/Os are cut into CHUNKS
+ * runs in time, the slow share taken per run, and the point's share is
+ * their median, its uncertainty from their spread (a burst of load from
+ * another process shifts a few runs, not the median, and widens the
+ * spread instead of faking a step). A point misses when its share exceeds
+ * the baseline's by more than Z standard errors plus a small floor, fits
+ * when it stays below the floor by as much; in between its budget doubles
+ * (up to max_ios). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver/mem/mem.h"
+#include "micro/kinds/keys.h"
+#include "micro/kinds/reuse.h"
+
+/* A median rise smaller than this is taken for drift, not a miss step:
+ * the smallest miss penalty of the validation presets is 50 ns, the creep
+ * of the measured plateaus 30 ns. */
+#define STEP_MIN_NS 50
+/* ... and smaller than this many baseline spreads (p90 - p50). */
+#define STEP_SPREADS 3
+/* Standard errors a verdict must clear either way. */
+#define Z 3.0
+/* Excess slow share over the baseline's below which a point fits, however
+ * quiet the runs look: on a host loaded several times over, the slow-band
+ * share of points that never miss wanders between 0.4 and 2 % (measured
+ * on the emulator under a load average of 12 on 2 CPUs). One page past the
+ * reach of a 64- or 120-entry random-replacement IOTLB misses on 1.5 to
+ * 3.5 % of I/Os, enough; a 256-entry one on ~0.8 %, not (the search may
+ * then report one page more than fits). Resolving it takes about
+ * (Z / FLOOR)^2 x (noise share) I/Os per point. */
+#define FLOOR 0.01
+/* The baseline's budget in units of ios: every verdict compares with it,
+ * so its own error should not dominate. */
+#define BASE_X 4
+/* Runs in time a point's I/Os are cut into (the median of 16 resists a
+ * burst over up to 7 of them). */
+#define CHUNKS 16
+/* Memory a search may populate (anonymous or THP backing), and the
+ * address space it may reserve as sparse memory: 1 TiB, 1024 pages of
+ * 1 GiB (a 64-entry random-replacement IOTLB only shows a clear median
+ * step at twice its entries: 128), in a 47-bit user address space and the
+ * model's 48-bit IOVA space. */
+#define POPULATED_MAX (1ull << 30)
+#define SPARSE_MAX    (1ull << 40)
+
+#define MAX_POINTS 96
+
+enum verdict { V_FITS, V_MISSES, V_UNSURE };
+
+struct point {
+	uint64_t pages, n;
+	struct hist *h;
+	struct samples v;   /* every timed sample, in order */
+	double share, var;  /* median slow share over the runs, its variance */
+	struct ctr_set ctr; /* over the timed part */
+	double iops;
+	unsigned seq; /* visit order: the row's id suffix */
+	bool done;    /* written */
+};
+
+struct search {
+	struct reuse *x;
+	uint64_t ios, max_ios;
+	struct point pt[MAX_POINTS];
+	unsigned npt;
+	uint64_t m0, thr; /* baseline median; threshold (0 until known) */
+	uint64_t top;	  /* top of the slow band: one step above the slow median */
+	double f0, var0;  /* baseline's slow share and its variance */
+};
+
+static void sort(double *v, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			double t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
+/* The point's slow share: per run in time, the share of samples in the
+ * slow band [thr, top) (a miss adds its penalty, so slow samples sit
+ * around the stepped median; what lies far above it, preemption and
+ * interrupts on a loaded host, is left out); the median over the runs and
+ * its variance, pi/2 sigma^2 / CHUNKS for a median, sigma from the runs'
+ * median absolute deviation (x 1.4826 for a normal spread) but never
+ * below one run's binomial spread. */
+static void slow_share(const struct search *s, struct point *p)
+{
+	double sh[CHUNKS], dev[CHUNKS];
+	size_t per = p->v.n / CHUNKS;
+	for (unsigned k = 0; k < CHUNKS; k++) {
+		size_t in = 0;
+		for (size_t i = k * per; i < (k + 1) * per; i++)
+			in += p->v.v[i] >= s->thr && p->v.v[i] < s->top;
+		sh[k] = per ? (double)in / (double)per : 0;
+	}
+	sort(sh, CHUNKS);
+	double med = (sh[CHUNKS / 2 - 1] + sh[CHUNKS / 2]) / 2;
+	for (unsigned k = 0; k < CHUNKS; k++)
+		dev[k] = sh[k] > med ? sh[k] - med : med - sh[k];
+	sort(dev, CHUNKS);
+	double sd = 1.4826 * (dev[CHUNKS / 2 - 1] + dev[CHUNKS / 2]) / 2, var = sd * sd;
+	double bin = per ? (med > 0 ? med : 1.0 / (double)per) * (1 - med) / (double)per : 1;
+	if (var < bin)
+		var = bin;
+	p->share = med;
+	p->var = 1.5708 * var / CHUNKS;
+}
+
+/* Measures `pages` with n timed I/Os into a new point. */
+static int measure(struct search *s, uint64_t pages, uint64_t n, unsigned *idx, struct err *e)
+{
+	if (s->npt == MAX_POINTS)
+		return err_set(e, E2BIG, "pages = auto: more than %d points measured", MAX_POINTS);
+	struct point *p = &s->pt[s->npt];
+	memset(p, 0, sizeof(*p));
+	p->h = malloc(sizeof(*p->h));
+	if (!p->h)
+		return err_set(e, ENOMEM, "out of memory");
+	samples_init(&p->v, 1);
+	int rc = reuse_buf(s->x, pages, e);
+	struct ctr_set before, after;
+	uint64_t t0 = 0;
+	if (!rc)
+		rc = reuse_point(s->x, pages, n, p->h, &p->v, &before, &t0, e);
+	if (!rc && p->v.failed)
+		rc = err_set(e, ENOMEM, "out of memory for %llu samples", (unsigned long long)n);
+	if (rc) {
+		free(p->h);
+		samples_free(&p->v);
+		return rc;
+	}
+	uint64_t el = timer_ns(timer_ticks() - t0);
+	ctr_read(s->x->r->be, &after);
+	ctr_zero_like(&p->ctr, &after);
+	ctr_accumulate(&p->ctr, &before, &after);
+	p->iops = el ? (double)n * 1e9 / (double)el : 0;
+	p->pages = pages;
+	p->n = n;
+	p->seq = s->npt + 1;
+	*idx = s->npt++;
+	return 0;
+}
+
+/* Writes point i as a row with its verdict. */
+static int emit(struct search *s, unsigned i, const char *verdict, struct err *e)
+{
+	struct point *p = &s->pt[i];
+	if (p->done)
+		return 0;
+	char suffix[16];
+	snprintf(suffix, sizeof(suffix), "a%02u", p->seq);
+	struct result_row row;
+	reuse_row(s->x, &row, suffix, p->pages, p->n);
+	row.iops = p->iops;
+	row.verdict = verdict;
+	p->done = true;
+	int rc = case_emit(s->x->r, &row, p->h, &p->ctr, e);
+	free(p->h);
+	p->h = NULL;
+	samples_free(&p->v);
+	return rc;
+}
+
+static enum verdict judge(const struct search *s, struct point *p)
+{
+	slow_share(s, p);
+	double d = p->share - s->f0, var = p->var + s->var0, fl = FLOOR;
+	/* d - Z se > floor and d + Z se < floor, squared (no libm). */
+	if (d > fl && (d - fl) * (d - fl) > Z * Z * var)
+		return V_MISSES;
+	if (d < fl && (fl - d) * (fl - d) > Z * Z * var)
+		return V_FITS;
+	return V_UNSURE;
+}
+
+/* The verdict of point i, measuring its page count again with twice the
+ * I/Os while it is within the noise, up to max_ios; at the cap the side
+ * of the floor decides. A "misses" short of a clear majority of slow I/Os
+ * must be seen twice in a row: a burst of load that outlasts half a
+ * point's runs looks like a few per cent of misses, a second measurement
+ * rarely meets one again, and a real edge misses both times. Every
+ * measurement is written. */
+static int decide(struct search *s, unsigned i, enum verdict *out, struct err *e)
+{
+	bool seen = false;
+	for (;;) {
+		struct point *p = &s->pt[i];
+		enum verdict v = judge(s, p);
+		bool capped = p->n * 2 > s->max_ios;
+		if (v == V_UNSURE && capped)
+			v = p->share - s->f0 > FLOOR ? V_MISSES : V_FITS;
+		uint64_t n = p->n;
+		if (v == V_MISSES && p->share - s->f0 < 0.5 && !seen) {
+			seen = true;
+		} else if (v != V_UNSURE) {
+			*out = v;
+			return emit(s, i, v == V_MISSES ? "misses" : "fits", e);
+		} else {
+			n *= 2;
+		}
+		uint64_t pages = p->pages;
+		int rc = emit(s, i, "unsure", e);
+		if (!rc)
+			rc = measure(s, pages, n, &i, e);
+		if (rc)
+			return rc;
+	}
+}
+
+/* The most pages the case's memory allows: sparse memory costs address
+ * space only, hugetlb pages come from the pool's free pages, populated
+ * memory is capped so that a search on a shared host stays small. */
+static uint64_t page_limit(const struct reuse *x, const char **why)
+{
+	uint64_t ps = x->c->v[P_PAGE_SIZE], kind = x->c->v[P_BACKING], lim;
+	if (kind == MEM_KIND_DEFAULT)
+		kind = ps == MEM_4K ? MEM_KIND_ANON : MEM_KIND_HUGETLB;
+	if (kind == MEM_KIND_SPARSE) {
+		lim = SPARSE_MAX / ps;
+		*why = "the 1 TiB of address space a sparse search may reserve";
+	} else if (ps > MEM_4K && (kind == MEM_KIND_HUGETLB || kind == MEM_KIND_MEMFD)) {
+		uint64_t nfree = 0, total = 0;
+		lim = mem_hugepool(ps, &nfree, &total) == 0 ? nfree : 0;
+		*why = "the free hugepages of the pool (backing = sparse on emu needs none)";
+	} else {
+		lim = POPULATED_MAX / ps;
+		*why = "the 1 GiB a search may populate (backing = sparse on emu populates none)";
+	}
+	return lim < (1u << 20) ? lim : (1u << 20);
+}
+
+static void drop(struct search *s)
+{
+	for (unsigned i = 0; i < s->npt; i++) {
+		free(s->pt[i].h);
+		samples_free(&s->pt[i].v);
+	}
+}
+
+/* Writes the points not yet written with no verdict of their own. */
+static int flush_rest(struct search *s, const char *verdict, struct err *e)
+{
+	int rc = 0;
+	for (unsigned i = 0; !rc && i < s->npt; i++)
+		rc = emit(s, i, verdict, e);
+	return rc;
+}
+
+int reuse_auto(struct reuse *x, struct err *e)
+{
+	struct search *s = calloc(1, sizeof(*s));
+	if (!s)
+		return err_set(e, ENOMEM, "out of memory");
+	s->x = x;
+	s->ios = x->c->v[P_IOS];
+	s->max_ios = x->c->v[P_MAX_IOS] ? x->c->v[P_MAX_IOS] : 16 * s->ios;
+	const char *why = "";
+	uint64_t limit = page_limit(x, &why);
+	unsigned base, stepped = 0, first_d = 0;
+	int rc = limit ? measure(s, 1, BASE_X * s->ios, &base, e)
+		       : err_set(e, ENOMEM, "pages = auto: no memory for one page (%s)", why);
+	if (rc)
+		goto out;
+	s->m0 = hist_quantile(s->pt[base].h, 0.5);
+	uint64_t spread = hist_quantile(s->pt[base].h, 0.9) - s->m0;
+	uint64_t rise = STEP_SPREADS * spread > STEP_MIN_NS ? STEP_SPREADS * spread : STEP_MIN_NS;
+	/* Doubling: until the median has clearly stepped. */
+	first_d = s->npt;
+	for (uint64_t p = 1; !stepped && p < limit;) {
+		p = 2 * p < limit ? 2 * p : limit;
+		unsigned i;
+		rc = measure(s, p, s->ios, &i, e);
+		if (rc == -ENOMEM) {
+			err_wrap(e,
+				 "pages = auto: no step up to %llu pages; %llu pages do not fit in "
+				 "memory",
+				 (unsigned long long)s->pt[s->npt - 1].pages,
+				 (unsigned long long)p);
+			break;
+		}
+		if (rc)
+			goto out;
+		if (hist_quantile(s->pt[i].h, 0.5) >= s->m0 + rise)
+			stepped = i;
+	}
+	if (!stepped) {
+		uint64_t top = s->pt[s->npt - 1].pages;
+		if (!rc)
+			rc = err_set(
+			    e, ENOSPC,
+			    "pages = auto: no step up to %llu pages, the most %s allows: "
+			    "the IOTLB holds them all, or its misses cost less than %llu ns",
+			    (unsigned long long)top, why, (unsigned long long)rise);
+		struct err ignore;
+		flush_rest(s, "unsure", &ignore);
+		goto out;
+	}
+	uint64_t m1 = hist_quantile(s->pt[stepped].h, 0.5);
+	s->thr = s->m0 + (m1 - s->m0) / 2;
+	s->top = m1 + (m1 - s->m0);
+	slow_share(s, &s->pt[base]);
+	s->f0 = s->pt[base].share;
+	s->var0 = s->pt[base].var;
+	rc = emit(s, base, "baseline", e);
+	/* The bracket: the doubling points in order, the first that misses. */
+	uint64_t lo = 1, hi = 0;
+	for (unsigned i = first_d; !rc && !hi && i <= stepped; i++) {
+		enum verdict v = V_FITS;
+		rc = decide(s, i, &v, e);
+		if (v == V_MISSES)
+			hi = s->pt[i].pages;
+		else
+			lo = s->pt[i].pages;
+	}
+	if (!hi) /* the stepped point itself was judged to fit: bisect below it */
+		hi = s->pt[stepped].pages;
+	/* Points past the bracket are written with their one-shot verdict. */
+	for (unsigned i = first_d; !rc && i < s->npt; i++)
+		if (!s->pt[i].done)
+			rc = emit(s, i, judge(s, &s->pt[i]) == V_MISSES ? "misses" : "unsure", e);
+	/* Bisection to one page. */
+	while (!rc && hi - lo > 1) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		unsigned i;
+		enum verdict v = V_FITS;
+		rc = measure(s, mid, s->ios, &i, e);
+		if (!rc)
+			rc = decide(s, i, &v, e);
+		if (v == V_MISSES)
+			hi = mid;
+		else
+			lo = mid;
+	}
+out:
+	drop(s);
+	free(s);
+	return rc;
+}
