@@ -94,7 +94,8 @@ build_report <- function(dirs, out_dir, quiet = FALSE, single_file = FALSE) {
     "At which footprint does the IOTLB run out?" = if (nrow(reach)) answer_reach(reach) else answer_reach(NULL),
     "Which backend maps fastest?" = answer_map(data),
     "What do the tails look like?" = answer_tails(data))
-  write_index_html(file.path(out_dir, "index.html"), data, figs, tables, answers, reach_file)
+  write_index_html(file.path(out_dir, "index.html"), data, figs, tables, answers, reach_file,
+                   single_file = single_file)
   if (single_file) inline_images(file.path(out_dir, "index.html"))
   say("report written to %s", file.path(out_dir, "index.html"))
   invisible(list(data = data, reach = reach, figures = figs, tables = tables, comparison = cmp))

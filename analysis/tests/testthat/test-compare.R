@@ -112,4 +112,14 @@ test_that("report --single-file inlines the figures and keeps the PDFs", {
   expect_match(html, "<img src=\"data:image/png;base64,")
   expect_false(grepl("<img src=\"[^d]", html))
   expect_true(length(list.files(out, "\\.pdf$")) > 0)
+  # The one file stands alone: no src or href names a file (a PDF, a table)
+  # that would be missing once index.html is mailed on its own.
+  refs <- regmatches(html, gregexpr("(src|href)=\"[^\"]*\"", html))[[1]]
+  local <- refs[!grepl("^(src|href)=\"(data:|#|https?:)", refs)]
+  expect_equal(local, character())
+  # ... and it holds the tables themselves: every row of the summary table.
+  n_rows <- nrow(table_summary(load_datasets(a$dir)))
+  sum_html <- sub("(?s).*<h3>Per-case summary</h3>(.*?)</table>.*", "\\1", html, perl = TRUE)
+  expect_equal(lengths(regmatches(sum_html, gregexpr("<tr><td", sum_html))), n_rows)
+  expect_false(grepl("First [0-9]+ of", html))
 })
