@@ -4,6 +4,7 @@
 
 FIGURE_BUILDERS <- list(
   tail = function(d, reach) fig_tail(d),
+  throughput = function(d, reach) fig_throughput(d),
   map = function(d, reach) fig_map(d),
   map_trace = function(d, reach) fig_map_trace(d),
   count = function(d, reach) fig_count(d),

@@ -81,6 +81,9 @@ test_that("every figure draws one distinguishable group per case", {
   checks <- list(
     list(f = fig_tail(d), kind = "latency", x = character(), geom = "GeomStep",
          aes = c("colour", "linetype"), per = 1),
+    # IOPS against QD: threads, section and run are lines of their own
+    list(f = fig_throughput(d), kind = "latency", x = "qd", geom = "GeomPoint",
+         aes = c("colour", "shape"), per = 1),
     list(f = fig_map(d), kind = "map", x = "map_size", geom = "GeomLine",
          aes = c("colour", "linetype"), per = 1),
     list(f = fig_count(d), kind = "count", x = "mappings", geom = "GeomPoint",
