@@ -23,6 +23,10 @@ reach_groups <- function(r) {
   by
 }
 
+# What every consumer of loaded data adds before use: the emulation label
+# (R/emulation.R) and each case's footprint (R/footprint.R).
+prepare_data <- function(data) add_case_footprint(mark_emulation(data))
+
 # Workers for figure rendering: serial unless IOTLB_REPORT_CORES asks for
 # more. Forked workers measured slower on a busy 2-core machine (each child
 # sets up cairo and fonts again and competes for the same cores), so
@@ -38,7 +42,7 @@ build_report <- function(dirs, out_dir, quiet = FALSE, single_file = FALSE) {
   say <- function(...) if (!quiet) msg(...)
   # Load first: input that cannot be read must leave nothing behind, not even
   # the output directory (by default it is DATASET_DIR/report).
-  data <- load_datasets(dirs)
+  data <- prepare_data(load_datasets(dirs))
   say("loaded %d run(s), %d cases", nrow(data$runs), nrow(data$results))
   dir.create(out_dir, recursive = TRUE, showWarnings = FALSE)
 
@@ -91,9 +95,11 @@ build_report <- function(dirs, out_dir, quiet = FALSE, single_file = FALSE) {
   }
 
   answers <- list(
-    "How much does the IOMMU cost on this machine?" = answer_iommu_cost(cmp, reach),
-    "At which footprint does the IOTLB run out?" = if (nrow(reach)) answer_reach(reach) else answer_reach(NULL),
+    "How much does the IOMMU cost on this machine?" = answer_iommu_cost(cmp, reach, data$runs),
+    "At which footprint does the IOTLB run out?" = if (nrow(reach)) answer_reach(reach, data$runs) else answer_reach(NULL),
     "Which backend maps fastest?" = answer_map(data),
+    "What does mapping per I/O cost against mapping once?" = answer_churn(data),
+    "How does the map cost grow with the number of live mappings?" = answer_count(data),
     "What do the tails look like?" = answer_tails(data))
   write_index_html(file.path(out_dir, "index.html"), data, figs, tables, answers, reach_file,
                    single_file = single_file)
