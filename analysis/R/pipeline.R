@@ -12,14 +12,19 @@ FIGURE_BUILDERS <- list(
   reuse = function(d, reach) fig_reuse(d, reach),
   misses = function(d, reach) fig_misses(d))
 
-# Grouping for the reach inference: one sweep per host and emu preset too, so
-# merged runs from several machines are never pooled; I/O shape columns join
-# the key only when the sweeps actually vary them.
+# Grouping for the reach inference: one sweep is one suite section of one
+# run, so the inference runs per run and per section and never pools them (two
+# runs of one configuration, or two sections that differ in `order`, are
+# separate sweeps with reaches of their own). Host and preset are kept as
+# columns to name the rows; I/O shape columns (and any other parameter the
+# reuse rows vary besides pages) join the key when the sweeps vary them.
+REACH_SHAPE_COLS <- c("op", "io_size", "qd", "threads", "order", "other_pages", "other_page_size",
+                      "search")
 reach_groups <- function(r) {
-  by <- c("host", "preset")
+  by <- intersect(c("run", "section", "host", "preset"), names(r))
   rr <- r[!is.na(kind) & kind == "reuse"]
-  for (k in c("op", "io_size", "qd", "threads"))
-    if (length(unique(rr[[k]])) > 1) by <- c(by, k)
+  for (k in intersect(REACH_SHAPE_COLS, names(rr)))
+    if (data.table::uniqueN(rr[[k]]) > 1) by <- c(by, k)
   by
 }
 
