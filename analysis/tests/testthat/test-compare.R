@@ -58,6 +58,27 @@ test_that("a run against itself has no regression, even at 0 %", {
   expect_identical(compare_status(t, 0), 0L)
 })
 
+test_that("on emulated (TCG) runs only the p50 gates a regression, and the runs are labelled", {
+  base <- base_run()
+  new <- synth_run("new", c(5000, 8000, 12000), seed = 13)
+  t <- compare_runs(base, new)$table
+  # A case whose p99 alone rose beyond the margin and its interval...
+  t[case == "latency-0001", `:=`(p99_ratio = 1.5, p99_lo = 1.3, p99_hi = 1.7)]
+  expect_identical(compare_status(t, 5), 1L)  # ...gates on real hardware,
+  t[, emulated := TRUE]
+  expect_identical(compare_status(t, 5), 0L)  # ...not under emulation,
+  t[case == "latency-0001", `:=`(p50_lo = 1.2, p50_hi = 1.3)]
+  expect_identical(compare_status(t, 5), 1L)  # where a p50 regression still does.
+  ref <- file.path(analysis_root, "..", "datasets", "reference")
+  skip_if_not(dir.exists(file.path(ref, "guest-vfio")), "no reference datasets beside analysis/")
+  cmp <- suppressWarnings(compare_runs(load_compare_run(file.path(ref, "guest-vfio"), "BASE"),
+                                       load_compare_run(file.path(ref, "guest-vfio"), "NEW")))
+  expect_true(all(cmp$table$emulated))
+  txt <- compare_text(cmp, 5)
+  expect_match(txt[1], "[QEMU TCG emulation]", fixed = TRUE)
+  expect_true(any(grepl("gates on p50 only", txt, fixed = TRUE)))
+})
+
 test_that("cases are matched by id and parameters; unmatched ones are counted", {
   base <- base_run()
   new <- data.table::copy(base)
