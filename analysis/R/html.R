@@ -62,6 +62,10 @@ write_index_html <- function(path, data, figs, tables, answers, reach_file, sing
   inc <- data$runs[!isTRUE_vec(complete) & has_meta]
   if (nrow(inc)) add("<p class=\"skip\">Incomplete run(s): ", html_escape(paste(inc$run, collapse = ", ")),
                      " (interrupted; only finished cases are shown).</p>")
+  if ("emulated" %in% names(data$runs) && any(data$runs$emulated))
+    add("<p class=\"skip\">Emulated run(s): ", html_escape(paste(data$runs$run[data$runs$emulated], collapse = ", ")),
+        " ran in a QEMU guest without hardware acceleration (", EMULATION_LABEL, "): every time they show is ",
+        "emulation, inflated and noisy, not a hardware cost. Their series are marked [", EMULATION_LABEL, "].</p>")
 
   add("<h2>Answers</h2>")
   for (q in names(answers)) {

@@ -105,6 +105,12 @@ test_that("guest (TCG) reference runs read as emulation, and their noise is said
   for (a in c(answer_reach(reach, d$runs), answer_churn(d), answer_count(d)))
     expect_match(a, "^QEMU TCG emulation")
   expect_true(all(grepl("QEMU TCG emulation", d$results$series)))
+  # The report says it at the top, not only in the answers.
+  out <- file.path(tempdir(), "iotlb-guest-report")
+  unlink(out, recursive = TRUE)
+  suppressWarnings(build_report(dirs[1], out, quiet = TRUE))
+  html <- paste(readLines(file.path(out, "index.html")), collapse = "\n")
+  expect_match(html, "Emulated run(s): ", fixed = TRUE)
 })
 
 test_that("the churn answer sizes mapping per I/O against mapping once, within its interval", {
