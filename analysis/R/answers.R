@@ -25,8 +25,9 @@ reach_who <- function(reach) {
 # footprint known to fit (entries_lo when the reach table gives a bracket,
 # else entries; the smallest over the run's sweeps of that page size), and
 # lim_hi, the footprint past which the IOTLB is known to have run out. A run
-# without a sweep of its own takes the reach of the same configuration on
-# the same host. NA where no reach was found.
+# without a sweep of that page size takes the reach of the same
+# configuration on the same host; a run whose own sweep found no step keeps
+# NA (its own data say no reach was found).
 reach_limits <- function(x, reach) {
   x <- data.table::copy(x)
   x[, `:=`(lim_lo = NA_real_, lim_hi = NA_real_)]
@@ -35,12 +36,19 @@ reach_limits <- function(x, reach) {
   r[, `:=`(lo_ = if ("entries_lo" %in% names(r)) data.table::fifelse(is.na(entries_lo), entries, entries_lo) else entries,
            hi_ = if ("entries_hi" %in% names(r)) data.table::fifelse(is.na(entries_hi), entries, entries_hi) else entries)]
   cfg <- intersect(c("backend", "page_size", "host", "preset"), intersect(names(r), names(x)))
-  for (keys in list(c("run", cfg), cfg)) {
-    if (!all(keys %in% names(r)) || !all(keys %in% names(x))) next
+  lim_of <- function(keys) {
     lim <- r[, .(l = min(lo_), h = max(hi_)), by = keys]
-    x[lim, on = keys, `:=`(lim_lo = data.table::fifelse(is.na(lim_lo), i.l, lim_lo),
-                           lim_hi = data.table::fifelse(is.na(lim_hi), i.h, lim_hi))]
+    lim[x, on = keys, .(l = x.l, h = x.h)]  # one row per row of x, in its order
   }
+  own <- rep(FALSE, nrow(x))
+  if (all(c("run", "page_size") %in% names(reach)) && "run" %in% names(x)) {
+    j <- lim_of(c("run", cfg))
+    x[, `:=`(lim_lo = j$l, lim_hi = j$h)]
+    swept <- unique(reach[, .(run, page_size, s_ = TRUE)])
+    own <- !is.na(swept[x, on = .(run, page_size), x.s_])
+  }
+  j <- lim_of(cfg)
+  x[, `:=`(lim_lo = data.table::fifelse(own, lim_lo, j$l), lim_hi = data.table::fifelse(own, lim_hi, j$h))]
   x
 }
 

@@ -90,6 +90,30 @@ test_that("within IOTLB reach counts only cases whose footprint fits the run's r
   expect_lt(ns_of(within4), ns_of(past4))
 })
 
+test_that("a reach bracket (entries_lo, entries_hi) splits within, inside and past; a run's own no-step stands", {
+  cases <- rbind(cmp_rows("h1", "vfio (strict)", 10, pages = 16, lo = 1.0005, hi = 1.002),
+                 cmp_rows("h1", "vfio (strict)", 10, pages = 48, lo = 1.0005, hi = 1.002),
+                 cmp_rows("h1", "vfio (strict)", 400, pages = 256, lo = 1.04, hi = 1.06))
+  cases[, `:=`(run = "r1", footprint_pages = pages)]
+  reach <- data.table(backend = "vfio", page_size = 4096, entries = 32, step_ns = 200, confidence = 0.9,
+                      reason = "", run = "r1", host = "h1", preset = NA_character_,
+                      entries_lo = 32, entries_hi = 64)
+  a <- answer_iommu_cost(cases, reach)
+  expect_match(a[1], "within IOTLB reach (footprint at most 32 pages), 1 matched case:", fixed = TRUE)
+  expect_match(a[2], "past IOTLB reach (footprint over 64 pages), 1 matched case:", fixed = TRUE)
+  expect_match(a[3], "inside the reach's uncertainty (32-64 pages), 1 matched case:", fixed = TRUE)
+  # Run r2 of the same configuration has no sweep: it takes r1's reach.
+  # Run r3 swept and found no step: its cases are not split by r1's reach.
+  r2 <- data.table::copy(cases)[, run := "r2"]
+  r3 <- data.table::copy(cases)[, run := "r3"]
+  no_step <- data.table(backend = "vfio", page_size = 4096, entries = NA_real_, step_ns = NA_real_,
+                        confidence = NA_real_, reason = "no sustained step", run = "r3", host = "h1",
+                        preset = NA_character_, entries_lo = NA_real_, entries_hi = NA_real_)
+  lim <- reach_limits(rbind(cases, r2, r3), rbind(reach, no_step))
+  expect_equal(lim[run == "r2", lim_lo], rep(32, 3))
+  expect_equal(lim[run == "r3", lim_lo], rep(NA_real_, 3))
+})
+
 test_that("guest (TCG) reference runs read as emulation, and their noise is said", {
   ref <- file.path(analysis_root, "..", "datasets", "reference")
   dirs <- file.path(ref, c("guest-vfio", "guest-iommufd", "guest-pagemap"))
