@@ -163,6 +163,29 @@ answer_reach <- function(reach, runs = NULL) {
   paste0(emulation_prefix(emu), out)
 }
 
+# The ratios of two sets of cases' medians (a over b, matched row by row)
+# with 95 % intervals, by bootstrap over both latency histograms, or by the
+# delta method without them: a matrix of (ratio, lo, hi) rows.
+paired_ratio <- function(data, a, b, B = 200, seed = 1) {
+  set.seed(seed)
+  hist_of <- function(run_, case_) {
+    if (is.null(data$hist)) return(NULL)
+    h <- data$hist[run == run_ & case == case_]
+    if (nrow(h) == 0 || sum(h$count) <= 0) NULL else h
+  }
+  ci <- t(vapply(seq_len(nrow(a)), function(i) {
+    x <- a[i]; y <- b[i]
+    ha <- hist_of(x$run, x$case); hb <- hist_of(y$run, y$case)
+    if (!is.null(ha) && !is.null(hb)) {
+      q <- hist_ratio_ci(ha, hb, 0.5, B)
+      c(q$ratio, q$lo, q$hi)
+    } else {
+      c(x$p50_ns / y$p50_ns, delta_ci(x$p50_ns, x$p90_ns, 0.5, 0.9, x$ops, y$p50_ns, y$p90_ns, y$ops))
+    }
+  }, numeric(3)))
+  matrix(ci, ncol = 3)
+}
+
 answer_map <- function(data) {
   r <- kind_rows(data, "map")[op == "map" & !is.na(p50_ns)]
   if (!nrow(r)) return("No `map` cases in these datasets: mapping speed was not measured.")
@@ -171,10 +194,28 @@ answer_map <- function(data) {
   r <- r[common, on = .(page_size, map_size)]
   g <- r[, .(gm = exp(mean(log(p50_ns)))), by = .(series, page_size)]
   g <- g[order(page_size, gm)]
-  g[, .(line = sprintf("%s pages: fastest map is %s (geometric-mean median %s per call over %d sizes)%s.",
+  # Slowest against fastest, size by size (one case each: the first run's).
+  # Not pooled: the ratio depends on the size (a per-page cost against a
+  # per-call one), so the answer gives its range and how many sizes differ.
+  versus <- function(ps, slow, fast) {
+    pick <- function(s) unique(r[page_size == ps & series == s][order(map_size)], by = "map_size")
+    a <- pick(slow); b <- pick(fast)
+    ci <- paired_ratio(data, a, b)
+    ok <- is.finite(ci[, 1])
+    if (!any(ok)) return("")
+    ci <- ci[ok, , drop = FALSE]; sz <- a$map_size[ok]
+    v <- ratio_verdict(ci[, 2], ci[, 3])
+    one <- function(i) sprintf("%.2fx (95%% CI %.2f-%.2f) at %s", ci[i, 1], ci[i, 2], ci[i, 3], bytes_label(sz[i]))
+    lo <- which.min(ci[, 1]); hi <- which.max(ci[, 1])
+    sprintf("; slowest/fastest %s%s; significantly slower at %d of %d sizes", one(lo),
+            if (hi != lo) paste(" to", one(hi)) else "", sum(startsWith(v, "slower")), nrow(ci))
+  }
+  g[, .(line = sprintf("%s%s pages: fastest map is %s (geometric-mean median %s per call over %d sizes)%s.",
+                       emulation_prefix(any(grepl(EMULATION_LABEL, series, fixed = TRUE))),
                        page_size_label(page_size[1]), series[1], fmt_ns(gm[1]),
                        nrow(common[page_size == .BY$page_size]),
-                       if (.N > 1) sprintf("; slowest %s (%s)", series[.N], fmt_ns(gm[.N])) else "")),
+                       if (.N > 1) sprintf("; slowest %s (%s)%s", series[.N], fmt_ns(gm[.N]),
+                                           versus(.BY$page_size, series[.N], series[1])) else "")),
     by = page_size]$line
 }
 

@@ -126,7 +126,7 @@ test_that("guest (TCG) reference runs read as emulation, and their noise is said
   expect_true(all(startsWith(cost, "QEMU TCG emulation, not hardware cost: ")))
   # The guests' tails are long: nothing is stated as a plain, sized cost.
   expect_true(all(grepl("too noisy|not significant|no significant", cost)))
-  for (a in c(answer_reach(reach, d$runs), answer_churn(d), answer_count(d)))
+  for (a in c(answer_reach(reach, d$runs), answer_churn(d), answer_count(d), answer_map(d)))
     expect_match(a, "^QEMU TCG emulation")
   expect_true(all(grepl("QEMU TCG emulation", d$results$series)))
   # The report says it at the top, not only in the answers.
@@ -155,6 +155,15 @@ test_that("the churn answer sizes mapping per I/O against mapping once, within i
     expect_true(any(grepl(sprintf("ratio %.4f, 95%% CI %.4f-%.4f", m$ratio[i], m$lo[i], m$hi[i]),
                           grep("around every I/O", a, value = TRUE), fixed = TRUE)))
   expect_true(any(grepl("mapping in batches of 64 against mapping once", a, fixed = TRUE)))
+})
+
+test_that("the map answer gives slowest/fastest per size with intervals and counts the significant sizes", {
+  d <- prepare_data(load_datasets(c(fixture_intel()$dir, fixture_baseline()$dir)))
+  a <- answer_map(d)
+  n <- length(fixture_intel()$spec$map_sizes_pages)
+  expect_length(a, 2)
+  expect_true(all(grepl("slowest/fastest [0-9.]+x \\(95% CI [0-9.]+-[0-9.]+\\) at ", a)))
+  expect_true(all(grepl(sprintf("significantly slower at [0-9]+ of %d sizes", n), a)))
 })
 
 test_that("the count answer gives the fitted growth per decade of live mappings with its interval", {
