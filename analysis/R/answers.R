@@ -298,7 +298,7 @@ answer_count <- function(data) {
           sl$n, pg(sl$lo), pg(sl$hi))
 }
 
-answer_tails <- function(data) {
+answer_tails <- function(data, B = 200, seed = 1) {
   r <- kind_rows(data, "latency")[!is.na(p50_ns)]
   if (!nrow(r)) return("No `latency` cases in these datasets: tails were not measured.")
   # One sentence per case, each named once: threads, section and the run
@@ -306,8 +306,23 @@ answer_tails <- function(data) {
   r <- data.table::copy(r)
   r[, line := case_lines(r, shown = c("op", "io_size", "qd", "page_size"))]
   r <- r[order(line, op, io_size, qd, page_size)]
-  sprintf("%s, %s, %s pages: p50 %s, p99 %s (%.2fx), p99.99 %s (%.1fx the median).",
-          as.character(r$line), io_shape(r$op, r$io_size, r$qd), page_size_label(r$page_size),
-          fmt_ns(r$p50_ns), fmt_ns(r$p99_ns), r$p99_ns / r$p50_ns, fmt_ns(r$p9999_ns),
-          r$p9999_ns / r$p50_ns)
+  # The p99's 95 % interval: bootstrap over the case's histogram (as the
+  # comparison table's); the p99.99 rests on ops / 10,000 I/Os, said as such.
+  set.seed(seed)
+  p99_ci <- vapply(seq_len(nrow(r)), function(i) {
+    h <- if (is.null(data$hist)) NULL else data$hist[run == r$run[i] & case == r$case[i]]
+    if (is.null(h) || !nrow(h) || sum(h$count) <= 0) return("")
+    q <- hist_boot_quantiles(h$lo_ns, h$hi_ns, h$count, 0.99, B)
+    sprintf(" [95%% CI %s-%s]", fmt_ns(stats::quantile(q, 0.025, names = FALSE)),
+            fmt_ns(stats::quantile(q, 0.975, names = FALSE)))
+  }, "")
+  beyond <- ifelse(is.na(r$ops), "",
+             ifelse(r$ops < 1e4, sprintf("; with %s I/Os this is their slowest", format(r$ops, big.mark = ",")),
+                    sprintf(", %s I/Os beyond it", format(floor(r$ops * 1e-4), big.mark = ","))))
+  emu <- if ("emulated" %in% names(r)) r$emulated else rep(FALSE, nrow(r))
+  r[, line := sub(paste0(" [", EMULATION_LABEL, "]"), "", as.character(line), fixed = TRUE)]
+  sprintf("%s%s, %s, %s pages: p50 %s, p99 %s%s (%.2fx), p99.99 %s (%.1fx the median%s).",
+          emulation_prefix(emu), as.character(r$line), io_shape(r$op, r$io_size, r$qd), page_size_label(r$page_size),
+          fmt_ns(r$p50_ns), fmt_ns(r$p99_ns), p99_ci, r$p99_ns / r$p50_ns, fmt_ns(r$p9999_ns),
+          r$p9999_ns / r$p50_ns, beyond)
 }

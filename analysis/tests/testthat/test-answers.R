@@ -183,4 +183,13 @@ test_that("the tails answer separates the I/O shape from the page size", {
   a <- answer_tails(load_datasets(x$dir))
   expect_true(any(grepl(", read 4 KiB, QD 1, 4 KiB pages: p50 ", a, fixed = TRUE)))
   expect_false(any(grepl("\\bNA", a)))
+  # The p99 carries its bootstrap interval; the p99.99 says how few I/Os it
+  # rests on (here 3,000 I/Os: fewer than 10,000, so it is the slowest one).
+  d <- load_datasets(x$dir)
+  r <- kind_rows(d, "latency")
+  ci <- regmatches(a, regexpr("(?<=\\[95% CI )[^]]+", a, perl = TRUE))
+  expect_length(ci, nrow(r))
+  expect_true(all(grepl("^[0-9.]+ .?s-[0-9.]+ .?s$", ci)))
+  expect_true(all(r$ops < 1e4))
+  expect_match(a, "with 3,000 I/Os this is their slowest\\)\\.$")
 })
