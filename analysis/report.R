@@ -4,9 +4,10 @@
 #
 #   Rscript analysis/report.R DATASET_DIR... [--out DIR] [--single-file]
 #
-# --single-file inlines the figures' PNGs into index.html as data: URIs, so
-# that one file can be mailed; the PDFs and tables are still written beside
-# it (and linked from it).
+# --single-file makes index.html stand alone, so that one file can be
+# mailed: the figures' PNGs are inlined as data: URIs and the tables shown in
+# full, and it links to no file beside it. The PDFs and the Markdown/LaTeX
+# tables are still written into the output directory.
 #
 # With one dataset directory the report goes to DATASET_DIR/report unless
 # --out is given; with several, --out is required (there is no single "next

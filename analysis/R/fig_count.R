@@ -8,10 +8,17 @@ count_slopes <- function(r) {
     r <- data.table::copy(r)
     r[, line := case_lines(r, shown = "mappings")]
   }
+  # slope_lo/slope_hi: the 95 % t interval of the least-squares slope, from
+  # the scatter of the points about the line (needs 3 or more mapping counts).
   r[mappings > 0 & p50_ns > 0, {
     ok <- length(unique(mappings)) >= 2
-    cf <- if (ok) unname(stats::coef(stats::lm(log(p50_ns) ~ log(mappings)))) else c(NA_real_, NA_real_)
-    list(intercept = cf[1], slope = cf[2], n = .N, lo = min(mappings), hi = max(mappings))
+    fit <- if (ok) stats::lm(log(p50_ns) ~ log(mappings)) else NULL
+    cf <- if (ok) unname(stats::coef(fit)) else c(NA_real_, NA_real_)
+    # A perfect fit (a constant cost) warns; its zero-width interval is right.
+    ci <- if (ok && length(unique(mappings)) >= 3) unname(suppressWarnings(stats::confint(fit))[2, ])
+          else c(NA_real_, NA_real_)
+    list(intercept = cf[1], slope = cf[2], slope_lo = ci[1], slope_hi = ci[2], n = .N,
+         lo = min(mappings), hi = max(mappings))
   }, by = .(line)]
 }
 

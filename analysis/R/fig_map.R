@@ -33,6 +33,8 @@ fig_map_trace <- function(data) {
   r <- kind_rows(data, "map")
   if (nrow(r) == 0) return(skip_figure(name, title, "no `map` cases in these datasets"))
   if (is.null(data$trace)) return(skip_figure(name, title, "no trace_hist.csv (run without --trace)"))
+  # The warm-up operations (meta.json's grid) are traced too.
+  if (!"warmup" %in% names(r)) r <- kind_rows(add_case_footprint(data), "map")
   per <- map_trace_per_op(r, data$trace)
   if (is.null(per)) return(skip_figure(name, title, "trace_hist.csv has no rows for `map` cases"))
   per[, line := case_lines(per, shown = c("op", "map_size", "page_size"))]
@@ -63,8 +65,13 @@ fig_map_trace <- function(data) {
 # probe goes to the row whose op it names (`usdt:dma_unmap`, `iommu_map`,
 # `ioctl:VFIO_IOMMU_UNMAP_DMA`); a probe that names none of the case's ops
 # becomes an `a+b` row costed per pair of operations. The time is the probe's
-# summed duration (bucket midpoints) over the row's timed operations.
+# summed duration (bucket midpoints) over the operations the trace saw: the
+# row's timed ops plus the case's warm-up ops (meta.json's grid `warmup`,
+# which the probes fire for too; 0 when the grid does not say).
 map_trace_per_op <- function(r, trace) {
+  r <- data.table::copy(r)
+  if (!"warmup" %in% names(r)) r[, warmup := NA_real_]
+  r[, ops := ops + data.table::fifelse(is.na(warmup), 0, warmup)]
   rows <- r[, .(run, case, trace_case, op, ops, series, section, page_size, page_label,
                 map_size, io_size, qd, threads)]
   t <- trace[, .(total_ns = sum((lo_ns + hi_ns) / 2 * count)), by = .(run, case, probe)]

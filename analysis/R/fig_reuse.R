@@ -35,7 +35,10 @@ fig_reuse <- function(data, reach = NULL) {
 
 # Joins the reach table back to the plotted series.
 reach_marks <- function(r, reach) {
-  keys <- intersect(c("backend", "page_size", "host", "preset", "op", "io_size", "qd", "threads"), names(reach))
+  # Every grouping column of the reach table (reach_groups(): run, section,
+  # host, preset and the shape columns the sweeps vary): one mark per sweep.
+  keys <- intersect(c("backend", "page_size", "run", "section", "host", "preset", REACH_SHAPE_COLS),
+                    intersect(names(reach), names(r)))
   s <- unique(r[, c(keys, "line", "page_label"), with = FALSE])
   m <- reach[!is.na(entries)][s, on = keys, nomatch = NULL]
   m[, label := sprintf("reach %s (+%.0f ns)", format(entries, big.mark = ","), step_ns)]

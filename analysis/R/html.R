@@ -47,7 +47,11 @@ th{background:#eee}td.n{text-align:right;font-variant-numeric:tabular-nums}
 img{max-width:100%;border:1px solid #ddd}.skip{color:#a33}.cap{color:#555;font-size:90%}
 "
 
-write_index_html <- function(path, data, figs, tables, answers, reach_file) {
+# single_file: the page is meant to stand alone (mailed, attached), so it
+# links to nothing beside it: tables are shown in full instead of the first
+# rows plus links to their Markdown and LaTeX files, and the PDF links give
+# way to a note saying where those files were written.
+write_index_html <- function(path, data, figs, tables, answers, reach_file, single_file = FALSE) {
   h <- character()
   add <- function(...) h <<- c(h, paste0(...))
   add("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
@@ -58,6 +62,10 @@ write_index_html <- function(path, data, figs, tables, answers, reach_file) {
   inc <- data$runs[!isTRUE_vec(complete) & has_meta]
   if (nrow(inc)) add("<p class=\"skip\">Incomplete run(s): ", html_escape(paste(inc$run, collapse = ", ")),
                      " (interrupted; only finished cases are shown).</p>")
+  if ("emulated" %in% names(data$runs) && any(data$runs$emulated))
+    add("<p class=\"skip\">Emulated run(s): ", html_escape(paste(data$runs$run[data$runs$emulated], collapse = ", ")),
+        " ran in a QEMU guest without hardware acceleration (", EMULATION_LABEL, "): every time they show is ",
+        "emulation, inflated and noisy, not a hardware cost. Their series are marked [", EMULATION_LABEL, "].</p>")
 
   add("<h2>Answers</h2>")
   for (q in names(answers)) {
@@ -75,7 +83,8 @@ write_index_html <- function(path, data, figs, tables, answers, reach_file) {
       add("<p class=\"skip\">Not produced: ", html_escape(f$skipped), ".</p>")
     } else {
       add("<p><img src=\"", f$files[["png"]], "\" alt=\"", html_escape(f$title), "\"></p>",
-          "<p class=\"cap\">", html_escape(f$caption), " <a href=\"", f$files[["pdf"]], "\">PDF</a></p>")
+          "<p class=\"cap\">", html_escape(f$caption),
+          if (single_file) "" else paste0(" <a href=\"", f$files[["pdf"]], "\">PDF</a>"), "</p>")
     }
   }
 
@@ -84,6 +93,8 @@ write_index_html <- function(path, data, figs, tables, answers, reach_file) {
     add("<h3>", html_escape(t$title), "</h3>")
     if (!is.null(t$skipped)) {
       add("<p class=\"skip\">Not produced: ", html_escape(t$skipped), ".</p>")
+    } else if (single_file) {
+      add(html_table(t$df, max_rows = Inf))
     } else {
       add("<p>Files: <a href=\"", t$files[["md"]], "\">Markdown</a>, <a href=\"", t$files[["tex"]],
           "\">LaTeX</a>", if (identical(t$title, "IOTLB reach") && !is.null(reach_file))
@@ -91,6 +102,10 @@ write_index_html <- function(path, data, figs, tables, answers, reach_file) {
       add(html_table(t$df))
     }
   }
+  if (single_file)
+    add("<p class=\"cap\">This page stands alone: figures are embedded and tables shown in full. ",
+        "The figures' PDF versions, the tables as Markdown and LaTeX and iotlb_reach.csv were written ",
+        "beside the original index.html (", html_escape(basename(normalizePath(dirname(path)))), "/).</p>")
   add("<h2>Method notes</h2><ul>",
       "<li>IOTLB reach: first significant, sustained step in the reuse sweep's median; see analysis/README.md.</li>",
       "<li>Ratio intervals: bootstrap over histogram counts when both cases have a latency histogram, delta method from results.csv percentiles otherwise (column ci).</li>",
@@ -100,8 +115,8 @@ write_index_html <- function(path, data, figs, tables, answers, reach_file) {
 }
 
 # The report as one file to mail: every <img src="NAME.png"> of index.html
-# whose file sits beside it becomes a data: URI. Links (PDFs, tables) stay
-# relative; those files are still written next to index.html.
+# whose file sits beside it becomes a data: URI (write_index_html() with
+# single_file = TRUE leaves no other reference to a file beside it).
 inline_images <- function(path) {
   dir <- dirname(path)
   h <- readLines(path, warn = FALSE, encoding = "UTF-8")

@@ -4,6 +4,7 @@
 
 FIGURE_BUILDERS <- list(
   tail = function(d, reach) fig_tail(d),
+  throughput = function(d, reach) fig_throughput(d),
   map = function(d, reach) fig_map(d),
   map_trace = function(d, reach) fig_map_trace(d),
   count = function(d, reach) fig_count(d),
@@ -11,16 +12,25 @@ FIGURE_BUILDERS <- list(
   reuse = function(d, reach) fig_reuse(d, reach),
   misses = function(d, reach) fig_misses(d))
 
-# Grouping for the reach inference: one sweep per host and emu preset too, so
-# merged runs from several machines are never pooled; I/O shape columns join
-# the key only when the sweeps actually vary them.
+# Grouping for the reach inference: one sweep is one suite section of one
+# run, so the inference runs per run and per section and never pools them (two
+# runs of one configuration, or two sections that differ in `order`, are
+# separate sweeps with reaches of their own). Host and preset are kept as
+# columns to name the rows; I/O shape columns (and any other parameter the
+# reuse rows vary besides pages) join the key when the sweeps vary them.
+REACH_SHAPE_COLS <- c("op", "io_size", "qd", "threads", "order", "other_pages", "other_page_size",
+                      "search")
 reach_groups <- function(r) {
-  by <- c("host", "preset")
+  by <- intersect(c("run", "section", "host", "preset"), names(r))
   rr <- r[!is.na(kind) & kind == "reuse"]
-  for (k in c("op", "io_size", "qd", "threads"))
-    if (length(unique(rr[[k]])) > 1) by <- c(by, k)
+  for (k in intersect(REACH_SHAPE_COLS, names(rr)))
+    if (data.table::uniqueN(rr[[k]]) > 1) by <- c(by, k)
   by
 }
+
+# What every consumer of loaded data adds before use: the emulation label
+# (R/emulation.R) and each case's footprint (R/footprint.R).
+prepare_data <- function(data) add_case_footprint(mark_emulation(data))
 
 # Workers for figure rendering: serial unless IOTLB_REPORT_CORES asks for
 # more. Forked workers measured slower on a busy 2-core machine (each child
@@ -37,7 +47,7 @@ build_report <- function(dirs, out_dir, quiet = FALSE, single_file = FALSE) {
   say <- function(...) if (!quiet) msg(...)
   # Load first: input that cannot be read must leave nothing behind, not even
   # the output directory (by default it is DATASET_DIR/report).
-  data <- load_datasets(dirs)
+  data <- prepare_data(load_datasets(dirs))
   say("loaded %d run(s), %d cases", nrow(data$runs), nrow(data$results))
   dir.create(out_dir, recursive = TRUE, showWarnings = FALSE)
 
@@ -90,11 +100,14 @@ build_report <- function(dirs, out_dir, quiet = FALSE, single_file = FALSE) {
   }
 
   answers <- list(
-    "How much does the IOMMU cost on this machine?" = answer_iommu_cost(cmp, reach),
-    "At which footprint does the IOTLB run out?" = if (nrow(reach)) answer_reach(reach) else answer_reach(NULL),
+    "How much does the IOMMU cost on this machine?" = answer_iommu_cost(cmp, reach, data$runs),
+    "At which footprint does the IOTLB run out?" = if (nrow(reach)) answer_reach(reach, data$runs) else answer_reach(NULL),
     "Which backend maps fastest?" = answer_map(data),
+    "What does mapping per I/O cost against mapping once?" = answer_churn(data),
+    "How does the map cost grow with the number of live mappings?" = answer_count(data),
     "What do the tails look like?" = answer_tails(data))
-  write_index_html(file.path(out_dir, "index.html"), data, figs, tables, answers, reach_file)
+  write_index_html(file.path(out_dir, "index.html"), data, figs, tables, answers, reach_file,
+                   single_file = single_file)
   if (single_file) inline_images(file.path(out_dir, "index.html"))
   say("report written to %s", file.path(out_dir, "index.html"))
   invisible(list(data = data, reach = reach, figures = figs, tables = tables, comparison = cmp))

@@ -3,7 +3,10 @@
 # R/hist.R) or by the delta method. The result is a data.table; R/tables.R
 # formats it (table_comparison()) and R/answers.R summarises it.
 
-MATCH_KEYS <- c("host", "kind", "page_size", "op", "io_size", "qd", "threads",
+# The suite section is a key: two sections can run the same parameters (a
+# latency section and a throughput section both at QD 1), and each is matched
+# with its own baseline case, not both with the baseline's first.
+MATCH_KEYS <- c("host", "section", "kind", "page_size", "op", "io_size", "qd", "threads",
                 "pages", "map_size", "mappings", "churn")
 
 # Ratio of each configuration's p50 and p99 to the no-IOMMU baseline on the
@@ -21,9 +24,11 @@ compare_backends <- function(data, B = 200, seed = 1) {
   other <- r[baseline == FALSE]
   if (nrow(base) == 0 || nrow(other) == 0) return(NULL)
   keys <- MATCH_KEYS
-  b <- base[, c(keys, "run", "case", "config", "ops", "p50_ns", "p90_ns", "p99_ns", "p999_ns"), with = FALSE]
-  data.table::setnames(b, c("run", "case", "config", "ops", "p50_ns", "p90_ns", "p99_ns", "p999_ns"),
-                       paste0("b_", c("run", "case", "config", "ops", "p50_ns", "p90_ns", "p99_ns", "p999_ns")))
+  keys <- intersect(keys, names(r))
+  vals <- intersect(c("run", "case", "config", "ops", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "emulated"),
+                    names(base))
+  b <- base[, c(keys, vals), with = FALSE]
+  data.table::setnames(b, vals, paste0("b_", vals))
   # Repeated baseline runs of the same case: compare against the first.
   b <- unique(b, by = keys)
   m <- b[other, on = keys, nomatch = NULL]
@@ -83,4 +88,46 @@ delta_ci <- function(qa, qa_next, p, p_next, na, qb, qb_next, nb) {
   v <- var_log(qa, qa_next, na) + var_log(qb, qb_next, nb)
   if (!is.finite(v)) return(c(NA_real_, NA_real_))
   (qa / qb) * exp(c(-1, 1) * 1.96 * sqrt(v))
+}
+
+# One ratio and 95 % interval from several cases' ratios and intervals: a
+# random-effects mean of the log ratios (DerSimonian-Laird), each case's
+# standard error taken from its own interval's width. Cases may differ in
+# their true ratio (I/O shapes, queue depths); the between-case variance
+# tau^2 widens the interval by exactly that disagreement, so a pooled
+# interval is never narrower than the cases' spread justifies. A single case
+# keeps its own ratio and interval. Cases without an interval are left out.
+# Returns list(ratio, lo, hi, k, tau).
+pool_ratios <- function(ratio, lo, hi) {
+  ok <- is.finite(ratio) & is.finite(lo) & is.finite(hi) & ratio > 0 & lo > 0 & hi >= lo
+  ratio <- ratio[ok]; lo <- lo[ok]; hi <- hi[ok]
+  k <- length(ratio)
+  if (k == 0) return(list(ratio = NA_real_, lo = NA_real_, hi = NA_real_, k = 0L, tau = NA_real_))
+  if (k == 1) return(list(ratio = ratio, lo = lo, hi = hi, k = 1L, tau = 0))
+  y <- log(ratio)
+  # A bootstrap interval of a heavily quantised histogram can have zero
+  # width; a floor of 0.01 % keeps one such case from taking all the weight.
+  se <- pmax((log(hi) - log(lo)) / (2 * 1.96), 1e-4)
+  w <- 1 / se^2
+  ybar <- sum(w * y) / sum(w)
+  q <- sum(w * (y - ybar)^2)
+  tau2 <- max(0, (q - (k - 1)) / (sum(w) - sum(w^2) / sum(w)))
+  ws <- 1 / (se^2 + tau2)
+  mu <- sum(ws * y) / sum(ws)
+  half <- 1.96 * sqrt(1 / sum(ws))
+  list(ratio = exp(mu), lo = exp(mu - half), hi = exp(mu + half), k = k, tau = sqrt(tau2))
+}
+
+# What a ratio's 95 % interval lets one say: "slower" / "faster" when it
+# excludes 1, with "-noisy" appended when it also spans more than a factor
+# NOISY_SPAN (+-10 %: the direction is clear, the size is not); otherwise
+# "noisy" when it is that wide (the data cannot resolve an effect of that
+# size), else "same" (no significant difference). "none" without an interval.
+NOISY_SPAN <- 1.2
+ratio_verdict <- function(lo, hi) {
+  wide <- !is.na(lo) & !is.na(hi) & hi / lo > NOISY_SPAN
+  ifelse(is.na(lo) | is.na(hi), "none",
+  ifelse(lo > 1, ifelse(wide, "slower-noisy", "slower"),
+  ifelse(hi < 1, ifelse(wide, "faster-noisy", "faster"),
+  ifelse(wide, "noisy", "same"))))
 }

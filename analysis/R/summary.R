@@ -6,18 +6,29 @@
 
 # One run directory's summary as a list (the JSON's shape).
 run_summary <- function(dir) {
-  data <- load_datasets(dir)
+  data <- prepare_data(load_datasets(dir))
   meta <- read_meta(dir)
   r <- data$results
-  reach <- infer_reach(reach_input(data), by = NULL)
+  # One inference per sweep (suite section), as in the report; the scalar
+  # reach fields of a page size are filled when one sweep measured it, and
+  # `reach_sweeps` lists every sweep.
+  reach <- infer_reach(reach_input(data), by = reach_groups(r))
   per_page <- lapply(sort(unique(r$page_size)), function(ps) {
-    rr <- reach[page_size == ps]
+    all <- reach[page_size == ps]
+    rr <- if (nrow(all) == 1) all else all[0]
     m <- r[kind == "map" & page_size == ps & !is.na(p50_ns)]
     list(page_size = ps,
          reach_entries = if (nrow(rr) && !is.na(rr$entries[1])) rr$entries[1] else NULL,
          miss_cost_ns = if (nrow(rr) && !is.na(rr$entries[1])) round(rr$step_ns[1], 1) else NULL,
          reach_confidence = if (nrow(rr) && !is.na(rr$entries[1])) round(rr$confidence[1], 2) else NULL,
-         reach_note = if (nrow(rr)) rr$reason[1] else "no reuse cases",
+         reach_note = if (nrow(rr)) rr$reason[1] else if (nrow(all)) sprintf("%d sweeps: see reach_sweeps", nrow(all))
+                      else "no reuse cases",
+         reach_sweeps = lapply(seq_len(nrow(all)), function(i)
+           list(section = if ("section" %in% names(all)) all$section[i] else NULL,
+                entries = if (is.na(all$entries[i])) NULL else all$entries[i],
+                miss_cost_ns = if (is.na(all$entries[i])) NULL else round(all$step_ns[i], 1),
+                confidence = if (is.na(all$entries[i])) NULL else round(all$confidence[i], 2),
+                note = all$reason[i])),
          map_p50_ns = if (nrow(m[op == "map"])) stats::median(m[op == "map", p50_ns]) else NULL,
          unmap_p50_ns = if (nrow(m[op == "unmap"])) stats::median(m[op == "unmap", p50_ns]) else NULL)
   })
@@ -30,6 +41,7 @@ run_summary <- function(dir) {
   }
   list(run_id = meta$run_id %||% basename(dir), dataset = normalizePath(dir),
        backend = meta$backend %||% NA, preset = meta$preset %||% NULL,
+       emulated = isTRUE(any(data$runs$emulated)),
        complete = isTRUE(meta$complete), cases = length(meta$grid %||% list()),
        page_sizes = per_page, kinds = kinds,
        skipped_cases = problems("skipped_cases"), failed_cases = problems("failed_cases"),
@@ -46,8 +58,15 @@ write_summary_json <- function(s, path) {
 format_summary <- function(s) {
   lines <- sprintf("summary of %s (%s%s):", s$run_id, s$backend,
                    if (is.null(s$preset)) "" else paste0(", preset ", s$preset))
+  if (isTRUE(s$emulated))
+    lines <- c(lines, sprintf("  %s (CPU model says TCG): every time below is emulation, not hardware cost", EMULATION_LABEL))
   for (p in s$page_sizes) {
-    reach <- if (is.null(p$reach_entries)) sprintf("no IOTLB limit found (%s)", p$reach_note)
+    reach <- if (length(p$reach_sweeps) > 1)
+      paste(vapply(p$reach_sweeps, function(w) sprintf("[%s] %s", w$section %||% "?",
+        if (is.null(w$entries)) "no IOTLB limit found"
+        else sprintf("reach %s pages, miss +%.0f ns (confidence %.2f)", format(w$entries, big.mark = ","),
+                     w$miss_cost_ns, w$confidence)), ""), collapse = "; ")
+    else if (is.null(p$reach_entries)) sprintf("no IOTLB limit found (%s)", p$reach_note)
              else sprintf("IOTLB reach %s data pages, miss +%.0f ns (confidence %.2f)",
                           format(p$reach_entries, big.mark = ","), p$miss_cost_ns, p$reach_confidence)
     cost <- if (is.null(p$map_p50_ns)) "" else

@@ -18,12 +18,14 @@ static const struct cli_opt compare_opts[] = {
 
 static void compare_usage(FILE *f)
 {
-	cli_usage(f, "compare", "BASE NEW [options]",
-		  "Compares two runs case by case (matched by case id and parameters): NEW/BASE\n"
-		  "ratios of p50, p99 and IOPS with 95% bootstrap intervals, and each run's IOTLB\n"
-		  "reach. Exit status 0; 1 with --fail-above when a case regressed; 2 on bad\n"
-		  "input. Runs the checkout's analysis/compare.R; needs R ('make deps').",
-		  compare_opts, ARRAY_SIZE(compare_opts));
+	cli_usage(
+	    f, "compare", "BASE NEW [options]",
+	    "Compares two runs case by case (matched by case id and parameters): NEW/BASE\n"
+	    "ratios of p50, p99 and IOPS with 95% bootstrap intervals, and each run's IOTLB\n"
+	    "reach. Exit status 0; 1 with --fail-above when a case regressed; 2 on bad\n"
+	    "input. Runs analysis/compare.R (the checkout's, else the installed copy); needs\n"
+	    "R ('make deps').",
+	    compare_opts, ARRAY_SIZE(compare_opts));
 }
 
 /* iotlbench compare BASE NEW [--out DIR] [--fail-above PCT]: runs

@@ -11,17 +11,19 @@ static const struct cli_opt report_opts[] = {
     {"out", required_argument, 'o', "DIR",
      "write the report to DIR (default DATASET/report; required for several datasets)"},
     {"single-file", no_argument, 's', NULL,
-     "inline the figures into index.html (one file to mail); PDFs still written beside it"},
+     "make index.html stand alone (figures inlined, tables in full, no links; one file to "
+     "mail); PDFs and tables still written beside it"},
     CLI_OPT_HELP,
 };
 
 static void report_usage(FILE *f)
 {
-	cli_usage(f, "report", "DATASET... [options]",
-		  "Figures, tables, the IOTLB reach and index.html from dataset directories\n"
-		  "(runs, or directories of runs such as datasets/runs), through the checkout's\n"
-		  "analysis/report.R. Needs R ('make deps').",
-		  report_opts, ARRAY_SIZE(report_opts));
+	cli_usage(
+	    f, "report", "DATASET... [options]",
+	    "Figures, tables, the IOTLB reach and index.html from dataset directories\n"
+	    "(runs, or directories of runs such as datasets/runs), through analysis/report.R\n"
+	    "(the checkout's, else the installed copy). Needs R ('make deps').",
+	    report_opts, ARRAY_SIZE(report_opts));
 }
 
 /* iotlbench report DATASET... [--out DIR] [--single-file]: runs

@@ -37,22 +37,34 @@ int cli_checkout_dir(char *buf, size_t len)
 	return 0;
 }
 
-int cli_suites_dir(char *buf, size_t len)
+/* `in_checkout` under the checkout, else `installed` under PREFIX/share/
+ * iotlbench beside the binary's PREFIX/bin, else under /usr/local. */
+static int shipped_dir(const char *in_checkout, const char *installed, char *buf, size_t len)
 {
 	char exe[PATH_MAX];
 	if (cli_checkout_dir(buf, len) == 0) {
 		size_t n = strlen(buf);
-		snprintf(buf + n, len - n, "/micro/suites");
-		return 0;
-	}
-	/* Installed: PREFIX/bin/iotlbench and PREFIX/share/iotlbench/suites. */
-	if (exe_dir(exe, sizeof(exe)) == 0) {
-		snprintf(buf, len, "%.*s/../share/iotlbench/suites", (int)(len - 32), exe);
+		snprintf(buf + n, len - n, "/%s", in_checkout);
 		if (access(buf, R_OK) == 0)
 			return 0;
 	}
-	snprintf(buf, len, "/usr/local/share/iotlbench/suites");
+	if (exe_dir(exe, sizeof(exe)) == 0) {
+		snprintf(buf, len, "%.*s/../share/iotlbench/%s", (int)(len - 64), exe, installed);
+		if (access(buf, R_OK) == 0)
+			return 0;
+	}
+	snprintf(buf, len, "/usr/local/share/iotlbench/%s", installed);
 	return access(buf, R_OK) == 0 ? 0 : -1;
+}
+
+int cli_suites_dir(char *buf, size_t len)
+{
+	return shipped_dir("micro/suites", "suites", buf, len);
+}
+
+int cli_analysis_dir(char *buf, size_t len)
+{
+	return shipped_dir("analysis", "analysis", buf, len);
 }
 
 /* "churn, count, default, ..." from the shipped suites' directory. */

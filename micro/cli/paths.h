@@ -13,6 +13,12 @@ int cli_checkout_dir(char *buf, size_t len);
  * PREFIX/bin, else /usr/local/share/iotlbench/suites. 0, or -1 when none. */
 int cli_suites_dir(char *buf, size_t len);
 
+/* The R analysis (DESCRIPTION, R/, report.R, ...) into buf: analysis/ of
+ * the checkout, else PREFIX/share/iotlbench/analysis beside an installed
+ * PREFIX/bin (scripts/install.sh), else /usr/local/share/iotlbench/analysis.
+ * 0, or -1 when none. */
+int cli_analysis_dir(char *buf, size_t len);
+
 /* "churn, count, default, ..." from that directory. */
 void cli_shipped_suites(const char *dir, char *buf, size_t len);
 

@@ -34,21 +34,25 @@ static int find_rscript(char *out, size_t len)
 int cli_rscript(const char *cmd, const char *script, char *const *args, int nargs, int fail_status)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64], rscript[2100];
-	if (cli_checkout_dir(dir, sizeof(dir))) {
+	if (cli_analysis_dir(dir, sizeof(dir))) {
 		fprintf(
 		    stderr,
-		    "iotlbench %s: this binary is not in a source checkout (bin/iotlbench beside "
-		    "micro/ and analysis/), and the analysis runs from the checkout: run the "
-		    "checkout's bin/iotlbench, or 'Rscript analysis/%s' in it\n",
-		    cmd, script);
+		    "iotlbench %s: the R analysis was not found: not in the checkout this "
+		    "binary belongs to (bin/iotlbench beside analysis/), nor under "
+		    "../share/iotlbench/analysis beside its bin/ or /usr/local/share/iotlbench: "
+		    "run the checkout's bin/iotlbench, or reinstall with 'make install "
+		    "PREFIX=...'\n",
+		    cmd);
 		return fail_status;
 	}
-	snprintf(path, sizeof(path), "%s/analysis/%s", dir, script);
+	snprintf(path, sizeof(path), "%s/%s", dir, script);
 	if (access(path, R_OK)) {
-		fprintf(stderr,
-			"iotlbench %s: %s: %s; the analysis folder of the checkout is missing or "
-			"incomplete: restore it (git checkout -- analysis)\n",
-			cmd, path, strerror(errno));
+		fprintf(
+		    stderr,
+		    "iotlbench %s: %s: %s; the analysis folder is incomplete: restore it (git "
+		    "checkout -- analysis in a checkout, 'make install PREFIX=...' again for an "
+		    "installed copy)\n",
+		    cmd, path, strerror(errno));
 		return fail_status;
 	}
 	if (find_rscript(rscript, sizeof(rscript))) {

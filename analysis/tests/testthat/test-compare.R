@@ -58,6 +58,27 @@ test_that("a run against itself has no regression, even at 0 %", {
   expect_identical(compare_status(t, 0), 0L)
 })
 
+test_that("on emulated (TCG) runs only the p50 gates a regression, and the runs are labelled", {
+  base <- base_run()
+  new <- synth_run("new", c(5000, 8000, 12000), seed = 13)
+  t <- compare_runs(base, new)$table
+  # A case whose p99 alone rose beyond the margin and its interval...
+  t[case == "latency-0001", `:=`(p99_ratio = 1.5, p99_lo = 1.3, p99_hi = 1.7)]
+  expect_identical(compare_status(t, 5), 1L)  # ...gates on real hardware,
+  t[, emulated := TRUE]
+  expect_identical(compare_status(t, 5), 0L)  # ...not under emulation,
+  t[case == "latency-0001", `:=`(p50_lo = 1.2, p50_hi = 1.3)]
+  expect_identical(compare_status(t, 5), 1L)  # where a p50 regression still does.
+  ref <- file.path(analysis_root, "..", "datasets", "reference")
+  skip_if_not(dir.exists(file.path(ref, "guest-vfio")), "no reference datasets beside analysis/")
+  cmp <- suppressWarnings(compare_runs(load_compare_run(file.path(ref, "guest-vfio"), "BASE"),
+                                       load_compare_run(file.path(ref, "guest-vfio"), "NEW")))
+  expect_true(all(cmp$table$emulated))
+  txt <- compare_text(cmp, 5)
+  expect_match(txt[1], "[QEMU TCG emulation]", fixed = TRUE)
+  expect_true(any(grepl("gates on p50 only", txt, fixed = TRUE)))
+})
+
 test_that("cases are matched by id and parameters; unmatched ones are counted", {
   base <- base_run()
   new <- data.table::copy(base)
@@ -112,4 +133,14 @@ test_that("report --single-file inlines the figures and keeps the PDFs", {
   expect_match(html, "<img src=\"data:image/png;base64,")
   expect_false(grepl("<img src=\"[^d]", html))
   expect_true(length(list.files(out, "\\.pdf$")) > 0)
+  # The one file stands alone: no src or href names a file (a PDF, a table)
+  # that would be missing once index.html is mailed on its own.
+  refs <- regmatches(html, gregexpr("(src|href)=\"[^\"]*\"", html))[[1]]
+  local <- refs[!grepl("^(src|href)=\"(data:|#|https?:)", refs)]
+  expect_equal(local, character())
+  # ... and it holds the tables themselves: every row of the summary table.
+  n_rows <- nrow(table_summary(load_datasets(a$dir)))
+  sum_html <- sub("(?s).*<h3>Per-case summary</h3>(.*?)</table>.*", "\\1", html, perl = TRUE)
+  expect_equal(lengths(regmatches(sum_html, gregexpr("<tr><td", sum_html))), n_rows)
+  expect_false(grepl("First [0-9]+ of", html))
 })
