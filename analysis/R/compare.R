@@ -199,8 +199,9 @@ reach_lines <- function(reach) {
   c("IOTLB reach, inferred per run and sweep (never pooled):",
     sprintf("  %-4s %s%s, %s pages: %s", reach$series, reach$backend, sec, page_size_label(reach$page_size),
             ifelse(is.na(reach$entries), paste("no step:", reach$reason),
-                   sprintf("%s entries (step %.0f ns, confidence %.2f)",
-                           format(reach$entries, scientific = FALSE), reach$step_ns, reach$confidence))))
+                   sprintf("%s entries%s (step %.0f ns, confidence %.2f)",
+                           format(reach$entries, scientific = FALSE), reach_bracket_text(reach),
+                           reach$step_ns, reach$confidence))))
 }
 
 # A data frame as the lines print() gives, one line per row however wide.

@@ -230,6 +230,16 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
   elo <- fit$lo; ehi <- fit$hi
   notes <- c(sprintf("misses clear of the noise from %s data pages on", fmt_n(W[b$on])),
              sprintf("curve fits %s", fit$name))
+  if (length(fit$rivals) > 1)
+    notes <- c(notes, sprintf("also consistent: %s", paste(setdiff(fit$rivals, fit$name), collapse = ", ")))
+  if (oth$o > 0)
+    notes <- c(notes, sprintf("%s queue page(s) of the same size counted as entries", fmt_n(oth$o)))
+  if (oth$extra > 0) {
+    ehi <- ehi + oth$extra
+    notes <- c(notes, sprintf("a unified IOTLB also holds the %s queue page(s) of %s: up to %s more",
+                              fmt_n(oth$extra), page_size_label(oth$extra_size), fmt_n(oth$extra)))
+  }
+  if (!is.null(oth$note)) notes <- c(notes, oth$note)
   # The miss cost: the mixture's shift (histograms); for a latency curve the
   # fitted amplitude, but for a step-shaped one the rise at the step (after
   # it the curve may drift on).
@@ -248,6 +258,15 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
 }
 
 fmt_n <- function(x) format(x, scientific = FALSE, trim = TRUE)
+
+# " [lo, hi]" where the reach table has a bracket wider than its point, for
+# the one-line summaries (compare, the end-of-run summary).
+reach_bracket_text <- function(reach) {
+  if (!all(c("entries_lo", "entries_hi") %in% names(reach))) return(rep("", nrow(reach)))
+  ifelse(is.na(reach$entries_lo) | is.na(reach$entries_hi) |
+           (reach$entries_lo == reach$entries & reach$entries_hi == reach$entries), "",
+         sprintf(" [%s, %s]", fmt_n(reach$entries_lo), fmt_n(reach$entries_hi)))
+}
 
 # Repeated page counts (the same point in several cases) become one point:
 # histograms summed, means weighted by ops, medians by their median.
@@ -310,6 +329,9 @@ sweep_hist <- function(pts, k, boot) {
   fr <- sweep_fractions(pts[, .(pages, mean = mean_ns)], pts$hist, boot = boot)
   f <- fr$f; se <- fr$se
   n <- length(f)
+  # Modes too close to count I/Os across a threshold between them: read the
+  # level of the curve instead (reach_sweep() falls back).
+  if (anyNA(f)) return(list(method = "histogram mixture", separable = FALSE))
   # The fraction's own noise beyond sampling: its spread over the first
   # points after the baseline, where nothing misses in any sensible sweep.
   early <- f[seq_len(min(n, 4))][-1]
@@ -363,6 +385,10 @@ infer_reach <- function(results, by = NULL, boot = TRUE, ...) {
   if (length(miss)) stop("reach needs columns ", paste(miss, collapse = ", "), call. = FALSE)
   kc <- kind_column(names(d))
   d <- if (is.na(kc)) data.table::copy(d) else d[!is.na(d[[kc]]) & d[[kc]] == "reuse"]
+  # An adaptive search (`pages = auto`) measures a point again when its first
+  # reading was within the noise; the earlier reading is marked `unsure` and
+  # the later one stands.
+  if ("verdict" %in% names(d)) d <- d[is.na(verdict) | verdict != "unsure"]
   by <- intersect(by, names(d))
   keys <- c("backend", "page_size", by)
   if (nrow(d) == 0) return(empty_reach())

@@ -19,6 +19,8 @@ run_summary <- function(dir) {
     m <- r[kind == "map" & page_size == ps & !is.na(p50_ns)]
     list(page_size = ps,
          reach_entries = if (nrow(rr) && !is.na(rr$entries[1])) rr$entries[1] else NULL,
+         reach_entries_lo = if (nrow(rr) && !is.na(rr$entries[1]) && "entries_lo" %in% names(rr)) rr$entries_lo[1] else NULL,
+         reach_entries_hi = if (nrow(rr) && !is.na(rr$entries[1]) && "entries_hi" %in% names(rr)) rr$entries_hi[1] else NULL,
          miss_cost_ns = if (nrow(rr) && !is.na(rr$entries[1])) round(rr$step_ns[1], 1) else NULL,
          reach_confidence = if (nrow(rr) && !is.na(rr$entries[1])) round(rr$confidence[1], 2) else NULL,
          reach_note = if (nrow(rr)) rr$reason[1] else if (nrow(all)) sprintf("%d sweeps: see reach_sweeps", nrow(all))
@@ -67,8 +69,12 @@ format_summary <- function(s) {
         else sprintf("reach %s pages, miss +%.0f ns (confidence %.2f)", format(w$entries, big.mark = ","),
                      w$miss_cost_ns, w$confidence)), ""), collapse = "; ")
     else if (is.null(p$reach_entries)) sprintf("no IOTLB limit found (%s)", p$reach_note)
-             else sprintf("IOTLB reach %s data pages, miss +%.0f ns (confidence %.2f)",
-                          format(p$reach_entries, big.mark = ","), p$miss_cost_ns, p$reach_confidence)
+             else sprintf("IOTLB reach %s entries%s, miss +%.0f ns (confidence %.2f)",
+                          format(p$reach_entries, big.mark = ","),
+                          if (!is.null(p$reach_entries_lo) && (p$reach_entries_lo != p$reach_entries ||
+                                                                p$reach_entries_hi != p$reach_entries))
+                            sprintf(" [%s, %s]", p$reach_entries_lo, p$reach_entries_hi) else "",
+                          p$miss_cost_ns, p$reach_confidence)
     cost <- if (is.null(p$map_p50_ns)) "" else
       sprintf("; map %s / unmap %s (median p50 over map sizes)", fmt_ns(p$map_p50_ns), fmt_ns(p$unmap_p50_ns))
     lines <- c(lines, sprintf("  %s pages: %s%s", page_size_label(p$page_size), reach, cost))
