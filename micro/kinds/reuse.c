@@ -31,6 +31,7 @@ static int run_reuse(struct bench_env *r, const struct bench_case *c, struct err
 	uint64_t warmup = c->v[P_WARMUP] ? c->v[P_WARMUP] : 2 * pages, ios = c->v[P_IOS];
 	struct dma_buf b;
 	struct nvme_queue *q = NULL;
+	struct kio_ring *kq = NULL; /* the kernel backend's ring instead of q */
 	struct hist *h = malloc(sizeof(*h));
 	if (!h)
 		return err_set(e, ENOMEM, "out of memory");
@@ -42,7 +43,7 @@ static int run_reuse(struct bench_env *r, const struct bench_case *c, struct err
 		free(h);
 		return rc;
 	}
-	rc = nvme_ctrl_create_queue(r->c, 2, &q, e);
+	rc = r->kio ? kio_ring_open(r->kio, 2, &b, &kq, e) : nvme_ctrl_create_queue(r->c, 2, &q, e);
 	struct ctr_set before;
 	uint8_t opc = bench_opcode(c->v[P_OP]);
 	uint64_t t_start = 0;
@@ -52,7 +53,9 @@ static int run_reuse(struct bench_env *r, const struct bench_case *c, struct err
 			t_start = timer_ticks();
 		}
 		uint64_t ticks;
-		rc = bench_io_qd1(q, r->ns, opc, 0, &b, (size_t)((i % pages) * ps), io, &ticks, e);
+		size_t off = (size_t)((i % pages) * ps);
+		rc = kq ? bench_kio_qd1(kq, r->ns, c->v[P_OP], 0, &b, off, io, &ticks, e)
+			: bench_io_qd1(q, r->ns, opc, 0, &b, off, io, &ticks, e);
 		if (i >= warmup) {
 			hist_add(h, timer_ns(ticks));
 			samples_add(&raw, timer_ns(ticks));
@@ -65,6 +68,7 @@ static int run_reuse(struct bench_env *r, const struct bench_case *c, struct err
 	struct err ignore;
 	if (q)
 		nvme_ctrl_delete_queue(r->c, q, &ignore);
+	kio_ring_close(kq);
 	backend_dma_free(r->be, &b);
 	free(h);
 	samples_free(&raw);
@@ -112,4 +116,5 @@ const struct kind kind_reuse = {
     .footprint = footprint,
     .fill_row = fill_row,
     .run = run_reuse,
+    .kernel_io = true,
 };
