@@ -143,6 +143,27 @@ static void empty_device(void **state)
 	fx_fini(&f);
 }
 
+static void count_dev(const struct blockdev_info *bd, void *arg)
+{
+	assert_string_equal(bd->name, "nvme0n1");
+	(*(unsigned *)arg)++;
+}
+
+/* `devices` lists disks with a capacity; an empty loop device is left out. */
+static void each_lists_usable(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_init(&f);
+	fx_nvme_ns(&f, "0\n");
+	fx_file(&f, "/sys/block/loop5/queue/logical_block_size", "512\n");
+	fx_file(&f, "/sys/block/loop5/size", "0\n");
+	unsigned seen = 0;
+	assert_int_equal(blockdev_each(count_dev, &seen), 1);
+	assert_int_equal(seen, 1);
+	fx_fini(&f);
+}
+
 /* In a child: io_uring_setup(2) answers `err` (as a kernel without
  * CONFIG_IO_URING, or with kernel.io_uring_disabled = 2, does), then a ring
  * is opened and its message checked for `needle`. Exit 0 when it matched. */
@@ -350,6 +371,7 @@ int main(void)
 	    cmocka_unit_test(poll_without_poll_queues),
 	    cmocka_unit_test(passthru_without_char_device),
 	    cmocka_unit_test(empty_device),
+	    cmocka_unit_test(each_lists_usable),
 	    cmocka_unit_test(io_uring_unavailable),
 	    cmocka_unit_test(data_guard),
 	    cmocka_unit_test(kinds_refused),
