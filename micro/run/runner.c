@@ -10,6 +10,7 @@
 
 #include "bpf/observe.h"
 #include "driver/backend/real.h"
+#include "driver/host/sysinfo.h"
 #include "driver/kio/kio.h"
 #include "driver/nvme/ctrl.h"
 #include "driver/util/probes.h"
@@ -166,6 +167,26 @@ static void meta_kernel_io(json_object *meta, const struct kio_dev *d)
 	json_object_object_add(meta, "kernel_io", k);
 }
 
+/* The IOMMU mode of the device's own group: what its DMA goes through,
+ * whatever the host-wide default (host.iommu_mode) says. Null without a
+ * PCI function (emu, a loop device). */
+static void meta_device_iommu(json_object *meta, const char *bdf)
+{
+	json_object *o = NULL;
+	if (bdf) {
+		struct sysinfo_dev_iommu di;
+		sysinfo_device_iommu(bdf, &di);
+		o = json_object_new_object();
+		json_object_object_add(o, "bdf", json_object_new_string(bdf));
+		json_object_object_add(o, "group",
+				       di.group < 0 ? NULL : json_object_new_int(di.group));
+		json_object_object_add(o, "type",
+				       di.type[0] ? json_object_new_string(di.type) : NULL);
+		json_object_object_add(o, "mode", json_object_new_string(di.mode));
+	}
+	json_object_object_add(meta, "device_iommu", o);
+}
+
 static int open_dataset(struct run *run, struct err *e)
 {
 	struct runner *r = &run->r;
@@ -223,6 +244,7 @@ static int open_dataset(struct run *run, struct err *e)
 	json_object_object_add(meta, "lba_range", range);
 	if (bd)
 		meta_kernel_io(meta, r->env.kio);
+	meta_device_iommu(meta, emu ? NULL : bd ? (bd->bdf[0] ? bd->bdf : NULL) : o->bcfg.device);
 	return dataset_write_meta(&r->ds, e);
 }
 
