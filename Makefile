@@ -36,7 +36,7 @@ BACKEND_OBJS = build/driver/backend/registry.o build/driver/backend/emu.o \
 KIO_OBJS = build/driver/kio/kio.o
 DRIVER_OBJS = $(UTIL_OBJS) $(NVME_OBJS) $(EMU_OBJS) $(IOMMU_OBJS) $(HOST_OBJS) $(MEM_OBJS) $(BACKEND_OBJS) $(KIO_OBJS)
 BPF_OBJS = build/bpf/pmu_sysfs.o build/bpf/perf_cpu.o build/bpf/perf_set.o build/bpf/probe_table.o build/bpf/kcheck.o \
-	build/bpf/privs.o build/bpf/trace.o build/bpf/trace_out.o build/bpf/observe.o
+	build/bpf/privs.o build/bpf/trace.o build/bpf/trace_out.o build/bpf/observe.o build/bpf/tpcount.o
 BPF_SKEL = build/bpf/iotlb.skel.h
 
 # micro/: the iotlbench program. Everything but the CLI goes into a library
@@ -67,7 +67,7 @@ INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse build/tests
 	build/tests/unit/test_replay build/tests/unit/test_suite build/tests/unit/test_hist \
 	build/tests/unit/test_pmu_sysfs build/tests/unit/test_pci build/tests/unit/test_iova \
 	build/tests/unit/test_mem build/tests/unit/test_backend_errors build/tests/unit/test_sysinfo \
-	build/tests/unit/test_uapi_abi build/tests/unit/test_kernel_backend \
+	build/tests/unit/test_uapi_abi build/tests/unit/test_kernel_backend build/tests/unit/test_tpcount \
 	build/tests/integration/test_model \
 	build/tests/integration/test_identify build/tests/integration/test_io \
 	build/tests/integration/test_queues build/tests/integration/test_errors \

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bpf/observe.h"
+#include "bpf/tpcount.h"
 #include "driver/backend/real.h"
 #include "driver/host/sysinfo.h"
 #include "driver/kio/kio.h"
@@ -29,6 +30,7 @@ struct runner {
 	struct nvme_ns window; /* --lba-range: env.ns points here */
 	struct dataset ds;
 	struct observe *obs; /* tracer and counters, or NULL */
+	struct tpcount *tpc; /* kernel backend: IOMMU tracepoints per case, or NULL */
 };
 
 /* Everything one run holds between its phases. */
@@ -277,6 +279,23 @@ static int open_observe(struct run *run, struct err *e)
 	return 0;
 }
 
+/* The kernel backend's mapping work per case: the IOMMU tracepoints on
+ * every CPU and in every context (bpf/tpcount.h), as counters.csv rows of
+ * source `kernel`. Without permission or tracefs the rows say
+ * `unsupported` and the run says why once. */
+static void open_tpcount(struct run *run)
+{
+	struct runner *r = &run->r;
+	if (!r->env.kio || !(r->tpc = calloc(1, sizeof(*r->tpc))))
+		return;
+	tpcount_open(r->tpc, tpcount_iommu_events);
+	FILE *out = r->o.quiet ? stderr : stdout;
+	for (unsigned i = 0; i < r->tpc->n; i++)
+		if (!r->tpc->ev[i].ok)
+			fprintf(out, "kernel counters: %s not counted: %s\n", r->tpc->ev[i].name,
+				r->tpc->ev[i].why);
+}
+
 /* ---- phase: one case, with bounded recovery ---- */
 
 /* Environment limits (no hugepages of that size, not enough memory)
@@ -324,11 +343,15 @@ static int run_attempts(struct run *run, const struct bench_case *c, unsigned i,
 	int crc = 0;
 	for (unsigned attempt = 0;; attempt++) {
 		observe_case_begin(r->obs, i, c->name);
+		if (r->tpc)
+			tpcount_begin(r->tpc);
 		if (IOTLB_PROBE_ON(case_start))
 			IOTLB_PROBE2(case_start, i, c->name);
 		crc = c->kind->run(&r->env, c, e);
 		if (IOTLB_PROBE_ON(case_end))
 			IOTLB_PROBE2(case_end, i, c->name);
+		if (r->tpc)
+			tpcount_write(r->tpc, c->name, r->ds.counters);
 		struct err oe = {0};
 		if (observe_case_end(r->obs, i, c->name, r->ds.counters, &oe))
 			fprintf(stderr, "iotlbench: %s: %s\n", c->name, oe.msg);
@@ -463,6 +486,10 @@ static void release(struct run *run)
 	if (r->ds.meta)
 		dataset_close(&r->ds);
 	observe_close(r->obs);
+	if (r->tpc)
+		tpcount_close(r->tpc);
+	free(r->tpc);
+	r->tpc = NULL;
 	nvme_ctrl_close(r->env.c);
 	backend_close(r->env.be);
 	suite_free(&run->s);
@@ -493,6 +520,8 @@ int runner_main(const struct run_opts *o)
 		rc = open_dataset(run, &e);
 	if (!rc)
 		rc = open_observe(run, &e);
+	if (!rc)
+		open_tpcount(run);
 	if (rc) {
 		fprintf(stderr, "iotlbench: %s\n", e.msg);
 		release(run);

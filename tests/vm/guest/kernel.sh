@@ -57,6 +57,32 @@ io_size = 4k
 ios = 100
 SUITE
 
+# The IOMMU tracepoints counted on every CPU in every context (source
+# kernel in counters.csv): with a translating domain (strict, lazy) every
+# I/O is mapped and unmapped once, the unmaps partly in the completion
+# interrupt, so the counts must be equal and at least one per I/O (the two
+# latency cases do 2 x 450); without one (passthrough, no IOMMU) the DMA API
+# maps nothing and both are 0.
+mapping_work() { # mapping_work LABEL COUNTERS.CSV
+	set -- "$1" $(awk -F, '$2 == "kernel" { v[$3] += $4 }
+		END { printf "%d %d %d %d", v["iommu:map"], v["iommu:unmap"],
+			v["intel_iommu:qi_submit"], v["intel_iommu:cache_tag_flush_range"] }' "$2")
+	detail="iommu:map $2, iommu:unmap $3, qi_submit $4, cache_tag_flush_range $5 over all cases"
+	if [ "$(grep -c ',kernel,iommu:map,unsupported' "$dir/counters.csv")" != 0 ]; then
+		res "maps-$1" fail "iommu:map not counted: $(cat /tmp/kernel-$1.log | grep 'kernel counters' | head -n 2)"
+	elif [ "$want" = strict ] || [ "$want" = lazy ]; then
+		if [ "$2" = "$3" ] && [ "$2" -ge 900 ]; then
+			res "maps-$1" pass "$detail"
+		else
+			res "maps-$1" fail "maps and unmaps differ or too few: $detail"
+		fi
+	elif [ "$2" = 0 ] && [ "$3" = 0 ]; then
+		res "maps-$1" pass "$detail"
+	else
+		res "maps-$1" fail "no translation in mode $want but $detail"
+	fi
+}
+
 for opts in plain fixed=1 poll=1 passthru=1 passthru=1,fixed=1,poll=1; do
 	label=$(echo "$opts" | tr ',=' '_-')
 	set -- --kernel-opts "$opts"
@@ -83,6 +109,8 @@ for opts in plain fixed=1 poll=1 passthru=1 passthru=1,fixed=1,poll=1; do
 			$c["kind"] == "latency" && $c["qd"] == 1 { print $c["p50_ns"] }' "$dir/results.csv")
 		res "run-$label" pass "4 cases, device_iommu.mode $got, latency qd1 p50 ${p50} ns (TCG)"
 		cp "$dir/results.csv" "/guest-out/kernel-$want-$label.csv"
+		cp "$dir/counters.csv" "/guest-out/kernel-$want-$label-counters.csv"
+		mapping_work "$label" "$dir/counters.csv"
 	fi
 done
 
