@@ -45,11 +45,14 @@ void kio_opts_describe(const struct kio_opts *o, char *buf, size_t len)
 	snprintf(buf, len, "fixed=%u poll=%u passthru=%u", o->fixed, o->poll, o->passthru);
 }
 
-static int open_node(const char *path, const char *what, struct err *e)
+static int open_node(const char *path, bool chr, const char *what, struct err *e)
 {
 	/* O_DIRECT: the request carries the user pages themselves, so the
-	 * driver maps them (not a page-cache copy) for every I/O. */
-	int fd = hostfs_open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	 * driver maps them (not a page-cache copy) for every I/O. The char
+	 * device has no page cache and refuses the flag (open(2) returns
+	 * EINVAL without FMODE_CAN_ODIRECT): its commands always map the user
+	 * pages. */
+	int fd = hostfs_open(path, O_RDWR | O_CLOEXEC | (chr ? 0 : O_DIRECT));
 	if (fd >= 0)
 		return fd;
 	int err = errno;
@@ -104,7 +107,8 @@ int kio_dev_open(const char *device, const char *opts, struct kio_dev *d, struct
 				       bd->ng_path, bd->dev_path);
 	}
 	const char *node = d->o.passthru ? bd->ng_path : bd->dev_path;
-	d->fd = open_node(node, d->o.passthru ? "NVMe generic char device" : "block device", e);
+	d->fd = open_node(node, d->o.passthru,
+			  d->o.passthru ? "NVMe generic char device" : "block device", e);
 	if (d->fd < 0)
 		return d->fd;
 	d->ns = (struct nvme_ns){
