@@ -69,6 +69,23 @@ static int open_node(const char *path, bool chr, const char *what, struct err *e
 	return err_set(e, err, "cannot open %s (%s): %s", path, what, strerror(err));
 }
 
+static int ring_error(int rc, unsigned flags, struct err *e);
+static unsigned ring_flags(const struct kio_opts *o);
+
+/* One ring of the run's kind, made and dropped at open: a kernel without
+ * io_uring (or without 128-byte SQEs for passthru) is refused once, before
+ * the first case, instead of in every case. */
+static int probe_ring(const struct kio_dev *d, struct err *e)
+{
+	struct io_uring ring;
+	unsigned flags = ring_flags(&d->o);
+	int rc = io_uring_queue_init(2, &ring, flags);
+	if (rc)
+		return ring_error(rc, flags, e);
+	io_uring_queue_exit(&ring);
+	return 0;
+}
+
 int kio_dev_open(const char *device, const char *opts, struct kio_dev *d, struct err *e)
 {
 	memset(d, 0, sizeof(*d));
@@ -113,7 +130,7 @@ int kio_dev_open(const char *device, const char *opts, struct kio_dev *d, struct
 		return d->fd;
 	d->ns = (struct nvme_ns){
 	    .nsid = bd->nsid ? bd->nsid : 1, .lba_shift = bd->lba_shift, .nlbas = bd->nlbas};
-	return 0;
+	return probe_ring(d, e);
 }
 
 void kio_dev_close(struct kio_dev *d)
@@ -129,6 +146,18 @@ struct kio_ring {
 	struct kio_dev *d;
 	unsigned inflight, depth;
 };
+
+static unsigned ring_flags(const struct kio_opts *o)
+{
+	unsigned flags = 0;
+	if (o->poll)
+		flags |= IORING_SETUP_IOPOLL;
+	/* An NVMe command (64 bytes) rides in the SQE's tail and its result in
+	 * the CQE's (include/uapi/linux/io_uring.h, IORING_SETUP_SQE128/CQE32). */
+	if (o->passthru)
+		flags |= IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
+	return flags;
+}
 
 /* Why io_uring_setup failed, with the fix. */
 static int ring_error(int rc, unsigned flags, struct err *e)
@@ -170,13 +199,7 @@ int kio_ring_open(struct kio_dev *d, unsigned depth, const struct dma_buf *buf,
 	struct kio_ring *r = calloc(1, sizeof(*r));
 	if (!r)
 		return err_set(e, ENOMEM, "out of memory");
-	unsigned flags = 0;
-	if (d->o.poll)
-		flags |= IORING_SETUP_IOPOLL;
-	/* An NVMe command (64 bytes) rides in the SQE's tail and its result in
-	 * the CQE's (include/uapi/linux/io_uring.h, IORING_SETUP_SQE128/CQE32). */
-	if (d->o.passthru)
-		flags |= IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
+	unsigned flags = ring_flags(&d->o);
 	int rc = io_uring_queue_init(depth, &r->ring, flags);
 	if (rc) {
 		free(r);

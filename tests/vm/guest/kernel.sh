@@ -37,7 +37,7 @@ if iotlbench devices >/tmp/devices.txt 2>&1 &&
 	grep -q "^$blk .*poll queues yes.*passthru /dev/ng0n1[,]" /tmp/devices.txt; then
 	res devices pass "$(grep "^$blk " /tmp/devices.txt)"
 else
-	res devices fail "$(cat /tmp/devices.txt)"
+	res devices fail "$(tr '\n' ' ' </tmp/devices.txt)"
 fi
 
 # Few I/Os: the guest is TCG.
@@ -90,7 +90,7 @@ for opts in plain fixed=1 poll=1 passthru=1 passthru=1,fixed=1,poll=1; do
 	log=/tmp/kernel-$label.log
 	if ! iotlbench run /tmp/kernel.suite --backend kernel --device "$blk" "$@" \
 		--out "/tmp/kruns/$label" --no-summary >"$log" 2>&1; then
-		res "run-$label" fail "$(tail -n 3 "$log")"
+		res "run-$label" fail "$(grep -v '^case ' "$log" | tail -n 2 | tr '\n' ' ')"
 		continue
 	fi
 	dir=$(readlink -f "/tmp/kruns/$label/latest")
@@ -119,7 +119,7 @@ if iotlbench run /tmp/kernel.suite --backend kernel --device "$blk" --set op=wri
 	--set ios=50 --out /tmp/kruns/write --no-summary >/tmp/kernel-write.log 2>&1; then
 	res write pass "writes through the kernel driver"
 else
-	res write fail "$(tail -n 3 /tmp/kernel-write.log)"
+	res write fail "$(grep -v '^case ' /tmp/kernel-write.log | tail -n 2 | tr '\n' ' ')"
 fi
 
 # map has no user-visible mapping to time on this path: refused with why.
@@ -129,6 +129,6 @@ if iotlbench run map --backend kernel --device "$blk" --out /tmp/kruns/map \
 elif grep -q "cannot run on the kernel backend.*DMA API" /tmp/kernel-map.log; then
 	res map-refused pass "$(head -c 160 /tmp/kernel-map.log)"
 else
-	res map-refused fail "$(cat /tmp/kernel-map.log)"
+	res map-refused fail "$(tail -n 2 /tmp/kernel-map.log | tr '\n' ' ')"
 fi
 exit 0
