@@ -14,7 +14,7 @@ SANFLAGS_1 = -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanit
 SANFLAGS = $(SANFLAGS_$(SANITIZE))
 CFLAGS = -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE -I. $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS = -pthread $(SANFLAGS)
-LIBS = -lnvme -linih -ljson-c -lcsv -lblkid -lbpf -lelf -lz -lpfm
+LIBS = -lnvme -linih -ljson-c -lcsv -lblkid -lbpf -lelf -lz -lpfm -luring
 TEST_LIBS = -lcmocka -lm -ljson-c
 
 UTIL_OBJS = build/driver/util/keys.o build/driver/util/err.o build/driver/util/clock.o build/driver/util/parse.o build/driver/util/inifile.o \
@@ -27,14 +27,16 @@ EMU_OBJS = build/driver/emu/emu_admin.o build/driver/emu/emu_core.o build/driver
 IOMMU_OBJS = build/driver/iommu/cache.o build/driver/iommu/pgtable.o build/driver/iommu/iommu.o \
 	build/driver/iommu/preset.o build/driver/iommu/replay.o
 HOST_OBJS = build/driver/host/pci.o build/driver/host/pci_cfg.o build/driver/host/precheck.o \
-	build/driver/host/sysinfo.o build/driver/host/vfio_dev.o build/driver/host/vfio_info.o
+	build/driver/host/sysinfo.o build/driver/host/vfio_dev.o build/driver/host/vfio_info.o \
+	build/driver/host/blockdev.o
 MEM_OBJS = build/driver/mem/mem.o build/driver/mem/mem_pool.o build/driver/mem/physaddr.o
 BACKEND_OBJS = build/driver/backend/registry.o build/driver/backend/emu.o \
 	build/driver/backend/iommufd.o build/driver/backend/iova.o build/driver/backend/pagemap.o \
-	build/driver/backend/real_common.o build/driver/backend/vfio.o
-DRIVER_OBJS = $(UTIL_OBJS) $(NVME_OBJS) $(EMU_OBJS) $(IOMMU_OBJS) $(HOST_OBJS) $(MEM_OBJS) $(BACKEND_OBJS)
+	build/driver/backend/real_common.o build/driver/backend/vfio.o build/driver/backend/kernel.o
+KIO_OBJS = build/driver/kio/kio.o
+DRIVER_OBJS = $(UTIL_OBJS) $(NVME_OBJS) $(EMU_OBJS) $(IOMMU_OBJS) $(HOST_OBJS) $(MEM_OBJS) $(BACKEND_OBJS) $(KIO_OBJS)
 BPF_OBJS = build/bpf/pmu_sysfs.o build/bpf/perf_cpu.o build/bpf/perf_set.o build/bpf/probe_table.o build/bpf/kcheck.o \
-	build/bpf/privs.o build/bpf/trace.o build/bpf/trace_out.o build/bpf/observe.o
+	build/bpf/privs.o build/bpf/trace.o build/bpf/trace_out.o build/bpf/observe.o build/bpf/tpcount.o
 BPF_SKEL = build/bpf/iotlb.skel.h
 
 # micro/: the iotlbench program. Everything but the CLI goes into a library
@@ -65,7 +67,8 @@ INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse build/tests
 	build/tests/unit/test_replay build/tests/unit/test_suite build/tests/unit/test_hist \
 	build/tests/unit/test_pmu_sysfs build/tests/unit/test_pci build/tests/unit/test_iova \
 	build/tests/unit/test_mem build/tests/unit/test_backend_errors build/tests/unit/test_sysinfo \
-	build/tests/unit/test_uapi_abi build/tests/integration/test_model \
+	build/tests/unit/test_uapi_abi build/tests/unit/test_kernel_backend build/tests/unit/test_tpcount \
+	build/tests/integration/test_model \
 	build/tests/integration/test_identify build/tests/integration/test_io \
 	build/tests/integration/test_queues build/tests/integration/test_errors \
 	build/tests/integration/test_kind_extension
@@ -191,7 +194,8 @@ report-demo: deps
 
 # Programs and scripts run inside the QEMU guest (tests/vm/README.md).
 GUEST_TESTS = $(GUEST_PROGS) \
-	tests/vm/guest/suites.sh tests/vm/guest/sigint.sh tests/vm/guest/limits.sh
+	tests/vm/guest/suites.sh tests/vm/guest/sigint.sh tests/vm/guest/limits.sh \
+	tests/vm/guest/kernel.sh
 
 SKIP_VM = 0
 

@@ -16,6 +16,7 @@ struct trace {
 	unsigned nlinks;
 	struct trace_status st[TR_NPROBES];
 	char warnings[640];
+	pid_t filter_pid; /* kernel probes count this process only (0: all) */
 	/* case index -> name, for rows and events */
 	pthread_mutex_t lock;
 	char **case_names;

@@ -25,6 +25,7 @@ rule 'driver/util/*' 'driver/(nvme|backend|host|emu|iommu|mem)/' 'driver/util de
 rule 'driver/nvme/*' 'driver/(backend|host|emu|iommu|mem)/' 'the NVMe core needs only driver/dma.h and driver/transport.h'
 rule 'driver/mem/*' 'driver/(backend|host|emu|nvme)/' 'backing memory knows no backend'
 rule 'driver/iommu/*' 'driver/(backend|host|emu|nvme|mem)/' 'the IOMMU model stands alone'
+rule 'driver/kio/*' 'driver/(backend|emu|iommu|mem)/' 'the kernel I/O path knows no backend (the NVMe core only for struct nvme_ns)'
 rule 'driver/host/*' 'driver/(backend|emu|nvme)/' 'host probing knows no backend'
 rule 'bpf/*' '(micro|tools|tests)/' 'bpf/ observes from the side'
 rule 'bpf/*' 'driver/(backend|emu|nvme|mem|iommu)/' 'bpf/ reads no driver internals (only driver/util and kernel ABI in driver/host/uapi)'

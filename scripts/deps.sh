@@ -6,7 +6,7 @@ set -eu
 # R and the CRAN packages as Debian builds them, for analysis/ (nothing is
 # downloaded at run time).
 RPKGS="r-base-core r-cran-ggplot2 r-cran-data.table r-cran-jsonlite r-cran-testthat r-cran-scales"
-PKGS="$RPKGS gcc clang make bmake pkg-config libcmocka-dev libnvme-dev libinih-dev libjson-c-dev libcsv-dev libblkid-dev systemtap-sdt-dev libbpf-dev bpftool libelf-dev zlib1g-dev libpfm4-dev e2fsprogs gdisk lvm2 valgrind libclang-rt-14-dev clang-format help2man chromium"
+PKGS="$RPKGS gcc clang make bmake pkg-config libcmocka-dev libnvme-dev libinih-dev libjson-c-dev libcsv-dev libblkid-dev liburing-dev systemtap-sdt-dev libbpf-dev bpftool libelf-dev zlib1g-dev libpfm4-dev e2fsprogs gdisk lvm2 valgrind libclang-rt-14-dev clang-format help2man chromium"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

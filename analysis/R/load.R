@@ -237,10 +237,12 @@ case_base <- function(case) {
 }
 
 # Label of a DMA configuration: what a figure legend should distinguish.
-# emu runs differ by IOMMU model preset; real IOMMU backends by strict/lazy.
+# emu runs differ by IOMMU model preset; real IOMMU backends by strict/lazy;
+# the kernel backend by every mode (strict, lazy, passthrough, off), which
+# decides what its driver does per I/O.
 config_label <- function(backend, preset, iommu_mode) {
   ifelse(backend == "emu" & !is.na(preset), paste0("emu/", preset),
-  ifelse(backend %in% c("vfio", "iommufd") & !is.na(iommu_mode),
+  ifelse(backend %in% c("vfio", "iommufd", "kernel") & !is.na(iommu_mode),
          paste0(backend, " (", iommu_mode, ")"), backend))
 }
 

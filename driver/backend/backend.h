@@ -16,10 +16,13 @@
 #include "driver/util/err.h"
 
 struct backend;
+struct kio_dev;
 
 /* What to open. Backends ignore fields that do not concern them. */
 struct backend_cfg {
-	const char *device;	 /* PCI BDF ("0000:00:04.0") for real devices */
+	const char *device;	 /* PCI BDF ("0000:00:04.0") for real devices; kernel: a
+				  * block device ("/dev/nvme0n1") */
+	const char *kernel_opts; /* kernel: "fixed=1,poll=1,passthru=1" (driver/kio/kio.h) */
 	const char *emu_opts;	 /* emulated controller options "key=value,..." */
 	const char *preset;	 /* emu: IOMMU model preset (NULL = BACKEND_DEFAULT_PRESET) */
 	const char *preset_file; /* emu: presets file (NULL = preset_default_path()) */
@@ -63,6 +66,11 @@ struct backend_ops {
 	unsigned (*counters)(struct backend *b, struct backend_counter *out, unsigned max);
 	/* Optional. The memory kind later mem_alloc calls use (driver/mem/mem.h). */
 	int (*set_mem_kind)(struct backend *b, enum mem_kind kind, struct err *e);
+	/* Optional. The kernel's own I/O path to the device (driver/kio/kio.h)
+	 * for a backend whose device stays with its kernel driver: the runner
+	 * then brings up no userspace NVMe controller and the kinds do their
+	 * I/O through io_uring. NULL for the backends that own the queues. */
+	struct kio_dev *(*kernel_io)(struct backend *b);
 };
 
 struct backend {
@@ -158,6 +166,12 @@ static inline unsigned backend_counters(struct backend *b, struct backend_counte
 					unsigned max)
 {
 	return b->ops->counters ? b->ops->counters(b, out, max) : 0;
+}
+
+/* The kernel I/O path of a kernel-driver backend, or NULL. */
+static inline struct kio_dev *backend_kernel_io(struct backend *b)
+{
+	return b->ops->kernel_io ? b->ops->kernel_io(b) : NULL;
 }
 
 /* Convenience: allocate and map in one step, undoing the allocation on failure. */

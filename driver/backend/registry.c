@@ -6,16 +6,15 @@
 #include "driver/mem/mem.h"
 #include "driver/util/probes.h"
 #include "driver/backend/emu.h"
+#include "driver/backend/kernel.h"
 #include "driver/backend/real.h"
 #include "driver/util/array.h"
 
 /* Every backend, in the order help text lists them. Later backends (pagemap,
  * vfio, iommufd) add their ops table here and nowhere else. */
 static const struct backend_ops *const backends[] = {
-    &backend_emu_ops,
-    &backend_pagemap_ops,
-    &backend_vfio_ops,
-    &backend_iommufd_ops,
+    &backend_emu_ops,	  &backend_pagemap_ops, &backend_vfio_ops,
+    &backend_iommufd_ops, &backend_kernel_ops,
 };
 
 #define NBACKENDS (ARRAY_SIZE(backends))

@@ -67,6 +67,28 @@ static const char *type_mode(const char *type)
 	return NULL;
 }
 
+void sysinfo_device_iommu(const char *bdf, struct sysinfo_dev_iommu *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->group = -1;
+	char p[160], name[32];
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%.32s/iommu_group", bdf ? bdf : "");
+	if (!bdf || hostfs_link_name(p, name, sizeof(name))) {
+		/* No group: nothing translates this function's DMA (no IOMMU,
+		 * intel_iommu=off), or the function does not exist. */
+		snprintf(out->mode, sizeof(out->mode), "none");
+		return;
+	}
+	out->group = atoi(name);
+	snprintf(p, sizeof(p), "/sys/kernel/iommu_groups/%d/type", out->group);
+	const char *m = NULL;
+	if (hostfs_read(p, out->type, sizeof(out->type)) > 0)
+		m = type_mode(out->type);
+	else
+		out->type[0] = '\0';
+	snprintf(out->mode, sizeof(out->mode), "%s", m ? m : "unknown");
+}
+
 static void probe_groups(struct sysinfo *s)
 {
 	char p[4096];

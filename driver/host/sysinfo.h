@@ -55,6 +55,19 @@ struct sysinfo_dev {
 	char why[SYSINFO_NBACKENDS][ERR_MSG_MAX]; /* when !can */
 };
 
+/* The IOMMU mode of one PCI function's group, which is what its DMA
+ * actually goes through (a host-wide mode can differ per group: a group's
+ * default domain can be switched through its `type` file). */
+struct sysinfo_dev_iommu {
+	int group;     /* -1: no IOMMU group */
+	char type[32]; /* iommu_groups/N/type: DMA, DMA-FQ, identity, ...; "" when absent */
+	char mode[24]; /* strict, lazy, passthrough, none (no IOMMU), unknown */
+};
+
+/* Fills *out for `bdf` ("0000:00:03.0"); never fails (what cannot be read
+ * is "unknown", a function without a group is "none"). */
+void sysinfo_device_iommu(const char *bdf, struct sysinfo_dev_iommu *out);
+
 /* NVMe functions (class 0x010802), up to max; returns how many exist. */
 int sysinfo_devices(struct sysinfo_dev *out, int max, struct err *e);
 

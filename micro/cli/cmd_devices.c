@@ -3,11 +3,28 @@
 #include <string.h>
 
 #include "driver/util/hostfs.h"
+#include "driver/host/blockdev.h"
 #include "driver/host/sysinfo.h"
 #include "micro/cli/cmd.h"
 #include "micro/cli/opts.h"
 
 #define MAX_DEVICES 64
+
+/* One block device the kernel backend could take, with what its options
+ * need: poll queues for poll=1, the generic char device for passthru=1. */
+static void print_blockdev(const struct blockdev_info *bd, void *arg)
+{
+	(void)arg;
+	uint64_t mib = (bd->nlbas << bd->lba_shift) >> 20;
+	printf("%-12s %llu MiB, %u-byte blocks, poll queues %s", bd->dev_path,
+	       (unsigned long long)mib, 1u << bd->lba_shift, bd->io_poll ? "yes" : "no");
+	if (bd->nvme)
+		printf(", nsid %u, passthru %s%s", bd->nsid, bd->ng_path,
+		       hostfs_exists(bd->ng_path) ? "" : " (absent)");
+	if (bd->bdf[0])
+		printf(", PCI %s", bd->bdf);
+	printf("\n");
+}
 
 /* iotlbench devices [--root DIR]: NVMe functions and which real backend
  * could open each, with the reason when not. */
@@ -15,7 +32,8 @@ int cmd_devices(int argc, char **argv)
 {
 	int rc = cli_root_opts(
 	    argc, argv, "devices",
-	    "Lists NVMe controllers and which backends can open each, with the reason when not.");
+	    "Lists NVMe controllers and which backends can open each, with the reason when not, "
+	    "and the block devices the kernel backend can use.");
 	if (rc >= 0)
 		return rc;
 	struct err e = {0};
@@ -46,5 +64,8 @@ int cmd_devices(int argc, char **argv)
 	if (n > MAX_DEVICES)
 		printf("(%d more not shown)\n", n - MAX_DEVICES);
 	free(d);
+	printf("block devices for the kernel backend (--backend kernel --device DEV):\n");
+	if (!blockdev_each(print_blockdev, NULL))
+		printf("  none with a capacity in /sys/block\n");
 	return 0;
 }

@@ -70,5 +70,13 @@ int cmd_info(int argc, char **argv)
 		printf("%d\n", s.perf_paranoid);
 	printf("/dev/vfio/vfio    %s\n", s.dev_vfio ? "present" : "absent");
 	printf("/dev/iommu        %s\n", s.dev_iommu ? "present" : "absent");
+	/* The kernel backend's I/O path: io_uring_disabled 0 = on, 1 = only
+	 * for root and kernel.io_uring_group, 2 = off (Documentation/
+	 * admin-guide/sysctl/kernel.rst); absent before Linux 6.6. */
+	char v[16];
+	if (hostfs_read("/proc/sys/kernel/io_uring_disabled", v, sizeof(v)) > 0)
+		printf("io_uring          kernel.io_uring_disabled %s\n", v);
+	else
+		printf("io_uring          no kernel.io_uring_disabled sysctl (enabled if built)\n");
 	return 0;
 }

@@ -83,10 +83,13 @@ static const char *resolve_suite(const char *arg, char *buf, size_t len)
 /* run's options: getopt reads this table and --help prints it. */
 static const struct cli_opt run_opts_table[] = {
     {"backend", required_argument, 'b', "NAME", "DMA backend (default emu)"},
-    {"device", required_argument, 'd', "BDF", "PCI device of a real controller"},
+    {"device", required_argument, 'd', "DEV",
+     "PCI device (BDF) of a real controller; kernel: a block device (/dev/nvme0n1)"},
     {"preset", required_argument, 'p', "NAME", "emu: IOMMU model preset ('iotlbench presets')"},
     {"preset-file", required_argument, 'P', "FILE", "emu: presets file"},
     {"emu-opts", required_argument, 'E', "K=V,...", "emu: controller options ('iotlbench help')"},
+    {"kernel-opts", required_argument, 'k', "K=V,...",
+     "kernel: io_uring path: fixed=1 (registered buffer), poll=1, passthru=1 (/dev/ngXnY)"},
     {"out", required_argument, 'o', "DIR",
      "dataset root (default: the checkout's datasets/runs, else "
      "~/.local/share/iotlbench/runs)"},
@@ -143,6 +146,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'E':
 			o.bcfg.emu_opts = optarg;
+			break;
+		case 'k':
+			o.bcfg.kernel_opts = optarg;
 			break;
 		case 'o':
 			o.out_root = optarg;

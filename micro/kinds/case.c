@@ -44,6 +44,25 @@ int bench_io_qd1(struct nvme_queue *q, const struct nvme_ns *ns, uint8_t opc, ui
 	return rc;
 }
 
+int bench_kio_qd1(struct kio_ring *q, const struct nvme_ns *ns, uint64_t op, uint64_t slba,
+		  const struct dma_buf *b, size_t off, size_t len, uint64_t *ticks, struct err *e)
+{
+	struct kio_done d;
+	uint64_t t0 = timer_ticks();
+	int rc = kio_rw(q, op != 0, ns, slba, b, off, len, NULL);
+	if (rc) {
+		kio_io_error(q, rc, slba, len, e);
+		return err_wrap(e, "submitting");
+	}
+	rc = kio_reap(q, &d, 1, true);
+	*ticks = timer_ticks() - t0;
+	if (rc < 0)
+		return kio_io_error(q, rc, slba, len, e);
+	if (d.res)
+		return kio_io_error(q, d.res, slba, len, e);
+	return 0;
+}
+
 int bench_finish_io(struct bench_env *r, const struct bench_case *c, uint64_t op,
 		    const struct hist *h, const struct samples *raw, const struct ctr_set *before,
 		    uint64_t ios, uint64_t t_start, struct err *e)

@@ -14,6 +14,7 @@
 #include "micro/measure/samples.h"
 #include "micro/measure/timer.h"
 #include "driver/backend/backend.h"
+#include "driver/kio/kio.h"
 #include "driver/nvme/ctrl.h"
 
 /* Allocates `len` bytes backed by `page_size` pages and maps them RW. */
@@ -24,6 +25,11 @@ int bench_buf(struct bench_env *r, size_t len, uint64_t page_size, struct dma_bu
  * naming the command's status. *ticks gets the elapsed timer ticks. */
 int bench_io_qd1(struct nvme_queue *q, const struct nvme_ns *ns, uint8_t opc, uint64_t slba,
 		 const struct dma_buf *b, size_t off, size_t len, uint64_t *ticks, struct err *e);
+
+/* The same on the kernel backend's io_uring ring: one read (op 0) or write
+ * (op 1) from submission to its reaped completion. */
+int bench_kio_qd1(struct kio_ring *q, const struct nvme_ns *ns, uint64_t op, uint64_t slba,
+		  const struct dma_buf *b, size_t off, size_t len, uint64_t *ticks, struct err *e);
 
 /* Waits for one completion on q; fills *d. Returns an error for a failed
  * status. */

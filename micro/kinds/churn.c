@@ -307,4 +307,8 @@ const struct kind kind_churn = {
     .footprint = footprint,
     .fill_row = fill_row,
     .run = run_churn,
+    .no_kernel_io =
+	"it chooses when the backend maps and unmaps, and on the kernel's path the driver decides "
+	"that itself (per I/O, through the DMA API; strict or lazy invalidation is the IOMMU mode, "
+	"iommu.strict=): run latency on the kernel backend under each mode instead",
 };

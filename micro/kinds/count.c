@@ -267,4 +267,7 @@ const struct kind kind_count = {
     .footprint = footprint,
     .fill_row = fill_row,
     .run = run_count,
+    .no_kernel_io =
+	"it grows the backend's own live mappings, and on the kernel's path a program holds none: "
+	"the driver maps every I/O inside the DMA API and unmaps it at completion",
 };

@@ -51,17 +51,22 @@ struct bench_case {
 };
 
 struct backend;
+struct kio_dev;
 struct nvme_ctrl;
 struct nvme_ns;
 struct dataset;
 
 /* What a case runs against: the device behind its backend, the namespace
  * (or the --lba-range window of it), the dataset its rows go to and the
- * run's stop flag (set by SIGINT/SIGTERM). The runner fills it; a kind sees
+ * run's stop flag (set by SIGINT/SIGTERM). Exactly one of c (a userspace
+ * backend owns the NVMe queues) and kio (the kernel driver does) is set,
+ * and a kind picks its I/O loop by it once per case, so the userspace hot
+ * path carries no indirection. The runner fills it; a kind sees
  * nothing else of the run. */
 struct bench_env {
 	struct backend *be;
-	struct nvme_ctrl *c;
+	struct nvme_ctrl *c; /* NULL on the kernel backend */
+	struct kio_dev *kio; /* the kernel backend's io_uring path; NULL otherwise */
 	const struct nvme_ns *ns;
 	struct dataset *ds;
 	volatile sig_atomic_t *stop;
@@ -89,6 +94,11 @@ struct kind {
 	/* Fills the row columns this kind's cases describe (io_size, qd, ...). */
 	void (*fill_row)(struct result_row *row, const struct bench_case *c);
 	int (*run)(struct bench_env *r, const struct bench_case *c, struct err *e);
+	/* Runs on the kernel backend (env.kio). Kinds without it time the
+	 * backend's own map/unmap calls, which do not exist on the kernel's
+	 * path; `no_kernel_io` says why, for the runner's refusal. */
+	bool kernel_io;
+	const char *no_kernel_io;
 };
 
 /* A set of kinds the suite parser and `help` know (NULL-terminated). */

@@ -57,6 +57,7 @@ struct worker {
 	struct bench_env *r;
 	const struct bench_case *c;
 	struct nvme_queue *q;
+	struct kio_ring *kq; /* the kernel backend's ring instead of q */
 	const struct dma_buf *buf;
 	unsigned index;
 	struct hist h;
@@ -134,6 +135,21 @@ static void stream_submit(struct worker *w, struct stream *s)
 	}
 }
 
+/* One completion in `slot` at `now`: its latency once past the warm-up,
+ * and the slot free again. The clock restarts when the warm-up ends. */
+static inline __attribute__((always_inline)) void stream_done(struct worker *w, struct stream *s,
+							      uint32_t slot, uint64_t now)
+{
+	if (s->completed == s->warmup)
+		w->t0 = now;
+	if (s->completed >= s->warmup) {
+		hist_add(&w->h, timer_ns(now - s->start[slot]));
+		samples_add(&w->raw, timer_ns(now - s->start[slot]));
+	}
+	s->completed++;
+	s->slots[s->nfree++] = slot;
+}
+
 /* Takes what has completed; the clock restarts when the warm-up ends.
  * Inlined so the stream stays in registers: a call here costs every I/O
  * about 5 instructions inside its timed window (callgrind, qd 8). */
@@ -149,15 +165,7 @@ static inline __attribute__((always_inline)) void stream_reap(struct worker *w, 
 					"I/O failed (queue %u, command %u): %s", w->q->qid,
 					d[i].cid, nvme_status_desc(d[i].status, sb, sizeof(sb)));
 		}
-		uint32_t slot = (uint32_t)(uintptr_t)d[i].ctx;
-		if (s->completed == s->warmup)
-			w->t0 = now;
-		if (s->completed >= s->warmup) {
-			hist_add(&w->h, timer_ns(now - s->start[slot]));
-			samples_add(&w->raw, timer_ns(now - s->start[slot]));
-		}
-		s->completed++;
-		s->slots[s->nfree++] = slot;
+		stream_done(w, s, (uint32_t)(uintptr_t)d[i].ctx, now);
 	}
 }
 
@@ -173,6 +181,44 @@ static void stream_drain(struct worker *w, struct stream *s)
 	free(s->slots);
 }
 
+/* The kernel backend's stream: the same slots over an io_uring ring. A
+ * submission is an io_uring_enter(2); a reap blocks for the completion
+ * interrupt (or polls with poll=1), as an application on the kernel's
+ * path does. Its loop is apart from the NVMe one so neither pays for the
+ * other's test. */
+static void kstream_submit(struct worker *w, struct stream *s)
+{
+	while (s->submitted < s->total && s->nfree) {
+		uint32_t slot = s->slots[--s->nfree];
+		uint64_t off = bench_rand(&s->seed) % s->chunks * s->io;
+		uint64_t lba = bench_rand(&s->seed) % s->nblocks * s->lbas;
+		s->start[slot] = timer_ticks();
+		int rc = kio_rw(w->kq, s->opc == nvme_cmd_write, w->r->ns, lba, w->buf, off, s->io,
+				(void *)(uintptr_t)slot);
+		if (rc) {
+			s->slots[s->nfree++] = slot;
+			kio_io_error(w->kq, rc, lba, s->io, &w->e);
+			w->rc = err_wrap(&w->e, "submitting");
+			break;
+		}
+		s->submitted++;
+	}
+}
+
+static void kstream_reap(struct worker *w, struct stream *s)
+{
+	struct kio_done d[32];
+	int n = kio_reap(w->kq, d, 32, true);
+	uint64_t now = timer_ticks();
+	if (n < 0 && !w->rc)
+		w->rc = kio_io_error(w->kq, n, 0, s->io, &w->e);
+	for (int i = 0; i < n; i++) {
+		if (d[i].res && !w->rc)
+			w->rc = kio_io_error(w->kq, d[i].res, 0, s->io, &w->e);
+		stream_done(w, s, (uint32_t)(uintptr_t)d[i].ctx, now);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -181,6 +227,18 @@ static void *worker_main(void *arg)
 	if (stream_init(w, &s))
 		return NULL;
 	w->t0 = timer_ticks();
+	if (w->kq) {
+		while (!w->rc && s.completed < s.total) {
+			kstream_submit(w, &s);
+			kstream_reap(w, &s);
+			if ((s.completed & 255) == 0 && env_stopping(w->r) && !w->rc)
+				w->rc = err_set(&w->e, EINTR, "interrupted");
+		}
+		w->t1 = timer_ticks();
+		free(s.start);
+		free(s.slots);
+		return NULL; /* kio_ring_close drains what is in flight */
+	}
 	while (!w->rc && s.completed < s.total) {
 		stream_submit(w, &s);
 		stream_reap(w, &s);
@@ -219,7 +277,10 @@ static int latency_queues(struct latency_run *lr, struct err *e)
 		*w = (struct worker){.r = lr->r, .c = c, .buf = &lr->b, .index = lr->made};
 		hist_reset(&w->h);
 		samples_init(&w->raw, (int)c->v[P_RAW]);
-		int rc = nvme_ctrl_create_queue(lr->r->c, (uint16_t)(c->v[P_QD] + 1), &w->q, e);
+		int rc =
+		    lr->r->kio
+			? kio_ring_open(lr->r->kio, (unsigned)c->v[P_QD], &lr->b, &w->kq, e)
+			: nvme_ctrl_create_queue(lr->r->c, (uint16_t)(c->v[P_QD] + 1), &w->q, e);
 		if (rc)
 			return rc;
 	}
@@ -284,7 +345,9 @@ static void latency_free(struct latency_run *lr)
 {
 	struct err ignore;
 	for (unsigned i = 0; i < lr->made && lr->w; i++) {
-		nvme_ctrl_delete_queue(lr->r->c, lr->w[i].q, &ignore);
+		if (lr->w[i].q)
+			nvme_ctrl_delete_queue(lr->r->c, lr->w[i].q, &ignore);
+		kio_ring_close(lr->w[i].kq);
 		samples_free(&lr->w[i].raw);
 	}
 	samples_free(&lr->raw);
@@ -297,7 +360,7 @@ static void latency_free(struct latency_run *lr)
 static int run_latency(struct bench_env *r, const struct bench_case *c, struct err *e)
 {
 	unsigned nt = (unsigned)c->v[P_THREADS];
-	if (nt > r->c->info.io_queues)
+	if (r->c && nt > r->c->info.io_queues)
 		return err_set(e, EOPNOTSUPP,
 			       "threads = %u but the controller grants %u queue pairs", nt,
 			       r->c->info.io_queues);
@@ -354,4 +417,5 @@ const struct kind kind_latency = {
     .footprint = footprint,
     .fill_row = fill_row,
     .run = run_latency,
+    .kernel_io = true,
 };

@@ -101,4 +101,8 @@ const struct kind kind_map = {
     .footprint = footprint,
     .fill_row = fill_row,
     .run = run_map,
+    .no_kernel_io =
+	"it times the backend's own map and unmap calls, and the kernel's path has none a program "
+	"can call: the driver maps every I/O inside the DMA API (run latency or reuse there, and "
+	"the kernel's dma_map_benchmark for the map cost alone)",
 };

@@ -149,8 +149,10 @@ int reuse_point(struct reuse *x, uint64_t pages, uint64_t ios, struct hist *h, s
 				next = 0;
 		}
 		uint64_t ticks;
-		rc = bench_io_qd1(x->q, x->r->ns, x->opc, 0, &x->b, (size_t)(page << shift), x->io,
-				  &ticks, e);
+		rc = x->kq ? bench_kio_qd1(x->kq, x->r->ns, x->c->v[P_OP], 0, &x->b,
+					   (size_t)(page << shift), x->io, &ticks, e)
+			   : bench_io_qd1(x->q, x->r->ns, x->opc, 0, &x->b, (size_t)(page << shift),
+					  x->io, &ticks, e);
 		if (i >= warmup) {
 			hist_add(h, timer_ns(ticks));
 			if (raw)
@@ -173,6 +175,10 @@ void reuse_row(const struct reuse *x, struct result_row *row, const char *suffix
 {
 	case_row_init(row, x->r, x->c, suffix, x->c->v[P_OP] ? "write" : "read");
 	row->pages = pages;
+	/* On the kernel backend the driver's own queues are out of sight (and
+	 * the DMA API maps every I/O anew): nothing to record. */
+	if (!x->q)
+		return;
 	struct nvme_dma_footprint fp;
 	/* Every data I/O starts on a page boundary (offset page << shift). */
 	nvme_queue_dma_footprint(x->q, reuse_warmup(x, pages) + ios, 1, 0, x->io, &fp);
@@ -225,14 +231,23 @@ static int run_reuse(struct bench_env *r, const struct bench_case *c, struct err
 			  .random = c->v[P_ORDER] == ORDER_RANDOM,
 			  .io = c->v[P_IO_SIZE]};
 	bool search = c->v[P_PAGES] == REUSE_PAGES_AUTO;
+	/* The search grows its buffer as it goes; an io_uring ring registers
+	 * its buffer once, so on the kernel backend the pages are listed. */
+	if (search && r->kio)
+		return err_set(e, EOPNOTSUPP,
+			       "case %s: pages = auto runs on the userspace backends only; on the "
+			       "kernel backend list the pages (pages = 16..512:16)",
+			       c->name);
 	int rc = search ? 0 : reuse_buf(&x, c->v[P_PAGES], e);
 	if (!rc)
-		rc = nvme_ctrl_create_queue(r->c, 2, &x.q, e);
+		rc = r->kio ? kio_ring_open(r->kio, 2, &x.b, &x.kq, e)
+			    : nvme_ctrl_create_queue(r->c, 2, &x.q, e);
 	if (!rc)
 		rc = search ? reuse_auto(&x, e) : run_listed(&x, e);
 	struct err ignore;
 	if (x.q)
 		nvme_ctrl_delete_queue(r->c, x.q, &ignore);
+	kio_ring_close(x.kq);
 	if (x.bpages)
 		backend_dma_free(r->be, &x.b);
 	return rc;
@@ -291,4 +306,5 @@ const struct kind kind_reuse = {
     .footprint = footprint,
     .fill_row = fill_row,
     .run = run_reuse,
+    .kernel_io = true,
 };

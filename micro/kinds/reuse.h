@@ -35,6 +35,7 @@ struct reuse {
 	struct bench_env *r;
 	const struct bench_case *c;
 	struct nvme_queue *q;
+	struct kio_ring *kq; /* the kernel backend's io_uring ring instead of q */
 	struct dma_buf b;
 	uint64_t bpages; /* pages of b; 0 = none allocated */
 	uint8_t opc;

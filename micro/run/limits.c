@@ -5,6 +5,8 @@
 #include "driver/mem/mem.h"
 #include "micro/kinds/keys.h"
 
+static int check_io(const struct bench_case *c, const struct nvme_ns *ns, struct err *e);
+
 static int check_case(const struct bench_case *c, const struct nvme_ctrl *ctrl,
 		      const struct nvme_ns *ns, struct err *e)
 {
@@ -34,6 +36,14 @@ static int check_case(const struct bench_case *c, const struct nvme_ctrl *ctrl,
 			       "io_size <= %uk",
 			       (unsigned long long)(io >> 10), in->max_xfer >> 10,
 			       in->max_xfer >> 10);
+	return check_io(c, ns, e);
+}
+
+static int check_io(const struct bench_case *c, const struct nvme_ns *ns, struct err *e)
+{
+	if (!case_has(c, &key_io_size))
+		return 0;
+	uint64_t io = case_get(c, &key_io_size, 0);
 	uint64_t lba = 1ull << ns->lba_shift;
 	/* Random I/Os pick one of nlbas / (io_size / lba) blocks: at least one
 	 * must exist. */
@@ -58,6 +68,24 @@ int limits_check(const struct suite *s, const struct nvme_ctrl *c, const struct 
 	for (unsigned i = 0; i < s->ncases; i++)
 		if (check_case(&s->cases[i], c, ns, e))
 			return err_wrap(e, "%s: case %s", s->path, s->cases[i].name);
+	return 0;
+}
+
+int limits_check_kernel(const struct suite *s, const struct kio_dev *d, struct err *e)
+{
+	for (unsigned i = 0; i < s->ncases; i++) {
+		const struct bench_case *c = &s->cases[i];
+		if (!c->kind->kernel_io)
+			return err_set(e, EOPNOTSUPP,
+				       "%s: case %s: kind %s cannot run on the kernel backend: %s",
+				       s->path, c->name, c->kind->name,
+				       c->kind->no_kernel_io ? c->kind->no_kernel_io
+							     : "it drives the NVMe queues itself");
+		/* The block layer splits a request above max_hw_sectors_kb, so
+		 * only the namespace and the block size limit io_size here. */
+		if (check_io(c, &d->ns, e))
+			return err_wrap(e, "%s: case %s", s->path, c->name);
+	}
 	return 0;
 }
 

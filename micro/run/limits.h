@@ -7,11 +7,16 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "driver/kio/kio.h"
 #include "driver/nvme/ctrl.h"
 #include "micro/run/suite.h"
 
 int limits_check(const struct suite *s, const struct nvme_ctrl *c, const struct nvme_ns *ns,
 		 struct err *e);
+
+/* The same for the kernel backend: every case's kind must run on the
+ * kernel's I/O path, and its I/O sizes fit the block device. */
+int limits_check_kernel(const struct suite *s, const struct kio_dev *d, struct err *e);
 
 /* Which cases the host's hugepage pools cannot hold (skip[i] set), each
  * page size said once on `out` with the largest need and the fix, instead

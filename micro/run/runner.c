@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include "bpf/observe.h"
+#include "bpf/tpcount.h"
 #include "driver/backend/real.h"
+#include "driver/host/sysinfo.h"
+#include "driver/kio/kio.h"
 #include "driver/nvme/ctrl.h"
 #include "driver/util/probes.h"
 #include "micro/dataset/meta.h"
@@ -27,6 +30,7 @@ struct runner {
 	struct nvme_ns window; /* --lba-range: env.ns points here */
 	struct dataset ds;
 	struct observe *obs; /* tracer and counters, or NULL */
+	struct tpcount *tpc; /* kernel backend: IOMMU tracepoints per case, or NULL */
 };
 
 /* Everything one run holds between its phases. */
@@ -68,19 +72,34 @@ static int confine(struct runner *r, const struct suite *s, struct err *e)
 	}
 	if (!suite_writes(s) || r->o.force_destroy_data)
 		return 0;
+	if (r->env.kio)
+		return safety_check_blockdev(r->env.kio->info.dev_path, e);
 	return safety_check(r->env.c, full, e);
+}
+
+/* The userspace backends own the device: bring up the NVMe controller. */
+static int open_ctrl(struct run *run, struct err *e)
+{
+	struct runner *r = &run->r;
+	int rc = nvme_ctrl_open(&r->env.be->dev, NULL, &r->env.c, e);
+	if (!rc && !(r->env.ns = nvme_ctrl_ns(r->env.c, 1)))
+		rc = err_set(e, ENODEV, "the controller has no namespace 1");
+	if (!rc)
+		rc = limits_check(&run->s, r->env.c, r->env.ns, e);
+	return rc;
 }
 
 static int open_device(struct run *run, struct err *e)
 {
 	struct runner *r = &run->r;
 	int rc = backend_open(r->o.backend, &r->o.bcfg, &r->env.be, e);
-	if (!rc)
-		rc = nvme_ctrl_open(&r->env.be->dev, NULL, &r->env.c, e);
-	if (!rc && !(r->env.ns = nvme_ctrl_ns(r->env.c, 1)))
-		rc = err_set(e, ENODEV, "the controller has no namespace 1");
-	if (!rc)
-		rc = limits_check(&run->s, r->env.c, r->env.ns, e);
+	if (!rc && (r->env.kio = backend_kernel_io(r->env.be))) {
+		/* The kernel driver keeps the device: no controller to open. */
+		r->env.ns = &r->env.kio->ns;
+		rc = limits_check_kernel(&run->s, r->env.kio, e);
+	} else if (!rc) {
+		rc = open_ctrl(run, e);
+	}
 	/* A backing other than the default is a property of the backend's
 	 * allocator (sparse for emu only, the others for the real ones): ask
 	 * the backend for each case's, before the first case, then go back to
@@ -137,6 +156,44 @@ static json_object *grid_json(const struct suite *s)
 	return a;
 }
 
+/* The kernel backend's device and I/O path: what its numbers depend on
+ * beyond the suite (datasets/README.md, meta.json). */
+static void meta_kernel_io(json_object *meta, const struct kio_dev *d)
+{
+	const struct blockdev_info *bd = &d->info;
+	json_object *k = json_object_new_object();
+	json_object_object_add(k, "block_device", json_object_new_string(bd->dev_path));
+	json_object_object_add(k, "char_device",
+			       bd->ng_path[0] ? json_object_new_string(bd->ng_path) : NULL);
+	json_object_object_add(k, "nsid", json_object_new_int64(bd->nsid));
+	json_object_object_add(k, "lba_bytes", json_object_new_int64(1ll << bd->lba_shift));
+	json_object_object_add(k, "io_poll", json_object_new_boolean(bd->io_poll));
+	json_object_object_add(k, "fixed", json_object_new_boolean(d->o.fixed));
+	json_object_object_add(k, "poll", json_object_new_boolean(d->o.poll));
+	json_object_object_add(k, "passthru", json_object_new_boolean(d->o.passthru));
+	json_object_object_add(meta, "kernel_io", k);
+}
+
+/* The IOMMU mode of the device's own group: what its DMA goes through,
+ * whatever the host-wide default (host.iommu_mode) says. Null without a
+ * PCI function (emu, a loop device). */
+static void meta_device_iommu(json_object *meta, const char *bdf)
+{
+	json_object *o = NULL;
+	if (bdf) {
+		struct sysinfo_dev_iommu di;
+		sysinfo_device_iommu(bdf, &di);
+		o = json_object_new_object();
+		json_object_object_add(o, "bdf", json_object_new_string(bdf));
+		json_object_object_add(o, "group",
+				       di.group < 0 ? NULL : json_object_new_int(di.group));
+		json_object_object_add(o, "type",
+				       di.type[0] ? json_object_new_string(di.type) : NULL);
+		json_object_object_add(o, "mode", json_object_new_string(di.mode));
+	}
+	json_object_object_add(meta, "device_iommu", o);
+}
+
 static int open_dataset(struct run *run, struct err *e)
 {
 	struct runner *r = &run->r;
@@ -159,6 +216,7 @@ static int open_dataset(struct run *run, struct err *e)
 	setvbuf(r->ds.hist, NULL, _IOFBF, 1 << 20);
 	setvbuf(r->ds.counters, NULL, _IOFBF, 1 << 20);
 	bool emu = !strcmp(r->env.be->ops->name, "emu");
+	const struct blockdev_info *bd = r->env.kio ? &r->env.kio->info : NULL;
 	struct meta_run m = {
 	    .run_id = run->run_id,
 	    .suite = run->s.name,
@@ -170,11 +228,11 @@ static int open_dataset(struct run *run, struct err *e)
 	    .backend = r->env.be->ops->name,
 	    .preset = emu ? (o->bcfg.preset ? o->bcfg.preset : BACKEND_DEFAULT_PRESET) : NULL,
 	    .emu_opts = emu ? o->bcfg.emu_opts : NULL,
-	    .bdf = o->bcfg.device,
-	    .model = r->env.c->info.model,
-	    .serial = r->env.c->info.serial,
-	    .firmware = r->env.c->info.firmware,
-	    .mdts_bytes = r->env.c->info.max_xfer,
+	    .bdf = bd ? (bd->bdf[0] ? bd->bdf : NULL) : o->bcfg.device,
+	    .model = bd ? bd->model : r->env.c->info.model,
+	    .serial = bd ? bd->serial : r->env.c->info.serial,
+	    .firmware = bd ? bd->firmware : r->env.c->info.firmware,
+	    .mdts_bytes = bd ? bd->max_xfer : r->env.c->info.max_xfer,
 	    .iommu_model = emu,
 	    .clock_source = g_timer.source,
 	    .tsc_hz = g_timer.tsc ? g_timer.tsc_hz : 0,
@@ -191,6 +249,9 @@ static int open_dataset(struct run *run, struct err *e)
 		json_object_array_add(range, json_object_new_int64((int64_t)o->lba_hi));
 	}
 	json_object_object_add(meta, "lba_range", range);
+	if (bd)
+		meta_kernel_io(meta, r->env.kio);
+	meta_device_iommu(meta, emu ? NULL : bd ? (bd->bdf[0] ? bd->bdf : NULL) : o->bcfg.device);
 	return dataset_write_meta(&r->ds, e);
 }
 
@@ -223,6 +284,23 @@ static int open_observe(struct run *run, struct err *e)
 	return 0;
 }
 
+/* The kernel backend's mapping work per case: the IOMMU tracepoints on
+ * every CPU and in every context (bpf/tpcount.h), as counters.csv rows of
+ * source `kernel`. Without permission or tracefs the rows say
+ * `unsupported` and the run says why once. */
+static void open_tpcount(struct run *run)
+{
+	struct runner *r = &run->r;
+	if (!r->env.kio || !(r->tpc = calloc(1, sizeof(*r->tpc))))
+		return;
+	tpcount_open(r->tpc, tpcount_iommu_events);
+	FILE *out = r->o.quiet ? stderr : stdout;
+	for (unsigned i = 0; i < r->tpc->n; i++)
+		if (!r->tpc->ev[i].ok)
+			fprintf(out, "kernel counters: %s not counted: %s\n", r->tpc->ev[i].name,
+				r->tpc->ev[i].why);
+}
+
 /* ---- phase: one case, with bounded recovery ---- */
 
 /* Environment limits (no hugepages of that size, not enough memory)
@@ -236,6 +314,8 @@ static bool is_skip(int code)
  * timed out or was aborted, or CSTS says fatal or the device is gone. */
 static bool device_trouble(struct runner *r, const struct err *e)
 {
+	if (!r->env.c)
+		return false; /* the kernel driver recovers its own controller */
 	uint32_t csts = tr_read32(r->env.c->tr, NVME_REG_CSTS);
 	return e->code == ETIMEDOUT || e->code == ECANCELED || csts == 0xffffffffu ||
 	       (csts & NVME_CSTS_BIT_CFS);
@@ -268,11 +348,15 @@ static int run_attempts(struct run *run, const struct bench_case *c, unsigned i,
 	int crc = 0;
 	for (unsigned attempt = 0;; attempt++) {
 		observe_case_begin(r->obs, i, c->name);
+		if (r->tpc)
+			tpcount_begin(r->tpc);
 		if (IOTLB_PROBE_ON(case_start))
 			IOTLB_PROBE2(case_start, i, c->name);
 		crc = c->kind->run(&r->env, c, e);
 		if (IOTLB_PROBE_ON(case_end))
 			IOTLB_PROBE2(case_end, i, c->name);
+		if (r->tpc)
+			tpcount_write(r->tpc, c->name, r->ds.counters);
 		struct err oe = {0};
 		if (observe_case_end(r->obs, i, c->name, r->ds.counters, &oe))
 			fprintf(stderr, "iotlbench: %s: %s\n", c->name, oe.msg);
@@ -356,11 +440,14 @@ static void close_run(struct run *run)
 	r->env.c = NULL;
 	observe_close(r->obs);
 	r->obs = NULL;
-	/* CSTS.RDY after close: the controller must be left disabled (3.1.6). */
-	uint32_t csts = tr_read32(r->env.be->dev.tr, NVME_REG_CSTS);
-	json_object_object_add(
-	    meta, "controller_ready_at_exit",
-	    json_object_new_boolean(csts != 0xffffffffu && (csts & NVME_CSTS_BIT_RDY)));
+	/* CSTS.RDY after close: the controller must be left disabled (3.1.6).
+	 * The kernel backend leaves the controller to its driver, running. */
+	if (r->env.be->dev.tr) {
+		uint32_t csts = tr_read32(r->env.be->dev.tr, NVME_REG_CSTS);
+		json_object_object_add(
+		    meta, "controller_ready_at_exit",
+		    json_object_new_boolean(csts != 0xffffffffu && (csts & NVME_CSTS_BIT_RDY)));
+	}
 	uint64_t live;
 	if (backend_live_mappings(r->env.be, &live)) {
 		json_object_object_add(meta, "dma_mappings_at_exit",
@@ -404,6 +491,10 @@ static void release(struct run *run)
 	if (r->ds.meta)
 		dataset_close(&r->ds);
 	observe_close(r->obs);
+	if (r->tpc)
+		tpcount_close(r->tpc);
+	free(r->tpc);
+	r->tpc = NULL;
 	nvme_ctrl_close(r->env.c);
 	backend_close(r->env.be);
 	suite_free(&run->s);
@@ -434,6 +525,8 @@ int runner_main(const struct run_opts *o)
 		rc = open_dataset(run, &e);
 	if (!rc)
 		rc = open_observe(run, &e);
+	if (!rc)
+		open_tpcount(run);
 	if (rc) {
 		fprintf(stderr, "iotlbench: %s\n", e.msg);
 		release(run);

@@ -2,10 +2,13 @@
 
 #include <blkid/blkid.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "driver/util/hostfs.h"
 
 /* Signatures live near the start (partition tables, most superblocks, LVM
  * labels) or within the last megabyte (GPT backup header, MD 0.90/1.0
@@ -64,6 +67,23 @@ static int probe(int fd, char *what, size_t len, struct err *e)
 	}
 	blkid_free_probe(pr);
 	return 0;
+}
+
+int safety_check_blockdev(const char *dev_path, struct err *e)
+{
+	int fd = hostfs_open(dev_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, errno, "data-safety check: cannot open %s: %s", dev_path,
+			       strerror(errno));
+	char what[256];
+	int rc = probe(fd, what, sizeof(what), e);
+	close(fd);
+	if (!rc && what[0])
+		rc = err_set(e, EEXIST,
+			     "%s holds %s: a write benchmark would destroy it; use another "
+			     "device, or pass --force-destroy-data",
+			     dev_path, what);
+	return rc;
 }
 
 int safety_check(struct nvme_ctrl *c, const struct nvme_ns *ns, struct err *e)

@@ -11,4 +11,8 @@
  * found and the flag otherwise. */
 int safety_check(struct nvme_ctrl *c, const struct nvme_ns *ns, struct err *e);
 
+/* The same for a block device the kernel driver keeps (the kernel
+ * backend): libblkid reads it through the kernel, as blkid(8) would. */
+int safety_check_blockdev(const char *dev_path, struct err *e);
+
 #endif

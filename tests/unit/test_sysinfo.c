@@ -211,12 +211,50 @@ static void hostinfo_agrees(void **state)
 	fx_fini(&f);
 }
 
+/* The device's own group decides its mode, whatever other groups say: a
+ * host whose groups are lazy can have one switched to strict or identity
+ * through its type file. No group: nothing translates the device. */
+static void device_group_mode(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *type, *mode;
+	} cases[] = {{"DMA\n", "strict"},
+		     {"DMA-FQ\n", "lazy"},
+		     {"identity\n", "passthrough"},
+		     {"blocked\n", "unknown"}};
+	for (unsigned i = 0; i < 4; i++) {
+		struct fx f;
+		fx_init(&f);
+		fx_pci(&f, "0000:00:03.0", "0x010802", "0x1b36", "0x0010", "nvme", 5, NULL);
+		fx_pci(&f, "0000:00:04.0", "0x010802", "0x1b36", "0x0010", "nvme", 2, NULL);
+		fx_file(&f, "/sys/kernel/iommu_groups/2/type", "DMA-FQ\n");
+		fx_file(&f, "/sys/kernel/iommu_groups/5/type", cases[i].type);
+		struct sysinfo_dev_iommu di;
+		sysinfo_device_iommu("0000:00:03.0", &di);
+		assert_int_equal(di.group, 5);
+		assert_string_equal(di.mode, cases[i].mode);
+		assert_int_equal(strncmp(di.type, cases[i].type, strlen(di.type)), 0);
+		assert_true(di.type[0]);
+		fx_fini(&f);
+	}
+	struct fx f;
+	fx_init(&f);
+	fx_pci(&f, "0000:00:03.0", "0x010802", "0x1b36", "0x0010", "nvme", -1, NULL);
+	struct sysinfo_dev_iommu di;
+	sysinfo_device_iommu("0000:00:03.0", &di);
+	assert_int_equal(di.group, -1);
+	assert_string_equal(di.mode, "none");
+	assert_string_equal(di.type, "");
+	fx_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
 	    cmocka_unit_test(intel_lazy),      cmocka_unit_test(amd_passthrough_and_strict),
 	    cmocka_unit_test(no_iommu),	       cmocka_unit_test(devices_and_backends),
-	    cmocka_unit_test(hostinfo_agrees),
+	    cmocka_unit_test(hostinfo_agrees), cmocka_unit_test(device_group_mode),
 	};
 	return cmocka_run_group_tests_name("sysinfo", t, NULL, NULL);
 }

@@ -12,6 +12,12 @@
 #   --mode iommu|noiommu iommu (default): intel-iommu device, intel_iommu=on
 #                        iommu.strict=1, NVMe bound to vfio-pci; noiommu: no
 #                        IOMMU device, intel_iommu=off, NVMe left driverless
+#   --mode kernel-strict|kernel-lazy|kernel-pt|kernel-off
+#                        the NVMe function stays with the kernel's nvme driver
+#                        (one poll queue: nvme.poll_queues=1) and the IOMMU
+#                        runs strict (iommu.strict=1), lazy (iommu.strict=0),
+#                        passthrough (iommu=pt) or not at all (no intel-iommu
+#                        device, intel_iommu=off): the kernel backend's modes
 #   --append ARGS        extra kernel arguments (e.g. hugepages, see README)
 #   --mem SIZE           guest memory, QEMU -m syntax (default 5G: two 1 GiB
 #                        hugepages fit only from 5G on, q35 puts 2G below 4G)
@@ -83,7 +89,9 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-case $mode in iommu | noiommu) ;; *) die "--mode must be iommu or noiommu, not '$mode'" ;; esac
+case $mode in iommu | noiommu | kernel-strict | kernel-lazy | kernel-pt | kernel-off) ;;
+*) die "--mode must be iommu, noiommu or kernel-strict|lazy|pt|off, not '$mode'" ;;
+esac
 case $icount in "" | [0-9] | 10) ;; *) die "--icount takes a shift of 0..10, not '$icount'" ;; esac
 [ -n "$initrd" ] || [ "$payload" = 1 ] || die "nothing to run: give --initramfs FILE or --test/--cmd"
 [ -z "$initrd" ] || [ "$payload" = 0 ] || die "give either --initramfs or --test/--file/--cmd, not both"
@@ -135,14 +143,32 @@ disk=$out/nvme.img
 kargs="console=ttyS0 panic=-1 iotlb.mode=$mode"
 set -- -machine q35,kernel-irqchip=split -accel tcg -cpu max -smp "$smp" -m "$mem" \
 	-nodefaults -no-user-config -display none -no-reboot
-if [ "$mode" = iommu ]; then
+case $mode in
+iommu)
 	# intremap=on: without interrupt remapping VFIO refuses the device (EPERM)
 	# unless vfio_iommu_type1.allow_unsafe_interrupts=1.
 	set -- "$@" -device "intel-iommu,intremap=on$iommu_opts"
 	kargs="$kargs intel_iommu=on iommu.strict=1"
-else
-	kargs="$kargs intel_iommu=off"
-fi
+	;;
+kernel-strict | kernel-lazy | kernel-pt)
+	# The kernel's own DMA path: the group's default domain is DMA (strict:
+	# every unmap invalidates before it returns), DMA-FQ (lazy: unmaps wait
+	# in a flush queue) or identity (passthrough: no translation), per
+	# Documentation/admin-guide/kernel-parameters.txt (iommu.strict=, iommu=pt).
+	set -- "$@" -device "intel-iommu,intremap=on$iommu_opts"
+	case $mode in
+	kernel-strict) kargs="$kargs intel_iommu=on iommu.strict=1" ;;
+	kernel-lazy) kargs="$kargs intel_iommu=on iommu.strict=0" ;;
+	kernel-pt) kargs="$kargs intel_iommu=on iommu=pt" ;;
+	esac
+	# no_timer_check: on a loaded host TCG can miss the IO-APIC timer check
+	# through the remapped IO-APIC and panic ("timer doesn't work through
+	# Interrupt-remapped IO-APIC"), seen here at load average 15.
+	kargs="$kargs nvme.poll_queues=1 no_timer_check"
+	;;
+kernel-off) kargs="$kargs intel_iommu=off nvme.poll_queues=1 no_timer_check" ;;
+*) kargs="$kargs intel_iommu=off" ;;
+esac
 # --nvme-opts go on the nvme device: QEMU gives its implicit namespace the
 # drive's block properties (logical_block_size, ...) and the controller its
 # own (mdts, ...). The guest learns them from iotlb.nvme= (IOTLB_NVME_OPTS).

@@ -20,6 +20,9 @@
 #               --nvme-opts value each, when limits.sh is among the tests:
 #               noiommu, limits.sh only (default "mdts=1
 #               logical_block_size=4096,physical_block_size=4096"; "" for none)
+#   VM_KERNEL   IOMMU modes booted for the kernel backend when kernel.sh is
+#               among the tests, kernel.sh only, NVMe left on the kernel
+#               driver (default "strict lazy pt off"; "" for none)
 #   VM_OUT      output directory (default tests/logs/vm); one subdirectory
 #               per mode with console.txt, qemu.cmdline and the trace, and
 #               <mode>.out with what run-guest.sh printed
@@ -33,11 +36,16 @@ mem=${VM_MEM:-5G}
 vmtimeout=${VM_TIMEOUT:-300}
 outdir=${VM_OUT:-$top/tests/logs/vm}
 nvme_cfgs=${VM_NVME-mdts=1 logical_block_size=4096,physical_block_size=4096}
-limits=""
+kernel_modes=${VM_KERNEL-strict lazy pt off}
+limits="" kernel_test=""
 for t in "$@"; do
-	case $t in */limits.sh) limits=limits.sh ;; esac
+	case $t in
+	*/limits.sh) limits=limits.sh ;;
+	*/kernel.sh) kernel_test=kernel.sh ;;
+	esac
 done
 [ -n "$limits" ] || nvme_cfgs=""
+[ -n "$kernel_test" ] || kernel_modes=""
 
 kernel=$(sh "$here/build-kernel.sh") || {
 	echo "vm: 0 passed, 1 failed, 0 skipped"
@@ -60,8 +68,13 @@ sh "$here/mkinitramfs.sh" -o "$outdir/initramfs.cpio.gz" "$@"
 tp=0 tf=0 ts=0
 # One boot per mode with the default controller, then one noiommu boot per
 # controller configuration that runs only limits.sh.
-for boot in $modes $(for c in $nvme_cfgs; do echo "nvme:$c"; done); do
+for boot in $modes $(for c in $nvme_cfgs; do echo "nvme:$c"; done) \
+	$(for k in $kernel_modes; do echo "kernel-$k"; done); do
 	case $boot in
+	kernel-*)
+		mode=$boot name=$boot
+		set -- --only "$kernel_test"
+		;;
 	nvme:*)
 		mode=noiommu nvme=${boot#nvme:}
 		name=noiommu-$(echo "$nvme" | tr ',=' '_-')

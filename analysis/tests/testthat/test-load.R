@@ -71,6 +71,8 @@ test_that("baseline and configuration labels follow backend and preset", {
                c(TRUE, TRUE, FALSE, FALSE))
   expect_equal(config_label(c("emu", "vfio", "pagemap"), c("amd", NA, NA), c(NA, "lazy", NA)),
                c("emu/amd", "vfio (lazy)", "pagemap"))
+  expect_equal(config_label(c("kernel", "kernel", "kernel"), NA, c("strict", "passthrough", "off")),
+               c("kernel (strict)", "kernel (passthrough)", "kernel (off)"))
 })
 
 test_that("results.csv: the kind column is `kind`, or `suite` in datasets from before the rename", {

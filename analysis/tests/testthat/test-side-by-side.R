@@ -1,0 +1,57 @@
+# The side-by-side table: one row per configuration within each page size,
+# I/O size and queue depth, in the fixed order (userspace persistent, kernel
+# by mode, no IOMMU); p50 from the histogram with an interval around it;
+# the kernel path's counts from counters.csv rows of source `kernel` only.
+
+side_fixture <- function() {
+  cfgs <- c("pagemap", "kernel (lazy)", "vfio (strict)", "kernel (strict)")
+  runs <- paste0("r", seq_along(cfgs))
+  results <- data.table::rbindlist(lapply(seq_along(cfgs), function(i) {
+    data.table::data.table(run = runs[i], case = c("latency-0001", "latency-0002"),
+                           kind = "latency", config = cfgs[i], page_size = 4096, op = "read",
+                           io_size = 4096, qd = c(1, 4), threads = 1,
+                           p50_ns = 1000 * i, p99_ns = 5000 * i)
+  }))
+  # Histograms centred on 1000 * i ns (qd 1) and 2000 * i ns (qd 4).
+  hist <- data.table::rbindlist(lapply(seq_along(cfgs), function(i) {
+    data.table::rbindlist(lapply(1:2, function(k) {
+      mid <- 1000 * i * k
+      data.table::data.table(run = runs[i], case = sprintf("latency-%04d", k),
+                             lo_ns = mid + c(-20, -10, 0, 10), hi_ns = mid + c(-10, 0, 10, 20),
+                             count = c(100, 400, 400, 100))
+    }))
+  }))
+  counters <- data.table::data.table(
+    run = c("r2", "r2", "r2", "r4", "r4", "r4", "r3"),
+    case = "latency-0001", source = c(rep("kernel", 6), "pmu"),
+    event = c("iommu:map", "iommu:unmap", "intel_iommu:qi_submit",
+              "iommu:map", "iommu:unmap", "intel_iommu:qi_submit", "iommu:map"),
+    value = c(1050, 1050, 12, 1050, 1050, 1050, 999))
+  list(results = results, hist = hist, counters = counters)
+}
+
+test_that("side_by_side orders configurations and reads intervals and kernel counts", {
+  s <- side_by_side(side_fixture(), B = 100)
+  expect_equal(nrow(s), 8)
+  qd1 <- s[qd == 1]
+  expect_equal(qd1$config, c("vfio (strict)", "kernel (strict)", "kernel (lazy)", "pagemap"))
+  # p50 from the histogram, inside its own interval, the interval narrow.
+  expect_equal(qd1$p50_ns, c(3000, 4000, 2000, 1000), tolerance = 1e-6)
+  expect_true(all(qd1$p50_lo <= qd1$p50_ns & qd1$p50_ns <= qd1$p50_hi))
+  expect_true(all(qd1$p50_hi - qd1$p50_lo < 20))
+  expect_equal(qd1$timed_ios, rep(1000, 4))
+  # Kernel counts only from source kernel: vfio's pmu row is not one.
+  expect_equal(qd1$maps, c(NA, 1050, 1050, NA))
+  expect_equal(qd1$qi_submits, c(NA, 1050, 12, NA))
+  expect_true(all(is.na(s[qd == 4]$maps)))
+  t <- table_side_by_side(s)
+  expect_equal(t$config[1:4], qd1$config)
+  expect_equal(t$maps[1], "")
+  expect_equal(t$unmaps[2], "1050")
+})
+
+test_that("side_by_side has nothing to say without latency cases", {
+  d <- side_fixture()
+  d$results$kind <- "reuse"
+  expect_null(side_by_side(d))
+})
