@@ -194,8 +194,7 @@ static int blame(const struct raw *r, const struct kv *kv, struct err *e)
 /* "A..B" or "A..B:STEP": A, A + STEP, ... up to B (STEP defaults to 1), each
  * value checked like a single one; dense sweeps ("pages = 72..136:8") need
  * not be spelled out. */
-static int parse_range(const struct key_def *d, char *t, uint64_t *vals, unsigned *n,
-		       struct err *e)
+static int parse_range(const struct key_def *d, char *t, uint64_t *vals, unsigned *n, struct err *e)
 {
 	char *dots = strstr(t, "..");
 	char *colon = strchr(dots + 2, ':');
@@ -215,14 +214,16 @@ static int parse_range(const struct key_def *d, char *t, uint64_t *vals, unsigne
 		step = v;
 	}
 	if (b < a)
-		return err_set(e, EINVAL, "%s: range %s..%s runs backwards: write the smaller value first",
+		return err_set(e, EINVAL,
+			       "%s: range %s..%s runs backwards: write the smaller value first",
 			       d->name, t, dots + 2);
 	for (uint64_t v = a; v <= b; v += step) {
 		if (*n == MAX_VALUES)
-			return err_set(e, EINVAL,
-				       "%s: at most %d values (the range gives more): split it over "
-				       "several sections or use a larger step",
-				       d->name, MAX_VALUES);
+			return err_set(
+			    e, EINVAL,
+			    "%s: at most %d values (the range gives more): split it over "
+			    "several sections or use a larger step",
+			    d->name, MAX_VALUES);
 		char one[24];
 		snprintf(one, sizeof(one), "%llu", (unsigned long long)v);
 		if (key_value(d, one, &vals[*n], e))
@@ -255,8 +256,10 @@ static int parse_list(const struct key_def *d, const char *value, uint64_t *vals
 			continue;
 		}
 		if (*n == MAX_VALUES)
-			return err_set(e, EINVAL, "%s: at most %d values: split the list over several sections",
-				       d->name, MAX_VALUES);
+			return err_set(
+			    e, EINVAL,
+			    "%s: at most %d values: split the list over several sections", d->name,
+			    MAX_VALUES);
 		if (key_value(d, t, &vals[*n], e))
 			return -e->code;
 		(*n)++;
