@@ -341,7 +341,7 @@ static void report_and_compare(void **state)
 	/* Without --fail-above the table is printed and the status is 0. */
 	snprintf(cmd, sizeof(cmd), "bin/iotlbench compare %s %s --out %s", base, slow, dir);
 	expect(sh(cmd), 0,
-	       "NEW : run 20261129-122415-default-emu, host vm, preset intel-e5-2660v2");
+	       "NEW : run 20261129-153746-default-emu, host vm, preset intel-e5-2660v2");
 	assert_non_null(strstr(out, "reuse-0009"));
 	assert_non_null(strstr(out, "new  emu, 4 KiB pages: 64 entries"));
 	assert_non_null(strstr(out, "base emu, 4 KiB pages: no step"));
