@@ -4,7 +4,8 @@
 # Unpacks TARBALL (one directory RUN_ID) beside CONFIG_DIR, checks every file
 # against the SHA256SUMS the host wrote right after the run, checks that
 # meta.json says "complete": true and every file the run wrote is listed,
-# then moves it to CONFIG_DIR/RUN_ID and writes MARKER (the cell is done).
+# then moves it to CONFIG_DIR/RUN_ID and writes MARKER (the cell is done;
+# MARKER's .failed twin, from an earlier attempt, goes).
 # A dataset that fails a check is left out, and the reason goes to stderr.
 set -eu
 tarball=$1 dir=$2 id=$3 marker=$4
@@ -32,5 +33,7 @@ mv "$tmp/$id" "$dir/$id"
 rmdir "$tmp"
 echo "$id" >"$marker.tmp"
 mv "$marker.tmp" "$marker"
+# The cell is done: an earlier failure of it no longer holds.
+rm -f "${marker%.done}.failed"
 rm -f "$tarball"
 echo "accepted $dir/$id"

@@ -14,10 +14,11 @@ HOSTS_LIST=""
 
 # The processes a host's sshd forked (one per connection, and theirs): found
 # through /proc by parent pid, so only this test's processes are touched.
+# Functions share variables in sh: print each pid before descending.
 hosts_children() {
 	for p in $(ps -o pid= --ppid "$1" 2>/dev/null); do
-		hosts_children "$p"
 		echo "$p"
+		hosts_children "$p"
 	done
 }
 
