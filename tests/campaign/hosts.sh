@@ -113,6 +113,11 @@ hosts_stop() {
 	for i in $HOSTS_LIST; do
 		hosts_kill "$i"
 	done
+	# Ansible's ssh connection masters (ControlPersist) under DIR/cp.
+	for s in "$HOSTS_DIR"/cp/*; do
+		[ -S "$s" ] && ssh -o ControlPath="$s" -O exit localhost >/dev/null 2>&1
+	done
+	return 0
 }
 
 hosts_inventory_vars() {
