@@ -108,7 +108,7 @@ V
 } >"$T/lab.yml"
 
 campaign() { # ID LOG [INVENTORY]: run one campaign, bounded in time
-	CAMPAIGN=$1 CAMPAIGN_ROOT=$T/campaigns timeout 900 sh campaign/run.sh "${3:-$T/lab.yml}" >"$T/$2" 2>&1
+	CAMPAIGN=$1 CAMPAIGN_ROOT=$T/campaigns timeout 1200 sh campaign/run.sh "${3:-$T/lab.yml}" >"$T/$2" 2>&1
 }
 cells() { Rscript tests/campaign/cells.R "$T/campaigns/campaign-$1" 2>>"$T/cells-errors.log"; }
 cell_status() { # ID HOST -> status of the host's one cell (config default)
@@ -158,7 +158,7 @@ check "rerun is recorded as a second invocation that ran nothing" sh -c "Rscript
 
 # 3. One host lost mid-campaign: the others finish; a rerun finishes it.
 t0=$(date +%s)
-CAMPAIGN=t2 CAMPAIGN_ROOT=$T/campaigns timeout 900 sh campaign/run.sh "$T/lab.yml" >"$T/run3.log" 2>&1 &
+CAMPAIGN=t2 CAMPAIGN_ROOT=$T/campaigns timeout 1200 sh campaign/run.sh "$T/lab.yml" >"$T/run3.log" 2>&1 &
 bg=$!
 n=0
 while [ ! -d "$T/h3/work/out/t2/default/.logs" ] && [ $n -lt 600 ] && kill -0 $bg 2>/dev/null; do
