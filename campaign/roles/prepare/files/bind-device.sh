@@ -51,11 +51,11 @@ in_use() {
 	for ns in "$sys/bus/pci/devices/$1"/nvme/nvme*/nvme*n*; do
 		[ -e "$ns" ] || continue
 		n=$(basename "$ns")
-		if grep -q "^/dev/$n[ p]" "$proc/mounts" 2>/dev/null; then
-			echo "/dev/$n is mounted ($(grep "^/dev/$n[ p]" "$proc/mounts" | awk '{print $1 " on " $2}' | head -n 1))"
+		if grep -q "^/dev/${n}[ p]" "$proc/mounts" 2>/dev/null; then
+			echo "/dev/$n is mounted ($(grep "^/dev/${n}[ p]" "$proc/mounts" | awk '{print $1 " on " $2}' | head -n 1))"
 			return 0
 		fi
-		if grep -q "^/dev/$n[ p]" "$proc/swaps" 2>/dev/null; then
+		if grep -q "^/dev/${n}[ p]" "$proc/swaps" 2>/dev/null; then
 			echo "/dev/$n holds swap"
 			return 0
 		fi
