@@ -4,9 +4,15 @@
 set -eu
 out=$1
 version=$2
-rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-if [ "$rev" != unknown ] && [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-	rev="$rev-dirty"
+# A tree without .git (the git archive a campaign pushes to each host) is
+# told its revision through $IOTLB_REVISION.
+if [ -n "${IOTLB_REVISION:-}" ]; then
+	rev=$IOTLB_REVISION
+else
+	rev=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+	if [ "$rev" != unknown ] && [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+		rev="$rev-dirty"
+	fi
 fi
 tmp="$out.tmp.$$"
 printf '#define IOTLB_VERSION "%s"\n#define IOTLB_REVISION "%s"\n' "$version" "$rev" >"$tmp"

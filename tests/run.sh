@@ -7,10 +7,18 @@ mkdir -p tests/logs
 TIMEOUT=${TEST_TIMEOUT:-600}
 passed=0 failed=0 skipped=0 bad=""
 # An argument R:FILE runs an R test script, SH:FILE a shell test script,
-# each ending with "NAME: N passed, N failed, N skipped". VM:0 runs the guest tests named in
-# $GUEST_TESTS through tests/vm/test-vm.sh; VM:1 counts them as one skipped
-# entry and says why.
+# each ending with "NAME: N passed, N failed, N skipped"; SH:FILE:SECONDS
+# gives a shell test its own time limit instead of $TEST_TIMEOUT. VM:0 runs
+# the guest tests named in $GUEST_TESTS through tests/vm/test-vm.sh; VM:1
+# counts them as one skipped entry and says why.
 for t in "$@"; do
+	limit=$TIMEOUT
+	case "$t" in
+	SH:*:*)
+		limit=${t##*:}
+		t=${t%:*}
+		;;
+	esac
 	name=$(echo "${t#build/}" | tr '/:' '__')
 	log="tests/logs/$name.log"
 	case "$t" in
@@ -29,7 +37,7 @@ for t in "$@"; do
 		;;
 	R:* | SH:*)
 		if [ "${t#SH:}" != "$t" ]; then
-			timeout "$TIMEOUT" sh "${t#SH:}" >"$log" 2>&1
+			timeout "$limit" sh "${t#SH:}" >"$log" 2>&1
 		else
 			timeout "$TIMEOUT" Rscript "${t#R:}" >"$log" 2>&1
 		fi

@@ -20,7 +20,11 @@ RESULT_REQUIRED <- c("kind", "page_size", "p50_ns")
 
 # Metadata that becomes columns of every results row, so that runs from several
 # machines, kernels or IOMMU modes can share one figure.
-META_COLS <- c("run", "dir", "host", "kernel", "cpu_model", "iommu_type",
+# In a campaign tree (analysis/R/campaign.R) `host` is the inventory host
+# the run was filed under (with its boot configuration when there are
+# several), `hostname` what the machine called itself.
+META_COLS <- c("run", "dir", "host", "hostname", "machine", "boot_config", "campaign",
+               "kernel", "cpu_model", "iommu_type",
                "iommu_mode", "meta_backend", "preset", "suite_name",
                "start_time", "end_time", "complete", "has_meta")
 
@@ -42,10 +46,15 @@ read_meta <- function(dir) {
 
 meta_row <- function(meta, dir) {
   host <- meta$host %||% list()
+  camp <- campaign_of(dir)
   data.table::data.table(
     run = scalar_or_na(meta$run_id) %|na|% basename(normalizePath(dir)),
     dir = normalizePath(dir),
-    host = scalar_or_na(host$hostname),
+    host = camp$machine %||% scalar_or_na(host$hostname),
+    hostname = scalar_or_na(host$hostname),
+    machine = camp$machine %||% NA_character_,
+    boot_config = camp$boot_config %||% NA_character_,
+    campaign = camp$campaign %||% NA_character_,
     kernel = scalar_or_na(host$kernel),
     cpu_model = scalar_or_na(host$cpu_model),
     iommu_type = scalar_or_na(host$iommu_type),
@@ -179,13 +188,21 @@ DATASET_DIR_FIX <- paste("Give a run directory (one holding results.csv and meta
                          "datasets/runs/latest) or a directory of run directories (such as datasets/runs)")
 
 # A directory counts as a dataset if it holds results.csv. A directory that
-# holds none but has dataset subdirectories (datasets/runs/) is expanded.
+# holds none but has dataset subdirectories (datasets/runs/) is expanded, and
+# so is a campaign tree (campaign.json, runs three levels down).
 expand_dataset_dirs <- function(dirs) {
   out <- character()
   for (d in dirs) {
     if (!file.exists(d)) stop_input(d, "no such directory", DATASET_DIR_FIX)
     if (!dir.exists(d)) stop_input(d, "a file, not a directory", DATASET_DIR_FIX)
-    if (file.exists(file.path(d, "results.csv")) || file.exists(file.path(d, "meta.json"))) {
+    if (is_campaign_dir(d)) {
+      campaign_warnings(d)
+      runs <- campaign_run_dirs(d)
+      if (!length(runs))
+        stop_input(d, "a campaign directory without any run (<host>/<config>/<run-id>/results.csv)",
+                   "Its campaign.json says which cells failed and why: run the campaign again to finish them")
+      out <- c(out, runs)
+    } else if (file.exists(file.path(d, "results.csv")) || file.exists(file.path(d, "meta.json"))) {
       out <- c(out, d)
     } else {
       subs <- list.dirs(d, recursive = FALSE)
@@ -254,7 +271,7 @@ is_baseline <- function(backend, preset) {
 load_datasets <- function(dirs) {
   dirs <- expand_dataset_dirs(dirs)
   parts <- lapply(dirs, load_one)
-  runs <- data.table::rbindlist(lapply(parts, `[[`, "run"))
+  runs <- campaign_host_labels(data.table::rbindlist(lapply(parts, `[[`, "run")))
   # Two directories can carry the same run_id (a copied run); keep them apart.
   if (anyDuplicated(runs$run)) runs[, run := make.unique(run, sep = "#")]
   tag <- function(what) {
