@@ -288,9 +288,10 @@ static uint64_t rss(void)
 	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-/* Sparse memory: 64 pages of 1 GiB, each aligned to 1 GiB (the model maps
+/* Sparse memory: 16 pages of 1 GiB, each aligned to 1 GiB (the model maps
  * them with 1 GiB leaves), zero when read, and touching the first bytes of
- * every page costs a frame each, not the 64 GiB. Also for 2 MiB and 4 KiB
+ * every page costs a frame each, not the 16 GiB. (16, not the 64 a sweep
+ * may use: valgrind refuses a 64 GiB mapping, and memcheck runs this.) Also for 2 MiB and 4 KiB
  * pages, and the kind parses by name. */
 static void sparse_pages(void **state)
 {
@@ -298,19 +299,19 @@ static void sparse_pages(void **state)
 	struct dma_buf b;
 	struct err e = {0};
 	uint64_t before = rss();
-	assert_int_equal(mem_alloc_kind(64 * MEM_1G, MEM_1G, MEM_KIND_SPARSE, &b, &e), 0);
-	assert_int_equal(b.len, 64 * MEM_1G);
+	assert_int_equal(mem_alloc_kind(16 * MEM_1G, MEM_1G, MEM_KIND_SPARSE, &b, &e), 0);
+	assert_int_equal(b.len, 16 * MEM_1G);
 	assert_int_equal((uintptr_t)b.va % MEM_1G, 0);
 	assert_int_equal(b.page_shift, 30);
 	assert_false(b.hugetlb);
-	for (size_t p = 0; p < 64; p++) {
+	for (size_t p = 0; p < 16; p++) {
 		assert_int_equal(b.va[p * MEM_1G], 0);
 		b.va[p * MEM_1G] = (uint8_t)p;
 	}
 	uint64_t grew = rss() - before;
-	printf("64 x 1 GiB sparse, first byte of each touched: resident +%llu KiB\n",
+	printf("16 x 1 GiB sparse, first byte of each touched: resident +%llu KiB\n",
 	       (unsigned long long)(grew >> 10));
-	/* 64 frames of 4 KiB, with room for the allocator's own pages. */
+	/* 16 frames of 4 KiB, with room for the allocator's own pages. */
 	assert_true(grew < (8u << 20));
 	mem_free(&b);
 	assert_int_equal(mem_alloc_kind(3 * MEM_2M + 1, MEM_2M, MEM_KIND_SPARSE, &b, &e), 0);
