@@ -21,7 +21,12 @@ fi
 sets="--set ios=2000 --set ops=20"
 for b in $backends; do
 	log=/tmp/suite-$b.log
-	if iotlbench run quick --backend "$b" --device "$bdf" --out "$out/$b" $sets >"$log" 2>&1; then
+	# The vfio run is traced (USDT probes: the program's own map, unmap and
+	# I/O timings), so the guest reference data carry a traced run and the
+	# report's kernel-breakdown figure has something to draw.
+	trace=""
+	[ "$b" = vfio ] && trace="--trace=usdt"
+	if iotlbench run quick --backend "$b" --device "$bdf" --out "$out/$b" $sets $trace >"$log" 2>&1; then
 		dir=$(readlink -f "$out/$b/latest")
 		meta="$dir/meta.json"
 		if grep -q '"complete":true' "$meta" && grep -q '"dma_mappings_at_exit":0' "$meta" &&
