@@ -21,9 +21,11 @@
 #              all of them. The o other pages sit in sets we cannot know; each
 #              takes one way from a set chosen uniformly (expected f).
 # random order (a uniformly random page per I/O, like pcie-bench's window
-# sweeps): under independent uniform references every replacement policy
-# hits with probability (N - o) / W, so f = max(0, 1 - (N - o) / W) whatever
-# the design; this is why random order measures N with fewer assumptions.
+# sweeps): under independent uniform references LRU, FIFO and random
+# replacement all hit with probability (N - o) / W, so
+# f = max(0, 1 - (N - o) / W) whatever their associativity; this is why
+# random order measures N with fewer assumptions. An IOTLB that wipes itself
+# when full (QEMU) is the exception and has its own curve.
 
 model_frac_cyclic_full <- function(W, N, o) as.numeric(W + o > N)
 
@@ -66,11 +68,27 @@ model_frac_cyclic_assoc <- function(W, N, o, ways) {
 
 model_frac_random <- function(W, N, o) pmax(0, 1 - (N - o) / W)
 
+# Random order into an IOTLB that empties itself when full (QEMU's VT-d):
+# after a wipe it fills with distinct pages; holding k of W, an access hits
+# with probability k / W and the next new page takes W / (W - k) accesses on
+# average, so the hit rate over a fill is
+# sum(k / (W - k)) / sum(W / (W - k)) for k = 0 .. cap - 1.
+model_frac_random_wipe <- function(W, N, o) {
+  cap <- N - o
+  vapply(W, function(w) {
+    if (w <= cap || cap <= 0) return(if (cap <= 0) 1 else 0)
+    k <- 0:(cap - 1)
+    1 - sum(k / (w - k)) / sum(w / (w - k))
+  }, numeric(1))
+}
+
 # The designs tried on a sweep, by order. `k` counts the parameters fitted
 # besides N (for the penalty when choosing between designs).
 reach_models <- function(order) {
   if (identical(order, "random"))
-    return(list(list(name = "any design (random order)", k = 0, f = model_frac_random,
+    return(list(list(name = "LRU, FIFO or random replacement (random order)", k = 0,
+                     f = model_frac_random, full = TRUE),
+                list(name = "wipe when full (random order)", k = 0, f = model_frac_random_wipe,
                      full = TRUE)))
   assoc <- lapply(c(2, 4, 8, 16), function(a)
     list(name = sprintf("%d-way LRU", a), k = 1, full = FALSE, min_n = 2 * a,
