@@ -402,10 +402,13 @@ infer_reach <- function(results, by = NULL, boot = TRUE, ...) {
     pts[, page_size := .BY$page_size]
     r <- reach_sweep(pts, boot = boot, ...)
     ctr <- counter_reach(pts, r)
-    as.list(c(r[c("entries", "step_ns", "confidence", "reason")], pick_extra(r), ctr))
+    # A column that is also a grouping key (order, other_pages when they
+    # vary) is already in the output as the key.
+    ex <- pick_extra(r)
+    as.list(c(r[c("entries", "step_ns", "confidence", "reason")], ex[setdiff(names(ex), keys)], ctr))
   }, by = keys, .SDcols = setdiff(cols, "page_size")]
   data.table::setorderv(out, keys)
-  data.table::setcolorder(out, c(REACH_COLS, intersect(REACH_EXTRA, names(out)), by))
+  data.table::setcolorder(out, c(REACH_COLS, setdiff(intersect(REACH_EXTRA, names(out)), by), by))
   out
 }
 
