@@ -9,9 +9,9 @@
 #   dense and random-order sweeps: |entries - truth| <= max(2, 4 % of truth)
 #   coarse sweeps: the bracket [entries_lo, entries_hi] contains the truth
 #   miss cost:     the cost the emulator realised (realized_cost(): median
-#                  shift where the counters say most I/Os missed; the
-#                  configured one where no point got there) within 15 % (or
-#                  10 ns) of the step's interval
+#                  shift at a point where the counters say at least 90 % of
+#                  the I/Os missed) within 15 % (or 10 ns) of the step's
+#                  interval; a sweep with no such point is not checked
 #   counters:      the counted-miss inference agrees with the latency one
 #
 # Usage: Rscript scripts/validate-reach.R [--subset] [--out FILE] [--keep DIR]
@@ -134,8 +134,8 @@ run_one <- function(c, pts, sweep) {
 # the model's own counters say most I/Os missed.
 realized_cost <- function(ri) {
   ri <- ri[order(pages)]
-  if (!"ctr_miss" %in% names(ri) || !any(ri$ctr_miss >= 0.6, na.rm = TRUE)) return(NA_real_)
-  far <- ri[ctr_miss >= 0.6][.N]
+  if (!"ctr_miss" %in% names(ri) || !any(ri$ctr_miss >= 0.9, na.rm = TRUE)) return(NA_real_)
+  far <- ri[ctr_miss >= 0.9][.N]
   # Where most I/Os miss the median sits in the slow mode: its shift is
   # the cost (not divided by the fraction, which is for means).
   far$p50_ns - ri$p50_ns[1]
@@ -154,9 +154,13 @@ for (i in seq_len(nrow(mx))) {
     tol <- max(2, 0.04 * c$entries)
     ok_reach <- if (sweep != "coarse") isTRUE(abs(r$entries - c$entries) <= tol) else
       isTRUE(r$entries_lo <= c$entries && c$entries <= r$entries_hi)
-    truth_step <- if (is.finite(r$realized_ns)) r$realized_ns else c$miss
+    # No point where nearly every I/O missed: no realised cost to hold the
+    # inference to (the configured one is not what the emulator shows), so
+    # the miss cost of that sweep is reported, not checked.
+    truth_step <- r$realized_ns
     slack <- max(10, 0.15 * truth_step)
-    ok_step <- isTRUE(truth_step >= r$step_lo_ns - slack && truth_step <= r$step_hi_ns + slack)
+    ok_step <- !is.finite(truth_step) ||
+      isTRUE(truth_step >= r$step_lo_ns - slack && truth_step <= r$step_hi_ns + slack)
     rows[[length(rows) + 1]] <- data.table(
       config = c$id, size = c$size, iotlb = if (c$split) "split" else "unified",
       repl = c$repl, ways = if (c$ways == 0) "full" else as.character(c$ways), sweep = sweep,
