@@ -89,7 +89,7 @@ reach_models <- function(order) {
     return(list(list(name = "LRU, FIFO or random replacement (random order)", k = 0,
                      f = model_frac_random, full = TRUE),
                 list(name = "wipe when full (random order)", k = 0, f = model_frac_random_wipe,
-                     full = TRUE)))
+                     full = TRUE, shape_only = TRUE)))
   assoc <- lapply(c(2, 4, 8, 16), function(a)
     list(name = sprintf("%d-way LRU", a), k = 1, full = FALSE, min_n = 2 * a,
          f = function(W, N, o) model_frac_cyclic_assoc(W, N, o, a)))
@@ -114,8 +114,10 @@ fit_reach_models <- function(W, y, se, o, order, lo, hi, hi_max, scale = FALSE, 
   all <- list()
   for (m in reach_models(order)) {
     # A latency curve (mean mode) carries drift that a staircase fit would
-    # read as ways: only the fully associative shapes are tried there.
-    if (full_only && !m$full) next
+    # read as ways, and an early rise (remote memory) that the wipe curve
+    # would read as a tiny IOTLB: only the plain fully associative shapes
+    # are tried there; the others need miss fractions from histograms.
+    if (full_only && (!m$full || isTRUE(m$shape_only))) next
     top <- if (m$full && is.finite(hi)) hi else hi_max
     if (!is.finite(top) || top < lo) next
     # A set-associative IOTLB has at least two sets.
