@@ -89,7 +89,7 @@ fit_fraction <- function(B, hp, x, s, tau) {
 
 # Bootstrap interval of the miss cost: both histograms resampled as one
 # multinomial draw each (the sampling error of the distributions).
-boot_step <- function(hb, hp, B = 60, seed = 1, min_step = 3) {
+boot_step <- function(hb, hp, B = 40, seed = 1, min_step = 3) {
   set.seed(seed)
   draw <- function(h) {
     h <- data.table::copy(h)

@@ -118,7 +118,11 @@ fit_reach_models <- function(W, y, se, o, order, lo, hi, hi_max, scale = FALSE, 
     # would read as a tiny IOTLB: only the plain fully associative shapes
     # are tried there; the others need miss fractions from histograms.
     if (full_only && (!m$full || isTRUE(m$shape_only))) next
-    top <- if (m$full && is.finite(hi)) hi else hi_max
+    # Past the largest footprint (plus o) a fully associative IOTLB shows no
+    # misses at any swept point, so larger N all predict the same curve; a
+    # set-associative one can miss up to about twice that.
+    top <- if (m$full && is.finite(hi)) hi else
+      min(hi_max, if (m$full) max(W) + o + 1 else 2 * max(W) + o)
     if (!is.finite(top) || top < lo) next
     # A set-associative IOTLB has at least two sets.
     Ns <- n_grid(max(lo, m$min_n %||% 1), top)
