@@ -29,7 +29,10 @@ fig_map <- function(data) {
 # operation. Probes are stacked as measured: nested probes (a caller and its
 # callee) would be counted twice, so suites should trace disjoint functions.
 fig_map_trace <- function(data) {
-  name <- "fig_map_kernel_breakdown"; title <- "Kernel time per map/unmap call, by probe"
+  # Not "kernel time": a usdt: probe times the program's own map/unmap call
+  # (the ioctl and the kernel's work inside it), a kernel probe one kernel
+  # function.
+  name <- "fig_map_kernel_breakdown"; title <- "Time per map/unmap call, by traced probe"
   r <- kind_rows(data, "map")
   if (nrow(r) == 0) return(skip_figure(name, title, "no `map` cases in these datasets"))
   if (is.null(data$trace)) return(skip_figure(name, title, "no trace_hist.csv (run without --trace)"))
@@ -44,7 +47,7 @@ fig_map_trace <- function(data) {
   p <- ggplot2::ggplot(per, ggplot2::aes(size, ns_per_op, fill = probe)) +
     ggplot2::geom_col(colour = "black", linewidth = 0.2, width = 0.75) +
     ggplot2::scale_fill_grey(start = 0.25, end = 0.9) +
-    ggplot2::scale_y_continuous("mean kernel time per call", labels = label_ns) +
+    ggplot2::scale_y_continuous("mean time per call", labels = label_ns) +
     ggplot2::xlab("bytes per mapping") +
     ggplot2::facet_grid(op ~ line + page_label, scales = "free_x") +
     ggplot2::labs(title = title) + theme_iotlb() +
@@ -55,7 +58,9 @@ fig_map_trace <- function(data) {
   figure(p, name, title, paste0(
     "Mean time per call in each traced probe (", np,
     " probes, stacked as measured; nested probes would double-count). A probe that names",
-    " neither map nor unmap is shown in a `map+unmap` row, per map/unmap pair."),
+    " neither map nor unmap is shown in a `map+unmap` row, per map/unmap pair. A usdt: probe",
+    " times the program's own call (the kernel's work inside it included); a kernel probe one",
+    " kernel function."),
     height = 5.5)
 }
 
