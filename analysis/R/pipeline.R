@@ -99,6 +99,18 @@ build_report <- function(dirs, out_dir, quiet = FALSE, single_file = FALSE) {
     tables$reach <- list(title = "IOTLB reach", skipped = "no `reuse` cases in these datasets")
   }
 
+  # The kernel driver beside the userspace backends (only when a run used
+  # the kernel backend: otherwise the comparison table above says it all).
+  if (any(data$results$backend == "kernel", na.rm = TRUE)) {
+    sbs <- side_by_side(data)
+    if (!is.null(sbs) && nrow(sbs)) {
+      df <- table_side_by_side(sbs)
+      tables$side_by_side <- list(title = "Kernel driver and userspace backends side by side", df = df,
+        files = write_table_both(df, out_dir, "table_side_by_side",
+          "p50 with 95% interval, p99 and the kernel path's IOMMU map/unmap/invalidation counts per case (counts cover warm-up and every device)"))
+    }
+  }
+
   answers <- list(
     "How much does the IOMMU cost on this machine?" = answer_iommu_cost(cmp, reach, data$runs),
     "At which footprint does the IOTLB run out?" = if (nrow(reach)) answer_reach(reach, data$runs) else answer_reach(NULL),

@@ -55,3 +55,23 @@ test_that("side_by_side has nothing to say without latency cases", {
   d$results$kind <- "reuse"
   expect_null(side_by_side(d))
 })
+
+test_that("the report writes the side-by-side table when a run used the kernel backend, and only then", {
+  ref <- file.path(analysis_root, "..", "datasets", "reference")
+  skip_if_not(dir.exists(file.path(ref, "emu-small-nommu")), "no reference datasets beside analysis/")
+  kern <- copy_run(file.path(ref, "emu-small-nommu"), "sbs-kernel-run")
+  meta <- file.path(kern, "meta.json")
+  writeLines(sub('"backend":"emu"', '"backend":"kernel"', readLines(meta)), meta)
+  res <- file.path(kern, "results.csv")
+  writeLines(gsub(",emu,", ",kernel,", readLines(res), fixed = TRUE), res)
+  out <- file.path(tempdir(), "sbs-report")
+  unlink(out, recursive = TRUE)
+  build_report(c(kern, file.path(ref, "emu-small")), out, quiet = TRUE)
+  expect_true(file.exists(file.path(out, "table_side_by_side.md")))
+  md <- readLines(file.path(out, "table_side_by_side.md"))
+  expect_true(any(grepl("kernel (off)", md, fixed = TRUE)))
+  out2 <- file.path(tempdir(), "sbs-report-none")
+  unlink(out2, recursive = TRUE)
+  build_report(file.path(ref, "emu-small"), out2, quiet = TRUE)
+  expect_false(file.exists(file.path(out2, "table_side_by_side.md")))
+})
