@@ -33,8 +33,11 @@ reach_limits <- function(x, reach) {
   x[, `:=`(lim_lo = NA_real_, lim_hi = NA_real_)]
   if (is.null(reach) || !nrow(reach) || !any(!is.na(reach$entries))) return(x)
   r <- reach[!is.na(entries)]
-  r[, `:=`(lo_ = if ("entries_lo" %in% names(r)) data.table::fifelse(is.na(entries_lo), entries, entries_lo) else entries,
-           hi_ = if ("entries_hi" %in% names(r)) data.table::fifelse(is.na(entries_hi), entries, entries_hi) else entries)]
+  # Footprints count data pages: compare with the entries the data may use.
+  pts <- reach_data_pages(r)
+  lo <- if ("entries_lo" %in% names(r)) data.table::fifelse(is.na(r$entries_lo), pts, reach_data_pages(r, "entries_lo")) else pts
+  hi <- if ("entries_hi" %in% names(r)) data.table::fifelse(is.na(r$entries_hi), pts, reach_data_pages(r, "entries_hi")) else pts
+  r[, `:=`(lo_ = lo, hi_ = hi)]
   cfg <- intersect(c("backend", "page_size", "host", "preset"), intersect(names(r), names(x)))
   lim_of <- function(keys) {
     lim <- r[, .(l = min(lo_), h = max(hi_)), by = keys]
@@ -155,9 +158,10 @@ answer_reach <- function(reach, runs = NULL) {
   out <- ifelse(is.na(reach$entries),
          sprintf("%s, %s pages: no IOTLB limit found (%s).", reach_who(reach),
                  page_size_label(reach$page_size), reach$reason),
-         sprintf("%s, %s pages: the IOTLB runs out after %s pages%s = %s of buffers (step +%.0f ns%s, confidence %.2f).",
-                 reach_who(reach), page_size_label(reach$page_size), pg(reach$entries), bracket,
-                 bytes_label(reach$entries * reach$page_size), reach$step_ns, noise, reach$confidence))
+         sprintf("%s, %s pages: the IOTLB holds %s entries%s; %s of them data pages = %s of buffers, the rest the queues' pages (step +%.0f ns%s, confidence %.2f).",
+                 reach_who(reach), page_size_label(reach$page_size), pg(reach$entries),
+                 sub(" pages)", " entries)", bracket, fixed = TRUE), pg(reach_data_pages(reach)),
+                 bytes_label(reach_data_pages(reach) * reach$page_size), reach$step_ns, noise, reach$confidence))
   emu <- if (!is.null(runs) && "emulated" %in% names(runs) && "run" %in% names(reach))
     reach$run %in% runs$run[runs$emulated] else rep(FALSE, length(out))
   paste0(emulation_prefix(emu), out)

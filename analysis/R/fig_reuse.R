@@ -16,9 +16,9 @@ fig_reuse <- function(data, reach = NULL) {
   if (!is.null(reach) && nrow(reach) && any(!is.na(reach$entries))) {
     m <- reach_marks(r, reach)
     if (nrow(m))
-      p <- p + ggplot2::geom_vline(data = m, ggplot2::aes(xintercept = entries, colour = line),
+      p <- p + ggplot2::geom_vline(data = m, ggplot2::aes(xintercept = data_reach, colour = line),
                                    linetype = "dashed", linewidth = 0.4, show.legend = FALSE) +
-        ggplot2::geom_label(data = m, ggplot2::aes(x = entries, y = Inf, label = label, colour = line,
+        ggplot2::geom_label(data = m, ggplot2::aes(x = data_reach, y = Inf, label = label, colour = line,
                                                         vjust = 1.2 + 1.5 * (slot - 1)), hjust = 1.05, size = 2.6, label.size = 0.15,
                             inherit.aes = FALSE, show.legend = FALSE)
   }
@@ -41,7 +41,10 @@ reach_marks <- function(r, reach) {
                     intersect(names(reach), names(r)))
   s <- unique(r[, c(keys, "line", "page_label"), with = FALSE])
   m <- reach[!is.na(entries)][s, on = keys, nomatch = NULL]
-  m[, label := sprintf("reach %s (+%.0f ns)", format(entries, big.mark = ","), step_ns)]
+  # The x axis counts data pages: the mark sits where the data stop fitting
+  # (entries less the queue pages), the label gives the entry count.
+  m[, data_reach := reach_data_pages(m)]
+  m[, label := sprintf("reach %s entries (+%.0f ns)", format(entries, big.mark = ","), step_ns)]
   # Several series with a reach in one panel: stack their labels downwards.
   m[, slot := seq_len(.N), by = page_label]
   m

@@ -135,7 +135,7 @@ value_quantum <- function(y) {
 
 REACH_COLS <- c("backend", "page_size", "entries", "step_ns", "confidence", "reason")
 REACH_EXTRA <- c("entries_lo", "entries_hi", "step_lo_ns", "step_hi_ns", "data_fit", "data_miss",
-                 "other_pages", "model", "method", "order", "counter_entries", "counter_agree")
+                 "queue_entries", "model", "method", "order", "counter_entries", "counter_agree")
 
 # One sweep: points with pages, mean_ns, p50_ns, ops and optionally a
 # histogram per point (list column `hist`), the counted misses per I/O
@@ -158,7 +158,7 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
   oth <- other_pages_of(pts)
   if (n < min_points)
     return(c(reach_result(reason = sprintf("only %d distinct page counts; need at least %d", n, min_points)),
-             list(order = ord, other_pages = oth$o)))
+             list(order = ord, queue_entries = oth$o)))
   W <- pts$pages
   use_hist <- "hist" %in% names(pts) && all(vapply(pts$hist, function(h) !is.null(h) && nrow(h) > 0, TRUE))
   fr <- if (use_hist) sweep_hist(pts, k, boot) else NULL
@@ -180,7 +180,7 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
       fr <- sweep_mean(pts, k, min_step_ns, y = pts$p50_ns, what = "median")
     }
   }
-  res <- list(order = ord, other_pages = oth$o, method = fr$method)
+  res <- list(order = ord, queue_entries = oth$o, method = fr$method)
   if (is.null(fr$miss)) return(c(reach_result(reason = fr$reason, noise_ns = fr$noise,
                                                 threshold_ns = fr$thr), res))
   b <- bracket_of(W, fr$miss)
@@ -258,6 +258,17 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
 }
 
 fmt_n <- function(x) format(x, scientific = FALSE, trim = TRUE)
+
+# The data pages an inferred reach leaves for buffers: the entries less the
+# queue pages of the same size (`queue_entries`) that every I/O keeps in the
+# IOTLB. Footprints (R/footprint.R) and the reuse figure's x axis count data
+# pages, so they compare against this, never against the entry count.
+reach_data_pages <- function(reach, col = "entries") {
+  # queue_entries, not the results' other_pages (those count every queue
+  # page, also of another size, and may be a grouping key of their own).
+  o <- if ("queue_entries" %in% names(reach)) data.table::fifelse(is.na(reach$queue_entries), 0, reach$queue_entries) else 0
+  reach[[col]] - o
+}
 
 # " [lo, hi]" where the reach table has a bracket wider than its point, for
 # the one-line summaries (compare, the end-of-run summary).
@@ -414,7 +425,7 @@ infer_reach <- function(results, by = NULL, boot = TRUE, ...) {
 
 pick_extra <- function(r) {
   x <- list(entries_lo = NA_real_, entries_hi = NA_real_, step_lo_ns = NA_real_, step_hi_ns = NA_real_,
-            data_fit = NA_real_, data_miss = NA_real_, other_pages = NA_real_, model = NA_character_,
+            data_fit = NA_real_, data_miss = NA_real_, queue_entries = NA_real_, model = NA_character_,
             method = NA_character_, order = NA_character_)
   for (k in names(x)) if (!is.null(r[[k]])) x[[k]] <- r[[k]]
   x
