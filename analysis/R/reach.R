@@ -327,10 +327,11 @@ bracket_of <- function(W, miss) {
   list(on = on)
 }
 
+# How far the first missing point stands above its noise (miss fractions);
+# a latency curve takes the step detector's own confidence.
 onset_confidence <- function(fr, on, k) {
-  f <- fr$y[on]; se <- fr$se[on]
-  c0 <- if (identical(fr$scale, TRUE)) 1 - k * se / max(f, 1e-9) else 1 - k * se / max(f, 1e-9)
-  c0 <- max(0, min(1, c0))
+  if (!is.null(fr$conf)) return(fr$conf)
+  c0 <- max(0, min(1, 1 - k * fr$se[on] / max(fr$y[on], 1e-9)))
   if (on == length(fr$y)) c0 <- c0 * 0.5
   c0
 }
@@ -372,15 +373,11 @@ sweep_mean <- function(pts, k, min_step_ns, y = NULL, what = NULL) {
   base <- list(method = sprintf("%s latency", what), noise = r$noise_ns, thr = r$threshold_ns,
                step = r$step_ns, step_ci = NULL, scale = TRUE)
   if (is.na(r$entries)) return(c(base, list(miss = NULL, reason = r$reason)))
-  W <- pts$pages
-  pre <- which(W <= r$entries)
-  x <- log2(W)
-  fit <- if (length(pre) >= 4) theil_sen(x[pre], y[pre]) else c(a = stats::median(y[pre]), b = 0)
-  if (fit[["b"]] < 0) fit <- c(a = stats::median(y[pre]), b = 0)
-  miss <- W > r$entries
-  # The fit takes the raw curve: drift and step are fitted together.
-  c(base, list(miss = miss, y = y, se = rep(max(r$noise_ns, 0.5), length(y)),
-               why = sprintf("%s rise", what)))
+  # The fit takes the raw curve: drift and step are fitted together
+  # (latency_fit()); the step detector dates the onset and gives the noise
+  # and the confidence.
+  c(base, list(miss = pts$pages > r$entries, y = y, se = rep(max(r$noise_ns, 0.5), length(y)),
+               conf = r$confidence, why = sprintf("%s rise", what)))
 }
 
 # Reach for every sweep in a results table (any source: reach_input(data),
