@@ -42,7 +42,7 @@ for t in "$@"; do
 			timeout "$TIMEOUT" Rscript "${t#R:}" >"$log" 2>&1
 		fi
 		rc=$?
-		sum=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
+		sum=$(grep -E '^[a-z][a-z0-9_-]*: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
 		p=$(echo "$sum" | sed -n 's/.*: \([0-9]*\) passed.*/\1/p')
 		f=$(echo "$sum" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
 		s=$(echo "$sum" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')

@@ -37,8 +37,12 @@
  * the smallest miss penalty of the validation presets is 50 ns, the creep
  * of the measured plateaus 30 ns. */
 #define STEP_MIN_NS 50
-/* ... and smaller than this many baseline spreads (p90 - p50). */
-#define STEP_SPREADS 3
+/* ... and smaller than this many standard deviations of the baseline's
+ * median from one run in time to the next. Not the width of the latency
+ * distribution (p90 - p50): on a host shared with other work the fast mode
+ * widens by more than a miss costs (seen: a 235 ns step never found)
+ * while a median over thousands of I/Os still moves by a few ns. */
+#define STEP_SDS 8
 /* Standard errors a verdict must clear either way. */
 #define Z 3.0
 /* Excess slow share over the baseline's below which a point fits, however
@@ -252,6 +256,38 @@ static uint64_t page_limit(const struct reuse *x, const char **why)
 	return lim < (1u << 20) ? lim : (1u << 20);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* How far the median of a point moves from one run in time to the next:
+ * the median absolute deviation of the CHUNKS runs' medians, scaled to a
+ * standard deviation (x 1.4826), in ns. */
+static uint64_t median_noise(const struct point *p)
+{
+	size_t per = p->v.n / CHUNKS;
+	double med[CHUNKS], dev[CHUNKS];
+	uint64_t *run = per ? malloc(per * sizeof(*run)) : NULL;
+	if (!run)
+		return 0;
+	for (unsigned k = 0; k < CHUNKS; k++) {
+		memcpy(run, p->v.v + k * per, per * sizeof(*run));
+		qsort(run, per, sizeof(*run), cmp_u64);
+		med[k] = (double)run[per / 2];
+	}
+	free(run);
+	double m[CHUNKS];
+	memcpy(m, med, sizeof(m));
+	sort(m, CHUNKS);
+	double c = (m[CHUNKS / 2 - 1] + m[CHUNKS / 2]) / 2;
+	for (unsigned k = 0; k < CHUNKS; k++)
+		dev[k] = med[k] > c ? med[k] - c : c - med[k];
+	sort(dev, CHUNKS);
+	return (uint64_t)(1.4826 * (dev[CHUNKS / 2 - 1] + dev[CHUNKS / 2]) / 2 + 0.5);
+}
+
 static void drop(struct search *s)
 {
 	for (unsigned i = 0; i < s->npt; i++) {
@@ -285,8 +321,8 @@ int reuse_auto(struct reuse *x, struct err *e)
 	if (rc)
 		goto out;
 	s->m0 = hist_quantile(s->pt[base].h, 0.5);
-	uint64_t spread = hist_quantile(s->pt[base].h, 0.9) - s->m0;
-	uint64_t rise = STEP_SPREADS * spread > STEP_MIN_NS ? STEP_SPREADS * spread : STEP_MIN_NS;
+	uint64_t noise = STEP_SDS * median_noise(&s->pt[base]);
+	uint64_t rise = noise > STEP_MIN_NS ? noise : STEP_MIN_NS;
 	/* Doubling: until the median has clearly stepped. */
 	first_d = s->npt;
 	for (uint64_t p = 1; !stepped && p < limit;) {

@@ -335,7 +335,25 @@ static void second_signal(void **state)
  * random-replacement IOTLB the reuse medians stay flat up to 64 pages and
  * have stepped by 96 (98 pages with the two queue pages: more than half the
  * I/Os miss). A 120-entry IOTLB would stay flat at 96 and fail here; the
- * exact entry counts are checked on the counters below. */
+ * exact entry counts are checked on the counters below. Wall-clock medians
+ * on a shared host: other work only ever adds time, so where one run's
+ * curve is not clean the suite is run again (up to three times) and each
+ * point keeps its lowest median; a misplaced step is in every run. */
+static bool flat_then_step(const uint64_t *pages, const uint64_t *p50, unsigned n)
+{
+	uint64_t base = UINT64_MAX;
+	for (unsigned i = 0; i < n; i++)
+		if (pages[i] <= 64 && p50[i] < base)
+			base = p50[i];
+	for (unsigned i = 0; i < n; i++) {
+		if (pages[i] <= 64 && p50[i] >= base + 100)
+			return false; /* no step yet */
+		if (pages[i] >= 96 && p50[i] < base + 150)
+			return false; /* the +235 ns miss */
+	}
+	return true;
+}
+
 static void reuse_finds_64_entries(void **state)
 {
 	(void)state;
@@ -344,28 +362,30 @@ static void reuse_finds_64_entries(void **state)
 	write_suite(suite, "[reuse]\npages = 1,2,4,8,16,32,48,64,96,128,256\nios = 65536\n");
 	char args[512];
 	snprintf(args, sizeof(args), "%s --preset intel-e5-2660v2", suite);
-	assert_int_equal(run(args), 0);
-	char path[400];
-	snprintf(path, sizeof(path), "%s/latest/results.csv", root);
-	static struct table t;
-	load_table(&t, path, dataset_results_header);
-	assert_int_equal(t.nrows, 11);
-	uint64_t p50[11], pages[11], base = UINT64_MAX;
-	for (unsigned i = 0; i < 11; i++) {
-		pages[i] = strtoull(t.cell[i][8], NULL, 10);
-		p50[i] = strtoull(t.cell[i][14], NULL, 10);
-		if (pages[i] <= 64 && p50[i] < base)
-			base = p50[i];
+	uint64_t p50[11], pages[11];
+	bool ok = false;
+	for (unsigned attempt = 0; attempt < 3 && !ok; attempt++) {
+		assert_int_equal(run(args), 0);
+		char path[400];
+		snprintf(path, sizeof(path), "%s/latest/results.csv", root);
+		static struct table t;
+		load_table(&t, path, dataset_results_header);
+		assert_int_equal(t.nrows, 11);
+		for (unsigned i = 0; i < 11; i++) {
+			uint64_t v = strtoull(t.cell[i][14], NULL, 10);
+			pages[i] = strtoull(t.cell[i][8], NULL, 10);
+			if (!attempt || v < p50[i])
+				p50[i] = v;
+		}
+		free(t.text);
+		printf("run %u:", attempt + 1);
+		for (unsigned i = 0; i < 11; i++)
+			printf(" %llu:%llu", (unsigned long long)pages[i],
+			       (unsigned long long)p50[i]);
+		printf(" (pages:lowest p50 ns)\n");
+		ok = flat_then_step(pages, p50, 11);
 	}
-	for (unsigned i = 0; i < 11; i++) {
-		printf("pages %4llu  p50 %llu ns\n", (unsigned long long)pages[i],
-		       (unsigned long long)p50[i]);
-		if (pages[i] <= 64)
-			assert_true(p50[i] < base + 100); /* no step yet */
-		else if (pages[i] >= 96)
-			assert_true(p50[i] >= base + 150); /* the +235 ns miss */
-	}
-	free(t.text);
+	assert_true(ok);
 }
 
 /* The model's misses for `case_id` in the run's counters.csv. */
