@@ -231,7 +231,7 @@ SKIP_VM = 0
 # tests here, then the guest tests (SKIP_VM=1 leaves the guest out).
 test: deps
 	$(MAKE) all tests $(GUEST_PROGS)
-	SANITIZE=$(SANITIZE) GUEST_TESTS="$(GUEST_TESTS)" sh tests/run.sh $(TESTS) R:analysis/run-tests.R SH:tests/report/browser.sh SH:tests/reach/validate-subset.sh VM:$(SKIP_VM)
+	SANITIZE=$(SANITIZE) GUEST_TESTS="$(GUEST_TESTS)" sh tests/run.sh $(TESTS) R:analysis/run-tests.R:1800 SH:tests/report/browser.sh SH:tests/reach/validate-subset.sh VM:$(SKIP_VM)
 
 # The IOTLB-reach inference against the configured truth of the emulated
 # controller: the whole matrix (several minutes), table on stdout and in

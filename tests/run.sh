@@ -8,13 +8,13 @@ TIMEOUT=${TEST_TIMEOUT:-600}
 passed=0 failed=0 skipped=0 bad=""
 # An argument R:FILE runs an R test script, SH:FILE a shell test script,
 # each ending with "NAME: N passed, N failed, N skipped"; SH:FILE:SECONDS
-# gives a shell test its own time limit instead of $TEST_TIMEOUT. VM:0 runs
+# and R:FILE:SECONDS give one its own time limit instead of $TEST_TIMEOUT. VM:0 runs
 # the guest tests named in $GUEST_TESTS through tests/vm/test-vm.sh; VM:1
 # counts them as one skipped entry and says why.
 for t in "$@"; do
 	limit=$TIMEOUT
 	case "$t" in
-	SH:*:*)
+	SH:*:* | R:*:*)
 		limit=${t##*:}
 		t=${t%:*}
 		;;
@@ -39,7 +39,7 @@ for t in "$@"; do
 		if [ "${t#SH:}" != "$t" ]; then
 			timeout "$limit" sh "${t#SH:}" >"$log" 2>&1
 		else
-			timeout "$TIMEOUT" Rscript "${t#R:}" >"$log" 2>&1
+			timeout "$limit" Rscript "${t#R:}" >"$log" 2>&1
 		fi
 		rc=$?
 		sum=$(grep -E '^[a-z][a-z0-9_-]*: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -n 1)
