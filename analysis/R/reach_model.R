@@ -55,18 +55,45 @@ model_frac_cyclic_rand <- function(W, N, o) {
   ifelse(W + o <= N, 0, pmax(rand_fixed_point(x), 1 / W))
 }
 
-model_frac_cyclic_assoc <- function(W, N, o, ways) {
+model_frac_cyclic_assoc <- function(W, N, o, ways)
+  assoc_frac(W, N, o, ways, function(n, cap) n * (n > cap))
+
+model_frac_random <- function(W, N, o) pmax(0, 1 - (N - o) / W)
+
+# How a set-associative IOTLB's sets fill: W pages spread over S = N / a
+# sets as evenly as consecutive IOVAs spread (r sets get q + 1 pages, the
+# others q); the o other pages each hold one way of a set, a share
+# p_hot = o / S of the sets (their expected effect: where they sit is not
+# known). `per_set(n, cap)` is the misses per pass of a set holding n pages
+# in cap ways; the result is the share of I/Os that miss.
+assoc_frac <- function(W, N, o, ways, per_set) {
   S <- max(1, N %/% ways)
-  p_hot <- min(1, o / S) # chance a given set also holds one of the o pages
+  p_hot <- min(1, o / S)
   vapply(W, function(w) {
     q <- w %/% S; r <- w %% S
     cnt <- c(rep(q + 1, r), rep(q, S - r))
-    miss <- (1 - p_hot) * cnt * (cnt > ways) + p_hot * cnt * (cnt > ways - 1)
+    miss <- (1 - p_hot) * per_set(cnt, ways) + p_hot * per_set(cnt, ways - 1)
     sum(miss) / w
   }, numeric(1))
 }
 
-model_frac_random <- function(W, N, o) pmax(0, 1 - (N - o) / W)
+# Random order into a-way sets: a page of a set holding n pages in cap ways
+# hits with probability cap / n (LRU, FIFO or random replacement alike, as
+# for the whole IOTLB), so the set misses n - cap of its n accesses per n.
+# Near the reach this differs from 1 - (N - o) / W: sets overflow one by
+# one (the counted misses of a 4-way IOTLB of 64 read as 57 entries under
+# the fully associative curve).
+model_frac_random_assoc <- function(W, N, o, ways)
+  assoc_frac(W, N, o, ways, function(n, cap) pmax(0, n - max(cap, 0)))
+
+# Cyclic order into a-way sets with random replacement: each set behaves as
+# a small fully associative random-replacement IOTLB (the fixed point of
+# model_frac_cyclic_rand() with x = n / cap).
+model_frac_cyclic_assoc_rand <- function(W, N, o, ways)
+  assoc_frac(W, N, o, ways, function(n, cap) {
+    if (cap <= 0) return(n)
+    ifelse(n <= cap, 0, n * pmax(rand_fixed_point(n / cap), 1 / pmax(n, 1)))
+  })
 
 # Random order into an IOTLB that empties itself when full (QEMU's VT-d):
 # after a wipe it fills with distinct pages; holding k of W, an access hits
@@ -85,18 +112,25 @@ model_frac_random_wipe <- function(W, N, o) {
 # The designs tried on a sweep, by order. `k` counts the parameters fitted
 # besides N (for the penalty when choosing between designs).
 reach_models <- function(order) {
+  ways <- c(2, 4, 8, 16)
   if (identical(order, "random"))
-    return(list(list(name = "LRU, FIFO or random replacement (random order)", k = 0,
-                     f = model_frac_random, full = TRUE),
-                list(name = "wipe when full (random order)", k = 0, f = model_frac_random_wipe,
-                     full = TRUE, shape_only = TRUE)))
-  assoc <- lapply(c(2, 4, 8, 16), function(a)
+    return(c(list(list(name = "LRU, FIFO or random replacement (random order)", k = 0,
+                       f = model_frac_random, full = TRUE),
+                  list(name = "wipe when full (random order)", k = 0, f = model_frac_random_wipe,
+                       full = TRUE, shape_only = TRUE)),
+             lapply(ways, function(a)
+               list(name = sprintf("%d-way (random order)", a), k = 1, full = FALSE, min_n = 2 * a,
+                    f = function(W, N, o) model_frac_random_assoc(W, N, o, a)))))
+  assoc <- lapply(ways, function(a)
     list(name = sprintf("%d-way LRU", a), k = 1, full = FALSE, min_n = 2 * a,
          f = function(W, N, o) model_frac_cyclic_assoc(W, N, o, a)))
+  assoc_rand <- lapply(ways, function(a)
+    list(name = sprintf("%d-way random replacement", a), k = 1, full = FALSE, min_n = 2 * a,
+         f = function(W, N, o) model_frac_cyclic_assoc_rand(W, N, o, a)))
   c(list(list(name = "fully associative, LRU/FIFO", k = 0, f = model_frac_cyclic_full, full = TRUE),
          list(name = "fully associative, random replacement", k = 0, f = model_frac_cyclic_rand,
               full = TRUE)),
-    assoc)
+    assoc, assoc_rand)
 }
 
 # Fits N for every design to the measured curve y with standard errors se.
