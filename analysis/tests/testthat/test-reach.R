@@ -173,3 +173,16 @@ test_that("reach selects reuse rows by `kind`, or by a `suite` column from befor
   # infer_reach() leaves its input alone.
   expect_identical(names(new), c("kind", "backend", "page_size", "pages", "p50_ns", "suite"))
 })
+
+test_that("a reach's confidence is the clearest missing point's, not the first one's", {
+  se <- rep(0.003, 6)
+  # Random replacement: just over the threshold at the onset, then clear.
+  solid <- list(y = c(0, 0, 0.012, 0.3, 0.9, 1), se = se)
+  expect_gt(onset_confidence(solid, 3, 5), 0.9)
+  # Every flagged point marginal: little confidence.
+  weak <- list(y = c(0, 0, 0.012, 0.014, 0.013, 0.015), se = se)
+  expect_lt(onset_confidence(weak, 3, 5), 0.1)
+  # Misses at the last point only: halved.
+  last <- list(y = c(0, 0, 0, 0, 0, 0.9), se = se)
+  expect_lte(onset_confidence(last, 6, 5), 0.5)
+})
