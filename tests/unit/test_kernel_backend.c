@@ -90,43 +90,52 @@ static void no_such_device(void **state)
 	fx_fini(&f);
 }
 
-static void poll_without_poll_queues(void **state)
-{
-	(void)state;
-	struct fx f;
-	fx_init(&f);
-	fx_nvme_ns(&f, "0\n");
-	struct kio_dev d;
-	struct err e = {0};
-	assert_int_equal(kio_dev_open("/dev/nvme0n1", "poll=1", &d, &e), -EOPNOTSUPP);
-	assert_msg(&e, "/sys/block/nvme0n1/queue/io_poll is 0");
-	assert_msg(&e, "nvme.poll_queues=");
-	kio_dev_close(&d);
-	fx_fini(&f);
-}
+/* kio_dev_open refusals: each names the cause and the fix. */
+struct refusal {
+	const char *dev, *opts;
+	int nvme;	   /* the nvme0n1 fixture (io_poll 0) is present */
+	const char *loop3; /* else a plain loop device of this size */
+	int err;
+	const char *needle[2];
+};
 
-static void passthru_without_char_device(void **state)
+static const struct refusal refusals[] = {
+    /* poll=1 where the driver has no poll queues. */
+    {"/dev/nvme0n1",
+     "poll=1",
+     1,
+     NULL,
+     -EOPNOTSUPP,
+     {"/sys/block/nvme0n1/queue/io_poll is 0", "nvme.poll_queues="}},
+    /* passthru=1 without the generic char device. */
+    {"nvme0n1", "passthru=1", 1, NULL, -ENODEV, {"no /dev/ng0n1", NULL}},
+    /* Not NVMe at all: no namespace ID, no char device to name. */
+    {"loop3", "passthru=1", 0, "2048\n", -EOPNOTSUPP, {"not an NVMe namespace", NULL}},
+    /* An unknown option lists the known ones. */
+    {"loop3", "pol=1", 0, "2048\n", -EINVAL, {"fixed, poll, passthru", NULL}},
+};
+
+static void kio_refusals(void **state)
 {
 	(void)state;
-	struct fx f;
-	fx_init(&f);
-	fx_nvme_ns(&f, "0\n");
-	struct kio_dev d;
-	struct err e = {0};
-	assert_int_equal(kio_dev_open("nvme0n1", "passthru=1", &d, &e), -ENODEV);
-	assert_msg(&e, "no /dev/ng0n1");
-	kio_dev_close(&d);
-	/* Not NVMe at all: no namespace ID, no char device to name. */
-	fx_file(&f, "/sys/block/loop3/queue/logical_block_size", "512\n");
-	fx_file(&f, "/sys/block/loop3/size", "2048\n");
-	assert_int_equal(kio_dev_open("loop3", "passthru=1", &d, &e), -EOPNOTSUPP);
-	assert_msg(&e, "not an NVMe namespace");
-	kio_dev_close(&d);
-	/* An unknown option lists the known ones. */
-	assert_int_equal(kio_dev_open("loop3", "pol=1", &d, &e), -EINVAL);
-	assert_msg(&e, "fixed, poll, passthru");
-	kio_dev_close(&d);
-	fx_fini(&f);
+	for (unsigned i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		const struct refusal *r = &refusals[i];
+		struct fx f;
+		fx_init(&f);
+		if (r->nvme)
+			fx_nvme_ns(&f, "0\n");
+		if (r->loop3) {
+			fx_file(&f, "/sys/block/loop3/queue/logical_block_size", "512\n");
+			fx_file(&f, "/sys/block/loop3/size", r->loop3);
+		}
+		struct kio_dev d;
+		struct err e = {0};
+		assert_int_equal(kio_dev_open(r->dev, r->opts, &d, &e), r->err);
+		for (unsigned k = 0; k < 2 && r->needle[k]; k++)
+			assert_msg(&e, r->needle[k]);
+		kio_dev_close(&d);
+		fx_fini(&f);
+	}
 }
 
 static void empty_device(void **state)
@@ -366,15 +375,10 @@ static void loop_io(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(probe_reads_sysfs),
-	    cmocka_unit_test(no_such_device),
-	    cmocka_unit_test(poll_without_poll_queues),
-	    cmocka_unit_test(passthru_without_char_device),
-	    cmocka_unit_test(empty_device),
-	    cmocka_unit_test(each_lists_usable),
-	    cmocka_unit_test(io_uring_unavailable),
-	    cmocka_unit_test(data_guard),
-	    cmocka_unit_test(kinds_refused),
+	    cmocka_unit_test(probe_reads_sysfs), cmocka_unit_test(no_such_device),
+	    cmocka_unit_test(kio_refusals),	 cmocka_unit_test(empty_device),
+	    cmocka_unit_test(each_lists_usable), cmocka_unit_test(io_uring_unavailable),
+	    cmocka_unit_test(data_guard),	 cmocka_unit_test(kinds_refused),
 	    cmocka_unit_test(loop_io),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
