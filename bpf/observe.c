@@ -63,7 +63,7 @@ int observe_open(const struct observe_opts *o, const char *dir, FILE *report, st
 		}
 	}
 	if (o->counters) {
-		if (perf_set_open(&ob->ps, o->events_spec, e)) {
+		if (perf_set_open(&ob->ps, o->events_spec, o->bdf, e)) {
 			observe_close(ob);
 			return err_wrap(e, "--counters");
 		}

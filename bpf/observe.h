@@ -15,6 +15,7 @@ struct observe_opts {
 	bool events;	    /* --trace-events */
 	bool counters;
 	const char *events_spec; /* --counters=LIST */
+	const char *bdf;	 /* the measured PCI device, NULL for none */
 };
 
 struct observe;

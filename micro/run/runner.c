@@ -257,6 +257,16 @@ static int open_dataset(struct run *run, struct err *e)
 
 /* ---- phase: tracing and counters ---- */
 
+/* The PCI device the run measures (its IIO stack's counters count), NULL
+ * for the emulated controller. */
+static const char *run_bdf(const struct runner *r)
+{
+	if (!strcmp(r->env.be->ops->name, "emu"))
+		return NULL;
+	const struct blockdev_info *bd = r->env.kio ? &r->env.kio->info : NULL;
+	return bd ? (bd->bdf[0] ? bd->bdf : NULL) : r->o.bcfg.device;
+}
+
 static int open_observe(struct run *run, struct err *e)
 {
 	struct runner *r = &run->r;
@@ -267,7 +277,8 @@ static int open_observe(struct run *run, struct err *e)
 				  .probes = o->trace_probes,
 				  .events = o->trace_events,
 				  .counters = o->counters,
-				  .events_spec = o->counter_events};
+				  .events_spec = o->counter_events,
+				  .bdf = run_bdf(r)};
 	int rc = observe_open(&oo, r->ds.dir, o->quiet ? stderr : stdout, &r->obs, e);
 	if (rc)
 		return rc;
