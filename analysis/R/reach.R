@@ -489,13 +489,27 @@ reach_input <- function(data) {
     }
   }
   if (nrow(r) && !is.null(data$counters) && "ops" %in% names(r)) {
-    ct <- data$counters[event == "iotlb_miss" & source %in% c("model", "pmu")]
-    if (nrow(ct) && "value" %in% names(ct)) {
-      ct <- ct[, .(miss = suppressWarnings(sum(as.numeric(value)))), by = .(run, case)]
-      r[ct, on = .(run, case), ctr_miss := i.miss / as.numeric(ops)]
-    }
+    ct <- counted_misses(data$counters)
+    if (!is.null(ct)) r[ct, on = .(run, case), ctr_miss := i.miss / as.numeric(ops)]
   }
   r
+}
+
+# IOTLB misses per case: a direct count (`iotlb_miss`: the emu model, the
+# Intel IIO PMU's UNC_IIO_IOMMU0.MISSES) where the case has one, else VT-d
+# perfmon's iotlb_lookup - iotlb_hit (dmar PMU). An unsupported event reads
+# NA and the case's misses stay NA, never 0.
+counted_misses <- function(counters) {
+  if (!all(c("value", "event", "source") %in% names(counters))) return(NULL)
+  ct <- counters[source %in% c("model", "pmu") & event %in% c("iotlb_miss", "iotlb_lookup", "iotlb_hit")]
+  if (nrow(ct) == 0) return(NULL)
+  ct <- ct[, .(run, case, event, v = suppressWarnings(as.numeric(value)))]
+  ct[, {
+    m <- v[event == "iotlb_miss"]
+    l <- v[event == "iotlb_lookup"]
+    h <- v[event == "iotlb_hit"]
+    list(miss = if (length(m)) sum(m) else if (length(l) && length(h)) sum(l) - sum(h) else NA_real_)
+  }, by = .(run, case)]
 }
 
 reach_from_csv <- function(path, by = NULL, ...) {
