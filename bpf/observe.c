@@ -106,6 +106,11 @@ int observe_case_end(struct observe *ob, unsigned index, const char *case_id, FI
 	return 0;
 }
 
+const struct perf_set *observe_counters(const struct observe *ob)
+{
+	return ob && ob->counters ? &ob->ps : NULL;
+}
+
 void observe_close(struct observe *ob)
 {
 	if (!ob)

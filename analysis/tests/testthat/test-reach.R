@@ -183,7 +183,15 @@ test_that("counted misses: direct iotlb_miss (model, IIO PMU) first, else dmar l
               "iotlb_miss",                              # c3: unsupported
               "iotlb_lookup", "iotlb_hit"),              # c4: hit unsupported
     value = c(3000, 2400, 500, 9000, 1, NA, 100, NA))
+  # c5: the emu model's misses beside an unsupported (NA) and a supported
+  # hardware iotlb_miss: the model's count, which the I/O went through.
+  ct <- rbind(ct, data.table::data.table(run = "r", case = "c5", source = c("model", "pmu", "pmu"),
+                                         event = "iotlb_miss", value = c(42, NA, 7)))
   m <- counted_misses(ct)
+  expect_equal(m[case == "c5", miss], 42)
+  ct6 <- data.table::data.table(run = "r", case = "c6", source = c("pmu", "pmu", "pmu"),
+                                event = c("iotlb_miss", "iotlb_lookup", "iotlb_hit"), value = c(NA, 50, 20))
+  expect_equal(counted_misses(ct6)$miss, 30)
   expect_equal(m[case == "c1", miss], 600)
   expect_equal(m[case == "c2", miss], 500)
   expect_true(is.na(m[case == "c3", miss]))
