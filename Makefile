@@ -35,7 +35,7 @@ BACKEND_OBJS = build/driver/backend/registry.o build/driver/backend/emu.o \
 	build/driver/backend/real_common.o build/driver/backend/vfio.o build/driver/backend/kernel.o
 KIO_OBJS = build/driver/kio/kio.o
 DRIVER_OBJS = $(UTIL_OBJS) $(NVME_OBJS) $(EMU_OBJS) $(IOMMU_OBJS) $(HOST_OBJS) $(MEM_OBJS) $(BACKEND_OBJS) $(KIO_OBJS)
-BPF_OBJS = build/bpf/pmu_sysfs.o build/bpf/perf_cpu.o build/bpf/perf_set.o build/bpf/probe_table.o build/bpf/kcheck.o \
+BPF_OBJS = build/bpf/pmu_sysfs.o build/bpf/uncore_iio.o build/bpf/uncore_iio_table.o build/bpf/perf_cpu.o build/bpf/perf_set.o build/bpf/probe_table.o build/bpf/kcheck.o \
 	build/bpf/privs.o build/bpf/trace.o build/bpf/trace_out.o build/bpf/observe.o build/bpf/tpcount.o
 BPF_SKEL = build/bpf/iotlb.skel.h
 
@@ -65,7 +65,7 @@ INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse build/tests
 	build/tests/unit/test_emu_queues build/tests/unit/test_emu_regs \
 	build/tests/unit/test_cache build/tests/unit/test_iommu build/tests/unit/test_preset \
 	build/tests/unit/test_replay build/tests/unit/test_suite build/tests/unit/test_hist \
-	build/tests/unit/test_pmu_sysfs build/tests/unit/test_pci build/tests/unit/test_iova \
+	build/tests/unit/test_pmu_sysfs build/tests/unit/test_uncore_iio build/tests/unit/test_pci build/tests/unit/test_iova \
 	build/tests/unit/test_mem build/tests/unit/test_backend_errors build/tests/unit/test_sysinfo \
 	build/tests/unit/test_uapi_abi build/tests/unit/test_kernel_backend build/tests/unit/test_tpcount \
 	build/tests/integration/test_model \

@@ -18,6 +18,9 @@ load_analysis <- function(dir) {
     stop("the analysis code is loaded with pkgload, which is not installed: ",
          "install the Debian package r-cran-pkgload (r-cran-testthat, which `make deps` installs, ",
          "pulls it in)", call. = FALSE)
+  # Where the analysis lives: the reference datasets are found beside it
+  # (reference_roots(), R/fig_reference.R).
+  options(iotlb.analysis_dir = normalizePath(dir))
   pkgload::load_all(dir, export_all = TRUE, helpers = FALSE, attach_testthat = FALSE,
                     quiet = TRUE)
   invisible(dir)

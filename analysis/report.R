@@ -2,7 +2,7 @@
 # iotlbench report: figures, tables, IOTLB reach and index.html from one or
 # more dataset directories (datasets/README.md).
 #
-#   Rscript analysis/report.R DATASET_DIR... [--out DIR] [--single-file]
+#   Rscript analysis/report.R DATASET_DIR... [--out DIR] [--single-file] [--reference NAME]
 #
 # --single-file makes index.html stand alone, so that one file can be
 # mailed: the figures' PNGs are inlined as data: URIs and the tables shown in
@@ -13,10 +13,16 @@
 # --out is given; with several, --out is required (there is no single "next
 # to the data"). A directory holding run directories (datasets/runs/) counts
 # as all of them.
+#
+# --reference NAME draws the runs' reuse sweeps beside a reference platform's
+# (datasets/reference/NAME, one of the imported pcie-bench window sweeps
+# pciebench-*) in one more figure, each with its own inferred reach; an
+# unknown NAME is an error that lists the available ones.
 
 main <- function(args) {
-  usage <- "usage: Rscript analysis/report.R DATASET_DIR... [--out DIR] [--single-file]"
+  usage <- "usage: Rscript analysis/report.R DATASET_DIR... [--out DIR] [--single-file] [--reference NAME]"
   out <- NULL
+  reference <- NULL
   single <- FALSE
   dirs <- character()
   i <- 1
@@ -27,6 +33,11 @@ main <- function(args) {
       out <- args[i + 1]; i <- i + 2; next
     } else if (startsWith(a, "--out=")) {
       out <- sub("^--out=", "", a)
+    } else if (a == "--reference") {
+      if (i == length(args)) stop("--reference needs a name (pciebench-...)\n", usage, call. = FALSE)
+      reference <- args[i + 1]; i <- i + 2; next
+    } else if (startsWith(a, "--reference=")) {
+      reference <- sub("^--reference=", "", a)
     } else if (a == "--single-file") {
       single <- TRUE
     } else if (a %in% c("-h", "--help")) {
@@ -43,7 +54,7 @@ main <- function(args) {
     if (length(dirs) > 1) stop("several dataset directories: give --out DIR\n", usage, call. = FALSE)
     out <- file.path(dirs[1], "report")
   }
-  build_report(dirs, out, single_file = single)
+  build_report(dirs, out, single_file = single, reference = reference)
   invisible(0)
 }
 

@@ -63,7 +63,7 @@ int observe_open(const struct observe_opts *o, const char *dir, FILE *report, st
 		}
 	}
 	if (o->counters) {
-		if (perf_set_open(&ob->ps, o->events_spec, e)) {
+		if (perf_set_open(&ob->ps, o->events_spec, o->bdf, e)) {
 			observe_close(ob);
 			return err_wrap(e, "--counters");
 		}
@@ -104,6 +104,11 @@ int observe_case_end(struct observe *ob, unsigned index, const char *case_id, FI
 	    (ob->calls && (fflush(ob->calls) || ferror(ob->calls))))
 		return err_set(e, EIO, "writing the trace files failed (disk full?)");
 	return 0;
+}
+
+const struct perf_set *observe_counters(const struct observe *ob)
+{
+	return ob && ob->counters ? &ob->ps : NULL;
 }
 
 void observe_close(struct observe *ob)

@@ -15,9 +15,11 @@ struct observe_opts {
 	bool events;	    /* --trace-events */
 	bool counters;
 	const char *events_spec; /* --counters=LIST */
+	const char *bdf;	 /* the measured PCI device, NULL for none */
 };
 
 struct observe;
+struct perf_set;
 
 /* Opens what o asks for, writing the attach report to `report`. */
 int observe_open(const struct observe_opts *o, const char *dir, FILE *report, struct observe **out,
@@ -28,6 +30,8 @@ void observe_case_begin(struct observe *ob, unsigned index, const char *case_id)
  * (source bpf and pmu) through `counters`. */
 int observe_case_end(struct observe *ob, unsigned index, const char *case_id, FILE *counters,
 		     struct err *e);
+/* The counter set (--counters), NULL without one: for meta.json. */
+const struct perf_set *observe_counters(const struct observe *ob);
 void observe_close(struct observe *ob);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "bpf/perf_cpu.h"
 #include "bpf/pmu_sysfs.h"
+#include "bpf/uncore_iio.h"
 
 static int perf_open(struct perf_event_attr *a, int pid, int cpu)
 {
@@ -37,7 +38,8 @@ const char *perf_set_default_spec(char *buf, size_t len)
 	for (const char *const *d = perf_cpu_defaults(); *d && n < len; d++)
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "", *d);
 	const char *v = perf_cpu_vendor();
-	const char *io = !strcmp(v, "intel") ? ",dmar/iotlb_lookup,dmar/iotlb_hit"
+	const char *io = !strcmp(v, "intel")
+			     ? ",dmar/iotlb_lookup,dmar/iotlb_hit,uncore_iio/iotlb_miss"
 			 : !strcmp(v, "amd")
 			     ? ",amd_iommu/mem_iommu_tlb_pte_mis,amd_iommu/mem_iommu_tlb_pde_mis,"
 			       "amd_iommu/mem_trans_total"
@@ -82,6 +84,36 @@ static void open_cpu(struct perf_ctr *c)
 /* "dmar/iotlb_lookup": every PMU whose name starts with "dmar", counted
  * system-wide on the first CPU of its cpumask: these PMUs refuse per-task
  * events (perf_invalid_context) and need cpu >= 0. */
+/* "uncore_iio/iotlb_miss": an event of iotlbench's own IIO table, counted
+ * on the stack that hosts `bdf` (or summed, with the reason in c->note). */
+static void open_iio(struct perf_ctr *c, const char *name, const char *bdf)
+{
+	static struct iio_plan p; /* 64 attrs: too large for the stack */
+	struct err e = {0};
+	snprintf(c->event, sizeof(c->event), "%s", name);
+	if (iio_plan(pmu_sysfs_root(), iio_cpuinfo_path(), name, bdf, &p, &e)) {
+		unsupported(c, "%s%s", e.msg, "");
+		return;
+	}
+	snprintf(c->event, sizeof(c->event), "%s", p.event);
+	snprintf(c->note, sizeof(c->note), "%s: %s", p.gen, p.note);
+	for (int i = 0; i < p.n; i++) {
+		int fd = perf_open(&p.u[i].attr, -1, p.u[i].cpu);
+		if (fd < 0) {
+			int err = errno;
+			char msg[400];
+			snprintf(msg, sizeof(msg), "perf_event_open(%.63s/%.95s, cpu %d): %.64s",
+				 p.u[i].pmu, name, p.u[i].cpu, strerror(err));
+			unsupported(c, "%s%s", msg, open_hint(err));
+			while (c->nfd)
+				close(c->fd[--c->nfd]);
+			return;
+		}
+		c->fd[c->nfd++] = fd;
+	}
+	c->supported = true;
+}
+
 static void open_sysfs(struct perf_ctr *c, const char *slash)
 {
 	char prefix[PMU_NAME_MAX];
@@ -131,7 +163,7 @@ fail:
 		close(c->fd[--c->nfd]);
 }
 
-int perf_set_open(struct perf_set *s, const char *spec, struct err *e)
+int perf_set_open(struct perf_set *s, const char *spec, const char *bdf, struct err *e)
 {
 	char defbuf[1024], buf[2048];
 	memset(s, 0, sizeof(*s));
@@ -150,7 +182,10 @@ int perf_set_open(struct perf_set *s, const char *spec, struct err *e)
 				       "--counters: '%s': expected PMU/event such as "
 				       "dmar/iotlb_lookup",
 				       t);
-		if (slash)
+		if (slash && (size_t)(slash - t) == strlen(IIO_PREFIX) &&
+		    !strncmp(t, IIO_PREFIX, strlen(IIO_PREFIX)))
+			open_iio(c, slash + 1, bdf);
+		else if (slash)
 			open_sysfs(c, c->spec + (slash - t));
 		else
 			open_cpu(c);
@@ -211,8 +246,8 @@ void perf_set_report(const struct perf_set *s, FILE *f)
 	for (unsigned i = 0; i < s->n; i++) {
 		const struct perf_ctr *c = &s->c[i];
 		if (c->supported)
-			fprintf(f, "  counter %-40s counting (%d unit%s)\n", c->spec, c->nfd,
-				c->nfd == 1 ? "" : "s");
+			fprintf(f, "  counter %-40s counting (%d unit%s)%s%s\n", c->spec, c->nfd,
+				c->nfd == 1 ? "" : "s", c->note[0] ? ": " : "", c->note);
 		else
 			fprintf(f, "  counter %-40s unsupported: %s\n", c->spec, c->why);
 	}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *pmu_sysfs_root(void)
 {
@@ -125,11 +126,10 @@ static int apply(const struct fmt *f, uint64_t val, struct perf_event_attr *attr
 	return used < 64 && (val >> used) ? -ERANGE : 0;
 }
 
-int pmu_sysfs_event_attr(const char *root, const char *pmu, const char *event,
-			 struct perf_event_attr *attr, struct err *e)
+/* perf_event_attr.type of `pmu`, from its `type` file. */
+static int read_type(const char *dir, const char *pmu, struct perf_event_attr *attr, struct err *e)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 128], buf[512], fbuf[128];
-	snprintf(dir, sizeof(dir), "%s/bus/event_source/devices/%s", root, pmu);
+	char path[PATH_MAX + 16], buf[64];
 	memset(attr, 0, sizeof(*attr));
 	attr->size = sizeof(*attr);
 	snprintf(path, sizeof(path), "%s/type", dir);
@@ -140,11 +140,17 @@ int pmu_sysfs_event_attr(const char *root, const char *pmu, const char *event,
 	if (end == buf || *end || type < 0)
 		return err_set(e, EINVAL, "%s: '%s' is not a PMU type number", path, buf);
 	attr->type = (uint32_t)type;
-	snprintf(path, sizeof(path), "%s/events/%s", dir, event);
-	if (read_attr(path, buf, sizeof(buf)))
-		return err_set(e, ENOENT, "PMU %s has no event %s (%s missing)", pmu, event, path);
-	char *save = NULL;
-	for (char *term = strtok_r(buf, ",", &save); term; term = strtok_r(NULL, ",", &save)) {
+	return 0;
+}
+
+/* ORs the comma-separated "term=value" list into attr through the PMU's
+ * format files; `what` names the list's origin in messages. */
+static int apply_terms(const char *dir, const char *what, char *terms, struct perf_event_attr *attr,
+		       struct err *e)
+{
+	char path[PATH_MAX + 128], fbuf[128];
+	char *save = NULL, *end;
+	for (char *term = strtok_r(terms, ",", &save); term; term = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(term, '=');
 		uint64_t val = 1; /* a bare term is a flag: value 1 */
 		if (eq) {
@@ -152,22 +158,64 @@ int pmu_sysfs_event_attr(const char *root, const char *pmu, const char *event,
 			errno = 0;
 			val = strtoull(eq + 1, &end, 0);
 			if (errno || end == eq + 1 || *end)
-				return err_set(e, EINVAL, "%s/events/%s: bad value in term '%s=%s'",
-					       dir, event, term, eq + 1);
+				return err_set(e, EINVAL, "%s: bad value in term '%s=%s'", what,
+					       term, eq + 1);
 		}
 		snprintf(path, sizeof(path), "%s/format/%s", dir, term);
 		struct fmt f;
 		if (read_attr(path, fbuf, sizeof(fbuf)))
-			return err_set(e, EINVAL, "%s/events/%s: term '%s' has no format file %s",
-				       dir, event, term, path);
+			return err_set(e, EINVAL, "%s: term '%s' has no format file %s", what, term,
+				       path);
 		if (parse_format(fbuf, &f))
 			return err_set(e, EINVAL,
 				       "%s: format '%s' not understood (expected "
 				       "configN:lo-hi)",
 				       path, fbuf);
 		if (apply(&f, val, attr))
-			return err_set(e, ERANGE, "%s/events/%s: %s=0x%llx does not fit %s", dir,
-				       event, term, (unsigned long long)val, fbuf);
+			return err_set(e, ERANGE, "%s: %s=0x%llx does not fit %s", what, term,
+				       (unsigned long long)val, fbuf);
 	}
 	return 0;
+}
+
+int pmu_sysfs_event_attr(const char *root, const char *pmu, const char *event,
+			 struct perf_event_attr *attr, struct err *e)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 128], buf[512];
+	snprintf(dir, sizeof(dir), "%s/bus/event_source/devices/%s", root, pmu);
+	if (read_type(dir, pmu, attr, e))
+		return -e->code;
+	snprintf(path, sizeof(path), "%s/events/%s", dir, event);
+	if (read_attr(path, buf, sizeof(buf)))
+		return err_set(e, ENOENT, "PMU %s has no event %s (%s missing)", pmu, event, path);
+	char what[PATH_MAX + 160];
+	snprintf(what, sizeof(what), "%s/events/%s", dir, event);
+	return apply_terms(dir, what, buf, attr, e);
+}
+
+int pmu_sysfs_terms_attr(const char *root, const char *pmu, const char *terms,
+			 struct perf_event_attr *attr, struct err *e)
+{
+	char dir[PATH_MAX], buf[512];
+	snprintf(dir, sizeof(dir), "%s/bus/event_source/devices/%s", root, pmu);
+	if (read_type(dir, pmu, attr, e))
+		return -e->code;
+	snprintf(buf, sizeof(buf), "%s", terms);
+	char what[PATH_MAX + 64];
+	snprintf(what, sizeof(what), "%s terms '%.40s'", dir, terms);
+	return apply_terms(dir, what, buf, attr, e);
+}
+
+int pmu_sysfs_has_format(const char *root, const char *pmu, const char *term)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/bus/event_source/devices/%s/format/%s", root, pmu, term);
+	return access(path, R_OK) == 0;
+}
+
+int pmu_sysfs_read(const char *root, const char *pmu, const char *file, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/bus/event_source/devices/%s/%s", root, pmu, file);
+	return read_attr(path, buf, len);
 }

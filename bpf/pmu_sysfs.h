@@ -11,6 +11,7 @@
 #define IOTLB_PMU_SYSFS_H
 
 #include <linux/perf_event.h>
+#include <stddef.h>
 
 #include "driver/util/err.h"
 
@@ -33,5 +34,18 @@ int pmu_sysfs_cpu(const char *root, const char *pmu, struct err *e);
  * a term or format the parser does not understand. */
 int pmu_sysfs_event_attr(const char *root, const char *pmu, const char *event,
 			 struct perf_event_attr *attr, struct err *e);
+
+/* The same for an event the kernel does not name in events/ (the Intel
+ * uncore IIO IOMMU events, bpf/uncore_iio.h): `terms` is
+ * "event=0x40,umask=0x20", each term placed where format/<term> says. */
+int pmu_sysfs_terms_attr(const char *root, const char *pmu, const char *terms,
+			 struct perf_event_attr *attr, struct err *e);
+
+/* Whether the PMU declares format/<term>. */
+int pmu_sysfs_has_format(const char *root, const char *pmu, const char *term);
+
+/* A small file of the PMU's directory ("cpumask", "die0") without the
+ * trailing newline; 0 or -errno. */
+int pmu_sysfs_read(const char *root, const char *pmu, const char *file, char *buf, size_t len);
 
 #endif

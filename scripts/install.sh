@@ -23,6 +23,12 @@ install -m 644 analysis/DESCRIPTION analysis/NAMESPACE analysis/loader.R analysi
 # A file dropped from R/ since the last install must not stay to be loaded.
 rm -f "$share/analysis/R/"*.R
 install -m 644 analysis/R/*.R "$share/analysis/R/"
+# The pcie-bench reference sweeps `report --reference` draws (found as
+# ../reference beside analysis/, R/fig_reference.R).
+for d in datasets/reference/pciebench-*/; do
+	install -d "$share/reference/$(basename "$d")"
+	install -m 644 "$d"results.csv "$d"meta.json "$share/reference/$(basename "$d")/"
+done
 install -m 644 scripts/completion/iotlbench.bash "$dest/share/bash-completion/completions/iotlbench"
 command -v help2man >/dev/null || { echo "install: help2man missing: apt-get install help2man" >&2; exit 1; }
 help2man --no-info --section=1 --name="IOTLB and DMA-mapping microbenchmarks for a userspace NVMe driver" \

@@ -43,12 +43,21 @@ report_cores <- function() {
   1L
 }
 
-build_report <- function(dirs, out_dir, quiet = FALSE, single_file = FALSE) {
+# `reference`: the name of a datasets/reference/pciebench-* sweep to draw
+# beside the runs' reuse sweeps (R/fig_reference.R), or NULL.
+build_report <- function(dirs, out_dir, quiet = FALSE, single_file = FALSE, reference = NULL) {
   say <- function(...) if (!quiet) msg(...)
   # Load first: input that cannot be read must leave nothing behind, not even
   # the output directory (by default it is DATASET_DIR/report).
+  ref <- if (!is.null(reference)) load_reference(reference)
   data <- prepare_data(load_datasets(dirs))
   say("loaded %d run(s), %d cases", nrow(data$runs), nrow(data$results))
+  builders <- FIGURE_BUILDERS
+  if (!is.null(ref)) {
+    builders <- append(builders, list(reference = function(d, reach) fig_reference(d, reach, ref)),
+                       after = which(names(builders) == "reuse"))
+    say("reference %s: %s", ref$name, ref$label)
+  }
   dir.create(out_dir, recursive = TRUE, showWarnings = FALSE)
 
   reach <- infer_reach(reach_input(data), by = reach_groups(data$results))
@@ -67,9 +76,9 @@ build_report <- function(dirs, out_dir, quiet = FALSE, single_file = FALSE) {
     fig
   }
   cores <- report_cores()
-  figs <- if (cores > 1) parallel::mclapply(FIGURE_BUILDERS, make_fig, mc.cores = cores,
+  figs <- if (cores > 1) parallel::mclapply(builders, make_fig, mc.cores = cores,
                                             mc.preschedule = FALSE)
-          else lapply(FIGURE_BUILDERS, make_fig)
+          else lapply(builders, make_fig)
   failed <- vapply(figs, inherits, logical(1), "try-error")
   if (any(failed)) stop("figure ", paste(names(figs)[failed], collapse = ", "), " failed: ",
                         as.character(figs[failed][[1]]), call. = FALSE)

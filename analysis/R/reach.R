@@ -528,13 +528,30 @@ reach_input <- function(data) {
     }
   }
   if (nrow(r) && !is.null(data$counters) && "ops" %in% names(r)) {
-    ct <- data$counters[event == "iotlb_miss" & source %in% c("model", "pmu")]
-    if (nrow(ct) && "value" %in% names(ct)) {
-      ct <- ct[, .(miss = suppressWarnings(sum(as.numeric(value)))), by = .(run, case)]
-      r[ct, on = .(run, case), ctr_miss := i.miss / as.numeric(ops)]
-    }
+    ct <- counted_misses(data$counters)
+    if (!is.null(ct)) r[ct, on = .(run, case), ctr_miss := i.miss / as.numeric(ops)]
   }
   r
+}
+
+# IOTLB misses per case. The emu model's counters when the case has them
+# (they are the IOMMU the I/O went through; a hardware PMU counted beside
+# them saw another one). Else the PMU's: a direct count (`iotlb_miss`: the
+# Intel IIO PMU's UNC_IIO_IOMMU0.MISSES) where it was supported, else VT-d
+# perfmon's iotlb_lookup - iotlb_hit (dmar PMU). An unsupported event reads
+# NA; with nothing supported the case's misses stay NA, never 0.
+counted_misses <- function(counters) {
+  if (!all(c("value", "event", "source") %in% names(counters))) return(NULL)
+  ct <- counters[source %in% c("model", "pmu") & event %in% c("iotlb_miss", "iotlb_lookup", "iotlb_hit")]
+  if (nrow(ct) == 0) return(NULL)
+  ct <- ct[, .(run, case, source, event, v = suppressWarnings(as.numeric(value)))]
+  ct[, {
+    src <- if (any(source == "model")) source == "model" else rep(TRUE, .N)
+    m <- v[src & event == "iotlb_miss" & !is.na(v)]
+    l <- v[src & event == "iotlb_lookup" & !is.na(v)]
+    h <- v[src & event == "iotlb_hit" & !is.na(v)]
+    list(miss = if (length(m)) sum(m) else if (length(l) && length(h)) sum(l) - sum(h) else NA_real_)
+  }, by = .(run, case)]
 }
 
 reach_from_csv <- function(path, by = NULL, ...) {

@@ -13,6 +13,11 @@ static const struct cli_opt report_opts[] = {
     {"single-file", no_argument, 's', NULL,
      "make index.html stand alone (figures inlined, tables in full, no links; one file to "
      "mail); PDFs and tables still written beside it"},
+    {"reference", required_argument, 'r', "NAME",
+     "draw the reuse sweeps beside a reference platform's in one more figure, each with its "
+     "own inferred reach: NAME is one of the pcie-bench window sweeps in datasets/reference "
+     "(pciebench-<xeon>[-remote]-<off|on|on-nosp>, e.g. pciebench-hsw-e5-2620v3-on-nosp); an "
+     "unknown NAME lists them"},
     CLI_OPT_HELP,
 };
 
@@ -26,14 +31,14 @@ static void report_usage(FILE *f)
 	    report_opts, ARRAY_SIZE(report_opts));
 }
 
-/* iotlbench report DATASET... [--out DIR] [--single-file]: runs
+/* iotlbench report DATASET... [--out DIR] [--single-file] [--reference NAME]: runs
  * analysis/report.R; its exit status is the command's (1 on bad input). */
 int cmd_report(int argc, char **argv)
 {
 	struct option lo[CLI_MAX_OPTS + 1];
 	char so[3 * CLI_MAX_OPTS + 2];
 	cli_getopt(report_opts, ARRAY_SIZE(report_opts), 0, lo, so);
-	const char *out = NULL;
+	const char *out = NULL, *ref = NULL;
 	int single = 0, ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, so, lo, NULL)) != -1) {
@@ -43,6 +48,9 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 's':
 			single = 1;
+			break;
+		case 'r':
+			ref = optarg;
 			break;
 		case 'h':
 			report_usage(stdout);
@@ -58,7 +66,7 @@ int cmd_report(int argc, char **argv)
 		return 2;
 	}
 	/* The operands, then the options in report.R's spelling. */
-	char **args = calloc((size_t)(argc - optind) + 3, sizeof(*args));
+	char **args = calloc((size_t)(argc - optind) + 5, sizeof(*args));
 	if (!args) {
 		fprintf(stderr, "iotlbench report: out of memory\n");
 		return 1;
@@ -72,6 +80,10 @@ int cmd_report(int argc, char **argv)
 	}
 	if (single)
 		args[n++] = "--single-file";
+	if (ref) {
+		args[n++] = "--reference";
+		args[n++] = (char *)ref;
+	}
 	int rc = cli_rscript("report", "report.R", args, n, 1);
 	free(args);
 	return rc;

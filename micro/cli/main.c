@@ -28,7 +28,7 @@ static const struct command commands[] = {
     {"info", "[--root DIR]", "IOMMU, hugepage pools, limits and privileges of this host", cmd_info},
     {"trace", "[options] [-- CMD ARGS...]",
      "live histograms of the kernel's DMA-path probes until Ctrl-C or CMD exits", cmd_trace},
-    {"report", "DATASET... [--out DIR] [--single-file]",
+    {"report", "DATASET... [--out DIR] [--single-file] [--reference NAME]",
      "figures, tables, IOTLB reach and index.html from datasets (runs the R analysis)", cmd_report},
     {"compare", "BASE NEW [--out DIR] [--fail-above PCT]",
      "NEW/BASE ratios of p50, p99 and IOPS per case with 95% intervals; exit 1 on a regression",

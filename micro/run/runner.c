@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bpf/observe.h"
+#include "bpf/perf_set.h"
 #include "bpf/tpcount.h"
 #include "driver/backend/real.h"
 #include "driver/host/sysinfo.h"
@@ -257,6 +258,38 @@ static int open_dataset(struct run *run, struct err *e)
 
 /* ---- phase: tracing and counters ---- */
 
+/* meta.json "counters": what each --counters event counts (the IIO stack,
+ * or why all stacks were summed) or why it is unsupported, which
+ * counters.csv has no room for. */
+static void meta_counters(json_object *meta, const struct perf_set *ps)
+{
+	if (!ps)
+		return;
+	json_object *a = json_object_new_array();
+	for (unsigned i = 0; i < ps->n; i++) {
+		const struct perf_ctr *c = &ps->c[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "spec", json_object_new_string(c->spec));
+		json_object_object_add(o, "event", json_object_new_string(c->event));
+		json_object_object_add(o, "supported", json_object_new_boolean(c->supported));
+		json_object_object_add(o, "units", json_object_new_int(c->nfd));
+		const char *why = c->supported ? c->note : c->why;
+		json_object_object_add(o, "note", why[0] ? json_object_new_string(why) : NULL);
+		json_object_array_add(a, o);
+	}
+	json_object_object_add(meta, "counters", a);
+}
+
+/* The PCI device the run measures (its IIO stack's counters count), NULL
+ * for the emulated controller. */
+static const char *run_bdf(const struct runner *r)
+{
+	if (!strcmp(r->env.be->ops->name, "emu"))
+		return NULL;
+	const struct blockdev_info *bd = r->env.kio ? &r->env.kio->info : NULL;
+	return bd ? (bd->bdf[0] ? bd->bdf : NULL) : r->o.bcfg.device;
+}
+
 static int open_observe(struct run *run, struct err *e)
 {
 	struct runner *r = &run->r;
@@ -267,10 +300,12 @@ static int open_observe(struct run *run, struct err *e)
 				  .probes = o->trace_probes,
 				  .events = o->trace_events,
 				  .counters = o->counters,
-				  .events_spec = o->counter_events};
+				  .events_spec = o->counter_events,
+				  .bdf = run_bdf(r)};
 	int rc = observe_open(&oo, r->ds.dir, o->quiet ? stderr : stdout, &r->obs, e);
 	if (rc)
 		return rc;
+	meta_counters(r->ds.meta, observe_counters(r->obs));
 	observe_set_lba_shift(r->obs, r->env.ns->lba_shift);
 	/* The default probes sit in the kernel's IOMMU and VFIO/IOMMUFD
 	 * paths; an in-process backend never enters them. */

@@ -232,6 +232,7 @@ static void every_command_has_help(void **state)
 	    {"suites", "--help"},
 	    {"presets", "--help"},
 	    {"report", "--single-file"},
+	    {"report", "--reference NAME"},
 	    {"compare", "--fail-above PCT"},
 	};
 	char cmd[128], want[64];

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -760,6 +761,48 @@ static void raw_samples(void **state)
 	free(t.text);
 }
 
+/* --counters with the Intel IIO IOMMU events on a machine without them (a
+ * fake Sapphire Rapids cpuinfo, a sysfs tree without uncore PMUs): the
+ * counter stays `unsupported` in counters.csv and meta.json says why. */
+static void counters_in_meta(void **state)
+{
+	(void)state;
+	char suite[256], cpuinfo[256], sys[256], path[400];
+	snprintf(suite, sizeof(suite), "%s-ctr.suite", root);
+	snprintf(cpuinfo, sizeof(cpuinfo), "%s-cpuinfo", root);
+	snprintf(sys, sizeof(sys), "%s-sys", root);
+	write_suite(suite, "[reuse]\npages = 4\nios = 200\n");
+	write_suite(cpuinfo, "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n"
+			     "model\t\t: 143\nstepping\t: 8\n");
+	assert_int_equal(mkdir(sys, 0755), 0);
+	setenv("IOTLB_CPUINFO", cpuinfo, 1);
+	setenv("IOTLB_SYSFS_ROOT", sys, 1);
+	char args[600];
+	snprintf(args, sizeof(args), "%s --counters=uncore_iio/iotlb_miss", suite);
+	int rc = run(args);
+	unsetenv("IOTLB_CPUINFO");
+	unsetenv("IOTLB_SYSFS_ROOT");
+	assert_int_equal(rc, 0);
+	snprintf(path, sizeof(path), "%s/latest/counters.csv", root);
+	char *csv = slurp(path);
+	assert_non_null(csv);
+	assert_non_null(strstr(csv, "reuse-0001,pmu,iotlb_miss,unsupported,,"));
+	free(csv);
+	snprintf(path, sizeof(path), "%s/latest/meta.json", root);
+	json_object *m = json_object_from_file(path), *a, *c, *v;
+	assert_non_null(m);
+	assert_true(json_object_object_get_ex(m, "counters", &a));
+	assert_int_equal(json_object_array_length(a), 1);
+	c = json_object_array_get_idx(a, 0);
+	assert_true(json_object_object_get_ex(c, "event", &v));
+	assert_string_equal(json_object_get_string(v), "iotlb_miss");
+	assert_true(json_object_object_get_ex(c, "supported", &v));
+	assert_false(json_object_get_boolean(v));
+	assert_true(json_object_object_get_ex(c, "note", &v));
+	assert_non_null(strstr(json_object_get_string(v), "no uncore_iio_N PMU"));
+	json_object_put(m);
+}
+
 /* Device faults mid-case: a timed-out command or a fatal controller gets
  * one reset and a second try (recorded in meta.json); an error status fails
  * the case and the run goes on. */
@@ -814,6 +857,7 @@ int main(void)
 	    cmocka_unit_test(reuse_auto_finds_reach),
 	    cmocka_unit_test(count_reaches_a_million),
 	    cmocka_unit_test(raw_samples),
+	    cmocka_unit_test(counters_in_meta),
 	    cmocka_unit_test(device_faults),
 	};
 	return cmocka_run_group_tests_name("runner", t, setup, teardown);

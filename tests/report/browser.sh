@@ -1,9 +1,10 @@
 #!/bin/sh
 # The report as a reader sees it: renders the report of the checked-in
-# reference runs, opens it in headless Chromium (Debian's chromium) through
-# tests/report/check.html, which checks that every image loaded (naturalWidth
-# > 0), no text shows NaN/NA/Inf and every section is there, and keeps a
-# screenshot in tests/logs/report-browser.png. Ends with one line:
+# reference runs (with a pcie-bench reference sweep beside them), opens it
+# in headless Chromium (Debian's chromium) through tests/report/check.html,
+# which checks that every image loaded (naturalWidth > 0), no text shows
+# NaN/NA/Inf and every section is there, and keeps a screenshot in
+# tests/logs/report-browser.png. Ends with one line:
 #     browser: N passed, N failed, N skipped
 set -u
 cd "$(dirname "$0")/../.."
@@ -15,8 +16,10 @@ if ! command -v chromium >/dev/null 2>&1; then
 	exit 0
 fi
 rm -rf "$out"
+# --reference: the figure that sets the reuse sweeps beside a pcie-bench one
+# is checked like the others.
 if ! Rscript analysis/report.R datasets/reference/emu-small datasets/reference/emu-small-nommu \
-	--out "$out" >tests/logs/report-browser.render.log 2>&1; then
+	--reference pciebench-hsw-e5-2620v3-on-nosp --out "$out" >tests/logs/report-browser.render.log 2>&1; then
 	echo "FAIL render: analysis/report.R failed (tests/logs/report-browser.render.log)"
 	echo "browser: 0 passed, 1 failed, 0 skipped"
 	exit 1

@@ -69,7 +69,7 @@ static void unsupported_is_never_zero(void **state)
 	setenv("IOTLB_SYSFS_ROOT", ROOT, 1);
 	struct perf_set s;
 	struct err e = {0};
-	assert_int_equal(perf_set_open(&s, "dmar/iotlb_lookup,nosuch/iotlb_hit", &e), 0);
+	assert_int_equal(perf_set_open(&s, "dmar/iotlb_lookup,nosuch/iotlb_hit", NULL, &e), 0);
 	assert_int_equal(s.n, 2);
 	assert_false(s.c[1].supported);
 	char *buf = NULL;

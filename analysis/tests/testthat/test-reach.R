@@ -186,3 +186,35 @@ test_that("a reach's confidence is the clearest missing point's, not the first o
   last <- list(y = c(0, 0, 0, 0, 0, 0.9), se = se)
   expect_lte(onset_confidence(last, 6, 5), 0.5)
 })
+
+test_that("counted misses: direct iotlb_miss (model, IIO PMU) first, else dmar lookup - hit; unsupported stays NA", {
+  ct <- data.table::data.table(
+    run = "r", case = c(rep("c1", 2), rep("c2", 3), "c3", rep("c4", 2)),
+    source = "pmu",
+    event = c("iotlb_lookup", "iotlb_hit",               # c1: VT-d perfmon only
+              "iotlb_miss", "iotlb_lookup", "iotlb_hit", # c2: IIO misses beside dmar
+              "iotlb_miss",                              # c3: unsupported
+              "iotlb_lookup", "iotlb_hit"),              # c4: hit unsupported
+    value = c(3000, 2400, 500, 9000, 1, NA, 100, NA))
+  # c5: the emu model's misses beside an unsupported (NA) and a supported
+  # hardware iotlb_miss: the model's count, which the I/O went through.
+  ct <- rbind(ct, data.table::data.table(run = "r", case = "c5", source = c("model", "pmu", "pmu"),
+                                         event = "iotlb_miss", value = c(42, NA, 7)))
+  m <- counted_misses(ct)
+  expect_equal(m[case == "c5", miss], 42)
+  ct6 <- data.table::data.table(run = "r", case = "c6", source = c("pmu", "pmu", "pmu"),
+                                event = c("iotlb_miss", "iotlb_lookup", "iotlb_hit"), value = c(NA, 50, 20))
+  expect_equal(counted_misses(ct6)$miss, 30)
+  expect_equal(m[case == "c1", miss], 600)
+  expect_equal(m[case == "c2", miss], 500)
+  expect_true(is.na(m[case == "c3", miss]))
+  expect_true(is.na(m[case == "c4", miss]))
+  # Through reach_input: misses per timed I/O.
+  d <- list(results = data.table::data.table(run = "r", case = c("c1", "c2", "c3"), kind = "reuse",
+                                             ops = c(1000, 1000, 1000), pages = 1, p50_ns = 1),
+            counters = ct)
+  r <- reach_input(d)
+  expect_equal(r[case == "c1", ctr_miss], 0.6)
+  expect_equal(r[case == "c2", ctr_miss], 0.5)
+  expect_true(is.na(r[case == "c3", ctr_miss]))
+})
