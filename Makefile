@@ -28,7 +28,7 @@ IOMMU_OBJS = build/driver/iommu/cache.o build/driver/iommu/pgtable.o build/drive
 	build/driver/iommu/preset.o build/driver/iommu/replay.o
 HOST_OBJS = build/driver/host/pci.o build/driver/host/pci_cfg.o build/driver/host/precheck.o \
 	build/driver/host/sysinfo.o build/driver/host/vfio_dev.o build/driver/host/vfio_info.o \
-	build/driver/host/blockdev.o
+	build/driver/host/blockdev.o build/driver/host/vtd_cap.o build/driver/host/vtd_debugfs.o
 MEM_OBJS = build/driver/mem/mem.o build/driver/mem/mem_pool.o build/driver/mem/physaddr.o
 BACKEND_OBJS = build/driver/backend/registry.o build/driver/backend/emu.o \
 	build/driver/backend/iommufd.o build/driver/backend/iova.o build/driver/backend/pagemap.o \
