@@ -49,7 +49,7 @@ DATASET_OBJS = build/micro/dataset/dataset.o build/micro/dataset/rows.o \
 KIND_OBJS = build/micro/kinds/table.o build/micro/kinds/kind.o build/micro/kinds/keys.o build/micro/kinds/case.o \
 	build/micro/kinds/map.o build/micro/kinds/count.o build/micro/kinds/churn.o \
 	build/micro/kinds/reuse.o build/micro/kinds/reuse_auto.o build/micro/kinds/latency.o
-RUN_OBJS = build/micro/run/suite.o build/micro/run/limits.o build/micro/run/runner.o build/micro/run/signals.o \
+RUN_OBJS = build/micro/run/iommu_info.o build/micro/run/suite.o build/micro/run/limits.o build/micro/run/runner.o build/micro/run/signals.o \
 	build/micro/run/safety.o build/micro/run/progress.o
 MICRO_LIB_OBJS = $(BPF_OBJS) $(MEASURE_OBJS) $(DATASET_OBJS) $(KIND_OBJS) $(RUN_OBJS)
 MICRO_OBJS = build/micro/cli/main.o build/micro/cli/help.o build/micro/cli/opts.o build/micro/cli/paths.o build/micro/cli/cmd_list.o build/micro/cli/cmd_run.o \
