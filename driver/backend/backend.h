@@ -90,9 +90,12 @@ struct backend_ops {
 	/* Optional. Allows (on) or forbids (off) IOPTEs larger than 4 KiB for
 	 * every later mapping; called by backend_open before anything is
 	 * mapped. A backend without it cannot choose: `no_iommu_huge` says
-	 * why, for the refusal. */
+	 * why, for the refusal (given before the backend is opened), and
+	 * `iommu_huge_always` says that its mappings use large IOPTEs wherever
+	 * they can anyway, so `on` is accepted as what it does. */
 	int (*set_iommu_huge)(struct backend *b, bool on, struct err *e);
 	const char *no_iommu_huge;
+	bool iommu_huge_always;
 	/* Optional. The IOMMU's own description of itself (IOMMU_GET_HW_INFO). */
 	int (*hw_info)(struct backend *b, struct backend_hw_info *out, struct err *e);
 };

@@ -52,6 +52,7 @@ static void dev_free(struct dma_dev *d, struct dma_buf *buf)
 	backend_dma_free(container_of(d, struct backend, dev), buf);
 }
 
+static int check_iommu_huge(const struct backend_ops *ops, enum iommu_huge huge, struct err *e);
 static int set_iommu_huge(struct backend *b, bool on, struct err *e);
 
 static const struct dma_dev_ops backend_dev_ops = {.alloc = dev_alloc, .free = dev_free};
@@ -63,7 +64,11 @@ int backend_open(const char *name, const struct backend_cfg *cfg, struct backend
 	if (!ops)
 		return err_set(e, EINVAL, "unknown backend '%s'; available: %s", name ? name : "",
 			       backend_names());
-	int rc = ops->open(cfg, out, e);
+	enum iommu_huge huge = cfg ? cfg->iommu_huge : IOMMU_HUGE_DEFAULT;
+	int rc = check_iommu_huge(ops, huge, e);
+	if (rc)
+		return rc;
+	rc = ops->open(cfg, out, e);
 	if (rc)
 		return err_wrap(e, "opening backend %s", ops->name);
 	/* Each backend sets its own table when it allocates its handle, so
@@ -73,8 +78,8 @@ int backend_open(const char *name, const struct backend_cfg *cfg, struct backend
 	/* The leaf sizes before the first mapping: IOMMUFD refuses to forbid
 	 * huge IOPTEs once an attached IOAS holds a mapping
 	 * (drivers/iommu/iommufd/io_pagetable.c, iopt_disable_large_pages). */
-	if (cfg && cfg->iommu_huge != IOMMU_HUGE_DEFAULT) {
-		rc = set_iommu_huge(*out, cfg->iommu_huge == IOMMU_HUGE_ON, e);
+	if (huge != IOMMU_HUGE_DEFAULT && ops->set_iommu_huge) {
+		rc = set_iommu_huge(*out, huge == IOMMU_HUGE_ON, e);
 		if (rc) {
 			backend_close(*out);
 			*out = NULL;
@@ -96,16 +101,24 @@ static const char *huge_takers(char *buf, size_t len)
 	return buf;
 }
 
-static int set_iommu_huge(struct backend *b, bool on, struct err *e)
+/* Before the backend is opened: a backend that cannot choose its IOPTE sizes
+ * refuses the setting up front, naming the ones that can. */
+static int check_iommu_huge(const struct backend_ops *ops, enum iommu_huge huge, struct err *e)
 {
 	char takers[128];
-	if (!b->ops->set_iommu_huge)
-		return err_set(e, EINVAL,
-			       "iommu_huge = %s: the %s backend cannot choose IOPTE sizes (%s); "
-			       "leave iommu_huge at default, or use a backend that can: %s",
-			       on ? "on" : "off", b->ops->name,
-			       b->ops->no_iommu_huge ? b->ops->no_iommu_huge : "no reason given",
-			       huge_takers(takers, sizeof(takers)));
+	if (huge == IOMMU_HUGE_DEFAULT || ops->set_iommu_huge ||
+	    (huge == IOMMU_HUGE_ON && ops->iommu_huge_always))
+		return 0;
+	return err_set(e, EINVAL,
+		       "iommu_huge = %s: the %s backend cannot choose IOPTE sizes (%s); leave "
+		       "iommu_huge at default, or use a backend that can: %s",
+		       huge == IOMMU_HUGE_ON ? "on" : "off", ops->name,
+		       ops->no_iommu_huge ? ops->no_iommu_huge : "no reason given",
+		       huge_takers(takers, sizeof(takers)));
+}
+
+static int set_iommu_huge(struct backend *b, bool on, struct err *e)
+{
 	int rc = b->ops->set_iommu_huge(b, on, e);
 	return rc ? err_wrap(e, "iommu_huge = %s on backend %s", on ? "on" : "off", b->ops->name)
 		  : 0;

@@ -342,21 +342,6 @@ static int vfio_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 	return 0;
 }
 
-/* VFIO type1 has no switch for the IOPTE size: vfio_iommu_type1.c maps each
- * physically contiguous run of pinned pages with one iommu_map call, and the
- * IOMMU driver then uses the largest leaf that alignment and size allow. So
- * `on` is what it does anyway and `off` cannot be had. */
-static int vfio_set_huge(struct backend *b, bool on, struct err *e)
-{
-	(void)b;
-	if (on)
-		return 0;
-	return err_set(e, EOPNOTSUPP,
-		       "VFIO type1 always combines physically contiguous pages into the largest "
-		       "IOPTEs the IOMMU offers and has no option to stop it; use --backend "
-		       "iommufd, which sets IOMMU_OPTION_HUGE_PAGES = 0 on its IOAS");
-}
-
 const struct backend_ops backend_vfio_ops = {
     .name = "vfio",
     .summary = "real NVMe controller through a VFIO container (type1 IOMMU, own IOVA "
@@ -369,7 +354,13 @@ const struct backend_ops backend_vfio_ops = {
     .unmap = vfio_unmap,
     .live_mappings = real_live_mappings,
     .set_mem_kind = real_set_mem_kind,
-    .set_iommu_huge = vfio_set_huge,
+    /* vfio_iommu_type1.c maps each physically contiguous run of pinned
+     * pages with one iommu_map call, and the IOMMU driver picks the largest
+     * leaf that alignment and size allow: there is no switch. */
+    .iommu_huge_always = true,
+    .no_iommu_huge = "VFIO type1 always combines physically contiguous pages into the largest "
+		     "IOPTEs the IOMMU offers and has no option to stop it; use --backend "
+		     "iommufd, which sets IOMMU_OPTION_HUGE_PAGES = 0 on its IOAS",
     .host_dma = true,
 };
 

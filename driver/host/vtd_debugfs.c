@@ -28,12 +28,12 @@ static int parse_line(const char *l, unsigned lineno, uint64_t *pfn, unsigned *c
 		return err_set(e, EPROTO, "line %u: expected '0x<IOVA_PFN> |', found '%.40s'",
 			       lineno, l);
 	const char *p = end + 2;
-	uint64_t v[6];
+	uint64_t v[5];
 	unsigned n = 0;
 	while (*p == '\t' || *p == ' ')
 		p++;
 	while (*p && *p != '\n') {
-		if (n == 6)
+		if (n == 5)
 			return err_set(e, EPROTO, "line %u: more than five table entries", lineno);
 		errno = 0;
 		v[n] = strtoull(p, &end, 16);
