@@ -1,6 +1,7 @@
 #include "micro/run/iommu_info.h"
 
 #include "driver/host/vtd_cap.h"
+#include "driver/host/uapi/iommufd_abi.h"
 #include "driver/host/vtd_debugfs.h"
 #include "micro/kinds/keys.h"
 
@@ -23,14 +24,15 @@ static json_object *hw_info_json(struct backend *be)
 		json_object_object_add(o, "why_not", json_object_new_string(e.msg));
 		return o;
 	}
-	json_object_object_add(o, "type",
-			       json_object_new_string(hi.type == 1   ? "intel-vtd"
-						      : hi.type == 0 ? "none"
-								     : "other"));
+	json_object_object_add(
+	    o, "type",
+	    json_object_new_string(hi.type == IOMMU_HW_INFO_TYPE_INTEL_VTD ? "intel-vtd"
+				   : hi.type == IOMMU_HW_INFO_TYPE_NONE	   ? "none"
+									   : "other"));
 	json_object_object_add(o, "type_id", json_object_new_int((int)hi.type));
 	json_object_object_add(o, "max_pasid_log2", json_object_new_int(hi.max_pasid_log2));
 	json_object_object_add(o, "capabilities", jhex(hi.capabilities));
-	if (hi.type != 1)
+	if (hi.type != IOMMU_HW_INFO_TYPE_INTEL_VTD)
 		return o;
 	struct vtd_caps c;
 	vtd_caps_decode(hi.cap_reg, hi.ecap_reg, &c);
