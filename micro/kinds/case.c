@@ -109,7 +109,6 @@ int bench_emit_io(struct bench_env *r, struct result_row *row, const struct hist
 	ctr_accumulate(&acc, before, &after);
 	row->iops = el ? (double)ios * 1e9 / (double)el : 0;
 	row->raw = raw;
-	record_leaves(r, row->case_id);
 	return case_emit(r, row, h, &acc, e);
 }
 
@@ -130,5 +129,6 @@ void case_row_init(struct result_row *row, const struct bench_env *r, const stru
 int case_emit(struct bench_env *r, const struct result_row *row, const struct hist *h,
 	      const struct ctr_set *ctr, struct err *e)
 {
+	record_leaves(r, row->case_id);
 	return dataset_emit_row(r->ds, row, h, ctr, e);
 }

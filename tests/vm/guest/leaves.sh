@@ -1,7 +1,7 @@
 #!/bin/sh
-# Guest test: the IOMMU leaf size under the suite's control. A reuse case
-# over hugetlb-backed 2 MiB pages runs on iommufd with iommu_huge = off and
-# on, and on vfio as it is; the IOPTE leaves the run recorded from the VT-d
+# Guest test: the IOMMU leaf size under the suite's control. A reuse and a
+# latency case over hugetlb-backed 2 MiB pages run on iommufd with
+# iommu_huge = off and on, and on vfio as it is; the IOPTE leaves the run recorded from the VT-d
 # debugfs page-table dump (counters.csv, source iommu_debugfs) must be 4 KiB
 # leaves only with huge pages off (one per 4 KiB of the buffer) and 2 MiB
 # leaves only otherwise (one per page). vfio with iommu_huge = off must be
@@ -26,6 +26,10 @@ page_size = 2m
 [reuse]
 pages = $pages
 ios = 200
+[latency]
+buffer = $((pages * 2))m
+ios = 200
+warmup = 10
 SUITE
 
 if [ "$mode" != iommu ]; then
@@ -44,9 +48,9 @@ fi
 
 grep -qs debugfs /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
-# The leaf counts of the run in directory $1: "4k 2m 1g" summed over its rows.
+# The leaf counts of the $2 case in run directory $1: "4k 2m 1g".
 leaves() {
-	awk -F, '$2 == "iommu_debugfs" { n[$3] += $4; seen = 1 }
+	awk -F, -v k="$2-" '$2 == "iommu_debugfs" && index($1, k) == 1 { n[$3] += $4; seen = 1 }
 		END { if (seen) print n["leaf_4k"] + 0, n["leaf_2m"] + 0, n["leaf_1g"] + 0; else print "none" }' \
 		"$1/counters.csv"
 }
@@ -67,12 +71,14 @@ run() {
 # expect NAME DIR WANT4K WANT2M: the recorded leaves against the buffer's
 # size in 4 KiB and 2 MiB units.
 expect() {
-	got=$(leaves "$2")
-	if [ "$got" = "$3 $4 0" ]; then
-		res "$1" pass "leaves 4k/2m/1g: $got over $pages x 2 MiB"
-	else
-		res "$1" fail "leaves 4k/2m/1g: got '$got', want '$3 $4 0'; meta: $(grep -o '"leaves":{[^}]*}' "$2/meta.json")"
-	fi
+	for k in reuse latency; do
+		got=$(leaves "$2" $k)
+		if [ "$got" = "$3 $4 0" ]; then
+			res "$1-$k" pass "leaves 4k/2m/1g: $got over $pages x 2 MiB"
+		else
+			res "$1-$k" fail "leaves 4k/2m/1g: got '$got', want '$3 $4 0'; meta: $(tr -d '\n ' <"$2/meta.json" | grep -o '"leaves":{[^}]*}')"
+		fi
+	done
 }
 
 n4k=$((pages * 512))
