@@ -28,7 +28,7 @@ IOMMU_OBJS = build/driver/iommu/cache.o build/driver/iommu/pgtable.o build/drive
 	build/driver/iommu/preset.o build/driver/iommu/replay.o
 HOST_OBJS = build/driver/host/pci.o build/driver/host/pci_cfg.o build/driver/host/precheck.o \
 	build/driver/host/sysinfo.o build/driver/host/vfio_dev.o build/driver/host/vfio_info.o \
-	build/driver/host/blockdev.o
+	build/driver/host/blockdev.o build/driver/host/vtd_cap.o build/driver/host/vtd_debugfs.o
 MEM_OBJS = build/driver/mem/mem.o build/driver/mem/mem_pool.o build/driver/mem/physaddr.o
 BACKEND_OBJS = build/driver/backend/registry.o build/driver/backend/emu.o \
 	build/driver/backend/iommufd.o build/driver/backend/iova.o build/driver/backend/pagemap.o \
@@ -49,7 +49,7 @@ DATASET_OBJS = build/micro/dataset/dataset.o build/micro/dataset/rows.o \
 KIND_OBJS = build/micro/kinds/table.o build/micro/kinds/kind.o build/micro/kinds/keys.o build/micro/kinds/case.o \
 	build/micro/kinds/map.o build/micro/kinds/count.o build/micro/kinds/churn.o \
 	build/micro/kinds/reuse.o build/micro/kinds/reuse_auto.o build/micro/kinds/latency.o
-RUN_OBJS = build/micro/run/suite.o build/micro/run/limits.o build/micro/run/runner.o build/micro/run/signals.o \
+RUN_OBJS = build/micro/run/iommu_info.o build/micro/run/suite.o build/micro/run/limits.o build/micro/run/runner.o build/micro/run/signals.o \
 	build/micro/run/safety.o build/micro/run/progress.o
 MICRO_LIB_OBJS = $(BPF_OBJS) $(MEASURE_OBJS) $(DATASET_OBJS) $(KIND_OBJS) $(RUN_OBJS)
 MICRO_OBJS = build/micro/cli/main.o build/micro/cli/help.o build/micro/cli/opts.o build/micro/cli/paths.o build/micro/cli/cmd_list.o build/micro/cli/cmd_run.o \
@@ -68,6 +68,7 @@ INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse build/tests
 	build/tests/unit/test_pmu_sysfs build/tests/unit/test_uncore_iio build/tests/unit/test_pci build/tests/unit/test_iova \
 	build/tests/unit/test_mem build/tests/unit/test_backend_errors build/tests/unit/test_sysinfo \
 	build/tests/unit/test_uapi_abi build/tests/unit/test_kernel_backend build/tests/unit/test_tpcount \
+	build/tests/unit/test_leaf \
 	build/tests/integration/test_model \
 	build/tests/integration/test_identify build/tests/integration/test_io \
 	build/tests/integration/test_queues build/tests/integration/test_errors \
@@ -223,7 +224,7 @@ report-demo: deps
 # Programs and scripts run inside the QEMU guest (tests/vm/README.md).
 GUEST_TESTS = $(GUEST_PROGS) \
 	tests/vm/guest/suites.sh tests/vm/guest/sigint.sh tests/vm/guest/limits.sh \
-	tests/vm/guest/kernel.sh
+	tests/vm/guest/kernel.sh tests/vm/guest/leaves.sh
 
 SKIP_VM = 0
 

@@ -18,14 +18,30 @@
 struct backend;
 struct kio_dev;
 
+/* Which IOPTE leaf sizes the backend's IOMMU mappings may use (suite key
+ * iommu_huge). DEFAULT leaves the backend as it is; OFF asks for 4 KiB
+ * IOPTEs only, so a 2 MiB buffer costs 512 IOTLB entries instead of one. */
+enum iommu_huge { IOMMU_HUGE_DEFAULT, IOMMU_HUGE_ON, IOMMU_HUGE_OFF };
+
+/* What IOMMU_GET_HW_INFO said about the IOMMU behind the device
+ * (include/uapi/linux/iommufd.h, struct iommu_hw_info). */
+struct backend_hw_info {
+	uint32_t type;		/* enum iommu_hw_info_type: 1 = Intel VT-d */
+	uint8_t max_pasid_log2; /* 0: no PASID */
+	uint64_t capabilities;	/* enum iommufd_hw_capabilities */
+	uint64_t cap_reg;	/* VT-d: the Capability Register (spec 11.4.2) */
+	uint64_t ecap_reg;	/* VT-d: the Extended Capability Register (11.4.3) */
+};
+
 /* What to open. Backends ignore fields that do not concern them. */
 struct backend_cfg {
-	const char *device;	 /* PCI BDF ("0000:00:04.0") for real devices; kernel: a
-				  * block device ("/dev/nvme0n1") */
-	const char *kernel_opts; /* kernel: "fixed=1,poll=1,passthru=1" (driver/kio/kio.h) */
-	const char *emu_opts;	 /* emulated controller options "key=value,..." */
-	const char *preset;	 /* emu: IOMMU model preset (NULL = BACKEND_DEFAULT_PRESET) */
-	const char *preset_file; /* emu: presets file (NULL = preset_default_path()) */
+	const char *device;	    /* PCI BDF ("0000:00:04.0") for real devices; kernel: a
+				     * block device ("/dev/nvme0n1") */
+	const char *kernel_opts;    /* kernel: "fixed=1,poll=1,passthru=1" (driver/kio/kio.h) */
+	const char *emu_opts;	    /* emulated controller options "key=value,..." */
+	const char *preset;	    /* emu: IOMMU model preset (NULL = BACKEND_DEFAULT_PRESET) */
+	const char *preset_file;    /* emu: presets file (NULL = preset_default_path()) */
+	enum iommu_huge iommu_huge; /* set by backend_open through set_iommu_huge */
 };
 
 /* The emu backend's IOMMU model when none is named: the Intel Xeon E5-2660v2
@@ -71,6 +87,17 @@ struct backend_ops {
 	 * then brings up no userspace NVMe controller and the kinds do their
 	 * I/O through io_uring. NULL for the backends that own the queues. */
 	struct kio_dev *(*kernel_io)(struct backend *b);
+	/* Optional. Allows (on) or forbids (off) IOPTEs larger than 4 KiB for
+	 * every later mapping; called by backend_open before anything is
+	 * mapped. A backend without it cannot choose: `no_iommu_huge` says
+	 * why, for the refusal (given before the backend is opened), and
+	 * `iommu_huge_always` says that its mappings use large IOPTEs wherever
+	 * they can anyway, so `on` is accepted as what it does. */
+	int (*set_iommu_huge)(struct backend *b, bool on, struct err *e);
+	const char *no_iommu_huge;
+	bool iommu_huge_always;
+	/* Optional. The IOMMU's own description of itself (IOMMU_GET_HW_INFO). */
+	int (*hw_info)(struct backend *b, struct backend_hw_info *out, struct err *e);
 };
 
 struct backend {
@@ -173,6 +200,10 @@ static inline struct kio_dev *backend_kernel_io(struct backend *b)
 {
 	return b->ops->kernel_io ? b->ops->kernel_io(b) : NULL;
 }
+
+/* The IOMMU hardware description, or an error saying why there is none
+ * (the backend has no op for it, or the kernel refused). */
+int backend_hw_info(struct backend *b, struct backend_hw_info *out, struct err *e);
 
 /* Convenience: allocate and map in one step, undoing the allocation on failure. */
 int backend_dma_alloc(struct backend *b, size_t len, size_t page_size, uint32_t prot,

@@ -213,6 +213,18 @@ static uint64_t emu_live(struct backend *b)
 	return n;
 }
 
+/* The model's leaf sizes stand for the hardware's (VT-d CAP.SLLPS): off
+ * leaves it 4 KiB leaves only, on keeps the preset's `leaf_sizes`. */
+static int emu_set_huge(struct backend *b, bool on, struct err *e)
+{
+	struct emu_backend *eb = to_emu(b);
+	if (emu_live(b))
+		return err_set(e, EBUSY, "mappings are live; set iommu_huge before the run");
+	if (!on)
+		eb->mmu->cfg.leaf_sizes = 1;
+	return 0;
+}
+
 const struct backend_ops backend_emu_ops = {
     .name = "emu",
     .summary = "in-process emulated NVMe controller behind a software IOMMU model",
@@ -226,6 +238,7 @@ const struct backend_ops backend_emu_ops = {
     .live_mappings = emu_live,
     .counters = emu_counters,
     .set_mem_kind = emu_set_mem_kind,
+    .set_iommu_huge = emu_set_huge,
 };
 
 struct emu *backend_emu_device(struct backend *b)

@@ -320,6 +320,71 @@ static int iommufd_unmap(struct backend *b, struct dma_buf *buf, struct err *e)
 	return 0;
 }
 
+/* IOMMU_OPTION_HUGE_PAGES on the IOAS (include/uapi/linux/iommufd.h): 0
+ * makes IOMMUFD map every page with a PAGE_SIZE IOPTE even where the
+ * memory is physically contiguous (drivers/iommu/iommufd/pages.c,
+ * batch_to_domain), 1 lets iommu_map pick the largest leaf the IOMMU
+ * offers. Turning it off is refused with EINVAL once an attached IOAS holds
+ * a mapping (io_pagetable.c, iopt_disable_large_pages): backend_open calls
+ * this before the controller maps its queues. */
+static int iommufd_set_huge(struct backend *b, bool on, struct err *e)
+{
+	struct iommufd_backend *ib = to_iommufd(b);
+	if (real_count(&ib->c))
+		return err_set(e, EBUSY,
+			       "%llu mappings are live; IOMMUFD changes the IOPTE sizes only "
+			       "of an IOAS without mappings (set iommu_huge before the run)",
+			       (unsigned long long)real_count(&ib->c));
+	struct iommu_option o = {.size = IOTLB_OPTION_SZ,
+				 .option_id = IOMMU_OPTION_HUGE_PAGES,
+				 .op = IOMMU_OPTION_OP_SET,
+				 .object_id = ib->ioas,
+				 .val64 = on};
+	if (ioctl(ib->iommufd, IOMMU_OPTION, &o))
+		return err_set(
+		    e, errno, "IOMMU_OPTION(HUGE_PAGES = %d, ioas %u) failed: %s%s", on, ib->ioas,
+		    strerror(errno),
+		    errno == ENOTTY || errno == EOPNOTSUPP
+			? " (the kernel predates IOMMU_OPTION: Linux 6.2 or later has it)"
+		    : errno == EINVAL ? " (the IOAS already holds mappings)"
+				      : "");
+	/* Read it back: the value the mappings will actually follow. */
+	o.op = IOMMU_OPTION_OP_GET;
+	o.val64 = 2;
+	if (ioctl(ib->iommufd, IOMMU_OPTION, &o) || o.val64 != (uint64_t)on)
+		return err_set(e, EIO,
+			       "IOMMU_OPTION(HUGE_PAGES) reads back %llu after setting %d: the "
+			       "kernel did not take the setting",
+			       (unsigned long long)o.val64, on);
+	return 0;
+}
+
+/* IOMMU_GET_HW_INFO on the bound device: for VT-d its CAP and ECAP
+ * registers (struct iommu_hw_info_vtd), which say among other things which
+ * superpage sizes the second-level tables may use. */
+static int iommufd_hw_info(struct backend *b, struct backend_hw_info *out, struct err *e)
+{
+	struct iommufd_backend *ib = to_iommufd(b);
+	struct iommu_hw_info_vtd vtd;
+	memset(&vtd, 0, sizeof(vtd));
+	struct iommu_hw_info q = {.size = IOTLB_HW_INFO_SZ,
+				  .dev_id = ib->devid,
+				  .data_len = sizeof(vtd),
+				  .data_uptr = (uint64_t)(uintptr_t)&vtd};
+	if (ioctl(ib->iommufd, IOMMU_GET_HW_INFO, &q))
+		return err_set(
+		    e, errno, "IOMMU_GET_HW_INFO(dev %u) failed: %s%s", ib->devid, strerror(errno),
+		    errno == ENOTTY ? " (the kernel predates it: Linux 6.7 or later has it)" : "");
+	out->type = q.out_data_type;
+	out->max_pasid_log2 = q.out_max_pasid_log2;
+	out->capabilities = q.out_capabilities;
+	if (q.out_data_type == IOMMU_HW_INFO_TYPE_INTEL_VTD) {
+		out->cap_reg = vtd.cap_reg;
+		out->ecap_reg = vtd.ecap_reg;
+	}
+	return 0;
+}
+
 const struct backend_ops backend_iommufd_ops = {
     .name = "iommufd",
     .summary = "real NVMe controller through the VFIO device cdev and an iommufd IOAS",
@@ -331,6 +396,8 @@ const struct backend_ops backend_iommufd_ops = {
     .unmap = iommufd_unmap,
     .live_mappings = real_live_mappings,
     .set_mem_kind = real_set_mem_kind,
+    .set_iommu_huge = iommufd_set_huge,
+    .hw_info = iommufd_hw_info,
     .host_dma = true,
 };
 

@@ -101,4 +101,7 @@ const struct backend_ops backend_kernel_ops = {
     .unmap = kernel_unmap,
     .set_mem_kind = kernel_set_mem_kind,
     .kernel_io = kernel_io,
+    .no_iommu_huge = "the kernel NVMe driver maps each I/O through the DMA API, whose IOPTE "
+		     "sizes the IOMMU driver picks; boot with intel_iommu=sp_off to forbid "
+		     "superpages host-wide",
 };

@@ -226,5 +226,6 @@ const struct backend_ops backend_pagemap_ops = {
     .unmap = pagemap_unmap,
     .live_mappings = real_live_mappings,
     .set_mem_kind = pagemap_set_mem_kind,
+    .no_iommu_huge = "no IOMMU translates its DMA: the device is given physical addresses",
     .host_dma = true,
 };

@@ -52,6 +52,9 @@ static void dev_free(struct dma_dev *d, struct dma_buf *buf)
 	backend_dma_free(container_of(d, struct backend, dev), buf);
 }
 
+static int check_iommu_huge(const struct backend_ops *ops, enum iommu_huge huge, struct err *e);
+static int set_iommu_huge(struct backend *b, bool on, struct err *e);
+
 static const struct dma_dev_ops backend_dev_ops = {.alloc = dev_alloc, .free = dev_free};
 
 int backend_open(const char *name, const struct backend_cfg *cfg, struct backend **out,
@@ -61,14 +64,75 @@ int backend_open(const char *name, const struct backend_cfg *cfg, struct backend
 	if (!ops)
 		return err_set(e, EINVAL, "unknown backend '%s'; available: %s", name ? name : "",
 			       backend_names());
-	int rc = ops->open(cfg, out, e);
+	enum iommu_huge huge = cfg ? cfg->iommu_huge : IOMMU_HUGE_DEFAULT;
+	int rc = check_iommu_huge(ops, huge, e);
+	if (rc)
+		return rc;
+	rc = ops->open(cfg, out, e);
 	if (rc)
 		return err_wrap(e, "opening backend %s", ops->name);
 	/* Each backend sets its own table when it allocates its handle, so
 	 * its checked downcasts hold from the start. */
 	assert((*out)->ops == ops);
 	(*out)->dev.ops = &backend_dev_ops;
+	/* The leaf sizes before the first mapping: IOMMUFD refuses to forbid
+	 * huge IOPTEs once an attached IOAS holds a mapping
+	 * (drivers/iommu/iommufd/io_pagetable.c, iopt_disable_large_pages). */
+	if (huge != IOMMU_HUGE_DEFAULT && ops->set_iommu_huge) {
+		rc = set_iommu_huge(*out, huge == IOMMU_HUGE_ON, e);
+		if (rc) {
+			backend_close(*out);
+			*out = NULL;
+			return rc;
+		}
+	}
 	return 0;
+}
+
+/* "iommufd, emu": the backends that can choose their IOPTE sizes. */
+static const char *huge_takers(char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < NBACKENDS && n < len; i++)
+		if (backends[i]->set_iommu_huge)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+					      backends[i]->name);
+	return buf;
+}
+
+/* Before the backend is opened: a backend that cannot choose its IOPTE sizes
+ * refuses the setting up front, naming the ones that can. */
+static int check_iommu_huge(const struct backend_ops *ops, enum iommu_huge huge, struct err *e)
+{
+	char takers[128];
+	if (huge == IOMMU_HUGE_DEFAULT || ops->set_iommu_huge ||
+	    (huge == IOMMU_HUGE_ON && ops->iommu_huge_always))
+		return 0;
+	return err_set(e, EINVAL,
+		       "iommu_huge = %s: the %s backend cannot choose IOPTE sizes (%s); leave "
+		       "iommu_huge at default, or use a backend that can: %s",
+		       huge == IOMMU_HUGE_ON ? "on" : "off", ops->name,
+		       ops->no_iommu_huge ? ops->no_iommu_huge : "no reason given",
+		       huge_takers(takers, sizeof(takers)));
+}
+
+static int set_iommu_huge(struct backend *b, bool on, struct err *e)
+{
+	int rc = b->ops->set_iommu_huge(b, on, e);
+	return rc ? err_wrap(e, "iommu_huge = %s on backend %s", on ? "on" : "off", b->ops->name)
+		  : 0;
+}
+
+int backend_hw_info(struct backend *b, struct backend_hw_info *out, struct err *e)
+{
+	memset(out, 0, sizeof(*out));
+	if (!b->ops->hw_info)
+		return err_set(e, EOPNOTSUPP,
+			       "the %s backend has no IOMMU_GET_HW_INFO (only iommufd binds the "
+			       "device to an iommufd, which that ioctl needs)",
+			       b->ops->name);
+	return b->ops->hw_info(b, out, e);
 }
 
 void backend_close(struct backend *b)

@@ -354,6 +354,13 @@ const struct backend_ops backend_vfio_ops = {
     .unmap = vfio_unmap,
     .live_mappings = real_live_mappings,
     .set_mem_kind = real_set_mem_kind,
+    /* vfio_iommu_type1.c maps each physically contiguous run of pinned
+     * pages with one iommu_map call, and the IOMMU driver picks the largest
+     * leaf that alignment and size allow: there is no switch. */
+    .iommu_huge_always = true,
+    .no_iommu_huge = "VFIO type1 always combines physically contiguous pages into the largest "
+		     "IOPTEs the IOMMU offers and has no option to stop it; use --backend "
+		     "iommufd, which sets IOMMU_OPTION_HUGE_PAGES = 0 on its IOAS",
     .host_dma = true,
 };
 

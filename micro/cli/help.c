@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "micro/kinds/keys.h"
 #include "micro/kinds/kind.h"
 
 static void key_line(FILE *f, const struct kind_key *kk, bool markdown)
@@ -34,6 +35,10 @@ void help_kinds(FILE *f, const struct kind *const *kinds)
 		for (unsigned i = 0; i < kinds[k]->nkeys; i++)
 			key_line(f, &kinds[k]->keys[i], false);
 	}
+	fprintf(f, "run settings (in [global] or --set; one value for the whole run):\n");
+	const struct kind_key run_keys[] = {{&key_iommu_huge, "default", 0}};
+	for (unsigned i = 0; i < sizeof(run_keys) / sizeof(run_keys[0]); i++)
+		key_line(f, &run_keys[i], false);
 }
 
 void help_kinds_markdown(FILE *f, const struct kind *const *kinds)

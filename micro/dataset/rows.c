@@ -62,3 +62,13 @@ int dataset_emit_row(struct dataset *d, const struct result_row *row, const stru
 		return err_set(e, EIO, "writing the dataset in %s failed (disk full?)", d->dir);
 	return 0;
 }
+
+void dataset_emit_leaves(struct dataset *d, const char *case_id, uint64_t n4k, uint64_t n2m,
+			 uint64_t n1g)
+{
+	fprintf(d->counters,
+		"%s,iommu_debugfs,leaf_4k,%llu,,\n%s,iommu_debugfs,leaf_2m,%llu,,\n"
+		"%s,iommu_debugfs,leaf_1g,%llu,,\n",
+		case_id, (unsigned long long)n4k, case_id, (unsigned long long)n2m, case_id,
+		(unsigned long long)n1g);
+}

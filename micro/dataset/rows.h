@@ -41,4 +41,10 @@ struct result_row {
 int dataset_emit_row(struct dataset *d, const struct result_row *row, const struct hist *h,
 		     const struct ctr_set *ctr, struct err *e);
 
+/* counters.csv rows of source iommu_debugfs: the IOPTE leaves of each size
+ * (events leaf_4k, leaf_2m, leaf_1g) that map the case's data buffer, as
+ * the IOMMU's page table held them at the end of the case. */
+void dataset_emit_leaves(struct dataset *d, const char *case_id, uint64_t n4k, uint64_t n2m,
+			 uint64_t n1g);
+
 #endif

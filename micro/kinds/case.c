@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "driver/host/vtd_debugfs.h"
 #include "micro/kinds/keys.h"
 
 int bench_buf(struct bench_env *r, size_t len, uint64_t page_size, struct dma_buf *b, struct err *e)
@@ -12,7 +13,32 @@ int bench_buf(struct bench_env *r, size_t len, uint64_t page_size, struct dma_bu
 	if (rc)
 		return err_wrap(e, "allocating %zu bytes of %llu KiB pages", len,
 				(unsigned long long)(page_size >> 10));
+	/* The IOVAs whose leaves the row reports; a buffer given by physical
+	 * address (pagemap: b->pages) has none. */
+	if (!b->pages) {
+		r->leaf_iova = b->iova;
+		r->leaf_len = b->len;
+	}
 	return 0;
+}
+
+/* The IOPTE leaves that map the case's data buffer now, from the device's
+ * VT-d page-table dump (driver/host/vtd_debugfs.h), as counters.csv rows.
+ * Read after the timed part: the kernel walks the whole table for it. A
+ * dump that cannot be read now, having been readable at the start, gets a
+ * warning and no rows. */
+static void record_leaves(struct bench_env *r, const char *case_id)
+{
+	if (!r->leaf_bdf || !r->leaf_len)
+		return;
+	struct vtd_leaves lv;
+	struct err e = {0};
+	if (vtd_leaves_read(r->leaf_bdf, r->leaf_iova, r->leaf_len, &lv, &e)) {
+		fprintf(stderr, "iotlbench: %s: IOPTE leaves not recorded: %s\n", case_id, e.msg);
+		return;
+	}
+	dataset_emit_leaves(r->ds, case_id, lv.n[VTD_LEAF_4K], lv.n[VTD_LEAF_2M],
+			    lv.n[VTD_LEAF_1G]);
 }
 
 int bench_wait(struct nvme_queue *q, struct nvme_done *d, struct err *e)
@@ -103,5 +129,6 @@ void case_row_init(struct result_row *row, const struct bench_env *r, const stru
 int case_emit(struct bench_env *r, const struct result_row *row, const struct hist *h,
 	      const struct ctr_set *ctr, struct err *e)
 {
+	record_leaves(r, row->case_id);
 	return dataset_emit_row(r->ds, row, h, ctr, e);
 }

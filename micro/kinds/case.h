@@ -52,7 +52,9 @@ int bench_emit_io(struct bench_env *r, struct result_row *row, const struct hist
 void case_row_init(struct result_row *row, const struct bench_env *r, const struct bench_case *c,
 		   const char *suffix, const char *op);
 
-/* Writes the row with its histogram and, when given, its counters. */
+/* Writes the row with its histogram and, when given, its counters; and
+ * where the runner can read the device's VT-d page table, the IOPTE leaves
+ * over the case's data buffer (the last bench_buf of the case). */
 int case_emit(struct bench_env *r, const struct result_row *row, const struct hist *h,
 	      const struct ctr_set *ctr, struct err *e);
 

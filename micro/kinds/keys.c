@@ -72,3 +72,14 @@ const struct key_def key_backing = {
     .help = "backing memory: default (anon for 4k, hugetlb above), anon, thp (2m), hugetlb, "
 	    "memfd (pagemap, vfio and iommufd only); sparse (emu only: unpopulated memory, "
 	    "no hugepage pool)"};
+
+/* The order is enum iommu_huge's (driver/backend/backend.h). */
+static const char *const huge_choices[] = {"default", "on", "off", NULL};
+
+const struct key_def key_iommu_huge = {
+    .name = "iommu_huge",
+    .type = KEY_CHOICE,
+    .choices = huge_choices,
+    .help = "IOPTEs above 4 KiB: on, off (every mapping in 4 KiB IOPTEs: iommufd through "
+	    "IOMMU_OPTION_HUGE_PAGES, emu through the model's leaf sizes), default (the "
+	    "backend's own); for the whole run, in [global] or --set"};

@@ -16,4 +16,7 @@ extern const struct key_def key_qd;	   /* commands in flight per queue */
 extern const struct key_def key_raw;	   /* also write every sample */
 extern const struct key_def key_backing;   /* backing memory kind (enum mem_kind) */
 
+/* Run settings: one value for the whole run, in [global] or --set only. */
+extern const struct key_def key_iommu_huge; /* enum iommu_huge */
+
 #endif

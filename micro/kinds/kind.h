@@ -70,6 +70,12 @@ struct bench_env {
 	const struct nvme_ns *ns;
 	struct dataset *ds;
 	volatile sig_atomic_t *stop;
+	/* The PCI function whose VT-d page table the Intel IOMMU debugfs
+	 * shows (the runner sets it when the dump can be read), and the
+	 * case's data buffer (bench_buf): each I/O row then gets counters.csv
+	 * rows of source iommu_debugfs with the IOPTE leaves covering it. */
+	const char *leaf_bdf;
+	uint64_t leaf_iova, leaf_len;
 };
 
 /* True once the run must stop; kinds check it between operations. */

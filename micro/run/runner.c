@@ -19,6 +19,7 @@
 #include "micro/dataset/meta.h"
 #include "micro/kinds/keys.h"
 #include "micro/measure/timer.h"
+#include "micro/run/iommu_info.h"
 #include "micro/run/limits.h"
 #include "micro/run/progress.h"
 #include "micro/run/safety.h"
@@ -93,6 +94,7 @@ static int open_ctrl(struct run *run, struct err *e)
 static int open_device(struct run *run, struct err *e)
 {
 	struct runner *r = &run->r;
+	r->o.bcfg.iommu_huge = (enum iommu_huge)run->s.iommu_huge;
 	int rc = backend_open(r->o.backend, &r->o.bcfg, &r->env.be, e);
 	if (!rc && (r->env.kio = backend_kernel_io(r->env.be))) {
 		/* The kernel driver keeps the device: no controller to open. */
@@ -252,7 +254,10 @@ static int open_dataset(struct run *run, struct err *e)
 	json_object_object_add(meta, "lba_range", range);
 	if (bd)
 		meta_kernel_io(meta, r->env.kio);
-	meta_device_iommu(meta, emu ? NULL : bd ? (bd->bdf[0] ? bd->bdf : NULL) : o->bcfg.device);
+	const char *dev_bdf = emu ? NULL : bd ? (bd->bdf[0] ? bd->bdf : NULL) : o->bcfg.device;
+	meta_device_iommu(meta, dev_bdf);
+	iommu_info_record(meta, &r->env, dev_bdf, (unsigned)run->s.iommu_huge,
+			  o->quiet ? stderr : stdout);
 	return dataset_write_meta(&r->ds, e);
 }
 
@@ -382,6 +387,7 @@ static int run_attempts(struct run *run, const struct bench_case *c, unsigned i,
 	struct runner *r = &run->r;
 	int crc = 0;
 	for (unsigned attempt = 0;; attempt++) {
+		r->env.leaf_iova = r->env.leaf_len = 0;
 		observe_case_begin(r->obs, i, c->name);
 		if (r->tpc)
 			tpcount_begin(r->tpc);

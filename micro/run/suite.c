@@ -32,6 +32,7 @@ struct raw {
 	struct section *sec;
 	unsigned nsec;
 	char description[256];
+	uint64_t iommu_huge;
 	const char *file;
 	const struct kind *const *kinds;
 };
@@ -145,10 +146,20 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		snprintf(r->description, sizeof(r->description), "%s", value);
 		return 0;
 	}
+	/* A run setting: the backend takes it once, before the controller maps
+	 * its queues, so it cannot differ between cases. */
+	if (!strcmp(key, key_iommu_huge.name)) {
+		if (strcmp(section, "global"))
+			return err_set(e, EINVAL,
+				       "%s is a setting of the whole run: move it to [global] (or "
+				       "give --set %s=...)",
+				       key, key);
+		return key_value(&key_iommu_huge, value, &r->iommu_huge, e);
+	}
 	if (!known_key(r, key)) {
 		char allowed[512];
 		return err_set(e, EINVAL, "unknown key '%s'; allowed: %skind, %s", key,
-			       !strcmp(section, "global") ? "description, " : "",
+			       !strcmp(section, "global") ? "description, iommu_huge, " : "",
 			       allowed_keys(r, NULL, allowed, sizeof(allowed)));
 	}
 	struct section *s = &r->global;
@@ -414,6 +425,11 @@ static int apply_sets(struct raw *r, const char *const *sets, unsigned nset, str
 			return err_set(e, EINVAL, "--set '%s': expected key=value", sets[i]);
 		memcpy(key, sets[i], (size_t)(eq - sets[i]));
 		key[eq - sets[i]] = '\0';
+		if (!strcmp(key, key_iommu_huge.name)) {
+			if (key_value(&key_iommu_huge, eq + 1, &r->iommu_huge, e))
+				return err_wrap(e, "--set %s", sets[i]);
+			continue;
+		}
 		if (!known_key(r, key) || !strcmp(key, "kind")) {
 			char allowed[512];
 			return err_set(e, EINVAL, "--set %s: unknown key; allowed: %s", key,
@@ -448,6 +464,7 @@ static int finish(struct raw *r, int rc, const char *path, const char *const *se
 			 (int)(dot ? (size_t)(dot - base) : strlen(base)), base);
 		snprintf(s->path, sizeof(s->path), "%s", path);
 		snprintf(s->description, sizeof(s->description), "%s", r->description);
+		s->iommu_huge = r->iommu_huge;
 	} else {
 		suite_free(s);
 	}

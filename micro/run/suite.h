@@ -14,6 +14,7 @@ struct suite {
 	char name[64]; /* file name without .suite */
 	char path[256];
 	char description[256];
+	uint64_t iommu_huge; /* run setting iommu_huge (enum iommu_huge) */
 	struct bench_case *cases;
 	unsigned ncases;
 };

@@ -84,6 +84,65 @@ struct iommu_ioas_unmap {
 #define IOMMU_IOAS_UNMAP IOTLB_IOMMUFD_CMD(6)
 #endif /* IOMMU_IOAS_ALLOC */
 
+#ifndef IOMMU_OPTION
+#define IOTLB_IOMMU_OPTION_FALLBACK 1
+
+/* IOMMU_OPTION (Linux 6.2): one value of an object's option. For
+ * IOMMU_OPTION_HUGE_PAGES the object is an IOAS; value 1 (the default) lets
+ * physically contiguous pages become one large IOPTE, value 0 maps every
+ * page with a PAGE_SIZE IOPTE. */
+enum iommufd_option {
+	IOMMU_OPTION_RLIMIT_MODE = 0,
+	IOMMU_OPTION_HUGE_PAGES = 1,
+};
+
+enum iommufd_option_ops {
+	IOMMU_OPTION_OP_SET = 0,
+	IOMMU_OPTION_OP_GET = 1,
+};
+
+struct iommu_option {
+	__u32 size;
+	__u32 option_id;
+	__u16 op;
+	__u16 __reserved;
+	__u32 object_id;
+	__aligned_u64 val64;
+};
+#define IOMMU_OPTION _IO(';', 0x80 + 7)
+#endif /* IOMMU_OPTION */
+
+#ifndef IOMMU_GET_HW_INFO
+#define IOTLB_HW_INFO_FALLBACK 1
+
+/* IOMMU_GET_HW_INFO (Linux 6.7): the IOMMU behind a device bound to the
+ * iommufd; for VT-d its capability registers as the hardware reports them. */
+enum iommu_hw_info_type {
+	IOMMU_HW_INFO_TYPE_NONE = 0,
+	IOMMU_HW_INFO_TYPE_INTEL_VTD = 1,
+};
+
+struct iommu_hw_info_vtd {
+	__u32 flags;
+	__u32 __reserved;
+	__aligned_u64 cap_reg;	/* VT-d spec 11.4.2 */
+	__aligned_u64 ecap_reg; /* VT-d spec 11.4.3 */
+};
+
+struct iommu_hw_info {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 data_len;
+	__aligned_u64 data_uptr;
+	__u32 out_data_type;
+	__u8 out_max_pasid_log2;
+	__u8 __reserved[3];
+	__aligned_u64 out_capabilities;
+};
+#define IOMMU_GET_HW_INFO _IO(';', 0x80 + 10)
+#endif /* IOMMU_GET_HW_INFO */
+
 #ifndef VFIO_DEVICE_BIND_IOMMUFD
 #define IOTLB_VFIO_CDEV_FALLBACK 1
 
@@ -120,6 +179,8 @@ struct vfio_device_detach_iommufd_pt {
 #define IOTLB_DESTROY_SZ	  8u
 #define IOTLB_BIND_IOMMUFD_SZ	  16u
 #define IOTLB_ATTACH_PT_SZ	  12u
+#define IOTLB_OPTION_SZ		  24u
+#define IOTLB_HW_INFO_SZ	  40u
 
 _Static_assert(offsetof(struct iommu_destroy, id) == 4, "iommu_destroy layout");
 _Static_assert(offsetof(struct iommu_ioas_alloc, out_ioas_id) == 8, "iommu_ioas_alloc layout");
@@ -132,6 +193,12 @@ _Static_assert(offsetof(struct iommu_ioas_map, user_va) == 16, "iommu_ioas_map l
 _Static_assert(offsetof(struct iommu_ioas_map, iova) == 32, "iommu_ioas_map layout");
 _Static_assert(offsetof(struct iommu_ioas_unmap, iova) == 8, "iommu_ioas_unmap layout");
 _Static_assert(offsetof(struct iommu_ioas_unmap, length) == 16, "iommu_ioas_unmap layout");
+_Static_assert(offsetof(struct iommu_option, object_id) == 12, "iommu_option layout");
+_Static_assert(offsetof(struct iommu_option, val64) == 16, "iommu_option layout");
+_Static_assert(offsetof(struct iommu_hw_info, data_uptr) == 16, "iommu_hw_info layout");
+_Static_assert(offsetof(struct iommu_hw_info, out_data_type) == 24, "iommu_hw_info layout");
+_Static_assert(offsetof(struct iommu_hw_info, out_capabilities) == 32, "iommu_hw_info layout");
+_Static_assert(offsetof(struct iommu_hw_info_vtd, ecap_reg) == 16, "iommu_hw_info_vtd layout");
 _Static_assert(offsetof(struct vfio_device_bind_iommufd, out_devid) == 12,
 	       "vfio_device_bind_iommufd layout");
 _Static_assert(offsetof(struct vfio_device_attach_iommufd_pt, pt_id) == 8,
@@ -144,6 +211,12 @@ _Static_assert(sizeof(struct iommu_ioas_iova_ranges) == IOTLB_IOAS_IOVA_RANGES_S
 	       "iommu_ioas_iova_ranges size");
 _Static_assert(sizeof(struct iommu_ioas_map) == IOTLB_IOAS_MAP_SZ, "iommu_ioas_map size");
 _Static_assert(sizeof(struct iommu_ioas_unmap) == IOTLB_IOAS_UNMAP_SZ, "iommu_ioas_unmap size");
+#endif
+#ifdef IOTLB_IOMMU_OPTION_FALLBACK
+_Static_assert(sizeof(struct iommu_option) == IOTLB_OPTION_SZ, "iommu_option size");
+#endif
+#ifdef IOTLB_HW_INFO_FALLBACK
+_Static_assert(sizeof(struct iommu_hw_info) == IOTLB_HW_INFO_SZ, "iommu_hw_info size");
 #endif
 #ifdef IOTLB_VFIO_CDEV_FALLBACK
 _Static_assert(sizeof(struct vfio_device_bind_iommufd) == IOTLB_BIND_IOMMUFD_SZ,
