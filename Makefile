@@ -81,9 +81,10 @@ GUEST_PROGS = build/tests/vm/guest/test_guest_backends build/tests/vm/guest/test
 TEST_HELPER_OBJS = build/tests/helpers.o build/tests/unit/emu_fixture.o
 
 BENCH = bin/bench-hotpath bin/bench-model bin/bench-timer bin/bench-ioctl bin/bench-trace \
-	bin/bench-trace-map
+	bin/bench-trace-map bin/bench-kio bin/guest_shm.so
 # Developer benchmark programs (tools/devbench/), apart from the CLI.
 BENCH_OBJS = build/tools/devbench/bench_hotpath.o build/tools/devbench/bench_model.o \
+	build/tools/devbench/bench_kio.o \
 	build/tools/devbench/bench_timer.o build/tools/devbench/bench_ioctl.o \
 	build/tools/devbench/bench_trace.o build/tools/devbench/bench_trace_map.o \
 	build/tools/devbench/bench_prog.o
@@ -94,9 +95,19 @@ BIN = bin/iotlbench
 
 all: $(BIN) $(BENCH)
 
+# fio's System V shared memory as an anonymous mapping, for the guest
+# kernel without CONFIG_SYSVIPC (scripts/bench-kernel-vs-fio.sh).
+bin/guest_shm.so: tools/devbench/guest_shm.c
+	@mkdir -p bin
+	$(CC) -std=gnu11 $(OPT) -Wall -Wextra -Werror -D_GNU_SOURCE -shared -fPIC -o $@ tools/devbench/guest_shm.c
+
 bin/bench-hotpath: $(LIB) build/tools/devbench/bench_hotpath.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ build/tools/devbench/bench_hotpath.o $(LIB) $(LIBS)
+
+bin/bench-kio: $(LIB) build/tools/devbench/bench_kio.o
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ build/tools/devbench/bench_kio.o $(LIB) $(LIBS)
 
 bin/bench-timer: $(MLIB) $(LIB) build/tools/devbench/bench_timer.o
 	@mkdir -p bin
@@ -310,6 +321,14 @@ bench-trace-guest: deps
 	$(MAKE) all
 	sh scripts/bench-trace-guest.sh
 
+bench-kio: deps
+	$(MAKE) all
+	sh scripts/bench-kio.sh
+
+bench-kernel-vs-fio: deps
+	$(MAKE) all
+	sh scripts/bench-kernel-vs-fio.sh
+
 # Dataset bytes and memory of 1 M and 10 M I/O runs; timer overhead.
 bench-dataset: deps
 	$(MAKE) all
@@ -318,4 +337,4 @@ bench-dataset: deps
 clean:
 	rm -rf build bin tests/logs
 
-.PHONY: all install deps deps-campaign campaign test-campaign bench-campaign run report report-demo test test-vm validate-reach tests clean bench-trace bench-ioctl bench-trace-guest fuzz fuzz-long mutation print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE
+.PHONY: all install deps deps-campaign campaign test-campaign bench-campaign run report report-demo test test-vm validate-reach tests clean bench-trace bench-ioctl bench-trace-guest bench-kernel-vs-fio bench-kio fuzz fuzz-long mutation print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE

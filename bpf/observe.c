@@ -126,6 +126,8 @@ void observe_close(struct observe *ob)
 			"mid-call, or threads sharing a timing slot): those calls are counted "
 			"without a duration\n",
 			(unsigned long long)trace_timing_lost(ob->t));
+	if (ob->t)
+		trace_print_attribution(ob->t, stderr);
 	trace_close(ob->t);
 	if (ob->counters)
 		perf_set_close(&ob->ps);

@@ -425,16 +425,19 @@ void trace_report(const struct trace *t, FILE *f)
 		fprintf(f, "  warning: %s\n", t->warnings);
 	/* A tracepoint runs in whatever task is on the CPU: the kernel NVMe
 	 * driver unmaps in its completion interrupt (nvme_pci_complete_rq ->
-	 * nvme_unmap_data), usually over another task, so a per-process
-	 * count sees every map of its own I/O but only some of the unmaps. */
-	if (t->filter_pid &&
-	    (t->st[TR_TP_MAP].state == TS_ATTACHED || t->st[TR_TP_UNMAP].state == TS_ATTACHED))
+	 * nvme_unmap_data), usually over another task, so the filter
+	 * attributes by address, not by task (bpf/iotlb.bpf.c). */
+	bool tps = false;
+	for (uint32_t p = TR_TP_MAP; p < TR_TP_MAP + TR_NTP; p++)
+		tps |= t->st[p].state == TS_ATTACHED;
+	if (t->filter_pid && tps)
 		fprintf(f,
-			"  note: the iommu:* and intel_iommu:* tracepoints count only events in "
-			"process %d's context: unmaps and flushes the kernel driver runs in its "
-			"completion interrupt over other tasks are left out (the kernel backend's "
-			"counters.csv rows of source kernel count every context; iotlbench trace "
-			"without --pid or a command traces system-wide)\n",
+			"  attribution to process %d: iommu:map in its context; iommu:unmap by "
+			"IOVA (one it mapped, in any context: the kernel driver unmaps in its "
+			"completion interrupt); invalidations by IOVA range (overlapping the "
+			"last counted map or unmap on the same CPU; domain-wide ones are not "
+			"attributed); iommu:io_page_fault in any context. What is left out is "
+			"counted and reported at the end\n",
 			(int)t->filter_pid);
 }
 

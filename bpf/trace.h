@@ -64,6 +64,21 @@ uint64_t trace_events_dropped(const struct trace *t);
  * duration in the histograms. */
 uint64_t trace_timing_lost(const struct trace *t);
 
+/* Under a per-process filter (filter_pid), how a kernel tracepoint's
+ * events were attributed to the process (bpf/iotlb.bpf.c, tracepoints):
+ * counted, of those counted in another task's context (an unmap in the
+ * completion interrupt of the process's I/O), and left out as not the
+ * process's. False without a filter or for a probe that is not a kernel
+ * tracepoint. */
+struct trace_attr {
+	uint64_t kept, foreign, left;
+};
+bool trace_attribution(const struct trace *t, uint32_t probe_id, struct trace_attr *a);
+/* One line per attached kernel tracepoint that fired, saying what the
+ * filter counted and left out, and by which rule; nothing without a
+ * filter. */
+void trace_print_attribution(const struct trace *t, FILE *f);
+
 /* Live view: sums every case per probe and prints log2 histograms in the
  * style of bpftrace's hist(). */
 void trace_print_live(struct trace *t, FILE *f);

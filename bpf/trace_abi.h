@@ -40,6 +40,9 @@ enum tr_probe {
 	TR_NPROBES = TR_FN0 + TR_NFUNC,
 };
 
+/* The kernel tracepoints' ids run from TR_TP_MAP to TR_TP_FLUSH_NP. */
+#define TR_NTP (TR_TP_FLUSH_NP - TR_TP_MAP + 1)
+
 /* The histogram array holds this many cases at once (a ring indexed by case
  * number): the runner writes each case out when it ends, long before its
  * slot comes round again. */

@@ -201,6 +201,7 @@ void trace_print_live(struct trace *t, FILE *f)
 			bar(f, p2[l], max);
 		}
 	}
+	trace_print_attribution(t, f);
 	if (t->skel->bss->events_dropped)
 		fprintf(f, "(%llu ring-buffer events dropped)\n",
 			(unsigned long long)t->skel->bss->events_dropped);
@@ -248,6 +249,44 @@ int trace_events_start(struct trace *t, FILE *f, struct err *e)
 		return err_set(e, EAGAIN, "starting the ring-buffer reader thread failed");
 	t->events_running = 1;
 	return 0;
+}
+
+bool trace_attribution(const struct trace *t, uint32_t probe_id, struct trace_attr *a)
+{
+	uint32_t i = probe_id - TR_TP_MAP;
+	if (!t->filter_pid || probe_id < TR_TP_MAP || i >= TR_NTP)
+		return false;
+	a->kept = t->skel->bss->attr_kept[i];
+	a->foreign = t->skel->bss->attr_foreign[i];
+	a->left = t->skel->bss->attr_left[i];
+	return true;
+}
+
+/* How each tracepoint was attributed: the rule, then the three counts;
+ * a tracepoint that has not fired is not mentioned. */
+void trace_print_attribution(const struct trace *t, FILE *f)
+{
+	static const char *const rule[TR_NTP] = {
+	    [TR_TP_MAP - TR_TP_MAP] = "in its context",
+	    [TR_TP_UNMAP - TR_TP_MAP] = "by IOVA it mapped",
+	    [TR_TP_FAULT - TR_TP_MAP] = "every fault, any process",
+	    [TR_TP_QI_SUBMIT - TR_TP_MAP] = "by IOVA range after its map/unmap",
+	    [TR_TP_FLUSH - TR_TP_MAP] = "by IOVA range after its unmap",
+	    [TR_TP_FLUSH_NP - TR_TP_MAP] = "by IOVA range after its map",
+	};
+	for (unsigned i = 0; i < probe_ndefs; i++) {
+		const struct probe_def *d = &probe_defs[i];
+		struct trace_attr a;
+		if (t->st[d->id].state != TS_ATTACHED || !trace_attribution(t, d->id, &a) ||
+		    !(a.kept | a.left))
+			continue;
+		fprintf(f,
+			"attribution %s to process %d (%s): %llu counted, %llu of them while "
+			"another process was on the CPU (interrupts); %llu left out (not its)\n",
+			d->name, (int)t->filter_pid, rule[d->id - TR_TP_MAP],
+			(unsigned long long)a.kept, (unsigned long long)a.foreign,
+			(unsigned long long)a.left);
+	}
 }
 
 uint64_t trace_timing_lost(const struct trace *t)

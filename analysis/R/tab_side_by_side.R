@@ -15,7 +15,10 @@
 SIDE_CONFIG_ORDER <- c("vfio", "iommufd", "kernel (strict)", "kernel (lazy)",
                        "kernel (passthrough)", "kernel (off)", "pagemap")
 
+# The rank ignores the emulation label mark_emulation() appends
+# ("kernel (lazy) [QEMU TCG emulation]"): guest runs keep the fixed order.
 side_config_rank <- function(config) {
+  config <- sub(" \\[[^]]*\\]$", "", config)
   r <- match(config, SIDE_CONFIG_ORDER)
   base <- match(sub(" \\(.*$", "", config), SIDE_CONFIG_ORDER)
   ifelse(is.na(r), ifelse(is.na(base), length(SIDE_CONFIG_ORDER) + 1L, base), r)

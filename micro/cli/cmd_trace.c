@@ -205,7 +205,15 @@ static int open_tracer(struct trace_cli *c, struct trace **t)
 	return TRACE_GO;
 }
 
-/* Ctrl-C and SIGTERM end the loop; the last histogram is still printed. */
+static void on_child(int sig)
+{
+	(void)sig;
+}
+
+/* Ctrl-C and SIGTERM end the loop; the last histogram is still printed.
+ * SIGCHLD only wakes the loop's sleep (no SA_RESTART: nanosleep returns
+ * EINTR), so a command that exits ends the trace at once rather than at
+ * the end of the interval. */
 static void catch_stop(void)
 {
 	struct sigaction sa;
@@ -213,6 +221,8 @@ static void catch_stop(void)
 	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_child;
+	sigaction(SIGCHLD, &sa, NULL);
 }
 
 /* Lets the held child exec, now that the probes are attached. */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -216,6 +217,28 @@ static void trace_without_privileges(void **state)
 	assert_non_null(strstr(out, "setcap cap_bpf,cap_perfmon+ep"));
 }
 
+/* A traced command that exits ends the trace at once, not at the end of
+ * the printing interval (it used to sleep the whole --interval first). */
+static void trace_ends_with_its_command(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		printf("skip: tracing needs root (CAP_BPF, CAP_PERFMON) here\n");
+		skip();
+	}
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	int rc = sh("bin/iotlbench trace --probes iommu:map --interval 3600 -- true");
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	if (rc && strstr(out, "forbids BPF")) {
+		printf("skip: %s\n", out);
+		skip();
+	}
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "@iommu:map: calls 0"));
+	assert_true(b.tv_sec - a.tv_sec < 60);
+}
+
 /* Every command answers -h/--help with exit 0 and its options; a wrong
  * option exits 2 and points at that help. */
 static void every_command_has_help(void **state)
@@ -400,6 +423,7 @@ int main(void)
 	    cmocka_unit_test(pools_said_once),
 	    cmocka_unit_test(model_replay),
 	    cmocka_unit_test(trace_without_privileges),
+	    cmocka_unit_test(trace_ends_with_its_command),
 	    cmocka_unit_test(report_and_compare),
 	};
 	return cmocka_run_group_tests_name("cli", t, NULL, NULL);

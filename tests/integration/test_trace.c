@@ -9,7 +9,9 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,9 @@
 #include "bpf/privs.h"
 #include "bpf/probe_table.h"
 #include "bpf/trace.h"
+/* The skeleton, for the programs' fds: the attribution test runs them. */
+#include "bpf/trace_internal.h"
+#include "driver/util/array.h"
 #include "tests/helpers.h"
 
 /* With the privileges there, only a kernel that forbids BPF outright
@@ -183,6 +188,171 @@ static void iommu_tracepoints_attach(void **state)
 	trace_close(t);
 }
 
+/* One hit of a raw-tracepoint program with these arguments, through
+ * BPF_PROG_TEST_RUN (kernel/bpf/test_run.c, bpf_prog_test_run_raw_tp: the
+ * program runs on the calling CPU in the calling task's context). */
+static int hit(struct bpf_program *p, __u64 a0, __u64 a1, __u64 a2)
+{
+	__u64 args[3] = {a0, a1, a2};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = args, .ctx_size_in = sizeof(args));
+	int rc = bpf_prog_test_run_opts(bpf_program__fd(p), &o);
+	if (rc || o.retval)
+		printf("test run of %s: %s, retval %u\n", bpf_program__name(p),
+		       rc ? strerror(errno) : "ok", o.retval);
+	fflush(stdout);
+	return rc || o.retval ? 1 : 0;
+}
+
+static void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (cpu >= 0)
+		CPU_SET(cpu, &set);
+	else
+		for (int i = 0; i < CPU_SETSIZE; i++)
+			CPU_SET(i, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* The IOVAs and VT-d descriptors the sequences use: a, mapped by this
+ * process; c, by another; qw0 of an IOTLB invalidation (type 2) with
+ * page-selective (3) and domain-selective (2) granularity in bits 5:4. */
+static const __u64 iova_a = 0xfffff000, iova_c = 0xffffe000, qi_psi = 2 | 3 << 4,
+		   qi_dsi = 2 | 2 << 4;
+
+/* Runs in a child process (another task, as the completion interrupt runs
+ * over one); with `inval`, the invalidations too. Exits 0 if every hit ran. */
+static void other_task(struct iotlb_bpf *s, bool inval)
+{
+	int r = hit(s->progs.tp_unmap, iova_a, 4096, 4096); /* ours, by IOVA */
+	if (inval) {
+		r |= hit(s->progs.tp_flush, 0, iova_a, iova_a + 4095); /* overlaps it */
+		r |= hit(s->progs.tp_qi_submit, 0, qi_psi, iova_a);    /* page-selective */
+	}
+	r |= hit(s->progs.tp_unmap, iova_a, 4096, 4096); /* unmapped already */
+	if (inval)
+		r |= hit(s->progs.tp_flush, 0, iova_a, iova_a + 4095); /* after that */
+	r |= hit(s->progs.tp_map, iova_c, 0x2000000, 4096);	       /* not ours */
+	r |= hit(s->progs.tp_unmap, iova_c, 4096, 4096);	       /* ... its unmap */
+	if (inval) {
+		r |= hit(s->progs.tp_qi_submit, 0, qi_dsi, 0);		  /* domain-wide */
+		r |= hit(s->progs.tp_flush_np, 0, iova_c, iova_c + 4095); /* after it */
+	}
+	_exit(r);
+}
+
+/* This process maps iova_a, then a child runs other_task; both pinned to
+ * this CPU (the invalidation rule looks at the CPU's last map or unmap). */
+static void run_sequence(struct iotlb_bpf *s, bool inval)
+{
+	int cpu = sched_getcpu();
+	pin_to_cpu(cpu > 0 ? cpu : 0);
+	int bad = hit(s->progs.tp_map, iova_a, 0x1000000, 4096);
+	pid_t child = fork();
+	if (child == 0)
+		other_task(s, inval);
+	int status = -1;
+	if (child > 0)
+		waitpid(child, &status, 0);
+	pin_to_cpu(-1);
+	assert_int_equal(bad, 0);
+	assert_true(child > 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* The per-process filter attributes iommu:unmap by IOVA, not by the task
+ * on the CPU: the kernel NVMe driver unmaps in its completion interrupt
+ * over another task. The iommu tracepoints never fire on a host without an
+ * IOMMU, so the programs are run directly, the map in this process and the
+ * unmaps in a child. Before the attribution the child's unmap of this
+ * process's IOVA was dropped without a word. */
+static void filter_attributes_unmaps_by_iova(void **state)
+{
+	(void)state;
+	struct err e = {0};
+	if (privs_check(&e)) {
+		printf("skip: %s\n", e.msg);
+		skip();
+	}
+	struct trace_opts o = {.probes = "iommu:map,iommu:unmap", .filter_pid = getpid()};
+	struct trace *t = NULL;
+	open_checked(&o, &t, &e);
+	trace_report(t, stdout);
+	assert_non_null(t);
+	trace_set_case(t, 1, "attr");
+	run_sequence(t->skel, false);
+	trace_print_attribution(t, stdout);
+	struct trace_attr m, u;
+	assert_true(trace_attribution(t, TR_TP_MAP, &m));
+	assert_true(trace_attribution(t, TR_TP_UNMAP, &u));
+	assert_int_equal(m.kept, 1);
+	assert_int_equal(m.foreign, 0);
+	assert_int_equal(m.left, 1);
+	assert_int_equal(u.kept, 1);
+	assert_int_equal(u.foreign, 1);
+	assert_int_equal(u.left, 2);
+	/* The case's rows count what was attributed, and nothing else. */
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	assert_int_equal(trace_write_case(t, 1, NULL, f, NULL, &e), 0);
+	fclose(f);
+	printf("%s", out);
+	assert_int_equal(trace_calls_field(out, "iommu:map", 0), 1);
+	assert_int_equal(trace_calls_field(out, "iommu:unmap", 0), 1);
+	assert_int_equal(trace_calls_field(out, "iommu:unmap", 1), 4096);
+	free(out);
+	trace_close(t);
+}
+
+/* The invalidation tracepoints (intel_iommu:*, absent on a host without
+ * VT-d, so the programs are loaded here without attaching): counted when
+ * their range overlaps the CPU's last counted map or unmap, never when
+ * domain-wide or after another process's unmap. */
+static void invalidations_follow_attributed_unmaps(void **state)
+{
+	(void)state;
+	struct err e = {0};
+	if (privs_check(&e)) {
+		printf("skip: %s\n", e.msg);
+		skip();
+	}
+	struct iotlb_bpf *s = iotlb_bpf__open();
+	assert_non_null(s);
+	s->rodata->filter_tgid = (__u32)getpid();
+	struct bpf_program *p;
+	bpf_object__for_each_program(p, s->obj)
+	    bpf_program__set_autoload(p, !strncmp(bpf_program__name(p), "tp_", 3) &&
+					     strcmp(bpf_program__name(p), "tp_fault"));
+	int rc = iotlb_bpf__load(s);
+	if (rc == -EPERM) {
+		iotlb_bpf__destroy(s);
+		printf("skip: the kernel forbids BPF here\n");
+		skip();
+	}
+	assert_int_equal(rc, 0);
+	run_sequence(s, true);
+	static const struct {
+		uint32_t probe;
+		uint64_t kept, foreign, left;
+	} want[] = {
+	    {TR_TP_MAP, 1, 0, 1},	{TR_TP_UNMAP, 1, 1, 2},	   {TR_TP_FLUSH, 1, 1, 1},
+	    {TR_TP_QI_SUBMIT, 1, 1, 1}, {TR_TP_FLUSH_NP, 0, 0, 1},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		uint32_t k = want[i].probe - TR_TP_MAP;
+		printf("probe %u: kept %llu foreign %llu left %llu\n", want[i].probe,
+		       (unsigned long long)s->bss->attr_kept[k],
+		       (unsigned long long)s->bss->attr_foreign[k],
+		       (unsigned long long)s->bss->attr_left[k]);
+		assert_int_equal(s->bss->attr_kept[k], want[i].kept);
+		assert_int_equal(s->bss->attr_foreign[k], want[i].foreign);
+		assert_int_equal(s->bss->attr_left[k], want[i].left);
+	}
+	iotlb_bpf__destroy(s);
+}
+
 /* What this kernel offers for a function probe, found without the tracer:
  * the symbol in /proc/kallsyms or vmlinux BTF, whether the kernel loads a
  * minimal fentry program on it (0 or the -errno it refuses with), and
@@ -296,6 +466,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(usdt_counts_match_driver_ops),
 	    cmocka_unit_test(iommu_tracepoints_attach),
+	    cmocka_unit_test(filter_attributes_unmaps_by_iova),
+	    cmocka_unit_test(invalidations_follow_attributed_unmaps),
 	    cmocka_unit_test(ioctl_probes_count_calls),
 	    cmocka_unit_test(report_is_honest_about_function_probes),
 	    cmocka_unit_test(pfm_encodes_defaults),

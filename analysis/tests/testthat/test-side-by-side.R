@@ -50,6 +50,15 @@ test_that("side_by_side orders configurations and reads intervals and kernel cou
   expect_equal(t$unmaps[2], "1050")
 })
 
+test_that("guest runs labelled as emulation keep the fixed order", {
+  d <- side_fixture()
+  lab <- paste0(" [", EMULATION_LABEL, "]")
+  d$results[, config := paste0(config, lab)]
+  s <- side_by_side(d, B = 20)
+  expect_equal(s[qd == 1]$config,
+               paste0(c("vfio (strict)", "kernel (strict)", "kernel (lazy)", "pagemap"), lab))
+})
+
 test_that("side_by_side has nothing to say without latency cases", {
   d <- side_fixture()
   d$results$kind <- "reuse"

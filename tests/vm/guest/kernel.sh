@@ -122,6 +122,40 @@ else
 	res write fail "$(grep -v '^case ' /tmp/kernel-write.log | tail -n 2 | tr '\n' ' ')"
 fi
 
+# The per-process trace filter on the kernel path: dd's direct reads are
+# mapped in dd's context and unmapped in the NVMe completion interrupt over
+# whatever task runs, so the filter must attribute the unmaps (and, strict,
+# the invalidations) by IOVA: maps = unmaps = at least one per read, and
+# the attribution said in the output. Without translation, none of either.
+n=300
+if iotlbench trace \
+	--probes iommu:map,iommu:unmap,intel_iommu:cache_tag_flush_range \
+	-- dd if="$blk" of=/dev/null bs=4k count=$n iflag=direct >/tmp/ktrace.txt 2>&1; then
+	calls() { sed -n "s/^@$1: calls \([0-9]*\),.*/\1/p" /tmp/ktrace.txt | tail -n 1; }
+	m=$(calls iommu:map) u=$(calls iommu:unmap) fl=$(calls intel_iommu:cache_tag_flush_range)
+	detail="dd $n x 4k direct: iommu:map $m, iommu:unmap $u, cache_tag_flush_range $fl; $(grep '^attribution iommu:unmap' /tmp/ktrace.txt | tail -n 1)"
+	case $want in
+	strict | lazy)
+		if [ -n "$m" ] && [ "$m" = "$u" ] && [ "$m" -ge $n ] &&
+			grep -q '^attribution iommu:unmap .*by IOVA' /tmp/ktrace.txt &&
+			{ [ "$want" = lazy ] || [ "$fl" = "$u" ]; }; then
+			res trace-filter pass "$detail"
+		else
+			res trace-filter fail "maps, unmaps (and strict: flushes) differ, too few, or no attribution line: $detail"
+		fi
+		;;
+	*)
+		if [ "$m" = 0 ] && [ "$u" = 0 ]; then
+			res trace-filter pass "$detail"
+		else
+			res trace-filter fail "no translation in mode $want but $detail"
+		fi
+		;;
+	esac
+else
+	res trace-filter fail "$(tail -n 3 /tmp/ktrace.txt | tr '\n' ' ')"
+fi
+
 # map has no user-visible mapping to time on this path: refused with why.
 if iotlbench run map --backend kernel --device "$blk" --out /tmp/kruns/map \
 	>/tmp/kernel-map.log 2>&1; then
