@@ -17,11 +17,13 @@
 
 struct backend;
 struct kio_dev;
+struct dmab_dev;
 
 /* What to open. Backends ignore fields that do not concern them. */
 struct backend_cfg {
 	const char *device;	 /* PCI BDF ("0000:00:04.0") for real devices; kernel: a
-				  * block device ("/dev/nvme0n1") */
+				  * block device ("/dev/nvme0n1"); dma-api: the PCI
+				  * function lent to the kernel's DMA-API benchmark */
 	const char *kernel_opts; /* kernel: "fixed=1,poll=1,passthru=1" (driver/kio/kio.h) */
 	const char *emu_opts;	 /* emulated controller options "key=value,..." */
 	const char *preset;	 /* emu: IOMMU model preset (NULL = BACKEND_DEFAULT_PRESET) */
@@ -71,6 +73,11 @@ struct backend_ops {
 	 * then brings up no userspace NVMe controller and the kinds do their
 	 * I/O through io_uring. NULL for the backends that own the queues. */
 	struct kio_dev *(*kernel_io)(struct backend *b);
+	/* Optional. The kernel's DMA-API benchmark on a PCI function the
+	 * backend bound to it (driver/host/dmamap_bench.h): the runner opens
+	 * no controller and no I/O path, and only the kinds that drive that
+	 * benchmark run. NULL for every backend that does I/O. */
+	struct dmab_dev *(*dma_bench)(struct backend *b);
 };
 
 struct backend {
@@ -172,6 +179,12 @@ static inline unsigned backend_counters(struct backend *b, struct backend_counte
 static inline struct kio_dev *backend_kernel_io(struct backend *b)
 {
 	return b->ops->kernel_io ? b->ops->kernel_io(b) : NULL;
+}
+
+/* The kernel DMA-API benchmark of the dma-api backend, or NULL. */
+static inline struct dmab_dev *backend_dma_bench(struct backend *b)
+{
+	return b->ops->dma_bench ? b->ops->dma_bench(b) : NULL;
 }
 
 /* Convenience: allocate and map in one step, undoing the allocation on failure. */
