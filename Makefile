@@ -70,6 +70,7 @@ INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse build/tests
 	build/tests/unit/test_pmu_sysfs build/tests/unit/test_pci build/tests/unit/test_iova \
 	build/tests/unit/test_mem build/tests/unit/test_backend_errors build/tests/unit/test_sysinfo \
 	build/tests/unit/test_uapi_abi build/tests/unit/test_kernel_backend build/tests/unit/test_tpcount \
+	build/tests/unit/test_dmamap \
 	build/tests/integration/test_model \
 	build/tests/integration/test_identify build/tests/integration/test_io \
 	build/tests/integration/test_queues build/tests/integration/test_errors \

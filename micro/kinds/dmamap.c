@@ -33,13 +33,13 @@ static const struct key_def key_granule = {.name = "granule",
 					   .min = 1,
 					   .max = DMA_MAP_MAX_GRANULE,
 					   .help = "pages (of the kernel's PAGE_SIZE) per mapping"};
+/* Listed in the kernel's order, so the index a choice key stores is the
+ * DMA_MAP_* value the ioctl takes. */
 static const char *const dirs[] = {"bidirectional", "to_device", "from_device", NULL};
-static const uint64_t dir_vals[] = {DMA_MAP_BIDIRECTIONAL, DMA_MAP_TO_DEVICE, DMA_MAP_FROM_DEVICE};
-static const struct key_def key_dir = {.name = "dir",
-				       .type = KEY_CHOICE,
-				       .choices = dirs,
-				       .choice_vals = dir_vals,
-				       .help = "DMA direction of each mapping"};
+_Static_assert(DMA_MAP_BIDIRECTIONAL == 0 && DMA_MAP_TO_DEVICE == 1 && DMA_MAP_FROM_DEVICE == 2,
+	       "dirs[] follows the DMA_MAP_* values");
+static const struct key_def key_dir = {
+    .name = "dir", .type = KEY_CHOICE, .choices = dirs, .help = "DMA direction of each mapping"};
 static const struct key_def key_trans = {.name = "dma_trans_ns",
 					 .type = KEY_UINT,
 					 .min = 0,

@@ -175,6 +175,13 @@ esac
 set -- "$@" -drive "file=$disk,if=none,format=raw,id=nvm0" \
 	-device "nvme,serial=iotlb0001,drive=nvm0${nvme_opts:+,$nvme_opts}"
 [ -z "$nvme_opts" ] || kargs="$kargs iotlb.nvme=$nvme_opts"
+# The kernel-* boots also get a PCI function no driver claims (QEMU's
+# pci-testdev, 1b36:0005) for the kernel's DMA-API benchmark to be bound
+# to, so kernel.sh's dmamap runs never take the NVMe function away. It sits
+# behind the same intel-iommu in its own group.
+case $mode in
+kernel-*) set -- "$@" -device pci-testdev,addr=0x10 ;;
+esac
 # Each program gets less than the whole boot, so that a hanging one is named
 # by /init (status 143) instead of the run ending in a bare QEMU timeout.
 if [ -z "$ttimeout" ]; then
