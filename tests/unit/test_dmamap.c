@@ -65,7 +65,7 @@ static void keys(void **state)
 	assert_int_equal(case_value(&s.cases[0], "dma_trans_ns"), 100);
 	assert_int_equal((int64_t)case_value(&s.cases[0], "node"), DMA_MAP_NUMA_NO_NODE);
 	assert_int_equal(case_value(&s.cases[0], "seconds"), 1);
-	assert_int_equal(case_value(&s.cases[0], "dma_bits"), 32);
+	assert_int_equal(case_value(&s.cases[0], "dma_bits"), 64);
 	char d[256];
 	case_describe(&s.cases[0], d, sizeof(d));
 	assert_non_null(strstr(d, "dir=from_device"));

@@ -17,7 +17,9 @@
 #                        (one poll queue: nvme.poll_queues=1) and the IOMMU
 #                        runs strict (iommu.strict=1), lazy (iommu.strict=0),
 #                        passthrough (iommu=pt) or not at all (no intel-iommu
-#                        device, intel_iommu=off): the kernel backend's modes
+#                        device, intel_iommu=off): the kernel backend's modes;
+#                        these also get a driverless pci-testdev at 00:10.0
+#                        for the kernel's DMA-API benchmark (kind dmamap)
 #   --append ARGS        extra kernel arguments (e.g. hugepages, see README)
 #   --mem SIZE           guest memory, QEMU -m syntax (default 5G: two 1 GiB
 #                        hugepages fit only from 5G on, q35 puts 2G below 4G)

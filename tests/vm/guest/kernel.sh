@@ -6,8 +6,10 @@
 # nvme.poll_queues=1) and as NVMe passthrough on /dev/ng0n1. Each run must
 # finish every case and record the mode of the device's own IOMMU group in
 # meta.json; `devices` must list the namespace with its poll queue and char
-# device; map must be refused with the reason. The results go back to the
-# host through /guest-out (TCG emulation: the times are not hardware's).
+# device; map must be refused with the reason. Then the kernel's DMA-API
+# benchmark (kind dmamap, backend dma-api) on the boot's pci-testdev, below.
+# The results go back to the host through /guest-out (TCG emulation: the
+# times are not hardware's).
 set -u
 mode=${IOTLB_MODE:-iommu}
 blk=${IOTLB_BLOCK:-}
