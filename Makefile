@@ -28,11 +28,13 @@ IOMMU_OBJS = build/driver/iommu/cache.o build/driver/iommu/pgtable.o build/drive
 	build/driver/iommu/preset.o build/driver/iommu/replay.o
 HOST_OBJS = build/driver/host/pci.o build/driver/host/pci_cfg.o build/driver/host/precheck.o \
 	build/driver/host/sysinfo.o build/driver/host/vfio_dev.o build/driver/host/vfio_info.o \
-	build/driver/host/blockdev.o build/driver/host/vtd_cap.o build/driver/host/vtd_debugfs.o
+	build/driver/host/blockdev.o build/driver/host/vtd_cap.o build/driver/host/vtd_debugfs.o \
+	build/driver/host/dmamap_bench.o
 MEM_OBJS = build/driver/mem/mem.o build/driver/mem/mem_pool.o build/driver/mem/physaddr.o
 BACKEND_OBJS = build/driver/backend/registry.o build/driver/backend/emu.o \
 	build/driver/backend/iommufd.o build/driver/backend/iova.o build/driver/backend/pagemap.o \
-	build/driver/backend/real_common.o build/driver/backend/vfio.o build/driver/backend/kernel.o
+	build/driver/backend/real_common.o build/driver/backend/vfio.o build/driver/backend/kernel.o \
+	build/driver/backend/dma_api.o
 KIO_OBJS = build/driver/kio/kio.o
 DRIVER_OBJS = $(UTIL_OBJS) $(NVME_OBJS) $(EMU_OBJS) $(IOMMU_OBJS) $(HOST_OBJS) $(MEM_OBJS) $(BACKEND_OBJS) $(KIO_OBJS)
 BPF_OBJS = build/bpf/pmu_sysfs.o build/bpf/uncore_iio.o build/bpf/uncore_iio_table.o build/bpf/perf_cpu.o build/bpf/perf_set.o build/bpf/probe_table.o build/bpf/kcheck.o \
@@ -48,7 +50,8 @@ DATASET_OBJS = build/micro/dataset/dataset.o build/micro/dataset/rows.o \
 # Benchmark kinds: one file and one descriptor each, listed in kinds/table.c.
 KIND_OBJS = build/micro/kinds/table.o build/micro/kinds/kind.o build/micro/kinds/keys.o build/micro/kinds/case.o \
 	build/micro/kinds/map.o build/micro/kinds/count.o build/micro/kinds/churn.o \
-	build/micro/kinds/reuse.o build/micro/kinds/reuse_auto.o build/micro/kinds/latency.o
+	build/micro/kinds/reuse.o build/micro/kinds/reuse_auto.o build/micro/kinds/latency.o \
+	build/micro/kinds/dmamap.o
 RUN_OBJS = build/micro/run/iommu_info.o build/micro/run/suite.o build/micro/run/limits.o build/micro/run/runner.o build/micro/run/signals.o \
 	build/micro/run/safety.o build/micro/run/progress.o
 MICRO_LIB_OBJS = $(BPF_OBJS) $(MEASURE_OBJS) $(DATASET_OBJS) $(KIND_OBJS) $(RUN_OBJS)
@@ -69,6 +72,7 @@ INPROC_TESTS = build/tests/unit/test_prp build/tests/unit/test_parse build/tests
 	build/tests/unit/test_mem build/tests/unit/test_backend_errors build/tests/unit/test_sysinfo \
 	build/tests/unit/test_uapi_abi build/tests/unit/test_kernel_backend build/tests/unit/test_tpcount \
 	build/tests/unit/test_leaf \
+	build/tests/unit/test_dmamap \
 	build/tests/integration/test_model \
 	build/tests/integration/test_identify build/tests/integration/test_io \
 	build/tests/integration/test_queues build/tests/integration/test_errors \

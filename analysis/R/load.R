@@ -25,7 +25,7 @@ RESULT_REQUIRED <- c("kind", "page_size", "p50_ns")
 # several), `hostname` what the machine called itself.
 META_COLS <- c("run", "dir", "host", "hostname", "machine", "boot_config", "campaign",
                "kernel", "cpu_model", "iommu_type",
-               "iommu_mode", "meta_backend", "preset", "suite_name",
+               "iommu_mode", "device_iommu_mode", "meta_backend", "preset", "suite_name",
                "start_time", "end_time", "complete", "has_meta")
 
 read_meta <- function(dir) {
@@ -59,6 +59,9 @@ meta_row <- function(meta, dir) {
     cpu_model = scalar_or_na(host$cpu_model),
     iommu_type = scalar_or_na(host$iommu_type),
     iommu_mode = scalar_or_na(host$iommu_mode),
+    # The mode of the measured function's own group (real devices; null
+    # on emu), which its DMA went through whatever the host default says.
+    device_iommu_mode = scalar_or_na(if (is.list(meta$device_iommu)) meta$device_iommu$mode),
     meta_backend = scalar_or_na(meta$backend),
     preset = scalar_or_na(meta$preset),
     suite_name = scalar_or_na(meta$suite),
@@ -256,11 +259,13 @@ case_base <- function(case) {
 # Label of a DMA configuration: what a figure legend should distinguish.
 # emu runs differ by IOMMU model preset; real IOMMU backends by strict/lazy;
 # the kernel backend by every mode (strict, lazy, passthrough, off), which
-# decides what its driver does per I/O.
-config_label <- function(backend, preset, iommu_mode) {
+# decides what its driver does per I/O; dma-api (the kernel's
+# dma_map_benchmark) by the mode of its function's own group.
+config_label <- function(backend, preset, iommu_mode, device_iommu_mode = NA_character_) {
+  mode <- ifelse(backend == "dma-api" & !is.na(device_iommu_mode), device_iommu_mode, iommu_mode)
   ifelse(backend == "emu" & !is.na(preset), paste0("emu/", preset),
-  ifelse(backend %in% c("vfio", "iommufd", "kernel") & !is.na(iommu_mode),
-         paste0(backend, " (", iommu_mode, ")"), backend))
+  ifelse(backend %in% c("vfio", "iommufd", "kernel", "dma-api") & !is.na(mode),
+         paste0(backend, " (", mode, ")"), backend))
 }
 
 # The no-IOMMU reference every ratio is taken against.
@@ -290,7 +295,7 @@ load_datasets <- function(dirs) {
                "A run stopped before its first case finished has nothing to report: run it again")
   results <- merge(results, runs, by = "run", all.x = TRUE, sort = FALSE)
   results[is.na(backend), backend := meta_backend]
-  results[, config := config_label(backend, preset, iommu_mode)]
+  results[, config := config_label(backend, preset, iommu_mode, device_iommu_mode)]
   results[, baseline := is_baseline(backend, preset)]
   hosts <- unique(results$host)
   # Legends name the host only when there is more than one to tell apart.

@@ -120,6 +120,13 @@ build_report <- function(dirs, out_dir, quiet = FALSE, single_file = FALSE, refe
     }
   }
 
+  # The kernel's dma_map_benchmark: means and standard deviations only, so
+  # a table of its own rather than the percentile tables above.
+  dm <- table_dmamap(data)
+  if (!is.null(dm))
+    tables$dmamap <- list(title = DMAMAP_TITLE, df = dm,
+      files = write_table_both(dm, out_dir, "table_dmamap", DMAMAP_CAPTION))
+
   answers <- list(
     "How much does the IOMMU cost on this machine?" = answer_iommu_cost(cmp, reach, data$runs),
     "At which footprint does the IOTLB run out?" = if (nrow(reach)) answer_reach(reach, data$runs) else answer_reach(NULL),

@@ -17,6 +17,7 @@
 
 struct backend;
 struct kio_dev;
+struct dmab_dev;
 
 /* Which IOPTE leaf sizes the backend's IOMMU mappings may use (suite key
  * iommu_huge). DEFAULT leaves the backend as it is; OFF asks for 4 KiB
@@ -36,7 +37,8 @@ struct backend_hw_info {
 /* What to open. Backends ignore fields that do not concern them. */
 struct backend_cfg {
 	const char *device;	    /* PCI BDF ("0000:00:04.0") for real devices; kernel: a
-				     * block device ("/dev/nvme0n1") */
+				     * block device ("/dev/nvme0n1"); dma-api: the PCI
+				     * function lent to the kernel's DMA-API benchmark */
 	const char *kernel_opts;    /* kernel: "fixed=1,poll=1,passthru=1" (driver/kio/kio.h) */
 	const char *emu_opts;	    /* emulated controller options "key=value,..." */
 	const char *preset;	    /* emu: IOMMU model preset (NULL = BACKEND_DEFAULT_PRESET) */
@@ -98,6 +100,11 @@ struct backend_ops {
 	bool iommu_huge_always;
 	/* Optional. The IOMMU's own description of itself (IOMMU_GET_HW_INFO). */
 	int (*hw_info)(struct backend *b, struct backend_hw_info *out, struct err *e);
+	/* Optional. The kernel's DMA-API benchmark on a PCI function the
+	 * backend bound to it (driver/host/dmamap_bench.h): the runner opens
+	 * no controller and no I/O path, and only the kinds that drive that
+	 * benchmark run. NULL for every backend that does I/O. */
+	struct dmab_dev *(*dma_bench)(struct backend *b);
 };
 
 struct backend {
@@ -204,6 +211,11 @@ static inline struct kio_dev *backend_kernel_io(struct backend *b)
 /* The IOMMU hardware description, or an error saying why there is none
  * (the backend has no op for it, or the kernel refused). */
 int backend_hw_info(struct backend *b, struct backend_hw_info *out, struct err *e);
+/* The kernel DMA-API benchmark of the dma-api backend, or NULL. */
+static inline struct dmab_dev *backend_dma_bench(struct backend *b)
+{
+	return b->ops->dma_bench ? b->ops->dma_bench(b) : NULL;
+}
 
 /* Convenience: allocate and map in one step, undoing the allocation on failure. */
 int backend_dma_alloc(struct backend *b, size_t len, size_t page_size, uint32_t prot,

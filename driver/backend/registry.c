@@ -5,6 +5,7 @@
 
 #include "driver/mem/mem.h"
 #include "driver/util/probes.h"
+#include "driver/backend/dma_api.h"
 #include "driver/backend/emu.h"
 #include "driver/backend/kernel.h"
 #include "driver/backend/real.h"
@@ -14,7 +15,7 @@
  * vfio, iommufd) add their ops table here and nowhere else. */
 static const struct backend_ops *const backends[] = {
     &backend_emu_ops,	  &backend_pagemap_ops, &backend_vfio_ops,
-    &backend_iommufd_ops, &backend_kernel_ops,
+    &backend_iommufd_ops, &backend_kernel_ops,	&backend_dma_api_ops,
 };
 
 #define NBACKENDS (ARRAY_SIZE(backends))

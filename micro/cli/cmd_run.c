@@ -84,7 +84,8 @@ static const char *resolve_suite(const char *arg, char *buf, size_t len)
 static const struct cli_opt run_opts_table[] = {
     {"backend", required_argument, 'b', "NAME", "DMA backend (default emu)"},
     {"device", required_argument, 'd', "DEV",
-     "PCI device (BDF) of a real controller; kernel: a block device (/dev/nvme0n1)"},
+     "PCI device (BDF) of a real controller; kernel: a block device (/dev/nvme0n1); "
+     "dma-api: a PCI function no driver uses"},
     {"preset", required_argument, 'p', "NAME", "emu: IOMMU model preset ('iotlbench presets')"},
     {"preset-file", required_argument, 'P', "FILE", "emu: presets file"},
     {"emu-opts", required_argument, 'E', "K=V,...", "emu: controller options ('iotlbench help')"},

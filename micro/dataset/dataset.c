@@ -8,7 +8,7 @@
 const char *const dataset_results_header =
     "case,kind,backend,page_size,op,io_size,qd,threads,pages,map_size,mappings,churn,ops,"
     "mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,p9999_ns,max_ns,iops,mem_bytes,order,other_pages,"
-    "other_page_size,search,verdict";
+    "other_page_size,search,verdict,stddev_ns,dma_dir,dma_trans_ns";
 
 static int mkdir_p(const char *path, struct err *e)
 {

@@ -19,23 +19,35 @@ int dataset_emit_row(struct dataset *d, const struct result_row *row, const stru
 		(unsigned long long)row->page_size, row->op);
 	opt_u64(f, row->has_io, row->io_size);
 	opt_u64(f, row->has_qd, row->qd);
-	opt_u64(f, row->has_qd, row->threads);
+	opt_u64(f, row->has_qd || row->has_threads, row->threads);
 	opt_u64(f, row->has_pages, row->pages);
 	opt_u64(f, row->has_map_size, row->map_size);
 	opt_u64(f, row->has_mappings, row->mappings);
-	fprintf(f, ",%s,%llu", row->churn, (unsigned long long)h->count);
-	const double qs[] = {0.5, 0.9, 0.99, 0.999, 0.9999};
-	fprintf(f, ",%.1f", hist_mean(h));
-	for (unsigned i = 0; i < 5; i++)
-		fprintf(f, ",%llu", (unsigned long long)hist_quantile(h, qs[i]));
-	fprintf(f, ",%llu,%.1f", (unsigned long long)(h->count ? h->max : 0), row->iops);
+	const struct row_moments *m = row->moments;
+	if (m) {
+		/* ops, mean, p50 ... p99.99, max, iops: only the mean is known. */
+		fprintf(f, ",%s,,%.1f,,,,,,,", row->churn, m->mean_ns);
+	} else {
+		fprintf(f, ",%s,%llu", row->churn, (unsigned long long)h->count);
+		const double qs[] = {0.5, 0.9, 0.99, 0.999, 0.9999};
+		fprintf(f, ",%.1f", hist_mean(h));
+		for (unsigned i = 0; i < 5; i++)
+			fprintf(f, ",%llu", (unsigned long long)hist_quantile(h, qs[i]));
+		fprintf(f, ",%llu,%.1f", (unsigned long long)(h->count ? h->max : 0), row->iops);
+	}
 	opt_u64(f, row->has_mem, row->mem_bytes);
 	fprintf(f, ",%s", row->order ? row->order : "");
 	opt_u64(f, row->has_other, row->other_pages);
 	opt_u64(f, row->has_other, row->other_page_size);
 	fprintf(f, ",%s,%s", row->search ? row->search : "", row->verdict ? row->verdict : "");
+	if (m)
+		fprintf(f, ",%.1f", m->stddev_ns);
+	else
+		fputc(',', f);
+	fprintf(f, ",%s", row->dma_dir ? row->dma_dir : "");
+	opt_u64(f, row->has_trans, row->dma_trans_ns);
 	fputc('\n', f);
-	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+	for (unsigned i = 0; !m && i < HIST_BUCKETS; i++) {
 		if (!h->b[i])
 			continue;
 		uint64_t lo, hi;

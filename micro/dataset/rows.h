@@ -35,6 +35,23 @@ struct result_row {
 	 * or "unsure" for a measurement repeated with a larger budget. */
 	const char *search, *verdict;
 	const struct samples *raw; /* written to raw_samples.csv when set */
+	/* Set for `threads` without `qd` (dmamap: the kernel's threads). */
+	int has_threads;
+	/* dmamap: what the kernel's dma_map_benchmark reports, a mean and a
+	 * standard deviation and nothing else (no count, no distribution).
+	 * When set, mean_ns and stddev_ns come from here and ops, the
+	 * percentiles, max_ns and iops are written empty, with no histogram
+	 * rows; the histogram argument is ignored. */
+	const struct row_moments *moments;
+	/* dmamap: the DMA direction mapped and the simulated transfer time
+	 * between map and unmap (NULL / has_trans 0 elsewhere). */
+	const char *dma_dir;
+	uint64_t dma_trans_ns;
+	int has_trans;
+};
+
+struct row_moments {
+	double mean_ns, stddev_ns;
 };
 
 /* Appends the row, its histogram and (when given) its counters. */

@@ -52,6 +52,7 @@ struct bench_case {
 
 struct backend;
 struct kio_dev;
+struct dmab_dev;
 struct nvme_ctrl;
 struct nvme_ns;
 struct dataset;
@@ -59,7 +60,8 @@ struct dataset;
 /* What a case runs against: the device behind its backend, the namespace
  * (or the --lba-range window of it), the dataset its rows go to and the
  * run's stop flag (set by SIGINT/SIGTERM). Exactly one of c (a userspace
- * backend owns the NVMe queues) and kio (the kernel driver does) is set,
+ * backend owns the NVMe queues), kio (the kernel driver does) and dmab (no
+ * NVMe device at all: the kernel's DMA-API benchmark) is set,
  * and a kind picks its I/O loop by it once per case, so the userspace hot
  * path carries no indirection. The runner fills it; a kind sees
  * nothing else of the run. */
@@ -67,6 +69,9 @@ struct bench_env {
 	struct backend *be;
 	struct nvme_ctrl *c; /* NULL on the kernel backend */
 	struct kio_dev *kio; /* the kernel backend's io_uring path; NULL otherwise */
+	/* dma-api backend: the kernel's DMA-API benchmark; c, kio and ns are
+	 * then NULL (there is no namespace and no I/O). */
+	struct dmab_dev *dmab;
 	const struct nvme_ns *ns;
 	struct dataset *ds;
 	volatile sig_atomic_t *stop;
@@ -105,6 +110,11 @@ struct kind {
 	 * path; `no_kernel_io` says why, for the runner's refusal. */
 	bool kernel_io;
 	const char *no_kernel_io;
+	/* Runs only on the dma-api backend (env.dmab): it drives the kernel's
+	 * DMA-API benchmark, not a controller. The runner refuses it on the
+	 * other backends and every other kind on dma-api, before the first
+	 * case. */
+	bool dma_bench;
 };
 
 /* A set of kinds the suite parser and `help` know (NULL-terminated). */

@@ -11,6 +11,12 @@ static int check_case(const struct bench_case *c, const struct nvme_ctrl *ctrl,
 		      const struct nvme_ns *ns, struct err *e)
 {
 	const struct nvme_ctrl_info *in = &ctrl->info;
+	if (c->kind->dma_bench)
+		return err_set(e, EOPNOTSUPP,
+			       "kind %s drives the kernel's dma_map_benchmark, which has no "
+			       "NVMe controller to run on: run it with --backend dma-api "
+			       "--device BDF (a PCI function no driver uses)",
+			       c->kind->name);
 	/* A queue of N entries holds N - 1 commands (NVMe 1.4, 4.1.1: full
 	 * when the tail is one behind the head), and CAP.MQES + 1 is the most
 	 * entries a queue may have (3.1.1). */
@@ -85,6 +91,22 @@ int limits_check_kernel(const struct suite *s, const struct kio_dev *d, struct e
 		 * only the namespace and the block size limit io_size here. */
 		if (check_io(c, &d->ns, e))
 			return err_wrap(e, "%s: case %s", s->path, c->name);
+	}
+	return 0;
+}
+
+int limits_check_dma_api(const struct suite *s, struct err *e)
+{
+	for (unsigned i = 0; i < s->ncases; i++) {
+		const struct bench_case *c = &s->cases[i];
+		if (!c->kind->dma_bench)
+			return err_set(
+			    e, EOPNOTSUPP,
+			    "%s: case %s: kind %s cannot run on the dma-api backend: it "
+			    "lends its PCI function to the kernel's dma_map_benchmark and "
+			    "has no NVMe device and no mapping of this process (run kind "
+			    "dmamap there, and %s on another backend)",
+			    s->path, c->name, c->kind->name, c->kind->name);
 	}
 	return 0;
 }

@@ -18,6 +18,10 @@ int limits_check(const struct suite *s, const struct nvme_ctrl *c, const struct 
  * kernel's I/O path, and its I/O sizes fit the block device. */
 int limits_check_kernel(const struct suite *s, const struct kio_dev *d, struct err *e);
 
+/* The same for the dma-api backend: every case's kind must drive the
+ * kernel's DMA-API benchmark (kind.h, dma_bench). */
+int limits_check_dma_api(const struct suite *s, struct err *e);
+
 /* Which cases the host's hugepage pools cannot hold (skip[i] set), each
  * page size said once on `out` with the largest need and the fix, instead
  * of once per case. Cases of kinds without a footprint are not judged.

@@ -96,7 +96,14 @@ static int open_device(struct run *run, struct err *e)
 	struct runner *r = &run->r;
 	r->o.bcfg.iommu_huge = (enum iommu_huge)run->s.iommu_huge;
 	int rc = backend_open(r->o.backend, &r->o.bcfg, &r->env.be, e);
-	if (!rc && (r->env.kio = backend_kernel_io(r->env.be))) {
+	if (!rc && (r->env.dmab = backend_dma_bench(r->env.be))) {
+		/* The kernel's DMA-API benchmark: no NVMe device, no I/O. */
+		rc = limits_check_dma_api(&run->s, e);
+		if (!rc && r->o.has_range)
+			rc = err_set(e, EINVAL,
+				     "--lba-range: the dma-api backend does no I/O; leave it out");
+		return rc;
+	} else if (!rc && (r->env.kio = backend_kernel_io(r->env.be))) {
 		/* The kernel driver keeps the device: no controller to open. */
 		r->env.ns = &r->env.kio->ns;
 		rc = limits_check_kernel(&run->s, r->env.kio, e);
@@ -220,6 +227,8 @@ static int open_dataset(struct run *run, struct err *e)
 	setvbuf(r->ds.counters, NULL, _IOFBF, 1 << 20);
 	bool emu = !strcmp(r->env.be->ops->name, "emu");
 	const struct blockdev_info *bd = r->env.kio ? &r->env.kio->info : NULL;
+	/* The dma-api backend has a PCI function but no NVMe controller. */
+	const struct nvme_ctrl_info none = {0}, *ci = r->env.c ? &r->env.c->info : &none;
 	struct meta_run m = {
 	    .run_id = run->run_id,
 	    .suite = run->s.name,
@@ -232,10 +241,10 @@ static int open_dataset(struct run *run, struct err *e)
 	    .preset = emu ? (o->bcfg.preset ? o->bcfg.preset : BACKEND_DEFAULT_PRESET) : NULL,
 	    .emu_opts = emu ? o->bcfg.emu_opts : NULL,
 	    .bdf = bd ? (bd->bdf[0] ? bd->bdf : NULL) : o->bcfg.device,
-	    .model = bd ? bd->model : r->env.c->info.model,
-	    .serial = bd ? bd->serial : r->env.c->info.serial,
-	    .firmware = bd ? bd->firmware : r->env.c->info.firmware,
-	    .mdts_bytes = bd ? bd->max_xfer : r->env.c->info.max_xfer,
+	    .model = bd ? bd->model : ci->model,
+	    .serial = bd ? bd->serial : ci->serial,
+	    .firmware = bd ? bd->firmware : ci->firmware,
+	    .mdts_bytes = bd ? bd->max_xfer : ci->max_xfer,
 	    .iommu_model = emu,
 	    .clock_source = g_timer.source,
 	    .tsc_hz = g_timer.tsc ? g_timer.tsc_hz : 0,
@@ -311,7 +320,8 @@ static int open_observe(struct run *run, struct err *e)
 	if (rc)
 		return rc;
 	meta_counters(r->ds.meta, observe_counters(r->obs));
-	observe_set_lba_shift(r->obs, r->env.ns->lba_shift);
+	if (r->env.ns)
+		observe_set_lba_shift(r->obs, r->env.ns->lba_shift);
 	/* The default probes sit in the kernel's IOMMU and VFIO/IOMMUFD
 	 * paths; an in-process backend never enters them. */
 	if (o->trace && !(o->trace_probes && *o->trace_probes) && !backend_is_real(r->env.be))
@@ -324,14 +334,15 @@ static int open_observe(struct run *run, struct err *e)
 	return 0;
 }
 
-/* The kernel backend's mapping work per case: the IOMMU tracepoints on
- * every CPU and in every context (bpf/tpcount.h), as counters.csv rows of
- * source `kernel`. Without permission or tracefs the rows say
+/* The kernel backend's mapping work per case (and the dma-api backend's,
+ * whose map/unmap pairs the kernel does not count otherwise): the IOMMU
+ * tracepoints on every CPU and in every context (bpf/tpcount.h), as
+ * counters.csv rows of source `kernel`. Without permission or tracefs the rows say
  * `unsupported` and the run says why once. */
 static void open_tpcount(struct run *run)
 {
 	struct runner *r = &run->r;
-	if (!r->env.kio || !(r->tpc = calloc(1, sizeof(*r->tpc))))
+	if (!(r->env.kio || r->env.dmab) || !(r->tpc = calloc(1, sizeof(*r->tpc))))
 		return;
 	tpcount_open(r->tpc, tpcount_iommu_events);
 	FILE *out = r->o.quiet ? stderr : stdout;

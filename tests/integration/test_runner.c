@@ -66,7 +66,7 @@ static char *slurp(const char *path)
 }
 
 #define MAXROWS 4096
-#define NCOL	27
+#define NCOL	30
 
 struct table {
 	char *text;

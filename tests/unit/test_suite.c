@@ -116,7 +116,7 @@ static void errors(void **state)
 	expect_error("[reuse]\npages = 4\nmap_size = 4k\n",
 		     "e.suite:3: key 'map_size' does not apply to kind reuse; its keys:");
 	expect_error("[foo]\nqd = 1\n",
-		     "section [foo] needs 'kind = map|count|churn|reuse|latency'");
+		     "section [foo] needs 'kind = map|count|churn|reuse|latency|dmamap'");
 	expect_error("[x]\nkind = fast\n", "kind 'fast': allowed values are map, count");
 	expect_error("[reuse]\npages = 4\nio_size = 1000\n",
 		     "io_size = 1000: must be a multiple of 512");

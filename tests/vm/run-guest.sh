@@ -17,7 +17,9 @@
 #                        (one poll queue: nvme.poll_queues=1) and the IOMMU
 #                        runs strict (iommu.strict=1), lazy (iommu.strict=0),
 #                        passthrough (iommu=pt) or not at all (no intel-iommu
-#                        device, intel_iommu=off): the kernel backend's modes
+#                        device, intel_iommu=off): the kernel backend's modes;
+#                        these also get a driverless pci-testdev at 00:10.0
+#                        for the kernel's DMA-API benchmark (kind dmamap)
 #   --append ARGS        extra kernel arguments (e.g. hugepages, see README)
 #   --mem SIZE           guest memory, QEMU -m syntax (default 5G: two 1 GiB
 #                        hugepages fit only from 5G on, q35 puts 2G below 4G)
@@ -181,6 +183,13 @@ esac
 set -- "$@" -drive "file=$disk,if=none,format=raw,id=nvm0" \
 	-device "nvme,serial=iotlb0001,drive=nvm0${nvme_opts:+,$nvme_opts}"
 [ -z "$nvme_opts" ] || kargs="$kargs iotlb.nvme=$nvme_opts"
+# The kernel-* boots also get a PCI function no driver claims (QEMU's
+# pci-testdev, 1b36:0005) for the kernel's DMA-API benchmark to be bound
+# to, so kernel.sh's dmamap runs never take the NVMe function away. It sits
+# behind the same intel-iommu in its own group.
+case $mode in
+kernel-*) set -- "$@" -device pci-testdev,addr=0x10 ;;
+esac
 # Each program gets less than the whole boot, so that a hanging one is named
 # by /init (status 143) instead of the run ending in a bare QEMU timeout.
 if [ -z "$ttimeout" ]; then
