@@ -201,10 +201,9 @@ campaign:
 	sh scripts/deps.sh $(CAMPAIGN_PKGS)
 	CAMPAIGN="$(CAMPAIGN)" CAMPAIGN_ROOT="$(CAMPAIGN_ROOT)" sh campaign/run.sh "$(INVENTORY)" "$(SUITES)"
 
-# The campaign against three loopback sshd hosts (tests/campaign/test.sh):
-# three builds of bin/iotlbench and Ansible's cost per task take 5 to 17
-# minutes on a 2-core machine, too long for make test's CI budget until the
-# hosts share one build; run it on its own.
+# The campaign against three loopback sshd hosts (tests/campaign/test.sh),
+# on its own: about 20 min of wall time on 2 shared cores, too long for every
+# `make test` (README, Tests).
 test-campaign: deps deps-campaign
 	sh tests/campaign/test.sh
 
@@ -244,7 +243,9 @@ GUEST_TESTS = $(GUEST_PROGS) \
 SKIP_VM = 0
 
 # Every test suite of the project, ending with one summary line: the C and R
-# tests here, then the guest tests (SKIP_VM=1 leaves the guest out).
+# tests here, the campaign on loopback hosts (README, Campaigns: 10 min of
+# CPU, 20 min of wall time on 2 shared cores, hence its own limit), then the
+# guest tests (SKIP_VM=1 leaves the guest out).
 test: deps
 	$(MAKE) all tests $(GUEST_PROGS)
 	SANITIZE=$(SANITIZE) GUEST_TESTS="$(GUEST_TESTS)" sh tests/run.sh $(TESTS) R:analysis/run-tests.R:1800 SH:tests/report/browser.sh SH:tests/reach/validate-subset.sh VM:$(SKIP_VM)
