@@ -58,6 +58,11 @@ build_report <- function(dirs, out_dir, quiet = FALSE, single_file = FALSE, refe
                        after = which(names(builders) == "reuse"))
     say("reference %s: %s", ref$name, ref$label)
   }
+  # The kernel driver beside the userspace backends, drawn (the table below
+  # has the same rows): only when a run used the kernel backend.
+  if (any(data$results$backend == "kernel", na.rm = TRUE))
+    builders <- append(builders, list(side_by_side = function(d, reach) fig_side_by_side(d)),
+                       after = which(names(builders) == "throughput"))
   dir.create(out_dir, recursive = TRUE, showWarnings = FALSE)
 
   reach <- infer_reach(reach_input(data), by = reach_groups(data$results))

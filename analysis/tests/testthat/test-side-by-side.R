@@ -84,3 +84,29 @@ test_that("the report writes the side-by-side table when a run used the kernel b
   build_report(file.path(ref, "emu-small"), out2, quiet = TRUE)
   expect_false(file.exists(file.path(out2, "table_side_by_side.md")))
 })
+
+test_that("the side-by-side figure has a row per configuration and run, panels by shape, work per I/O", {
+  d <- side_fixture()
+  f <- fig_side_by_side(d, side_by_side(d, B = 20))
+  expect_null(f$skipped)
+  pd <- f$plot$data
+  expect_equal(sort(unique(as.character(pd$panel))),
+               c("4 KiB pages, read 4 KiB, QD 1", "4 KiB pages, read 4 KiB, QD 4"))
+  q1 <- pd[pd$qd == 1, ]
+  # Fixed order top to bottom: the factor's levels run bottom to top.
+  expect_equal(rev(levels(droplevels(q1$row))),
+               c("vfio (strict)", "kernel (strict)", "kernel (lazy)", "pagemap"))
+  expect_equal(q1$work[q1$config == "kernel (lazy)"], "1.05 map, 1.05 unmap, 0.01 inval. per I/O")
+  expect_equal(q1$work[q1$config == "pagemap"], "")
+  # Two runs of one configuration are two rows, named by run.
+  d2 <- side_fixture()
+  d2$results[run == "r3", config := "pagemap"]
+  f2 <- fig_side_by_side(d2, side_by_side(d2, B = 20))
+  rows <- as.character(f2$plot$data$row[f2$plot$data$qd == 1])
+  expect_true(all(c("pagemap (r1)", "pagemap (r3)") %in% rows))
+  # Emulated rows: the caption says so.
+  d3 <- side_fixture()
+  d3$results[, config := paste0(config, " [", EMULATION_LABEL, "]")]
+  expect_match(fig_side_by_side(d3, side_by_side(d3, B = 20))$caption, "emulation, not hardware")
+  expect_false(is.null(fig_side_by_side(list(results = d$results[0]), NULL)$skipped))
+})
