@@ -238,7 +238,7 @@ report-demo: deps
 # Programs and scripts run inside the QEMU guest (tests/vm/README.md).
 GUEST_TESTS = $(GUEST_PROGS) \
 	tests/vm/guest/suites.sh tests/vm/guest/sigint.sh tests/vm/guest/limits.sh \
-	tests/vm/guest/kernel.sh tests/vm/guest/leaves.sh
+	tests/vm/guest/kernel.sh tests/vm/guest/leaves.sh tests/vm/guest/backing.sh
 
 SKIP_VM = 0
 

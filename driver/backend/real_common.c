@@ -61,7 +61,10 @@ int real_set_mem_kind(struct backend *b, enum mem_kind kind, struct err *e)
 int real_mem_alloc(struct backend *b, size_t len, size_t page_size, struct dma_buf *buf,
 		   struct err *e)
 {
-	return mem_alloc_kind(len, page_size, real_of(b)->kind, buf, e);
+	/* backing = hugetlb with 2 MiB pages still gives the queue rings 4 KiB
+	 * pages (mem_kind_for()); every data buffer's page size was checked
+	 * against its backing when the suite was read. */
+	return mem_alloc_kind(len, page_size, mem_kind_for(real_of(b)->kind, page_size), buf, e);
 }
 
 void real_mem_free(struct backend *b, struct dma_buf *buf)

@@ -203,6 +203,14 @@ int mem_kind_check(enum mem_kind kind, size_t page_size, struct err *e)
 	return 0;
 }
 
+enum mem_kind mem_kind_for(enum mem_kind kind, size_t page_size)
+{
+	struct err ignore;
+	return kind == MEM_KIND_DEFAULT || mem_kind_check(kind, page_size, &ignore)
+		   ? MEM_KIND_DEFAULT
+		   : kind;
+}
+
 int mem_alloc_kind(size_t len, size_t page_size, enum mem_kind kind, struct dma_buf *buf,
 		   struct err *e)
 {

@@ -50,6 +50,12 @@ const char *mem_kind_name(enum mem_kind kind);
 /* Whether `kind` comes in pages of page_size (anon: 4 KiB only, thp: 2 MiB
  * only, hugetlb: 2 MiB or 1 GiB; default and memfd: any). */
 int mem_kind_check(enum mem_kind kind, size_t page_size, struct err *e);
+/* `kind` where it can give pages of `page_size`, else MEM_KIND_DEFAULT (the
+ * default kind of that size): the suite's `backing` names the memory of the
+ * data buffers, which the suite checks against their page size, while the
+ * driver's own 4 KiB structures (queue rings, PRP lists) come through the
+ * same allocator and hugetlb or THP memory has no 4 KiB pages. */
+enum mem_kind mem_kind_for(enum mem_kind kind, size_t page_size);
 int mem_kind_parse(const char *s, enum mem_kind *kind, struct err *e);
 
 /* Hugepage pool of one size, from /sys/kernel/mm/hugepages/hugepages-<kB>kB

@@ -273,6 +273,14 @@ static void kind_errors(void **state)
 	assert_int_equal(k, MEM_KIND_MEMFD);
 	assert_string_equal(mem_kind_name(MEM_KIND_THP), "thp");
 	assert_int_equal(mem_kind_parse("huge", &k, &e), -EINVAL);
+	/* The driver's 4 KiB rings under `backing = hugetlb` (or thp) come from
+	 * the default kind of their size; a kind that has the size is kept. */
+	assert_int_equal(mem_kind_for(MEM_KIND_HUGETLB, MEM_4K), MEM_KIND_DEFAULT);
+	assert_int_equal(mem_kind_for(MEM_KIND_THP, MEM_4K), MEM_KIND_DEFAULT);
+	assert_int_equal(mem_kind_for(MEM_KIND_HUGETLB, MEM_2M), MEM_KIND_HUGETLB);
+	assert_int_equal(mem_kind_for(MEM_KIND_MEMFD, MEM_4K), MEM_KIND_MEMFD);
+	assert_int_equal(mem_kind_for(MEM_KIND_SPARSE, MEM_4K), MEM_KIND_SPARSE);
+	assert_int_equal(mem_kind_for(MEM_KIND_ANON, MEM_2M), MEM_KIND_DEFAULT);
 }
 
 /* Resident set of this process in bytes (/proc/self/statm, field 2). */
