@@ -408,7 +408,7 @@ rise_gate <- function(pages, y, k, min_step_ns) {
   rise <- tail - head
   thr <- max(k * sigma, min_step_ns)
   if (!is.finite(rise) || rise <= thr)
-    return(list(reason = sprintf("the curve's end is %.0f ns above its start (threshold %.0f ns, noise %.1f ns)",
+    return(list(reason = sprintf("the curve's end lies %+.0f ns from its start (threshold %.0f ns, noise %.1f ns)",
                                  rise, thr, sigma)))
   above <- y - head > 3 * sigma
   on <- NULL
