@@ -81,7 +81,7 @@ reach_one <- function(pages, p50, k = 5, min_step_ns = 25, min_pre = 2, min_poin
     return(reach_result(reason = sprintf("only %d distinct page counts; need at least %d", n, min_points)))
   x <- log2(pages)
   floor_ns <- max(0.5, 1e-4 * stats::median(y))
-  sigma_g <- robust_sd(diff(y)) / sqrt(2)
+  sigma_g <- point_noise(y)
   if (!is.finite(sigma_g)) sigma_g <- floor_ns
   quantum <- value_quantum(y)
   if (is.finite(quantum)) min_step_ns <- max(min_step_ns, 1.5 * quantum)
@@ -259,6 +259,10 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
 
 fmt_n <- function(x) format(x, scientific = FALSE, trim = TRUE)
 
+# The noise of one point of a curve, from the differences of neighbours
+# (each carries two points' noise, hence the sqrt(2)), robust to the step.
+point_noise <- function(y) robust_sd(diff(y)) / sqrt(2)
+
 # The data pages an inferred reach leaves for buffers: the entries less the
 # queue pages of the same size (`queue_entries`) that every I/O keeps in the
 # IOTLB. Footprints (R/footprint.R) and the reuse figure's x axis count data
@@ -404,7 +408,7 @@ rise_gate <- function(pages, y, k, min_step_ns) {
   h <- max(1, min(3, n %/% 4))
   head <- stats::median(y[seq_len(h)])
   tail <- stats::median(y[seq.int(n - h + 1, n)])
-  sigma <- max(robust_sd(diff(y)) / sqrt(2), 0.5, na.rm = TRUE)
+  sigma <- max(point_noise(y), 0.5, na.rm = TRUE)
   rise <- tail - head
   thr <- max(k * sigma, min_step_ns)
   if (!is.finite(rise) || rise <= thr)
