@@ -118,48 +118,107 @@ static uint64_t point_seed(const struct reuse *x, uint64_t pages)
 	return s;
 }
 
-/* Runs one point: warm-up, then `ios` timed I/Os over the first `pages`
- * pages of the buffer, into h (and raw); *before and *t_start mark the
- * start of the timed part. */
-int reuse_point(struct reuse *x, uint64_t pages, uint64_t ios, struct hist *h, struct samples *raw,
-		struct ctr_set *before, uint64_t *t_start, struct err *e)
+/* Where a point's stream of pages stands: the cyclic position or the
+ * random state, kept across the rounds of a paired point. */
+struct stream {
+	uint64_t pages, next, rs;
+};
+
+/* One I/O at `page` of the buffer; *ticks its latency. */
+static int io_at(struct reuse *x, uint64_t page, uint64_t *ticks, struct err *e)
 {
-	uint64_t warmup = reuse_warmup(x, pages), rs = point_seed(x, pages), next = 0;
-	unsigned shift = x->b.page_shift;
+	size_t off = (size_t)(page << x->b.page_shift);
+	return x->kq ? bench_kio_qd1(x->kq, x->r->ns, x->c->v[P_OP], 0, &x->b, off, x->io, ticks, e)
+		     : bench_io_qd1(x->q, x->r->ns, x->opc, 0, &x->b, off, x->io, ticks, e);
+}
+
+/* n I/Os of the stream; each latency goes into h and raw when h is given
+ * (NULL: untimed warm-up). */
+static int stream_ios(struct reuse *x, struct stream *st, uint64_t n, struct hist *h,
+		      struct samples *raw, struct err *e)
+{
 	int rc = 0;
-	hist_reset(h);
-	/* Each point starts cold where the backend can empty the IOTLB: after
-	 * a larger point, stale entries would otherwise linger under random
-	 * replacement (a miss evicts a random entry, often a live one) long
-	 * past the warm-up and count as misses of this point. */
-	backend_flush_iotlb(x->r->be);
-	for (uint64_t i = 0; !rc && i < warmup + ios; i++) {
-		if (i == warmup) {
-			ctr_read(x->r->be, before);
-			*t_start = timer_ticks();
-		}
+	for (uint64_t i = 0; !rc && i < n; i++) {
 		/* No division per I/O: the cyclic index wraps by compare, the
 		 * random one scales a 64-bit draw by multiply-shift. */
 		uint64_t page;
 		if (x->random) {
-			page = bench_below(bench_splitmix(&rs), pages);
+			page = bench_below(bench_splitmix(&st->rs), st->pages);
 		} else {
-			page = next;
-			if (++next == pages)
-				next = 0;
+			page = st->next;
+			if (++st->next == st->pages)
+				st->next = 0;
 		}
 		uint64_t ticks;
-		rc = x->kq ? bench_kio_qd1(x->kq, x->r->ns, x->c->v[P_OP], 0, &x->b,
-					   (size_t)(page << shift), x->io, &ticks, e)
-			   : bench_io_qd1(x->q, x->r->ns, x->opc, 0, &x->b, (size_t)(page << shift),
-					  x->io, &ticks, e);
-		if (i >= warmup) {
+		rc = io_at(x, page, &ticks, e);
+		if (!rc && h) {
 			hist_add(h, timer_ns(ticks));
 			if (raw)
 				samples_add(raw, timer_ns(ticks));
 		}
 		if ((i & 255) == 0 && env_stopping(x->r))
 			rc = err_set(e, EINTR, "interrupted");
+	}
+	return rc;
+}
+
+/* The start of a point: each point starts cold where the backend can
+ * empty the IOTLB (after a larger point, stale entries would otherwise
+ * linger under random replacement, where a miss evicts a random entry,
+ * often a live one, long past the warm-up and count as misses of this
+ * point), then the warm-up. */
+static int stream_start(struct reuse *x, struct stream *st, uint64_t pages, struct err *e)
+{
+	*st = (struct stream){.pages = pages, .rs = point_seed(x, pages)};
+	backend_flush_iotlb(x->r->be);
+	return stream_ios(x, st, reuse_warmup(x, pages), NULL, NULL, e);
+}
+
+int reuse_point(struct reuse *x, uint64_t pages, uint64_t ios, struct hist *h, struct samples *raw,
+		struct ctr_set *before, uint64_t *t_start, struct err *e)
+{
+	struct stream st;
+	hist_reset(h);
+	int rc = stream_start(x, &st, pages, e);
+	if (rc)
+		return rc;
+	ctr_read(x->r->be, before);
+	*t_start = timer_ticks();
+	return stream_ios(x, &st, ios, h, raw, e);
+}
+
+int reuse_point_paired(struct reuse *x, uint64_t pages, uint64_t ios, unsigned rounds,
+		       struct hist *h, struct samples *raw, struct samples *ref,
+		       struct ctr_set *ctr, uint64_t *ticks, struct err *e)
+{
+	struct stream st;
+	hist_reset(h);
+	*ticks = 0;
+	int rc = stream_start(x, &st, pages, e);
+	struct ctr_set before, after;
+	ctr_read(x->r->be, &before);
+	ctr_zero_like(ctr, &before);
+	uint64_t per = ios / rounds;
+	for (unsigned k = 0; !rc && k < rounds; k++) {
+		/* The reference: page 0, which the point's own pages include, so
+		 * it evicts none of them (on an LRU IOTLB it only renews page 0).
+		 * Its first two I/Os are untimed: past the reach, the point's
+		 * stream has just evicted page 0. */
+		uint64_t t;
+		for (uint64_t i = 0; !rc && i < per + 2; i++) {
+			rc = io_at(x, 0, &t, e);
+			if (!rc && i >= 2)
+				samples_add(ref, timer_ns(t));
+		}
+		if (rc)
+			break;
+		uint64_t n = k + 1 < rounds ? per : ios - per * (rounds - 1);
+		ctr_read(x->r->be, &before);
+		uint64_t t0 = timer_ticks();
+		rc = stream_ios(x, &st, n, h, raw, e);
+		*ticks += timer_ticks() - t0;
+		ctr_read(x->r->be, &after);
+		ctr_accumulate(ctr, &before, &after);
 	}
 	return rc;
 }

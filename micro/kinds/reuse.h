@@ -53,6 +53,17 @@ int reuse_buf(struct reuse *x, uint64_t pages, struct err *e);
 int reuse_point(struct reuse *x, uint64_t pages, uint64_t ios, struct hist *h, struct samples *raw,
 		struct ctr_set *before, uint64_t *t_start, struct err *e);
 
+/* Runs one point of a search against a reference measured beside it:
+ * warm-up, then `rounds` rounds, each ios / rounds I/Os on page 0 alone
+ * into ref and then the next ios / rounds of the point's own stream into
+ * h (and raw). A reference adjacent in time cancels what the host does to
+ * latency over the search (load from other processes, frequency changes),
+ * which a baseline measured once at its start cannot. *ctr accumulates the
+ * counters over the point's own rounds, *ticks their time. */
+int reuse_point_paired(struct reuse *x, uint64_t pages, uint64_t ios, unsigned rounds,
+		       struct hist *h, struct samples *raw, struct samples *ref,
+		       struct ctr_set *ctr, uint64_t *ticks, struct err *e);
+
 /* A row for one point of the case: the case's columns with `pages` and the
  * queue's other pages for a run of `ios` timed I/Os. */
 void reuse_row(const struct reuse *x, struct result_row *row, const char *suffix, uint64_t pages,

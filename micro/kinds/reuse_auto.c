@@ -16,14 +16,26 @@
  * step. The slow band ends one step above the slow median, leaving out
  * the scheduler's outliers.
  *
- * The noise is measured, not assumed: a point's I/Os are cut into CHUNKS
- * runs in time, the slow share taken per run, and the point's share is
- * their median, its uncertainty from their spread (a burst of load from
- * another process shifts a few runs, not the median, and widens the
- * spread instead of faking a step). A point misses when its share exceeds
- * the baseline's by more than Z standard errors plus a small floor, fits
- * when it stays below the floor by as much; in between its budget doubles
- * (up to max_ios). */
+ * Every point after the baseline is measured against a reference beside
+ * it in time: its I/Os are cut into CHUNKS rounds, each run right after
+ * as many I/Os on page 0 alone (reuse_point_paired), so what the host does
+ * to latency over a search (another process's load coming and going, a
+ * co-tenant's memory traffic, frequency changes) moves both alike. A
+ * baseline measured once at the start could not cancel it: a CI host once
+ * put 1-2 % more of a 2-page point's I/Os into the slow band than the
+ * baseline's, twice in a row, and the search reported 1 page for a
+ * 120-entry IOTLB. A step is a rise of the point's median over its
+ * reference's; the threshold sits halfway between the two.
+ *
+ * The noise is measured, not assumed: per round the slow share of the
+ * point minus that of its reference, the point's excess is their median
+ * and its uncertainty from their spread (a burst of load from another
+ * process shifts a few rounds, not the median, and widens the spread
+ * instead of faking a step). A point misses when its excess is above a
+ * small floor by more than Z standard errors, fits when below it by as
+ * much; in between its budget doubles (up to max_ios). The reference
+ * I/Os are not rows: they are part of how a point is measured, as its
+ * warm-up is. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,11 +66,11 @@
  * then report one page more than fits). Resolving it takes about
  * (Z / FLOOR)^2 x (noise share) I/Os per point. */
 #define FLOOR 0.01
-/* The baseline's budget in units of ios: every verdict compares with it,
- * so its own error should not dominate. */
+/* The baseline's budget in units of ios: the step's minimum rise comes
+ * from the noise of its median. */
 #define BASE_X 4
-/* Runs in time a point's I/Os are cut into (the median of 16 resists a
- * burst over up to 7 of them). */
+/* Rounds a point's I/Os are cut into, each beside its own reference (the
+ * median of 16 resists a burst over up to 7 of them). */
 #define CHUNKS 16
 /* Memory a search may populate (anonymous or THP backing), and the
  * address space it may reserve as sparse memory: 1 TiB, 1024 pages of
@@ -76,7 +88,8 @@ struct point {
 	uint64_t pages, n;
 	struct hist *h;
 	struct samples v;   /* every timed sample, in order */
-	double share, var;  /* median slow share over the runs, its variance */
+	struct samples ref; /* the reference's samples, round by round */
+	double share, var;  /* median excess slow share over the rounds, its variance */
 	struct ctr_set ctr; /* over the timed part */
 	double iops;
 	unsigned seq; /* visit order: the row's id suffix */
@@ -88,9 +101,8 @@ struct search {
 	uint64_t ios, max_ios;
 	struct point pt[MAX_POINTS];
 	unsigned npt;
-	uint64_t m0, thr; /* baseline median; threshold (0 until known) */
-	uint64_t top;	  /* top of the slow band: one step above the slow median */
-	double f0, var0;  /* baseline's slow share and its variance */
+	uint64_t thr; /* threshold (0 until known) */
+	uint64_t top; /* top of the slow band: one step above the slow median */
 };
 
 static void sort(double *v, unsigned n)
@@ -103,38 +115,77 @@ static void sort(double *v, unsigned n)
 		}
 }
 
-/* The point's slow share: per run in time, the share of samples in the
- * slow band [thr, top) (a miss adds its penalty, so slow samples sit
- * around the stepped median; what lies far above it, preemption and
- * interrupts on a loaded host, is left out); the median over the runs and
- * its variance, pi/2 sigma^2 / CHUNKS for a median, sigma from the runs'
- * median absolute deviation (x 1.4826 for a normal spread) but never
- * below one run's binomial spread. */
-static void slow_share(const struct search *s, struct point *p)
+/* Per round in time, the share of a run's samples in the slow band
+ * [thr, top) (a miss adds its penalty, so slow samples sit around the
+ * stepped median; what lies far above it, preemption and interrupts on a
+ * loaded host, is left out). */
+static void round_shares(const struct search *s, const struct samples *v, double *sh)
 {
-	double sh[CHUNKS], dev[CHUNKS];
-	size_t per = p->v.n / CHUNKS;
+	size_t per = v->n / CHUNKS;
 	for (unsigned k = 0; k < CHUNKS; k++) {
 		size_t in = 0;
 		for (size_t i = k * per; i < (k + 1) * per; i++)
-			in += p->v.v[i] >= s->thr && p->v.v[i] < s->top;
+			in += v->v[i] >= s->thr && v->v[i] < s->top;
 		sh[k] = per ? (double)in / (double)per : 0;
 	}
-	sort(sh, CHUNKS);
-	double med = (sh[CHUNKS / 2 - 1] + sh[CHUNKS / 2]) / 2;
+}
+
+/* The point's excess slow share over its reference: the median over the
+ * rounds of (point's share - reference's share) and its variance,
+ * pi/2 sigma^2 / CHUNKS for a median, sigma from the rounds' median
+ * absolute deviation (x 1.4826 for a normal spread) but never below the
+ * binomial spread of one round's two shares. */
+static void slow_share(const struct search *s, struct point *p)
+{
+	double sp[CHUNKS], sr[CHUNKS], d[CHUNKS], sorted[CHUNKS], dev[CHUNKS];
+	round_shares(s, &p->v, sp);
+	round_shares(s, &p->ref, sr);
+	double bin = 0;
+	size_t per = p->v.n / CHUNKS, rper = p->ref.n / CHUNKS;
+	for (unsigned k = 0; k < CHUNKS; k++) {
+		d[k] = sp[k] - sr[k];
+		/* A share of 0 still has the spread of one sample in the run. */
+		double a = sp[k] > 0 ? sp[k] : 1.0 / (double)(per ? per : 1);
+		double b = sr[k] > 0 ? sr[k] : 1.0 / (double)(rper ? rper : 1);
+		bin += (per ? a * (1 - a) / (double)per : 1) + (rper ? b * (1 - b) / (double)rper : 1);
+	}
+	bin /= CHUNKS;
+	memcpy(sorted, d, sizeof(d));
+	sort(sorted, CHUNKS);
+	double med = (sorted[CHUNKS / 2 - 1] + sorted[CHUNKS / 2]) / 2;
 	for (unsigned k = 0; k < CHUNKS; k++)
-		dev[k] = sh[k] > med ? sh[k] - med : med - sh[k];
+		dev[k] = d[k] > med ? d[k] - med : med - d[k];
 	sort(dev, CHUNKS);
 	double sd = 1.4826 * (dev[CHUNKS / 2 - 1] + dev[CHUNKS / 2]) / 2, var = sd * sd;
-	double bin = per ? (med > 0 ? med : 1.0 / (double)per) * (1 - med) / (double)per : 1;
 	if (var < bin)
 		var = bin;
 	p->share = med;
 	p->var = 1.5708 * var / CHUNKS;
 }
 
-/* Measures `pages` with n timed I/Os into a new point. */
-static int measure(struct search *s, uint64_t pages, uint64_t n, unsigned *idx, struct err *e)
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The median of n samples (0 for none or out of memory). */
+static uint64_t median_of(const uint64_t *v, size_t n)
+{
+	uint64_t *c = n ? malloc(n * sizeof(*c)) : NULL;
+	if (!c)
+		return 0;
+	memcpy(c, v, n * sizeof(*c));
+	qsort(c, n, sizeof(*c), cmp_u64);
+	uint64_t m = c[n / 2];
+	free(c);
+	return m;
+}
+
+/* Measures `pages` with n timed I/Os into a new point, beside its
+ * reference unless it is the baseline (`alone`). */
+static int measure(struct search *s, uint64_t pages, uint64_t n, bool alone, unsigned *idx,
+		   struct err *e)
 {
 	if (s->npt == MAX_POINTS)
 		return err_set(e, E2BIG, "pages = auto: more than %d points measured", MAX_POINTS);
@@ -144,22 +195,29 @@ static int measure(struct search *s, uint64_t pages, uint64_t n, unsigned *idx, 
 	if (!p->h)
 		return err_set(e, ENOMEM, "out of memory");
 	samples_init(&p->v, 1);
+	samples_init(&p->ref, 1);
 	int rc = reuse_buf(s->x, pages, e);
 	struct ctr_set before, after;
-	uint64_t t0 = 0;
-	if (!rc)
+	uint64_t t0 = 0, ticks = 0;
+	if (!rc && alone) {
 		rc = reuse_point(s->x, pages, n, p->h, &p->v, &before, &t0, e);
-	if (!rc && p->v.failed)
+		ticks = timer_ticks() - t0;
+		ctr_read(s->x->r->be, &after);
+		ctr_zero_like(&p->ctr, &after);
+		ctr_accumulate(&p->ctr, &before, &after);
+	} else if (!rc) {
+		rc = reuse_point_paired(s->x, pages, n, CHUNKS, p->h, &p->v, &p->ref, &p->ctr,
+					&ticks, e);
+	}
+	if (!rc && (p->v.failed || p->ref.failed))
 		rc = err_set(e, ENOMEM, "out of memory for %llu samples", (unsigned long long)n);
 	if (rc) {
 		free(p->h);
 		samples_free(&p->v);
+		samples_free(&p->ref);
 		return rc;
 	}
-	uint64_t el = timer_ns(timer_ticks() - t0);
-	ctr_read(s->x->r->be, &after);
-	ctr_zero_like(&p->ctr, &after);
-	ctr_accumulate(&p->ctr, &before, &after);
+	uint64_t el = timer_ns(ticks);
 	p->iops = el ? (double)n * 1e9 / (double)el : 0;
 	p->pages = pages;
 	p->n = n;
@@ -185,13 +243,14 @@ static int emit(struct search *s, unsigned i, const char *verdict, struct err *e
 	free(p->h);
 	p->h = NULL;
 	samples_free(&p->v);
+	samples_free(&p->ref);
 	return rc;
 }
 
 static enum verdict judge(const struct search *s, struct point *p)
 {
 	slow_share(s, p);
-	double d = p->share - s->f0, var = p->var + s->var0, fl = FLOOR;
+	double d = p->share, var = p->var, fl = FLOOR;
 	/* d - Z se > floor and d + Z se < floor, squared (no libm). */
 	if (d > fl && (d - fl) * (d - fl) > Z * Z * var)
 		return V_MISSES;
@@ -215,7 +274,7 @@ static int decide(struct search *s, unsigned i, enum verdict *out, struct err *e
 		enum verdict v = judge(s, p);
 		bool capped = p->n * 2 > s->max_ios;
 		if (v == V_UNSURE && capped)
-			v = p->share - s->f0 > FLOOR ? V_MISSES : V_FITS;
+			v = p->share > FLOOR ? V_MISSES : V_FITS;
 		uint64_t n = p->n;
 		if (v == V_MISSES && !seen) {
 			seen = true;
@@ -228,7 +287,7 @@ static int decide(struct search *s, unsigned i, enum verdict *out, struct err *e
 		uint64_t pages = p->pages;
 		int rc = emit(s, i, "unsure", e);
 		if (!rc)
-			rc = measure(s, pages, n, &i, e);
+			rc = measure(s, pages, n, false, &i, e);
 		if (rc)
 			return rc;
 	}
@@ -256,10 +315,12 @@ static uint64_t page_limit(const struct reuse *x, const char **why)
 	return lim < (1u << 20) ? lim : (1u << 20);
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* How far the point's median lies above its reference's, in ns (0 when
+ * not above). */
+static uint64_t rise_of(const struct point *p)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
+	uint64_t m = hist_quantile(p->h, 0.5), r = median_of(p->ref.v, p->ref.n);
+	return m > r ? m - r : 0;
 }
 
 /* How far the median of a point moves from one run in time to the next:
@@ -293,6 +354,7 @@ static void drop(struct search *s)
 	for (unsigned i = 0; i < s->npt; i++) {
 		free(s->pt[i].h);
 		samples_free(&s->pt[i].v);
+		samples_free(&s->pt[i].ref);
 	}
 }
 
@@ -316,11 +378,10 @@ int reuse_auto(struct reuse *x, struct err *e)
 	const char *why = "";
 	uint64_t limit = page_limit(x, &why);
 	unsigned base, stepped = 0, first_d = 0;
-	int rc = limit ? measure(s, 1, BASE_X * s->ios, &base, e)
+	int rc = limit ? measure(s, 1, BASE_X * s->ios, true, &base, e)
 		       : err_set(e, ENOMEM, "pages = auto: no memory for one page (%s)", why);
 	if (rc)
 		goto out;
-	s->m0 = hist_quantile(s->pt[base].h, 0.5);
 	uint64_t noise = STEP_SDS * median_noise(&s->pt[base]);
 	uint64_t rise = noise > STEP_MIN_NS ? noise : STEP_MIN_NS;
 	/* Doubling: until the median has clearly stepped. */
@@ -328,7 +389,7 @@ int reuse_auto(struct reuse *x, struct err *e)
 	for (uint64_t p = 1; !stepped && p < limit;) {
 		p = 2 * p < limit ? 2 * p : limit;
 		unsigned i;
-		rc = measure(s, p, s->ios, &i, e);
+		rc = measure(s, p, s->ios, false, &i, e);
 		if (rc == -ENOMEM) {
 			err_wrap(e,
 				 "pages = auto: no step up to %llu pages; %llu pages do not fit in "
@@ -339,7 +400,7 @@ int reuse_auto(struct reuse *x, struct err *e)
 		}
 		if (rc)
 			goto out;
-		if (hist_quantile(s->pt[i].h, 0.5) < s->m0 + rise)
+		if (rise_of(&s->pt[i]) < rise)
 			continue;
 		/* A burst of load can lift one point's median past the rise (seen
 		 * under AddressSanitizer on a busy host: a false step at 32 pages
@@ -347,10 +408,10 @@ int reuse_auto(struct reuse *x, struct err *e)
 		 * 62). The page count is measured again: a step is in both, a
 		 * burst rarely is; an unconfirmed point is written as unsure. */
 		unsigned j;
-		rc = measure(s, p, s->ios, &j, e);
+		rc = measure(s, p, s->ios, false, &j, e);
 		if (rc)
 			goto out;
-		if (hist_quantile(s->pt[j].h, 0.5) >= s->m0 + rise)
+		if (rise_of(&s->pt[j]) >= rise)
 			stepped = j;
 		else if ((rc = emit(s, i, "unsure", e)))
 			goto out;
@@ -367,12 +428,12 @@ int reuse_auto(struct reuse *x, struct err *e)
 		flush_rest(s, "unsure", &ignore);
 		goto out;
 	}
-	uint64_t m1 = hist_quantile(s->pt[stepped].h, 0.5);
-	s->thr = s->m0 + (m1 - s->m0) / 2;
-	s->top = m1 + (m1 - s->m0);
-	slow_share(s, &s->pt[base]);
-	s->f0 = s->pt[base].share;
-	s->var0 = s->pt[base].var;
+	/* The band from the stepped point and its own reference, measured in
+	 * the same rounds. */
+	const struct point *st = &s->pt[stepped];
+	uint64_t m1 = hist_quantile(st->h, 0.5), m0 = median_of(st->ref.v, st->ref.n);
+	s->thr = m0 + (m1 - m0) / 2;
+	s->top = m1 + (m1 - m0);
 	rc = emit(s, base, "baseline", e);
 	/* The bracket: the doubling points in order, the first that misses. */
 	uint64_t lo = 1, hi = 0;
@@ -386,18 +447,25 @@ int reuse_auto(struct reuse *x, struct err *e)
 		else
 			lo = s->pt[i].pages;
 	}
-	if (!hi) /* the stepped point itself was judged to fit: bisect below it */
-		hi = s->pt[stepped].pages;
 	/* Points past the bracket are written with their one-shot verdict. */
 	for (unsigned i = first_d; !rc && i < s->npt; i++)
 		if (!s->pt[i].done)
 			rc = emit(s, i, judge(s, &s->pt[i]) == V_MISSES ? "misses" : "unsure", e);
+	/* The stepped point's median rose twice by the step, so its slow band
+	 * holds most of its I/Os; judged to fit, the host's latency changed
+	 * under the search, and no answer beats a wrong one. */
+	if (!rc && !hi)
+		rc = err_set(e, EAGAIN,
+			     "pages = auto: the step seen at %llu pages did not hold when measured "
+			     "again (the host's latency changed during the search): run on a "
+			     "quieter host, or raise ios",
+			     (unsigned long long)s->pt[stepped].pages);
 	/* Bisection to one page. */
 	while (!rc && hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;
 		unsigned i;
 		enum verdict v = V_FITS;
-		rc = measure(s, mid, s->ios, &i, e);
+		rc = measure(s, mid, s->ios, false, &i, e);
 		if (!rc)
 			rc = decide(s, i, &v, e);
 		if (v == V_MISSES)
