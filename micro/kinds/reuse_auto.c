@@ -147,7 +147,8 @@ static void slow_share(const struct search *s, struct point *p)
 		/* A share of 0 still has the spread of one sample in the run. */
 		double a = sp[k] > 0 ? sp[k] : 1.0 / (double)(per ? per : 1);
 		double b = sr[k] > 0 ? sr[k] : 1.0 / (double)(rper ? rper : 1);
-		bin += (per ? a * (1 - a) / (double)per : 1) + (rper ? b * (1 - b) / (double)rper : 1);
+		bin +=
+		    (per ? a * (1 - a) / (double)per : 1) + (rper ? b * (1 - b) / (double)rper : 1);
 	}
 	bin /= CHUNKS;
 	memcpy(sorted, d, sizeof(d));
