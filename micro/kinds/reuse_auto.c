@@ -9,8 +9,8 @@
  * The verdict at a point is the share of I/Os in the slow mode, not the
  * median: a random-replacement IOTLB one entry past its reach misses a few
  * per cent of I/Os, which leave the median where it was. The threshold
- * between the modes sits halfway from the baseline's median to the median
- * of the first clearly stepped point, so a plateau that creeps up slowly
+ * between the modes sits halfway from the median of the first clearly
+ * stepped point's reference to its own, so a plateau that creeps up slowly
  * (real hardware: ~30 ns over 8..64 pages before a ~230 ns step) stays
  * below it, where a "rise of any size" rule would take the creep for the
  * step. The slow band ends one step above the slow median, leaving out
@@ -21,11 +21,10 @@
  * as many I/Os on page 0 alone (reuse_point_paired), so what the host does
  * to latency over a search (another process's load coming and going, a
  * co-tenant's memory traffic, frequency changes) moves both alike. A
- * baseline measured once at the start could not cancel it: a CI host once
- * put 1-2 % more of a 2-page point's I/Os into the slow band than the
- * baseline's, twice in a row, and the search reported 1 page for a
- * 120-entry IOTLB. A step is a rise of the point's median over its
- * reference's; the threshold sits halfway between the two.
+ * baseline measured once at the start could not cancel it: on a CI host a
+ * 2-page point was judged to miss twice against it and the search
+ * reported 1 page for a 120-entry IOTLB, and a burst of memory traffic
+ * over the baseline's runs once asked for a rise larger than the step.
  *
  * The noise is measured, not assumed: per round the slow share of the
  * point minus that of its reference, the point's excess is their median
