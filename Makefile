@@ -288,6 +288,10 @@ fuzz-long: deps
 print-srcs:
 	@echo $(DRIVER_OBJS:.o=.c) $(MICRO_LIB_OBJS:.o=.c) | sed 's|build/||g'
 
+# The libraries they link with (one list: the fuzz build once lacked -luring).
+print-libs:
+	@echo $(LIBS)
+
 # Valgrind memcheck over the unit and in-process integration tests.
 memcheck: deps
 	$(MAKE) all tests
@@ -342,4 +346,4 @@ bench-dataset: deps
 clean:
 	rm -rf build bin tests/logs
 
-.PHONY: all install deps deps-campaign campaign test-campaign bench-campaign run report report-demo test test-vm validate-reach tests clean bench-trace bench-ioctl bench-trace-guest bench-kernel-vs-fio bench-kio fuzz fuzz-long mutation print-srcs memcheck bench-hotpath bench-model bench-dataset FORCE
+.PHONY: all install deps deps-campaign campaign test-campaign bench-campaign run report report-demo test test-vm validate-reach tests clean bench-trace bench-ioctl bench-trace-guest bench-kernel-vs-fio bench-kio fuzz fuzz-long mutation print-srcs print-libs memcheck bench-hotpath bench-model bench-dataset FORCE

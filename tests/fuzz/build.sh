@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.."
 out=build/fuzz
 mkdir -p "$out"
 srcs=$(make -s print-srcs)
+libs=$(make -s print-libs)
 flags="-std=gnu11 -I. -O1 -g -D_GNU_SOURCE -pthread -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer"
 make -s build/version.h build/bpf/iotlb.skel.h >/dev/null
 objs=""
@@ -18,6 +19,6 @@ for s in $srcs; do
 	objs="$objs $o"
 done
 for t in "$@"; do
-	clang $flags -fsanitize=fuzzer "tests/fuzz/$t.c" $objs -o "$out/$t" \
-		-lnvme -linih -ljson-c -lcsv -lblkid -lbpf -lelf -lz -lpfm
+	# shellcheck disable=SC2086 # $libs is a list of -l flags
+	clang $flags -fsanitize=fuzzer "tests/fuzz/$t.c" $objs -o "$out/$t" $libs
 done
