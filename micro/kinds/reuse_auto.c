@@ -136,6 +136,21 @@ static uint64_t quantile_of(const uint64_t *v, size_t n, double q)
 	return m;
 }
 
+/* The median of CHUNKS values and their spread as a standard deviation,
+ * from the median absolute deviation (x 1.4826 for a normal spread); v is
+ * left sorted. */
+static double median_sd(double *v, double *sd)
+{
+	double dev[CHUNKS];
+	sort(v, CHUNKS);
+	double med = (v[CHUNKS / 2 - 1] + v[CHUNKS / 2]) / 2;
+	for (unsigned k = 0; k < CHUNKS; k++)
+		dev[k] = v[k] > med ? v[k] - med : med - v[k];
+	sort(dev, CHUNKS);
+	*sd = 1.4826 * (dev[CHUNKS / 2 - 1] + dev[CHUNKS / 2]) / 2;
+	return med;
+}
+
 /* Per round in time, the share of a run's samples in the slow band
  * [thr, top) (a miss adds its penalty, so slow samples sit around the
  * stepped median; what lies far above it, preemption and interrupts on a
@@ -159,7 +174,7 @@ static void round_shares(const struct search *s, const struct samples *v, int64_
  * binomial spread of one round's two shares. */
 static void slow_share(const struct search *s, struct point *p)
 {
-	double sp[CHUNKS], sr[CHUNKS], d[CHUNKS], sorted[CHUNKS], dev[CHUNKS];
+	double sp[CHUNKS], sr[CHUNKS], d[CHUNKS];
 	/* The reference's band moves with the fast mode: a point over several
 	 * pages runs a few ns slower than one page alone even where nothing
 	 * misses (caches, the model's lookups), and where the band's lower
@@ -187,13 +202,7 @@ static void slow_share(const struct search *s, struct point *p)
 		    (per ? a * (1 - a) / (double)per : 1) + (rper ? b * (1 - b) / (double)rper : 1);
 	}
 	bin /= CHUNKS;
-	memcpy(sorted, d, sizeof(d));
-	sort(sorted, CHUNKS);
-	double med = (sorted[CHUNKS / 2 - 1] + sorted[CHUNKS / 2]) / 2;
-	for (unsigned k = 0; k < CHUNKS; k++)
-		dev[k] = d[k] > med ? d[k] - med : med - d[k];
-	sort(dev, CHUNKS);
-	double sd = 1.4826 * (dev[CHUNKS / 2 - 1] + dev[CHUNKS / 2]) / 2, var = sd * sd;
+	double sd, med = median_sd(d, &sd), var = sd * sd;
 	if (var < bin)
 		var = bin;
 	p->share = med;
@@ -340,16 +349,8 @@ static uint64_t page_limit(const struct reuse *x, const char **why)
 static void run_medians(const struct samples *v, double *med)
 {
 	size_t per = v->n / CHUNKS;
-	uint64_t *run = per ? malloc(per * sizeof(*run)) : NULL;
-	for (unsigned k = 0; k < CHUNKS; k++) {
-		med[k] = 0;
-		if (!run)
-			continue;
-		memcpy(run, v->v + k * per, per * sizeof(*run));
-		qsort(run, per, sizeof(*run), cmp_u64);
-		med[k] = (double)run[per / 2];
-	}
-	free(run);
+	for (unsigned k = 0; k < CHUNKS; k++)
+		med[k] = (double)quantile_of(v->v + k * per, per, 0.5);
 }
 
 /* Whether the point's median has clearly stepped over its reference's:
@@ -360,17 +361,12 @@ static void run_medians(const struct samples *v, double *med)
  * and widens the spread. */
 static bool stepped_over(const struct point *p)
 {
-	double a[CHUNKS], b[CHUNKS], d[CHUNKS], dev[CHUNKS];
+	double a[CHUNKS], b[CHUNKS], d[CHUNKS];
 	run_medians(&p->v, a);
 	run_medians(&p->ref, b);
 	for (unsigned k = 0; k < CHUNKS; k++)
 		d[k] = a[k] - b[k];
-	sort(d, CHUNKS);
-	double med = (d[CHUNKS / 2 - 1] + d[CHUNKS / 2]) / 2;
-	for (unsigned k = 0; k < CHUNKS; k++)
-		dev[k] = d[k] > med ? d[k] - med : med - d[k];
-	sort(dev, CHUNKS);
-	double se = 1.25 * 1.4826 * (dev[CHUNKS / 2 - 1] + dev[CHUNKS / 2]) / 2 / 4;
+	double sd, med = median_sd(d, &sd), se = 1.25 * sd / 4;
 	return med >= STEP_MIN_NS && med >= STEP_SES * se;
 }
 
