@@ -45,7 +45,7 @@ BPF_SKEL = build/bpf/iotlb.skel.h
 # that the tests and the developer benchmarks link too.
 MEASURE_OBJS = build/micro/measure/timer.o build/micro/measure/hist.o \
 	build/micro/measure/samples.o build/micro/measure/counters.o
-DATASET_OBJS = build/micro/dataset/dataset.o build/micro/dataset/rows.o \
+DATASET_OBJS = build/micro/dataset/dataset.o build/micro/dataset/rows.o build/micro/dataset/rounds.o \
 	build/micro/dataset/meta.o build/micro/dataset/hostinfo.o
 # Benchmark kinds: one file and one descriptor each, listed in kinds/table.c.
 KIND_OBJS = build/micro/kinds/table.o build/micro/kinds/kind.o build/micro/kinds/keys.o build/micro/kinds/case.o \

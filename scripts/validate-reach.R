@@ -16,10 +16,11 @@
 #   counters:      the counted-miss inference agrees with the latency one
 #
 # Usage: Rscript scripts/validate-reach.R [--subset] [--only IDS] [--sweeps NAMES]
-#                                         [--out FILE] [--keep DIR]
+#                                         [--rounds R] [--out FILE] [--keep DIR]
 #   --subset  the representative configurations `make test` runs
 #   --only    only these configurations (comma-separated ids, e.g. fifo-256)
 #   --sweeps  only these sweeps (dense, coarse, random; comma-separated)
+#   --rounds  interleaved rounds per sweep (run setting rounds; default 8)
 #   --out     also write the table as CSV
 #   --keep    keep the presets, suites and datasets in DIR
 # Exit status 0 when every row passes, 1 otherwise.
@@ -75,6 +76,12 @@ if (!is.null(only)) {
   mx <- matrix_all[id %in% ids]
 }
 only_sweeps <- opt("--sweeps")
+# Every sweep is measured in interleaved rounds (run setting `rounds`): the
+# host's drift over a sweep (other load, a memory-bandwidth burst) then
+# lands on all its points alike instead of bending the curve where it hit,
+# which at a 50-70 ns miss cost is as large as the step.
+rounds <- as.integer(opt("--rounds") %||% "8")
+if (is.na(rounds) || rounds < 1) stop("--rounds: give a whole number from 1 (default 8)")
 
 size_bytes <- c(`4k` = 4096, `2m` = 2097152, `1g` = 1073741824)
 
@@ -119,7 +126,7 @@ suite_text <- function(c, pts, name) {
            # I/Os a point; its random-order sweeps rise gradually and keep the
            # matrix's 10 000 (at 6000 a CI run read lru-64 as 68 [66, 71]).
            if (subset && name != "random") 6000 else 10000, "\n"), "")
-  paste0("[global]\ndescription = validation\n", paste(secs, collapse = ""))
+  paste0("[global]\ndescription = validation\nrounds = ", rounds, "\n", paste(secs, collapse = ""))
 }
 
 work <- if (is.null(keep)) tempfile("validate-reach-") else keep

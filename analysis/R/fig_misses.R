@@ -1,6 +1,6 @@
 # IOTLB misses per I/O against pages in use, from counters.csv: the direct
-# measurement behind the reuse-sweep step. iotlb_miss when recorded, else
-# iotlb_lookup - iotlb_hit; divided by the case's ops. `model` (emu) and
+# measurement behind the reuse-sweep step. iotlb_miss when recorded (or the
+# AMD IOMMU PMU's PTE misses, MISS_EVENTS), else iotlb_lookup - iotlb_hit; divided by the case's ops. `model` (emu) and
 # `pmu` (hardware) sources are drawn with different line types.
 
 miss_per_op <- function(data) {
@@ -9,6 +9,9 @@ miss_per_op <- function(data) {
   if (nrow(c) == 0) return(NULL)
   w <- data.table::dcast(c, run + case + source ~ event, value.var = "value", fun.aggregate = sum)
   if (!"iotlb_miss" %in% names(w)) w[, iotlb_miss := NA_real_]
+  # The AMD IOMMU PMU names its IOTLB misses its own way (MISS_EVENTS).
+  for (ev in setdiff(MISS_EVENTS, "iotlb_miss"))
+    if (ev %in% names(w)) w[is.na(iotlb_miss), iotlb_miss := get(ev)]
   if (all(c("iotlb_lookup", "iotlb_hit") %in% names(w)))
     w[is.na(iotlb_miss), iotlb_miss := iotlb_lookup - iotlb_hit]
   w <- w[!is.na(iotlb_miss), .(run, case, source, misses = iotlb_miss)]

@@ -67,36 +67,41 @@ reference_rows <- function(data, ref) {
   host <- if ("host" %in% names(u)) u$host else rep(NA_character_, nrow(u))
   cl <- as.character(case_lines(u, shown = c("pages", "page_size", "order")))
   cl <- ifelse(is.na(host) | startsWith(cl, paste0(host, ": ")), cl, paste0(host, ": ", cl))
-  u[, line := paste0("this run: ", cl, ", ",
+  # "this run" only when it is one: the panel and the entries say what
+  # was loaded.
+  mine <- if (length(unique(u$run)) > 1) "these runs" else "this run"
+  u[, line := paste0(mine, ": ", cl, ", ",
                      page_label, " pages, ", ifelse(is.na(order), "cyclic", order), " order",
                      ifelse(backend == "emu", " [emulated controller and IOMMU model]", ""))]
-  u[, who := "this run"]
+  u[, who := mine]
   f <- data.table::copy(kind_rows(ref$data, "reuse")[!is.na(pages) & !is.na(p50_ns)])
   f[, line := paste0(ref$label, ", ", page_label, " pages, random order")]
   f[, who := "reference"]
   r <- rbind(u, f, fill = TRUE)
   r[, rise_ns := p50_ns - p50_ns[which.min(pages)], by = line]
-  r[, who := factor(who, levels = c("this run", "reference"))]
+  r[, who := factor(who, levels = c(mine, "reference"))]
   r[, line := factor(line, levels = unique(c(sort(unique(u$line)), unique(f$line))))]
   r
 }
 
 # What differs between the two sweeps, for the caption.
 reference_notes <- function(r) {
-  u <- r[who == "this run"]
+  u <- r[who != "reference"]
+  mine <- as.character(u$who[1])
   ord <- sort(unique(ifelse(is.na(u$order), "cyclic", u$order)))
   notes <- character()
   if ("cyclic" %in% ord)
     notes <- c(notes, paste(
       "Window-sweep semantics differ: pcie-bench reads uniformly random addresses in the window,",
-      "so past the reach the miss fraction grows gradually (1 - N/W); this run cycled over its pages",
+      "so past the reach the miss fraction grows gradually (1 - N/W);", mine, "cycled over",
+      if (mine == "this run") "its pages" else "their pages",
       "in order (`order = cyclic`), which misses on every I/O once past the reach of an LRU or FIFO",
       "IOTLB. Compare the reaches, not the shapes; rerun with `order = random` for like with like."))
   if ("random" %in% ord)
     notes <- c(notes, "Series in `order = random` draw pages uniformly like pcie-bench: their shapes compare.")
   if (any(!is.na(u$other_pages) & u$other_pages > 0))
     notes <- c(notes, paste(
-      "This run's queue pages take IOTLB entries too (reach marks count data pages after them);",
+      if (mine == "this run") "This run's" else "These runs'", "queue pages take IOTLB entries too (reach marks count data pages after them);",
       "pcie-bench's NIC keeps nothing in host memory."))
   if (any(u$backend == "emu"))
     notes <- c(notes, "`emu` series are the emulated controller and IOMMU model, not hardware.")
@@ -115,7 +120,7 @@ fig_reference <- function(data, reach, ref) {
   p <- ggplot2::ggplot(r, ggplot2::aes(pages, rise_ns, colour = line, shape = line, linetype = line,
                                        group = line)) +
     ggplot2::geom_line() + ggplot2::geom_point(size = 2)
-  m <- rbind(if (!is.null(reach) && nrow(reach)) reach_marks(r[who == "this run"], reach),
+  m <- rbind(if (!is.null(reach) && nrow(reach)) reach_marks(r[who != "reference"], reach),
              if (nrow(ref$reach)) reach_marks(r[who == "reference"], ref$reach), fill = TRUE)
   if (!is.null(m) && nrow(m)) {
     m <- m[r[, .(who = who[1]), by = line], on = "line", nomatch = NULL]
@@ -139,7 +144,8 @@ fig_reference <- function(data, reach, ref) {
     scale_series(ns, labels = r$line) + ggplot2::labs(title = title) + theme_iotlb()
   caption <- paste(c(
     paste("Each series' median latency minus its own median at its smallest footprint, so a NIC's",
-          "64 B DMA read and an NVMe I/O share the page axis (top: this run, bottom: the reference);",
+          sprintf("64 B DMA read and an NVMe I/O share the page axis (top: %s, bottom: the reference);",
+                  levels(r$who)[1]),
           "dashed: each series' inferred IOTLB reach, drawn across both panels",
           "(the reference's from the same inference on its published medians)."),
     reference_notes(r)), collapse = " ")

@@ -538,6 +538,14 @@ reach_input <- function(data) {
   r
 }
 
+# Events that count IOTLB misses directly: iotlbench's own name (the emu
+# model; the Intel IIO PMU's UNC_IIO_IOMMU0.MISSES) and the AMD IOMMU PMU's
+# "IOMMU TLB PTE miss" (mem_iommu_tlb_pte_mis, arch/x86/events/amd/iommu.c):
+# a translation the IOMMU's TLB did not hold, so a table walk. Its PDE misses
+# (mem_iommu_tlb_pde_mis) are the page-directory cache's, a walk that then
+# missed a level too, not an extra IOTLB miss.
+MISS_EVENTS <- c("iotlb_miss", "mem_iommu_tlb_pte_mis")
+
 # IOTLB misses per case. The emu model's counters when the case has them
 # (they are the IOMMU the I/O went through; a hardware PMU counted beside
 # them saw another one). Else the PMU's: a direct count (`iotlb_miss`: the
@@ -546,12 +554,12 @@ reach_input <- function(data) {
 # NA; with nothing supported the case's misses stay NA, never 0.
 counted_misses <- function(counters) {
   if (!all(c("value", "event", "source") %in% names(counters))) return(NULL)
-  ct <- counters[source %in% c("model", "pmu") & event %in% c("iotlb_miss", "iotlb_lookup", "iotlb_hit")]
+  ct <- counters[source %in% c("model", "pmu") & event %in% c(MISS_EVENTS, "iotlb_lookup", "iotlb_hit")]
   if (nrow(ct) == 0) return(NULL)
   ct <- ct[, .(run, case, source, event, v = suppressWarnings(as.numeric(value)))]
   ct[, {
     src <- if (any(source == "model")) source == "model" else rep(TRUE, .N)
-    m <- v[src & event == "iotlb_miss" & !is.na(v)]
+    m <- v[src & event %in% MISS_EVENTS & !is.na(v)]
     l <- v[src & event == "iotlb_lookup" & !is.na(v)]
     h <- v[src & event == "iotlb_hit" & !is.na(v)]
     list(miss = if (length(m)) sum(m) else if (length(l) && length(h)) sum(l) - sum(h) else NA_real_)

@@ -36,7 +36,7 @@ void help_kinds(FILE *f, const struct kind *const *kinds)
 			key_line(f, &kinds[k]->keys[i], false);
 	}
 	fprintf(f, "run settings (in [global] or --set; one value for the whole run):\n");
-	const struct kind_key run_keys[] = {{&key_iommu_huge, "default", 0}};
+	const struct kind_key run_keys[] = {{&key_iommu_huge, "default", 0}, {&key_rounds, "1", 0}};
 	for (unsigned i = 0; i < sizeof(run_keys) / sizeof(run_keys[0]); i++)
 		key_line(f, &run_keys[i], false);
 }

@@ -1,5 +1,7 @@
 #include "micro/dataset/dataset.h"
 
+#include "micro/dataset/rounds.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +101,7 @@ void dataset_close(struct dataset *d)
 		if (f[i])
 			fclose(f[i]);
 	d->results = d->hist = d->counters = d->raw = NULL;
+	rounds_free(d);
 	if (d->meta)
 		json_object_put(d->meta);
 	d->meta = NULL;

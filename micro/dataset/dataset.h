@@ -9,6 +9,8 @@
 
 #include "driver/util/err.h"
 
+struct round_acc;
+
 struct dataset {
 	char dir[512];
 	FILE *results;
@@ -16,6 +18,12 @@ struct dataset {
 	FILE *counters;
 	FILE *raw; /* raw_samples.csv, opened on first use */
 	json_object *meta;
+	/* Run setting `rounds`: the case being written is in round `round` of
+	 * `rounds` (1 for a case run once); rows of a round before the last
+	 * are held and summed (rounds.h). */
+	unsigned round, rounds;
+	struct round_acc **acc;
+	unsigned nacc, cap;
 };
 
 /* Creates `root/run_id/` (and root) and the CSV files with their headers. */
@@ -24,6 +32,10 @@ int dataset_open(struct dataset *d, const char *root, const char *run_id, struct
 int dataset_open_raw(struct dataset *d, struct err *e);
 /* Writes meta.json through a temporary file and rename(2). */
 int dataset_write_meta(struct dataset *d, struct err *e);
+/* Writes every row still held from unfinished rounds (an interrupted run
+ * keeps the rounds it measured: their ops say how many I/Os). Returns how
+ * many rows it wrote. */
+unsigned dataset_flush_rounds(struct dataset *d, struct err *e);
 /* Flushes the CSV files to the kernel (fflush) so a crash keeps them. */
 void dataset_flush(struct dataset *d);
 void dataset_close(struct dataset *d);

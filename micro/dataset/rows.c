@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "micro/dataset/rounds.h"
+
 static void opt_u64(FILE *f, int has, uint64_t v)
 {
 	if (has)
@@ -11,8 +13,8 @@ static void opt_u64(FILE *f, int has, uint64_t v)
 		fputs(",", f);
 }
 
-int dataset_emit_row(struct dataset *d, const struct result_row *row, const struct hist *h,
-		     const struct ctr_set *ctr, struct err *e)
+/* The results.csv row and its latency_hist.csv buckets. */
+static void write_result(struct dataset *d, const struct result_row *row, const struct hist *h)
 {
 	FILE *f = d->results;
 	fprintf(f, "%s,%s,%s,%llu,%s", row->case_id, row->kind, row->backend,
@@ -55,6 +57,20 @@ int dataset_emit_row(struct dataset *d, const struct result_row *row, const stru
 		fprintf(d->hist, "%s,%llu,%llu,%llu\n", row->case_id, (unsigned long long)lo,
 			(unsigned long long)hi, (unsigned long long)h->b[i]);
 	}
+}
+
+static int write_error(struct dataset *d, struct err *e)
+{
+	if (ferror(d->results) || ferror(d->hist) || ferror(d->counters) ||
+	    (d->raw && ferror(d->raw)))
+		return err_set(e, EIO, "writing the dataset in %s failed (disk full?)", d->dir);
+	return 0;
+}
+
+int dataset_emit_row(struct dataset *d, const struct result_row *row, const struct hist *h,
+		     const struct ctr_set *ctr, struct err *e)
+{
+	/* Counters and raw samples are per-I/O sums: written every round. */
 	for (unsigned i = 0; ctr && i < ctr->n; i++)
 		fprintf(d->counters, "%s,%s,%s,%llu,,\n", row->case_id, ctr->source, ctr->name[i],
 			(unsigned long long)ctr->val[i]);
@@ -70,9 +86,38 @@ int dataset_emit_row(struct dataset *d, const struct result_row *row, const stru
 				"raw_samples.csv holds the first %zu\n",
 				row->case_id, row->raw->n);
 	}
-	if (ferror(f) || ferror(d->hist) || ferror(d->counters) || (d->raw && ferror(d->raw)))
-		return err_set(e, EIO, "writing the dataset in %s failed (disk full?)", d->dir);
-	return 0;
+	if (d->rounds > 1 && !row->moments) {
+		/* A case measured in rounds: one row for all of them, written
+		 * at the last (rounds.h). */
+		struct round_acc *a = rounds_add(d, row, h);
+		if (!a)
+			return err_set(e, ENOMEM, "%s: out of memory holding its rounds",
+				       row->case_id);
+		if (d->round + 1 < d->rounds)
+			return write_error(d, e);
+		struct result_row sum;
+		rounds_row(a, &sum);
+		write_result(d, &sum, a->h);
+		rounds_forget(d, a);
+		return write_error(d, e);
+	}
+	write_result(d, row, h);
+	return write_error(d, e);
+}
+
+unsigned dataset_flush_rounds(struct dataset *d, struct err *e)
+{
+	unsigned n = 0;
+	while (rounds_held(d)) {
+		struct round_acc *a = rounds_at(d, 0);
+		struct result_row sum;
+		rounds_row(a, &sum);
+		write_result(d, &sum, a->h);
+		rounds_forget(d, a);
+		n++;
+	}
+	write_error(d, e);
+	return n;
 }
 
 void dataset_emit_leaves(struct dataset *d, const char *case_id, uint64_t n4k, uint64_t n2m,

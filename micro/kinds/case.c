@@ -129,6 +129,9 @@ void case_row_init(struct result_row *row, const struct bench_env *r, const stru
 int case_emit(struct bench_env *r, const struct result_row *row, const struct hist *h,
 	      const struct ctr_set *ctr, struct err *e)
 {
-	record_leaves(r, row->case_id);
+	/* The leaves once, after the last round: the rows of the rounds are
+	 * summed, a table of leaves is not. */
+	if (r->round + 1 >= r->rounds)
+		record_leaves(r, row->case_id);
 	return dataset_emit_row(r->ds, row, h, ctr, e);
 }

@@ -47,6 +47,14 @@ int bench_emit_io(struct bench_env *r, struct result_row *row, const struct hist
 		  const struct samples *raw, const struct ctr_set *before, uint64_t ios,
 		  uint64_t t_start, struct err *e);
 
+/* This round's share of a case's `n` I/Os (run setting `rounds`): n / R,
+ * the remainder in the last round, so the rounds add up to n. */
+static inline uint64_t bench_round_share(const struct bench_env *r, uint64_t n)
+{
+	uint64_t R = r->rounds > 1 ? r->rounds : 1, per = n / R;
+	return r->round + 1 < R ? per : n - per * (R - 1);
+}
+
 /* A row for case c: id "<case>[-suffix]", kind, backend, page size and op,
  * then the columns the kind's fill_row sets. */
 void case_row_init(struct result_row *row, const struct bench_env *r, const struct bench_case *c,

@@ -83,3 +83,13 @@ const struct key_def key_iommu_huge = {
     .help = "IOPTEs above 4 KiB: on, off (every mapping in 4 KiB IOPTEs: iommufd through "
 	    "IOMMU_OPTION_HUGE_PAGES, emu through the model's leaf sizes), default (the "
 	    "backend's own); for the whole run, in [global] or --set"};
+
+const struct key_def key_rounds = {
+    .name = "rounds",
+    .type = KEY_UINT,
+    .min = 1,
+    .max = 1000,
+    .help = "run the cases R times in turn, each time with 1/R of their I/Os, and sum the "
+	    "rounds of each case into one row: the host's slow drift (load, frequency) then "
+	    "falls on every point of a sweep alike (reuse with listed pages; other cases run "
+	    "once, in the first round); for the whole run, in [global] or --set"};

@@ -81,6 +81,11 @@ struct bench_env {
 	 * rows of source iommu_debugfs with the IOPTE leaves covering it. */
 	const char *leaf_bdf;
 	uint64_t leaf_iova, leaf_len;
+	/* Run setting `rounds`: this is round `round` of `rounds` of the
+	 * case (rounds = 1 when the case runs once); a kind measured in
+	 * rounds does its share of the I/Os (bench_round_share()) and the
+	 * dataset sums its rows over the rounds. */
+	unsigned round, rounds;
 };
 
 /* True once the run must stop; kinds check it between operations. */
@@ -115,6 +120,12 @@ struct kind {
 	 * other backends and every other kind on dma-api, before the first
 	 * case. */
 	bool dma_bench;
+	/* Optional: whether a case is measured in the run's rounds (run
+	 * setting `rounds`): its rows must be sums over I/Os (a histogram,
+	 * counters, a rate), its I/O budget split with bench_round_share().
+	 * Without it, or when it says no, the case runs once, in the first
+	 * round. */
+	bool (*in_rounds)(const struct bench_case *c);
 };
 
 /* A set of kinds the suite parser and `help` know (NULL-terminated). */

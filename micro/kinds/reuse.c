@@ -263,7 +263,8 @@ int reuse_buf(struct reuse *x, uint64_t pages, struct err *e)
 static int run_listed(struct reuse *x, struct err *e)
 {
 	const struct bench_case *c = x->c;
-	uint64_t pages = c->v[P_PAGES], ios = c->v[P_IOS];
+	/* This round's share (run setting rounds; all of them when once). */
+	uint64_t pages = c->v[P_PAGES], ios = bench_round_share(x->r, c->v[P_IOS]);
 	struct hist *h = malloc(sizeof(*h));
 	if (!h)
 		return err_set(e, ENOMEM, "out of memory");
@@ -331,11 +332,29 @@ static int check(const struct bench_case *c, const char *const *where, struct er
 		return err_set(e, EINVAL, "%s: max_ios %llu is below ios %llu: use max_ios >= ios",
 			       where[P_MAX_IOS], (unsigned long long)max_ios,
 			       (unsigned long long)v[P_IOS]);
+	/* The search reads a miss share per round of a point (16 rounds,
+	 * reuse_auto.c); with fewer than ~100 I/Os a round that share is
+	 * noise, and a 20-I/O search once reported 100 pages where 62 fit. */
+	if (v[P_PAGES] == REUSE_PAGES_AUTO && v[P_IOS] < REUSE_AUTO_MIN_IOS)
+		return err_set(e, EINVAL,
+			       "%s: ios = %llu with pages = auto: the search needs at least %u "
+			       "I/Os per point (16 rounds of 100, each beside a reference) to tell "
+			       "a miss share from noise; give ios >= %u or list the pages",
+			       where[P_IOS], (unsigned long long)v[P_IOS], REUSE_AUTO_MIN_IOS,
+			       REUSE_AUTO_MIN_IOS);
 	if (v[P_PAGES] * v[P_PAGE_SIZE] > (64ull << 30))
 		return err_set(e, EINVAL, "%s: %llu pages of %llu bytes need more than 64 GiB",
 			       where[P_PAGES], (unsigned long long)v[P_PAGES],
 			       (unsigned long long)v[P_PAGE_SIZE]);
 	return 0;
+}
+
+/* A listed point is a sum over its I/Os and can be measured in rounds; a
+ * search (pages = auto) picks its next point from the last, and measures
+ * each one beside a reference already (reuse_point_paired). */
+static bool in_rounds(const struct bench_case *c)
+{
+	return c->v[P_PAGES] != REUSE_PAGES_AUTO;
 }
 
 static uint64_t footprint(const struct bench_case *c)
@@ -366,4 +385,5 @@ const struct kind kind_reuse = {
     .fill_row = fill_row,
     .run = run_reuse,
     .kernel_io = true,
+    .in_rounds = in_rounds,
 };

@@ -29,6 +29,10 @@ enum { ORDER_CYCLIC, ORDER_RANDOM };
 /* pages = auto is stored as 0 (a listed point is at least 1). */
 #define REUSE_PAGES_AUTO 0
 
+/* The fewest I/Os per point a search takes (reuse_auto.c: 16 rounds of at
+ * least 100). */
+#define REUSE_AUTO_MIN_IOS 1600u
+
 /* What one case's points share: the queue, the data buffer (grown as a
  * search needs) and the case's settings. */
 struct reuse {

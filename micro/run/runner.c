@@ -17,6 +17,7 @@
 #include "driver/nvme/ctrl.h"
 #include "driver/util/probes.h"
 #include "micro/dataset/meta.h"
+#include "micro/dataset/rounds.h"
 #include "micro/kinds/keys.h"
 #include "micro/measure/timer.h"
 #include "micro/run/iommu_info.h"
@@ -44,6 +45,8 @@ struct run {
 	int cpu;
 	unsigned failed, skipped;
 	bool *no_pool;	   /* per case: the hugepage pools cannot hold it */
+	bool *ended;	   /* per case: failed or skipped, not run in later rounds */
+	unsigned step;	   /* case runs so far, over all rounds (progress) */
 	uint64_t mem_kind; /* the backend's memory kind now (enum mem_kind) */
 };
 
@@ -252,6 +255,7 @@ static int open_dataset(struct run *run, struct err *e)
 	meta_init(&r->ds, &m);
 	json_object *meta = r->ds.meta;
 	json_object_object_add(meta, "cpu", json_object_new_int(run->cpu));
+	json_object_object_add(meta, "rounds", json_object_new_int64((int64_t)run->s.rounds));
 	json_object_object_add(meta, "force_destroy_data",
 			       json_object_new_boolean(o->force_destroy_data));
 	json_object *range = NULL;
@@ -374,7 +378,7 @@ static bool device_trouble(struct runner *r, const struct err *e)
 
 /* Resets the controller after a failed case and records it; returns
  * non-zero when the reset itself failed (the case then stays failed). */
-static int recover(struct run *run, const struct bench_case *c, struct err *e, unsigned i)
+static int recover(struct run *run, const struct bench_case *c, struct err *e)
 {
 	struct runner *r = &run->r;
 	char why[ERR_MSG_MAX];
@@ -385,7 +389,7 @@ static int recover(struct run *run, const struct bench_case *c, struct err *e, u
 	snprintf(msg, sizeof(msg), "%s; controller reset %s%s", why,
 		 rc ? "failed: " : "done, retrying", rc ? re.msg : "");
 	meta_case_problem(&r->ds, "recoveries", c->name, msg);
-	progress_done(&run->pg, i, c->name, msg);
+	progress_done(&run->pg, run->step - 1, c->name, msg);
 	if (rc)
 		snprintf(e->msg, sizeof(e->msg), "%.300s; controller reset failed", why);
 	return rc;
@@ -414,9 +418,16 @@ static int run_attempts(struct run *run, const struct bench_case *c, unsigned i,
 			fprintf(stderr, "iotlbench: %s: %s\n", c->name, oe.msg);
 		if (!crc || env_stopping(&r->env) || attempt == 1 || !device_trouble(r, e))
 			return crc;
-		if (recover(run, c, e, i))
+		if (recover(run, c, e))
 			return crc;
 	}
+}
+
+/* Whether case c is measured in the run's rounds (run setting `rounds`);
+ * the others run once, in the first round. */
+static bool in_rounds(const struct run *run, const struct bench_case *c)
+{
+	return run->s.rounds > 1 && c->kind->in_rounds && c->kind->in_rounds(c);
 }
 
 /* Runs case i; returns non-zero when the run must stop (interrupted). */
@@ -426,7 +437,13 @@ static int run_case(struct run *run, unsigned i)
 	const struct bench_case *c = &run->s.cases[i];
 	char desc[256];
 	case_describe(c, desc, sizeof(desc));
-	progress_case(&run->pg, i, c->name, desc);
+	if (r->env.rounds > 1) {
+		size_t n = strlen(desc);
+		snprintf(desc + n, sizeof(desc) - n, " (round %u/%u)", r->env.round + 1,
+			 r->env.rounds);
+	}
+	unsigned step = run->step++;
+	progress_case(&run->pg, step, c->name, desc);
 	/* Each case starts with a cold IOTLB where the backend can empty it. */
 	backend_flush_iotlb(r->env.be);
 	struct err e = {0};
@@ -455,10 +472,68 @@ static int run_case(struct run *run, unsigned i)
 		bool skip = is_skip(e.code);
 		run->skipped += skip;
 		run->failed += !skip;
+		run->ended[c - run->s.cases] = true;
+		if (r->env.rounds > 1) {
+			/* One row sums all rounds: a case that fails in one has
+			 * none, as a case run once that fails. */
+			rounds_drop(&r->ds, c->name);
+			char why[ERR_MSG_MAX];
+			snprintf(why, sizeof(why), "%s", e.msg);
+			snprintf(e.msg, sizeof(e.msg), "round %u/%u: %.400s", r->env.round + 1,
+				 r->env.rounds, why);
+		}
 		meta_case_problem(&r->ds, skip ? "skipped_cases" : "failed_cases", c->name, e.msg);
-		progress_done(&run->pg, i, c->name, e.msg);
+		progress_done(&run->pg, step, c->name, e.msg);
 	}
 	return 0;
+}
+
+/* ---- phase: the cases, round by round ---- */
+
+/* Every case in turn, `rounds` times over (run setting): a case measured
+ * in rounds does 1/R of its I/Os each time, so what the host does over the
+ * run (load from other processes, frequency and thermal changes, a memory
+ * bandwidth burst) lands on every point of a sweep alike instead of on the
+ * few measured while it lasted. The dataset sums each case's rounds into
+ * its one row (micro/dataset/rounds.h). */
+static void run_cases(struct run *run)
+{
+	struct runner *r = &run->r;
+	unsigned R = (unsigned)run->s.rounds;
+	for (unsigned k = 0; k < R; k++) {
+		for (unsigned i = 0; i < run->s.ncases && !env_stopping(&r->env); i++) {
+			const struct bench_case *c = &run->s.cases[i];
+			bool rounds = in_rounds(run, c);
+			if (k > 0 && (!rounds || run->ended[i]))
+				continue;
+			r->env.round = r->ds.round = rounds ? k : 0;
+			r->env.rounds = r->ds.rounds = rounds ? R : 1;
+			if (run_case(run, i))
+				return;
+		}
+	}
+}
+
+/* How many case runs the rounds make (the progress total). */
+static unsigned case_runs(const struct run *run)
+{
+	unsigned n = run->s.ncases;
+	for (unsigned i = 0; i < run->s.ncases; i++)
+		if (in_rounds(run, &run->s.cases[i]))
+			n += (unsigned)run->s.rounds - 1;
+	return n;
+}
+
+/* --trace writes its histograms per case run, which rounds would repeat
+ * under one case id; it takes a run without them. */
+static int check_rounds(const struct run *run, struct err *e)
+{
+	if (!run->r.o.trace || case_runs(run) == run->s.ncases)
+		return 0;
+	return err_set(e, EINVAL,
+		       "--trace with rounds = %llu: the trace histograms are per case run, not "
+		       "summed over rounds; trace in a run of its own (--set rounds=1)",
+		       (unsigned long long)run->s.rounds);
 }
 
 /* ---- phase: close ---- */
@@ -480,8 +555,17 @@ static void close_run(struct run *run)
 {
 	struct runner *r = &run->r;
 	int stop = *r->env.stop;
+	/* Interrupted between rounds: the rows of the rounds measured so far
+	 * (their ops say how many I/Os), rather than nothing. */
+	struct err fe = {0};
+	unsigned partial = dataset_flush_rounds(&r->ds, &fe);
+	if (fe.code)
+		fprintf(stderr, "iotlbench: %s\n", fe.msg);
 	meta_end(&r->ds, !stop);
 	json_object *meta = r->ds.meta;
+	if (partial)
+		json_object_object_add(meta, "rows_of_unfinished_rounds",
+				       json_object_new_int((int)partial));
 	if (stop)
 		json_object_object_add(
 		    meta, "interrupted",
@@ -569,6 +653,8 @@ int runner_main(const struct run_opts *o)
 		run->cpu = pin_cpu(o->cpu, &e);
 		rc = run->cpu < 0 && e.code ? -e.code : 0;
 	}
+	if (!rc)
+		rc = check_rounds(run, &e);
 	if (!rc) {
 		r->env.stop = run_signals_install();
 		rc = open_device(run, &e);
@@ -596,12 +682,16 @@ int runner_main(const struct run_opts *o)
 	/* The header before anything on stderr, also when stdout is a pipe. */
 	fflush(stdout);
 	run->no_pool = calloc(run->s.ncases ? run->s.ncases : 1, sizeof(bool));
+	run->ended = calloc(run->s.ncases ? run->s.ncases : 1, sizeof(bool));
+	if (!run->ended) {
+		fprintf(stderr, "iotlbench: out of memory; no case ran\n");
+		run->failed++;
+	}
 	if (run->no_pool)
 		limits_pools(&run->s, !backend_is_real(r->env.be), stderr, run->no_pool);
-	progress_init(&run->pg, stderr, run->s.ncases, o->quiet);
-	for (unsigned i = 0; i < run->s.ncases && !env_stopping(&r->env); i++)
-		if (run_case(run, i))
-			break;
+	progress_init(&run->pg, stderr, case_runs(run), o->quiet);
+	if (run->ended)
+		run_cases(run);
 	progress_end(&run->pg);
 	close_run(run);
 	char dir[512];
@@ -611,6 +701,7 @@ int runner_main(const struct run_opts *o)
 	unsigned ncases = run->s.ncases, failed = run->failed, skipped = run->skipped;
 	int stop = *r->env.stop;
 	free(run->no_pool);
+	free(run->ended);
 	release(run);
 	link_latest(out_root(o), run->run_id);
 	free(run);

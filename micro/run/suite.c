@@ -33,9 +33,26 @@ struct raw {
 	unsigned nsec;
 	char description[256];
 	uint64_t iommu_huge;
+	uint64_t rounds;
 	const char *file;
 	const struct kind *const *kinds;
 };
+
+/* The run settings (keys.h): where each one's value goes, NULL for a key
+ * that is not one. */
+static uint64_t *run_setting(struct raw *r, const char *key)
+{
+	if (!strcmp(key, key_iommu_huge.name))
+		return &r->iommu_huge;
+	if (!strcmp(key, key_rounds.name))
+		return &r->rounds;
+	return NULL;
+}
+
+static const struct key_def *run_setting_def(const char *key)
+{
+	return !strcmp(key, key_rounds.name) ? &key_rounds : &key_iommu_huge;
+}
 
 /* Whether any kind (or the section syntax) knows `key`. */
 static bool known_key(const struct raw *r, const char *key)
@@ -146,20 +163,22 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		snprintf(r->description, sizeof(r->description), "%s", value);
 		return 0;
 	}
-	/* A run setting: the backend takes it once, before the controller maps
-	 * its queues, so it cannot differ between cases. */
-	if (!strcmp(key, key_iommu_huge.name)) {
+	/* A run setting: one value for the whole run (iommu_huge: the backend
+	 * takes it once, before the controller maps its queues; rounds: the
+	 * runner's loop over all cases), so it cannot differ between cases. */
+	uint64_t *rv = run_setting(r, key);
+	if (rv) {
 		if (strcmp(section, "global"))
 			return err_set(e, EINVAL,
 				       "%s is a setting of the whole run: move it to [global] (or "
 				       "give --set %s=...)",
 				       key, key);
-		return key_value(&key_iommu_huge, value, &r->iommu_huge, e);
+		return key_value(run_setting_def(key), value, rv, e);
 	}
 	if (!known_key(r, key)) {
 		char allowed[512];
 		return err_set(e, EINVAL, "unknown key '%s'; allowed: %skind, %s", key,
-			       !strcmp(section, "global") ? "description, iommu_huge, " : "",
+			       !strcmp(section, "global") ? "description, iommu_huge, rounds, " : "",
 			       allowed_keys(r, NULL, allowed, sizeof(allowed)));
 	}
 	struct section *s = &r->global;
@@ -425,8 +444,9 @@ static int apply_sets(struct raw *r, const char *const *sets, unsigned nset, str
 			return err_set(e, EINVAL, "--set '%s': expected key=value", sets[i]);
 		memcpy(key, sets[i], (size_t)(eq - sets[i]));
 		key[eq - sets[i]] = '\0';
-		if (!strcmp(key, key_iommu_huge.name)) {
-			if (key_value(&key_iommu_huge, eq + 1, &r->iommu_huge, e))
+		uint64_t *rv = run_setting(r, key);
+		if (rv) {
+			if (key_value(run_setting_def(key), eq + 1, rv, e))
 				return err_wrap(e, "--set %s", sets[i]);
 			continue;
 		}
@@ -465,6 +485,7 @@ static int finish(struct raw *r, int rc, const char *path, const char *const *se
 		snprintf(s->path, sizeof(s->path), "%s", path);
 		snprintf(s->description, sizeof(s->description), "%s", r->description);
 		s->iommu_huge = r->iommu_huge;
+		s->rounds = r->rounds ? r->rounds : 1;
 	} else {
 		suite_free(s);
 	}

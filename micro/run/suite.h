@@ -15,6 +15,7 @@ struct suite {
 	char path[256];
 	char description[256];
 	uint64_t iommu_huge; /* run setting iommu_huge (enum iommu_huge) */
+	uint64_t rounds;     /* run setting rounds: passes over the cases (>= 1) */
 	struct bench_case *cases;
 	unsigned ncases;
 };

@@ -811,6 +811,152 @@ static void raw_samples(void **state)
 	free(t.text);
 }
 
+/* The sum of one case's rows of `source`,`event` in counters.csv (a case
+ * measured in rounds writes one row per round). */
+static uint64_t counter_sum(const char *case_id, const char *event)
+{
+	char path[400], want[128];
+	snprintf(path, sizeof(path), "%s/latest/counters.csv", root);
+	char *text = slurp(path);
+	assert_non_null(text);
+	snprintf(want, sizeof(want), "\n%s,%s,", case_id, event);
+	uint64_t sum = 0;
+	unsigned n = 0;
+	for (char *at = text; (at = strstr(at, want)); n++) {
+		at += strlen(want);
+		sum += strtoull(at, NULL, 10);
+	}
+	free(text);
+	if (!n)
+		fail_msg("no %s row for %s in %s", event, case_id, path);
+	return sum;
+}
+
+/* The column `name` of results.csv (its index in the header). */
+static unsigned column(const char *name)
+{
+	char h[1024];
+	snprintf(h, sizeof(h), "%s", dataset_results_header);
+	unsigned i = 0;
+	for (char *save = NULL, *t = strtok_r(h, ",", &save); t; t = strtok_r(NULL, ",", &save), i++)
+		if (!strcmp(t, name))
+			return i;
+	fail_msg("results.csv has no column %s", name);
+	return 0;
+}
+
+/* Run setting rounds = 4: every reuse case runs four times in turn with a
+ * quarter of its I/Os (the last round takes the remainder), and the
+ * dataset holds one row per case whose ops, histogram, raw samples and
+ * counters add up to all of them; a map case (not measured in rounds) runs
+ * once. On a 64-entry LRU IOTLB 62 data pages (with the SQ and CQ pages)
+ * never miss and 63 miss on every I/O, in every round: a round that did
+ * not start cold, or a lost round, changes the sums. --trace is refused. */
+static void rounds_sum_into_one_row(void **state)
+{
+	(void)state;
+	char presets[160], suite[160], args[512];
+	snprintf(presets, sizeof(presets), "%.128s-rlru.ini", root);
+	snprintf(suite, sizeof(suite), "%.128s-rounds.suite", root);
+	write_suite(presets, "[lru]\ndescription = test\niotlb = unified\nentries = 64\nways = 0\n"
+			     "replacement = lru\nseed = 1\npwc = 4,16,16\nleaf_sizes = 4k,2m,1g\n"
+			     "invalidation = strict\nhit_ns = 0\nmiss_ns = 235\nwalk_read_ns = 200\n"
+			     "inval_ns = 1000\nflush_ns = 2000\n");
+	write_suite(suite, "[global]\nrounds = 4\n[reuse]\npages = 62,63\nios = 1001\nraw = 1\n"
+			   "[map]\nops = 10\n");
+	snprintf(args, sizeof(args), "%s --preset lru --preset-file %s", suite, presets);
+	assert_int_equal(run(args), 0);
+	char path[400];
+	static struct table t;
+	snprintf(path, sizeof(path), "%s/latest/results.csv", root);
+	load_table(&t, path, dataset_results_header);
+	/* The map case's two rows (map, unmap) in the first round, then each
+	 * reuse case's one row at its last. */
+	assert_int_equal(t.nrows, 4);
+	unsigned ops = column("ops");
+	assert_string_equal(t.cell[0][0], "map-0001-map");
+	assert_string_equal(t.cell[0][ops], "10");
+	assert_string_equal(t.cell[2][0], "reuse-0001");
+	assert_string_equal(t.cell[3][0], "reuse-0002");
+	assert_string_equal(t.cell[2][ops], "1001");
+	assert_string_equal(t.cell[3][ops], "1001");
+	free(t.text);
+	/* The histogram sums the rounds. */
+	snprintf(path, sizeof(path), "%s/latest/latency_hist.csv", root);
+	load_table(&t, path, "case,lo_ns,hi_ns,count");
+	uint64_t hist = 0;
+	for (unsigned i = 0; i < t.nrows; i++)
+		if (!strcmp(t.cell[i][0], "reuse-0002"))
+			hist += strtoull(t.cell[i][3], NULL, 10);
+	free(t.text);
+	assert_int_equal(hist, 1001);
+	snprintf(path, sizeof(path), "%s/latest/raw_samples.csv", root);
+	load_table(&t, path, "case,ns");
+	unsigned raw = 0;
+	for (unsigned i = 0; i < t.nrows; i++)
+		raw += !strcmp(t.cell[i][0], "reuse-0001");
+	free(t.text);
+	assert_int_equal(raw, 1001);
+	assert_int_equal(counter_sum("reuse-0001", "model,iotlb_miss"), 0);
+	assert_int_equal(counter_sum("reuse-0002", "model,iotlb_miss"), 1001);
+	json_object *m = load_meta();
+	assert_int_equal(json_object_get_int(get(m, "rounds")), 4);
+	assert_true(json_object_get_boolean(get(m, "complete")));
+	json_object_put(m);
+	/* Trace histograms are per case run: refused with rounds, named. */
+	snprintf(args, sizeof(args), "%s --trace=usdt", suite);
+	assert_int_not_equal(run(args), 0);
+	snprintf(path, sizeof(path), "%s.log", root);
+	char *log = slurp(path);
+	assert_non_null(log);
+	if (!strstr(log, "--trace with rounds = 4"))
+		fail_msg("no refusal naming --trace and rounds: %s", log);
+	free(log);
+}
+
+/* Interrupted in a later round: the finished rounds of a case are written
+ * (its ops say how many I/Os), and meta.json counts such rows. */
+static void rounds_interrupted(void **state)
+{
+	(void)state;
+	char suite[256], out[256], dir[512];
+	snprintf(suite, sizeof(suite), "%s-rint.suite", root);
+	snprintf(out, sizeof(out), "%s-rint", root);
+	write_suite(suite, "[global]\nrounds = 2\n[reuse]\npages = 4\nios = 2000\n"
+			   "[long]\nkind = reuse\npages = 8\nios = 400000000\n");
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl("bin/iotlbench", "iotlbench", "run", suite, "--out", out, "-q", (char *)NULL);
+		_exit(127);
+	}
+	dir[0] = '\0';
+	for (int i = 0; i < 500 && !dir[0]; i++) {
+		usleep(20000);
+		run_dir(out, dir, sizeof(dir));
+	}
+	assert_true(dir[0] != '\0');
+	usleep(500000); /* round 1 of reuse-0001 is done; long-0001 runs */
+	kill(pid, SIGINT);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 130);
+	check_partial(dir, "SIGINT", 1);
+	char path[600];
+	snprintf(path, sizeof(path), "%s/results.csv", dir);
+	static struct table t;
+	load_table(&t, path, dataset_results_header);
+	assert_string_equal(t.cell[0][0], "reuse-0001");
+	assert_string_equal(t.cell[0][column("ops")], "1000");
+	free(t.text);
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	json_object *m = json_object_from_file(path);
+	assert_non_null(m);
+	assert_int_equal(json_object_get_int(get(m, "rows_of_unfinished_rounds")), 1);
+	json_object_put(m);
+}
+
 /* --counters with the Intel IIO IOMMU events on a machine without them (a
  * fake Sapphire Rapids cpuinfo, a sysfs tree without uncore PMUs): the
  * counter stays `unsupported` in counters.csv and meta.json says why. */
@@ -907,6 +1053,8 @@ int main(void)
 	    cmocka_unit_test(reuse_auto_finds_reach),
 	    cmocka_unit_test(count_reaches_a_million),
 	    cmocka_unit_test(raw_samples),
+	    cmocka_unit_test(rounds_sum_into_one_row),
+	    cmocka_unit_test(rounds_interrupted),
 	    cmocka_unit_test(counters_in_meta),
 	    cmocka_unit_test(device_faults),
 	};

@@ -85,6 +85,24 @@ static void overrides(void **state)
 	assert_int_not_equal(suite_load_string(text, "o.suite", bad3, 1, &s, &e), 0);
 	if (!strstr(e.msg, "--set page_size=3k: page_size '3k'") || strstr(e.msg, "o.suite:0"))
 		fail_msg("--set error blamed elsewhere: %s", e.msg);
+	/* rounds: a run setting, 1 unless given, [global] or --set only. */
+	assert_ok(suite_load_string(text, "o.suite", NULL, 0, &s, &e), &e);
+	assert_int_equal(s.rounds, 1);
+	suite_free(&s);
+	const char *r8[] = {"rounds=8"};
+	assert_ok(suite_load_string(text, "o.suite", r8, 1, &s, &e), &e);
+	assert_int_equal(s.rounds, 8);
+	assert_int_equal(s.ncases, 3 + 1); /* not a key of any case */
+	suite_free(&s);
+	assert_ok(suite_load_string("[global]\nrounds = 3\n[reuse]\npages = 2\n", "o.suite", NULL,
+				    0, &s, &e),
+		  &e);
+	assert_int_equal(s.rounds, 3);
+	suite_free(&s);
+	const char *r0[] = {"rounds=0"};
+	assert_int_not_equal(suite_load_string(text, "o.suite", r0, 1, &s, &e), 0);
+	if (!strstr(e.msg, "--set rounds=0") || !strstr(e.msg, "1 to 1000"))
+		fail_msg("rounds=0 error: %s", e.msg);
 	const char *bad2[] = {"ios"};
 	assert_int_not_equal(suite_load_string(text, "o.suite", bad2, 1, &s, &e), 0);
 	assert_non_null(strstr(e.msg, "expected key=value"));
@@ -112,6 +130,10 @@ static void errors(void **state)
 	expect_error("[reuse]\npages = auto\nraw = 1\n", "raw = 1 with pages = auto");
 	expect_error("[reuse]\npages = auto\nios = 1000\nmax_ios = 500\n",
 		     "max_ios 500 is below ios 1000");
+	expect_error("[reuse]\npages = 4\nrounds = 4\n",
+		     "e.suite:3: rounds is a setting of the whole run: move it to [global]");
+	expect_error("[reuse]\npages = auto\nios = 20\n",
+		     "ios = 20 with pages = auto: the search needs at least 1600");
 	expect_error("[reuse]\nios = 5\n", "[reuse] (kind reuse) needs 'pages = ...'");
 	expect_error("[reuse]\npages = 4\nmap_size = 4k\n",
 		     "e.suite:3: key 'map_size' does not apply to kind reuse; its keys:");

@@ -205,6 +205,17 @@ test_that("counted misses: direct iotlb_miss (model, IIO PMU) first, else dmar l
   ct6 <- data.table::data.table(run = "r", case = "c6", source = c("pmu", "pmu", "pmu"),
                                 event = c("iotlb_miss", "iotlb_lookup", "iotlb_hit"), value = c(NA, 50, 20))
   expect_equal(counted_misses(ct6)$miss, 30)
+  # The AMD IOMMU PMU: its IOMMU TLB PTE misses are the IOTLB misses (summed
+  # over IOMMUs); its PDE misses (the walk cache's) are not added.
+  amd <- data.table::data.table(run = "r", case = "c7", source = "pmu",
+                                event = c("mem_iommu_tlb_pte_mis", "mem_iommu_tlb_pte_mis",
+                                          "mem_iommu_tlb_pde_mis", "mem_trans_total"),
+                                value = c(30, 12, 400, 9000))
+  expect_equal(counted_misses(amd)$miss, 42)
+  w <- miss_per_op(list(counters = cbind(amd, supported = TRUE),
+                        results = data.table::data.table(run = "r", case = "c7", kind = "reuse",
+                                                         ops = 100, pages = 8)))
+  expect_equal(w$miss_per_op, 0.42)
   expect_equal(m[case == "c1", miss], 600)
   expect_equal(m[case == "c2", miss], 500)
   expect_true(is.na(m[case == "c3", miss]))

@@ -45,6 +45,21 @@ test_that("the reference figure has the run's series and the reference's, labell
   expect_match(f$caption, "order = cyclic")
 })
 
+test_that("several runs are 'these runs', one run is 'this run'", {
+  ref <- load_reference("pciebench-ivb-e5-2620v2-on-nosp", ref_roots_here)
+  emu_nommu <- file.path(ref_roots_here, "emu-small-nommu")
+  d <- prepare_data(load_datasets(c(emu_small, emu_nommu)))
+  f <- fig_reference(d, NULL, ref)
+  expect_null(f$skipped)
+  expect_equal(levels(f$data$who), c("these runs", "reference"))
+  expect_length(grep("^this run", levels(f$data$line)), 0)
+  expect_gt(length(grep("^these runs: ", levels(f$data$line))), 2)
+  expect_match(f$caption, "top: these runs, bottom: the reference")
+  expect_false(grepl("this run", f$caption, fixed = TRUE))
+  one <- fig_reference(prepare_data(load_datasets(emu_small)), NULL, ref)
+  expect_match(one$caption, "top: this run, bottom")
+})
+
 test_that("a run in random order is said to compare in shape; no reuse cases is a skip", {
   ref <- load_reference("pciebench-snb-e5-2630-on", ref_roots_here)
   d <- prepare_data(load_datasets(emu_small))
