@@ -245,7 +245,12 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
   # it the curve may drift on).
   step <- if (is.finite(fit$s %||% NA) && !(identical(fit$name, "fully associative, LRU/FIFO") && is.finite(fr$step %||% NA)))
     fit$s else fr$step
-  sci <- if (!is.null(fr$step_ci) && all(is.finite(fr$step_ci))) fr$step_ci else fit$s_ci
+  # Its interval from the same source: the mixture's bootstrap; the fit's
+  # amplitude; or, for the rise at the step (step detector), that rise's
+  # noise: one point against the baseline line (sqrt(2) x the point noise).
+  from_rise <- !identical(step, fit$s)
+  sci <- if (!is.null(fr$step_ci) && all(is.finite(fr$step_ci))) fr$step_ci else
+    if (from_rise && is.finite(fr$noise %||% NA)) step + c(-1.96, 1.96) * sqrt(2) * fr$noise else fit$s_ci
   conf <- onset_confidence(fr, b$on, k)
   if (b$on == n) notes <- c(notes, "misses at the last point only, not confirmed as sustained")
   reason <- sprintf("%s entries [%s, %s] (%s); miss cost %.0f ns [%.0f, %.0f]; %s",

@@ -194,11 +194,13 @@ n_grid <- function(lo, hi) {
   unique(round(exp(seq(log(lo), log(hi), by = log(1.005)))))
 }
 
-# A latency curve: y = a + b * log2(W) + s * g, weighted least squares. The
-# drift term b (caches, the data's own page walks) is fitted together with
-# the step over the whole sweep instead of being extrapolated from the points
-# before it; a negative b is not drift (and would inflate the step), so then
-# the fit is redone without it. Returns (chi, s, se of s) or the residuals.
+# A latency curve: y = a + b * log2(W) + g * (s + c * log2(W / W1)),
+# weighted least squares, with W1 the first footprint the design predicts
+# misses at (so s is the miss cost there). The drift term b (caches) is
+# fitted together with the step over the whole sweep instead of being
+# extrapolated from the points before it; a negative b or c is not drift (and
+# would inflate the step), so then the fit is redone without it. Returns
+# (chi, s, se of s) or the residuals.
 latency_fit <- function(y, w, x, g, resid = FALSE) {
   solve_wls <- function(X) {
     XtW <- t(X * w)
@@ -207,15 +209,25 @@ latency_fit <- function(y, w, x, g, resid = FALSE) {
     beta <- solve(A, XtW %*% y)
     list(beta = as.vector(beta), cov = solve(A))
   }
-  X <- cbind(1, x, g)
-  f <- solve_wls(X)
-  if (is.null(f) || f$beta[2] < 0) {
-    X <- cbind(1, g)
+  # The terms: level, drift over the whole sweep (b), the miss cost (s) and
+  # its growth with the footprint (c: each miss walks page tables spread
+  # over more memory, so its walk reads miss the host's caches more often,
+  # emulated or not). Negative b or c are not drift and are dropped (the
+  # plain step last), so the step is never inflated by them.
+  on <- which(g > 0)[1]
+  xc <- if (is.na(on)) rep(0, length(x)) else pmax(0, x - x[on])
+  for (cols in list(c(1, 2, 3, 4), c(1, 3, 4), c(1, 2, 3), c(1, 3))) {
+    X <- cbind(1, x, g, g * xc)[, cols, drop = FALSE]
     f <- solve_wls(X)
+    if (is.null(f)) next
+    # A growth that turns the first misses' cost negative is not one either.
+    neg <- (2 %in% cols && f$beta[match(2, cols)] < 0) ||
+      (4 %in% cols && (f$beta[match(4, cols)] < 0 || f$beta[match(3, cols)] < 0))
+    if (!neg) break
   }
   if (is.null(f)) return(if (resid) y - stats::median(y) else c(Inf, NA_real_, NA_real_))
   r <- y - as.vector(X %*% f$beta)
   if (resid) return(r)
-  k <- ncol(X)
+  k <- match(3, cols) # the step: the cost of a miss at the smallest footprint
   c(sum(w * r^2), f$beta[k], sqrt(f$cov[k, k]))
 }
