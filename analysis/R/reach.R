@@ -240,6 +240,19 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
                               fmt_n(oth$extra), page_size_label(oth$extra_size), fmt_n(oth$extra)))
   }
   if (!is.null(oth$note)) notes <- c(notes, oth$note)
+  # A search (pages = auto) judged its points as it went: its own bracket in
+  # data pages, the largest footprint it found to fit and the smallest it
+  # found to miss, is what data_fit and data_miss report for it.
+  sv <- search_verdicts(pts)
+  dfit <- if (b$on > 1) W[b$on - 1] else 0
+  dmiss <- W[b$on]
+  if (!is.null(sv)) {
+    dfit <- sv$fit; dmiss <- sv$miss
+    notes <- c(notes, sprintf("the search's verdicts: %s data pages fit, %s miss%s", fmt_n(sv$fit),
+                              fmt_n(sv$miss),
+                              if (ent - oth$o < sv$fit || ent - oth$o >= sv$miss)
+                                " (the curve fit disagrees with them)" else ""))
+  }
   # The miss cost: the mixture's shift (histograms); for a latency curve the
   # fitted amplitude, but for a step-shaped one the rise at the step (after
   # it the curve may drift on).
@@ -258,11 +271,25 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
                     paste(notes, collapse = "; "))
   c(reach_result(as.numeric(ent), step, round(conf, 2), reason, fr$noise, fr$thr), res,
     list(entries_lo = as.numeric(elo), entries_hi = as.numeric(ehi), step_lo_ns = sci[1],
-         step_hi_ns = sci[2], data_fit = as.numeric(if (b$on > 1) W[b$on - 1] else 0),
-         data_miss = as.numeric(W[b$on]), model = fit$name))
+         step_hi_ns = sci[2], data_fit = as.numeric(dfit), data_miss = as.numeric(dmiss),
+         model = fit$name))
 }
 
 fmt_n <- function(x) format(x, scientific = FALSE, trim = TRUE)
+
+# The bracket a pages = auto search settled on from its rows' verdicts: the
+# largest footprint judged to fit (the baseline counts) and the smallest
+# judged to miss above it; NULL for a listed sweep or a search without both.
+search_verdicts <- function(pts) {
+  if (!"verdict" %in% names(pts)) return(NULL)
+  v <- as.character(pts$verdict)
+  fits <- pts$pages[v %in% c("baseline", "fits")]
+  if (!length(fits)) return(NULL)
+  fit <- max(fits)
+  miss <- pts$pages[v %in% "misses" & pts$pages > fit]
+  if (!length(miss)) return(NULL)
+  list(fit = fit, miss = min(miss))
+}
 
 # The noise of one point of a curve, from the differences of neighbours
 # (each carries two points' noise, hence the sqrt(2)), robust to the step.
@@ -452,7 +479,7 @@ infer_reach <- function(results, by = NULL, boot = TRUE, ...) {
                      "ctr_miss"), names(d))
   for (c in num) data.table::set(d, j = c, value = as.numeric(d[[c]]))
   cols <- intersect(c("pages", "p50_ns", "mean_ns", "ops", "page_size", "order", "other_pages",
-                      "other_page_size", "hist", "ctr_miss"), names(d))
+                      "other_page_size", "hist", "ctr_miss", "verdict"), names(d))
   out <- d[, {
     pts <- data.table::as.data.table(.SD)
     pts[, page_size := .BY$page_size]

@@ -31,10 +31,14 @@ pick <- function(pal, n, shift = 0) {
   pal[(i + shift * (i %/% length(pal))) %% length(pal) + 1]
 }
 
-# labels: the legend entries; long ones (case series with their parameters)
-# are listed one per row so none is cut off at the figure's edge.
+# labels: the legend entries. The legend goes in as many columns as fit the
+# figure's width (a 7.5 in figure holds ~110 characters of 10 pt legend text
+# with the keys), so no entry is cut off at the figure's edge: long ones
+# (case series with their parameters) one per row, several short ones in
+# rows of a few.
 scale_series <- function(n, name = NULL, lines = TRUE, labels = NULL) {
-  g <- if (legend_long(labels)) ggplot2::guide_legend(ncol = 1) else "legend"
+  k <- legend_cols(labels)
+  g <- if (is.na(k)) "legend" else ggplot2::guide_legend(ncol = k, byrow = TRUE)
   s <- list(
     ggplot2::scale_colour_manual(name = name, values = pick(SERIES_COLOURS, n), guide = g),
     ggplot2::scale_shape_manual(name = name, values = pick(SERIES_SHAPES, n, 1), guide = g))
@@ -43,10 +47,21 @@ scale_series <- function(n, name = NULL, lines = TRUE, labels = NULL) {
                                                   guide = g)))
   s
 }
-legend_long <- function(labels) !is.null(labels) && length(labels) > 1 &&
-  max(nchar(as.character(labels))) > 40
-# Extra figure height for a one-per-row legend.
-legend_height <- function(labels) if (legend_long(labels)) 0.2 * length(unique(labels)) else 0
+LEGEND_CHARS <- 110
+LEGEND_KEY_CHARS <- 7 # a key and the gap after its text, in characters
+# Columns for the legend's entries, NA when they fit in one row.
+legend_cols <- function(labels) {
+  u <- unique(as.character(labels))
+  if (length(u) <= 1) return(NA_integer_)
+  w <- nchar(u) + LEGEND_KEY_CHARS
+  if (sum(w) <= LEGEND_CHARS) return(NA_integer_)
+  as.integer(max(1, min(length(u), floor(LEGEND_CHARS / max(w)))))
+}
+# Extra figure height for a legend of several rows.
+legend_height <- function(labels) {
+  k <- legend_cols(labels)
+  if (is.na(k)) 0 else 0.2 * ceiling(length(unique(as.character(labels))) / k)
+}
 
 scale_x_bytes <- function(name, log2 = TRUE) {
   ggplot2::scale_x_continuous(name, trans = if (log2) "log2" else "identity",

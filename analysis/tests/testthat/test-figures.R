@@ -178,3 +178,21 @@ test_that("the kernel breakdown joins a real traced run's trace_hist.csv", {
   suppressMessages(build_report(dir, out))
   expect_true(file.size(file.path(out, "fig_map_kernel_breakdown.png")) > 0)
 })
+
+test_that("legends wrap into columns that fit the figure's width", {
+  # A few short entries: one row, as ggplot2 lays them out.
+  expect_true(is.na(legend_cols(c("vfio", "iommufd", "pagemap"))))
+  expect_equal(legend_height(c("vfio", "iommufd", "pagemap")), 0)
+  # Three ~37-character entries of a 3-configuration guest report did not fit
+  # one row (the third was cut at the right edge): two columns, two rows.
+  three <- sprintf("guest-%s: 4 KiB pages [emulation]", c("vfio", "iommufd", "pagemap"))
+  expect_equal(legend_cols(three), 2L)
+  expect_equal(legend_height(three), 0.4)
+  # Entries too long for two: one per row.
+  long <- strrep(c("a", "b", "c"), 60)
+  expect_equal(legend_cols(long), 1L)
+  expect_equal(legend_height(long), 0.6)
+  # Every column holds its widest entry within the width.
+  k <- legend_cols(three)
+  expect_lte(k * (max(nchar(three)) + LEGEND_KEY_CHARS), LEGEND_CHARS)
+})

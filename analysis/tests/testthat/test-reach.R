@@ -229,3 +229,27 @@ test_that("counted misses: direct iotlb_miss (model, IIO PMU) first, else dmar l
   expect_equal(r[case == "c2", ctr_miss], 0.5)
   expect_true(is.na(r[case == "c3", ctr_miss]))
 })
+
+test_that("a pages = auto search's verdicts give its data_fit and data_miss", {
+  # A search over an LRU IOTLB whose reach is 62 data pages: doubling, then
+  # bisection; the rows carry the search's own verdicts.
+  pages <- c(1, 2, 4, 8, 16, 32, 64, 48, 56, 60, 62, 63)
+  v <- ifelse(pages == 1, "baseline", ifelse(pages <= 62, "fits", "misses"))
+  res <- data.table(kind = "reuse", backend = "emu", page_size = 4096, pages = pages,
+                    p50_ns = synth_sweep(pages, entries = 62, step_ns = 235, noise_sd = 2, seed = 3),
+                    verdict = v, search = "auto")
+  r <- infer_reach(res)
+  expect_equal(r$data_fit, 62)
+  expect_equal(r$data_miss, 63)
+  expect_match(r$reason, "the search's verdicts: 62 data pages fit, 63 miss")
+  expect_false(grepl("disagrees", r$reason))
+  # Verdicts that contradict the curve are said to.
+  res2 <- data.table::copy(res)[pages == 60, verdict := "misses"][pages == 62, verdict := "misses"]
+  r2 <- infer_reach(res2)
+  expect_equal(r2$data_fit, 56)
+  expect_equal(r2$data_miss, 60)
+  expect_match(r2$reason, "the curve fit disagrees with them")
+  # A listed sweep has no verdicts: data_fit and data_miss from the curve.
+  r3 <- infer_reach(res[, !c("verdict", "search")])
+  expect_equal(r3$data_fit, 62)
+})
