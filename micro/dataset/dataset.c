@@ -1,11 +1,11 @@
 #include "micro/dataset/dataset.h"
 
-#include "micro/dataset/rounds.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "micro/dataset/rounds.h"
 
 const char *const dataset_results_header =
     "case,kind,backend,page_size,op,io_size,qd,threads,pages,map_size,mappings,churn,ops,"

@@ -11,8 +11,7 @@ static struct round_acc *find(struct dataset *d, const char *id)
 	return NULL;
 }
 
-struct round_acc *rounds_add(struct dataset *d, const struct result_row *row,
-			     const struct hist *h)
+struct round_acc *rounds_add(struct dataset *d, const struct result_row *row, const struct hist *h)
 {
 	struct round_acc *a = find(d, row->case_id);
 	if (!a) {

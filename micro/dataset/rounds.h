@@ -21,8 +21,7 @@ struct round_acc {
 
 /* Adds a round's row to the one held under its case id (a new one at the
  * first round). Returns the held row, or NULL when out of memory. */
-struct round_acc *rounds_add(struct dataset *d, const struct result_row *row,
-			     const struct hist *h);
+struct round_acc *rounds_add(struct dataset *d, const struct result_row *row, const struct hist *h);
 
 /* The summed row as results.csv takes it (iops over all rounds). */
 void rounds_row(const struct round_acc *a, struct result_row *out);

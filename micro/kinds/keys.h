@@ -18,6 +18,6 @@ extern const struct key_def key_backing;   /* backing memory kind (enum mem_kind
 
 /* Run settings: one value for the whole run, in [global] or --set only. */
 extern const struct key_def key_iommu_huge; /* enum iommu_huge */
-extern const struct key_def key_rounds;     /* interleaved rounds of every case */
+extern const struct key_def key_rounds;	    /* interleaved rounds of every case */
 
 #endif

@@ -178,7 +178,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	if (!known_key(r, key)) {
 		char allowed[512];
 		return err_set(e, EINVAL, "unknown key '%s'; allowed: %skind, %s", key,
-			       !strcmp(section, "global") ? "description, iommu_huge, rounds, " : "",
+			       !strcmp(section, "global") ? "description, iommu_huge, rounds, "
+							  : "",
 			       allowed_keys(r, NULL, allowed, sizeof(allowed)));
 	}
 	struct section *s = &r->global;

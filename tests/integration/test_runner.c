@@ -838,7 +838,8 @@ static unsigned column(const char *name)
 	char h[1024];
 	snprintf(h, sizeof(h), "%s", dataset_results_header);
 	unsigned i = 0;
-	for (char *save = NULL, *t = strtok_r(h, ",", &save); t; t = strtok_r(NULL, ",", &save), i++)
+	for (char *save = NULL, *t = strtok_r(h, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save), i++)
 		if (!strcmp(t, name))
 			return i;
 	fail_msg("results.csv has no column %s", name);
@@ -858,10 +859,11 @@ static void rounds_sum_into_one_row(void **state)
 	char presets[160], suite[160], args[512];
 	snprintf(presets, sizeof(presets), "%.128s-rlru.ini", root);
 	snprintf(suite, sizeof(suite), "%.128s-rounds.suite", root);
-	write_suite(presets, "[lru]\ndescription = test\niotlb = unified\nentries = 64\nways = 0\n"
-			     "replacement = lru\nseed = 1\npwc = 4,16,16\nleaf_sizes = 4k,2m,1g\n"
-			     "invalidation = strict\nhit_ns = 0\nmiss_ns = 235\nwalk_read_ns = 200\n"
-			     "inval_ns = 1000\nflush_ns = 2000\n");
+	write_suite(presets,
+		    "[lru]\ndescription = test\niotlb = unified\nentries = 64\nways = 0\n"
+		    "replacement = lru\nseed = 1\npwc = 4,16,16\nleaf_sizes = 4k,2m,1g\n"
+		    "invalidation = strict\nhit_ns = 0\nmiss_ns = 235\nwalk_read_ns = 200\n"
+		    "inval_ns = 1000\nflush_ns = 2000\n");
 	write_suite(suite, "[global]\nrounds = 4\n[reuse]\npages = 62,63\nios = 1001\nraw = 1\n"
 			   "[map]\nops = 10\n");
 	snprintf(args, sizeof(args), "%s --preset lru --preset-file %s", suite, presets);
