@@ -209,7 +209,7 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
   # IOTLB misses on 1/W of the I/Os, below any noise. So the bracket comes
   # from the fit alone, with the noise taken from its residuals.
   rms <- sqrt(mean(fit$resid^2))
-  noise <- if (fr$scale) pmax(fr$se, rms) else max(0.01, rms)
+  noise <- if (fr$scale) pmax(fr$se, rms, plateau_sd(W, fr$y, b$on)) else max(0.01, rms)
   se2 <- if (fr$scale) noise else sqrt(fr$se^2 + noise^2)
   fit <- fit_reach_models(W, fr$y, se2, oth$o, ord, lo, Inf, hi_max, scale = fr$scale,
                           model_floor = 0.03, full_only = full_only)
@@ -276,6 +276,22 @@ reach_sweep <- function(pts, k = 5, min_step_ns = 25, min_points = 4, boot = TRU
 }
 
 fmt_n <- function(x) format(x, scientific = FALSE, trim = TRUE)
+
+# The scatter of a curve's level where nothing misses yet (the points up to
+# half of `on`'s, about a straight drift in log2 W): what any point carries on a shared
+# host. The point-to-point noise (a robust estimate) leaves out the odd point
+# a few ns off, and a fit's residuals shrink with its free terms; with only
+# those, a coarse sweep's bracket came out narrower than its run-to-run
+# spread (a 256-entry random-replacement IOTLB read as 242 [230, 251]).
+plateau_sd <- function(W, y, on) {
+  # At most half the first footprint with clear misses: a gradual rise (random
+  # order, random replacement) is under way before its misses clear the noise.
+  pre <- which(seq_along(W) < on & W <= W[on] / 2)
+  if (length(pre) < 3) return(0)
+  x <- log2(W[pre])
+  r <- if (length(pre) >= 4) stats::residuals(stats::lm(y[pre] ~ x)) else y[pre] - mean(y[pre])
+  sqrt(sum(r^2) / (length(pre) - if (length(pre) >= 4) 2 else 1))
+}
 
 # The bracket a pages = auto search settled on from its rows' verdicts: the
 # largest footprint judged to fit (the baseline counts) and the smallest
