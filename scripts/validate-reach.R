@@ -17,12 +17,14 @@
 #
 # Usage: Rscript scripts/validate-reach.R [--subset] [--only IDS] [--sweeps NAMES]
 #                                         [--rounds R] [--out FILE] [--keep DIR]
+#                                         [--from DIR]
 #   --subset  the representative configurations `make test` runs
 #   --only    only these configurations (comma-separated ids, e.g. fifo-256)
 #   --sweeps  only these sweeps (dense, coarse, random; comma-separated)
 #   --rounds  interleaved rounds per sweep (run setting rounds; default 8)
 #   --out     also write the table as CSV
 #   --keep    keep the presets, suites and datasets in DIR
+#   --from    measure nothing: judge the datasets a run with --keep DIR kept
 # Exit status 0 when every row passes, 1 otherwise.
 args <- commandArgs(TRUE)
 root <- normalizePath(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[1])), ".."))
@@ -34,6 +36,7 @@ opt <- function(name) { i <- match(name, args); if (is.na(i)) NULL else args[i +
 subset <- "--subset" %in% args
 out_csv <- opt("--out")
 keep <- opt("--keep")
+from <- opt("--from")
 bin <- file.path(root, "bin", "iotlbench")
 if (!file.exists(bin)) stop("no ", bin, ": run make first")
 
@@ -135,6 +138,13 @@ pfile <- file.path(work, "presets.ini")
 writeLines(vapply(seq_len(nrow(mx)), function(i) preset_text(mx[i]), ""), pfile)
 
 run_one <- function(c, pts, sweep) {
+  if (!is.null(from)) {
+    # --from: judge the datasets a kept matrix measured (after a change to
+    # the inference or to the criteria), measuring nothing.
+    out <- file.path(from, "runs", c$id, sweep)
+    if (!dir.exists(out)) stop(sprintf("--from %s: no %s/%s sweep in it", from, c$id, sweep))
+    return(infer_one(out))
+  }
   sf <- file.path(work, sprintf("%s-%s.suite", c$id, sweep))
   writeLines(suite_text(c, pts, sweep), sf)
   out <- file.path(work, "runs", c$id, sweep)
@@ -144,6 +154,10 @@ run_one <- function(c, pts, sweep) {
                        "-q", "--no-summary"), stdout = TRUE, stderr = TRUE)
   if (!is.null(attr(st, "status")) && attr(st, "status") != 0)
     stop(sprintf("%s/%s: iotlbench run failed: %s", c$id, sweep, paste(st, collapse = " ")))
+  infer_one(out)
+}
+
+infer_one <- function(out) {
   d <- load_datasets(out)
   ri <- reach_input(d)
   r <- infer_reach(ri, by = "run")[1]
