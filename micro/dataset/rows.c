@@ -59,6 +59,15 @@ static void write_result(struct dataset *d, const struct result_row *row, const 
 	}
 }
 
+/* A row held over rounds (rounds.h): its sum, written, then let go. */
+static void write_held(struct dataset *d, struct round_acc *a)
+{
+	struct result_row sum;
+	rounds_row(a, &sum);
+	write_result(d, &sum, a->h);
+	rounds_forget(d, a);
+}
+
 static int write_error(struct dataset *d, struct err *e)
 {
 	if (ferror(d->results) || ferror(d->hist) || ferror(d->counters) ||
@@ -93,12 +102,8 @@ int dataset_emit_row(struct dataset *d, const struct result_row *row, const stru
 		if (!a)
 			return err_set(e, ENOMEM, "%s: out of memory holding its rounds",
 				       row->case_id);
-		if (d->round + 1 < d->rounds)
-			return write_error(d, e);
-		struct result_row sum;
-		rounds_row(a, &sum);
-		write_result(d, &sum, a->h);
-		rounds_forget(d, a);
+		if (d->round + 1 == d->rounds)
+			write_held(d, a);
 		return write_error(d, e);
 	}
 	write_result(d, row, h);
@@ -108,14 +113,8 @@ int dataset_emit_row(struct dataset *d, const struct result_row *row, const stru
 unsigned dataset_flush_rounds(struct dataset *d, struct err *e)
 {
 	unsigned n = 0;
-	while (rounds_held(d)) {
-		struct round_acc *a = rounds_at(d, 0);
-		struct result_row sum;
-		rounds_row(a, &sum);
-		write_result(d, &sum, a->h);
-		rounds_forget(d, a);
-		n++;
-	}
+	for (; rounds_held(d); n++)
+		write_held(d, rounds_at(d, 0));
 	write_error(d, e);
 	return n;
 }

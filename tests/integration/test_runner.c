@@ -405,6 +405,20 @@ static uint64_t model_misses(const char *case_id)
 	return v;
 }
 
+/* Writes preset file `path` with one preset, [lru]: a unified, fully
+ * associative LRU IOTLB of `entries` entries and a 235 ns miss. */
+static void write_lru_preset(const char *path, unsigned entries)
+{
+	char text[512];
+	snprintf(text, sizeof(text),
+		 "[lru]\ndescription = test\niotlb = unified\nentries = %u\nways = 0\n"
+		 "replacement = lru\nseed = 1\npwc = 4,16,16\nleaf_sizes = 4k,2m,1g\n"
+		 "invalidation = strict\nhit_ns = 0\nmiss_ns = 235\nwalk_read_ns = 200\n"
+		 "inval_ns = 1000\nflush_ns = 2000\n",
+		 entries);
+	write_suite(path, text);
+}
+
 /* Ground truth for the reuse sweep: with a fully associative LRU IOTLB of
  * N entries, every I/O touches its data page, the submission queue's page
  * and the completion queue's page (three lookups), so a cyclic sweep over
@@ -421,13 +435,7 @@ static void reuse_counters_find_configured_entries(void **state)
 	for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		unsigned n = sizes[k];
 		char text[1024];
-		snprintf(text, sizeof(text),
-			 "[lru]\ndescription = test\niotlb = unified\nentries = %u\nways = 0\n"
-			 "replacement = lru\nseed = 1\npwc = 4,16,16\nleaf_sizes = 4k,2m,1g\n"
-			 "invalidation = strict\nhit_ns = 0\nmiss_ns = 235\nwalk_read_ns = 200\n"
-			 "inval_ns = 1000\nflush_ns = 2000\n",
-			 n);
-		write_suite(presets, text);
+		write_lru_preset(presets, n);
 		snprintf(text, sizeof(text), "[reuse]\npages = %u,%u\nios = 500\n", n - 2, n - 1);
 		write_suite(suite, text);
 		snprintf(args, sizeof(args), "%s --preset lru --preset-file %s", suite, presets);
@@ -469,11 +477,7 @@ static void reuse_random_order_follows_capacity(void **state)
 	char presets[160], suite[160], args[512];
 	snprintf(presets, sizeof(presets), "%.128s-rnd.ini", root);
 	snprintf(suite, sizeof(suite), "%.128s-rnd.suite", root);
-	write_suite(presets,
-		    "[lru]\ndescription = test\niotlb = unified\nentries = 64\nways = 0\n"
-		    "replacement = lru\nseed = 1\npwc = 4,16,16\nleaf_sizes = 4k,2m,1g\n"
-		    "invalidation = strict\nhit_ns = 0\nmiss_ns = 235\nwalk_read_ns = 200\n"
-		    "inval_ns = 1000\nflush_ns = 2000\n");
+	write_lru_preset(presets, 64);
 	write_suite(suite,
 		    "[a]\nkind = reuse\norder = random,cyclic\npages = 62,124,248\n"
 		    "ios = 20000\n"
@@ -859,11 +863,7 @@ static void rounds_sum_into_one_row(void **state)
 	char presets[160], suite[160], args[512];
 	snprintf(presets, sizeof(presets), "%.128s-rlru.ini", root);
 	snprintf(suite, sizeof(suite), "%.128s-rounds.suite", root);
-	write_suite(presets,
-		    "[lru]\ndescription = test\niotlb = unified\nentries = 64\nways = 0\n"
-		    "replacement = lru\nseed = 1\npwc = 4,16,16\nleaf_sizes = 4k,2m,1g\n"
-		    "invalidation = strict\nhit_ns = 0\nmiss_ns = 235\nwalk_read_ns = 200\n"
-		    "inval_ns = 1000\nflush_ns = 2000\n");
+	write_lru_preset(presets, 64);
 	write_suite(suite, "[global]\nrounds = 4\n[reuse]\npages = 62,63\nios = 1001\nraw = 1\n"
 			   "[map]\nops = 10\n");
 	snprintf(args, sizeof(args), "%s --preset lru --preset-file %s", suite, presets);
